@@ -1,0 +1,179 @@
+"""Base views: each declares the roles allowed per operation; anything undeclared is denied."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import abort, flash, has_request_context
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.filters import FilterConverter
+from flask_admin.contrib.sqla.form import AdminModelConverter
+from flask_admin.model import filters as model_filters
+from flask_admin.model.form import converts
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
+
+from console.access import ALL_ROLES, Role, Roles, user_has_any
+from console.db import db, utcnow
+from console.errors import DomainError
+
+
+class ConsoleFilterConverter(FilterConverter):
+    """Filters for the console's own column types."""
+
+    @model_filters.convert("utcdatetime")
+    def conv_utc_datetime(self, column, name, **kwargs):
+        return self.conv_datetime(column, name, **kwargs)
+
+
+class ConsoleModelConverter(AdminModelConverter):
+    """Form fields for the console's own column types."""
+
+    @converts("UTCDateTime")
+    def convert_utc_datetime(self, field_args, **extra):
+        return self.convert_datetime(field_args, **extra)
+
+
+# Flask-Admin endpoint method -> the operation whose roles govern it.
+MODEL_OPERATIONS = {
+    "index": "list",
+    "index_view": "list",
+    "details_view": "details",
+    "export": "export",
+    "create_view": "create",
+    "edit_view": "edit",
+    "ajax_update": "edit",
+    "delete_view": "delete",
+    "action_view": "action",
+}
+
+
+class RoleDeclaredView:
+    """Mixin: `roles_for(method)` answers which roles may call an exposed method."""
+
+    roles: Roles = frozenset()
+
+    def roles_for(self, method: str) -> Roles:
+        return frozenset(self.roles)
+
+    def is_accessible(self) -> bool:
+        return user_has_any(self.roles_for("index"))
+
+    def inaccessible_callback(self, name: str, **kwargs: Any):
+        abort(403)
+
+
+class ConsoleModelView(RoleDeclaredView, ModelView):
+    """A model list/detail view. Roles: `roles` (list, details), then per operation.
+
+    State changes never happen through these forms: they are actions that call services.
+    """
+
+    form_base_class = FlaskForm
+    filter_converter = ConsoleFilterConverter()
+    model_form_converter = ConsoleModelConverter
+    create_roles: Roles = frozenset()
+    edit_roles: Roles = frozenset()
+    delete_roles: Roles = frozenset()
+    export_roles: Roles | None = None  # None: the list roles
+    action_roles: dict[str, Roles] = {}
+    can_view_details = True
+    can_set_page_size = False
+    page_size = 50
+    export_max_rows = 10_000
+
+    def __init__(self, model, **kwargs):
+        super().__init__(model, db, **kwargs)
+
+    def roles_for(self, method: str) -> Roles:
+        operation = MODEL_OPERATIONS.get(method)
+        if method == "ajax_lookup":
+            return frozenset(self.create_roles | self.edit_roles)
+        match operation:
+            case "list" | "details":
+                return frozenset(self.roles)
+            case "create":
+                return frozenset(self.create_roles)
+            case "edit":
+                return frozenset(self.edit_roles)
+            case "delete":
+                return frozenset(self.delete_roles)
+            case "export":
+                return frozenset(self.roles if self.export_roles is None else self.export_roles)
+            case "action":
+                return frozenset().union(*self.action_roles.values()) if self.action_roles else frozenset()
+        return frozenset()
+
+    def _may(self, roles: Iterable[Role]) -> bool:
+        return user_has_any(roles) if has_request_context() else bool(roles)
+
+    # Flask-Admin reads these to show or hide buttons; the guard enforces them.
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self._may(self.create_roles)
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self._may(self.edit_roles)
+
+    @property
+    def can_delete(self) -> bool:  # type: ignore[override]
+        return self._may(self.delete_roles)
+
+    @property
+    def can_export(self) -> bool:  # type: ignore[override]
+        return self._may(self.roles if self.export_roles is None else self.export_roles)
+
+    def is_action_allowed(self, name: str) -> bool:
+        return self._may(self.action_roles.get(name, frozenset())) and super().is_action_allowed(name)
+
+    def run_for_each(self, ids: Iterable[str], use_case: Callable[..., Any], *, done: str) -> int:
+        """Run `use_case(row, actor=..., now=...)` on each selected row, one commit per row.
+
+        Rows come through `get_query`, so row-level filtering applies; a refused row is
+        reported by name and rolled back without affecting the others.
+        """
+        pk = getattr(self.model, self._primary_key)
+        try:  # the form posts strings; PostgreSQL will not compare them with integer keys
+            keys = [pk.type.python_type(value) for value in ids]
+        except (TypeError, ValueError):
+            flash("The selection is not valid; reload the page and try again.", "danger")
+            return 0
+        rows = self.get_query().filter(pk.in_(keys)).all()
+        succeeded = 0
+        for row in rows:
+            try:
+                use_case(row, actor=current_user, now=utcnow())
+                db.session.commit()
+                succeeded += 1
+            except (DomainError, StaleDataError) as exc:
+                db.session.rollback()
+                message = str(exc) if isinstance(exc, DomainError) else "changed by someone else meanwhile"
+                flash(f"{row}: {message}", "danger")
+        if succeeded:
+            flash(f"{done}: {succeeded} of {len(rows)}.", "success")
+        return succeeded
+
+
+class ConsoleBaseView(RoleDeclaredView, BaseView):
+    """A custom page. `roles` covers every exposed method unless `method_roles` says otherwise."""
+
+    method_roles: dict[str, Roles] = {}
+
+    def roles_for(self, method: str) -> Roles:
+        return frozenset(self.method_roles.get(method, self.roles))
+
+
+class ConsoleIndexView(RoleDeclaredView, AdminIndexView):
+    """The console home: every staff member lands here and sees their own queues."""
+
+    roles = ALL_ROLES
+
+    @expose("/")
+    def index(self):
+        from console.home import home_sections  # late: the home page gathers every domain
+
+        return self.render("console/home.html", sections=home_sections(current_user))

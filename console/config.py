@@ -1,0 +1,66 @@
+"""Configuration read from the environment, with embedded defaults for a fresh clone."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a configuration the console can run with."""
+
+
+def _sqlalchemy_url(url: str) -> str:
+    # Heroku-style and plain "postgresql://" URLs select psycopg 3, the driver we ship.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: str, environ: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ if environ is None else environ
+    console_env = env.get("CONSOLE_ENV", "development")
+    if console_env not in {"development", "production", "testing"}:
+        raise ConfigError(f"CONSOLE_ENV must be development, production or testing, not {console_env!r}")
+    secret = env.get("SECRET_KEY", "")
+    if console_env == "production" and (not secret or secret == DEV_SECRET_KEY or len(secret) < 32):
+        raise ConfigError("SECRET_KEY must be set to a random value of 32+ characters in production")
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'console.db'}"
+    local = console_env != "production"
+    return {
+        "CONSOLE_ENV": console_env,
+        "SECRET_KEY": secret or DEV_SECRET_KEY,
+        "AUDIT_KEY": env.get("AUDIT_KEY", ""),
+        "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": env.get("REDIS_URL", ""),
+        "EMBEDDED_REDIS_DIR": env.get("EMBEDDED_REDIS_DIR", str(Path(instance_path) / "redis")),
+        "FILES_DIR": env.get("FILES_DIR", str(Path(instance_path) / "files")),
+        "SMTP_URL": env.get("SMTP_URL", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "Ekoklean Console <no-reply@ekoklean.fr>"),
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "SESSION_COOKIE_NAME": "ekoklean_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": not local,
+        "REMEMBER_COOKIE_DURATION": 0,
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_ABSOLUTE_HOURS": 12,
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCK_MINUTES": 15,
+        "LOGIN_IP_MAX_FAILURES": int(env.get("LOGIN_IP_MAX_FAILURES", "30")),
+        "PASSWORD_MIN_LENGTH": 12,
+        "PASSWORD_HASH_COST": "standard",
+        "WTF_CSRF_TIME_LIMIT": 3600,
+        "HSTS": not local,
+        "FLASK_ADMIN_SWATCH": "default",
+        "JOB_RESULT_TTL": 24 * 3600,
+        "JOB_FAILURE_TTL": 30 * 24 * 3600,
+        "NOTIFICATION_MAX_ATTEMPTS": 5,
+        "NOTIFICATION_BACKOFF_SECONDS": 60,
+    }

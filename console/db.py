@@ -1,0 +1,126 @@
+"""Database object, column types shared by every package, and after-commit hooks."""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase
+
+log = logging.getLogger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ConsoleSession(FlaskSession):
+    """Flask-SQLAlchemy's session, except that an explicit `bind` wins (tests bind a connection)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):  # noqa: D102
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": ConsoleSession})
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:  # admin filters parse naive values; the console shows UTC
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
+    """A portable string column limited to an enum's values by a CHECK constraint."""
+    return sa.Enum(
+        enum_cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=max(len(m.value) for m in enum_cls),
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
+
+
+def configure_sqlite(engine: sa.Engine) -> None:
+    """Make SQLite behave: real transactions and savepoints, foreign keys, WAL, a busy timeout."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, record) -> None:
+        dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+# --- after-commit hooks -----------------------------------------------------------------
+
+_HOOKS_KEY = "after_commit_hooks"
+
+
+def after_commit(callback: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run `callback(*args, **kwargs)` once the current transaction commits (dropped on rollback)."""
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # tie the hook to a transaction, so a rollback drops it
+    session.info.setdefault(_HOOKS_KEY, []).append((callback, args, kwargs))
+
+
+@event.listens_for(ConsoleSession, "after_commit")
+def _run_after_commit_hooks(session) -> None:
+    hooks = session.info.pop(_HOOKS_KEY, [])
+    for callback, args, kwargs in hooks:
+        try:
+            callback(*args, **kwargs)
+        except Exception:
+            # The data is committed; a failed side effect (Redis down, say) is logged and left
+            # to the periodic sweeps that pick up pending work, never turned into a 500.
+            log.exception("after-commit hook %s failed", getattr(callback, "__name__", callback))
+
+
+@event.listens_for(ConsoleSession, "after_soft_rollback")
+def _drop_after_commit_hooks(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_HOOKS_KEY, None)

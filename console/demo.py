@@ -1,0 +1,102 @@
+"""Demo data and the all-in-one demo runner used by `make demo`."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from console import redis_server
+from console.db import db, utcnow
+
+demo_cli = AppGroup("demo", help="Demo data and the all-in-one demo runner.")
+DEMO_ACTOR = "system:demo-seed"
+
+# Documented in the README; for local demos only.
+DEMO_STAFF = [
+    ("admin@demo.ekoklean.fr", "Alice Admin", ["admin"], "admin-demo-2026"),
+    ("manager@demo.ekoklean.fr", "Marc Manager", ["manager"], "manager-demo-2026"),
+    ("vetting@demo.ekoklean.fr", "Valérie Vetting", ["vetting_officer"], "vetting-demo-2026"),
+    ("vetting2@demo.ekoklean.fr", "Victor Vetting", ["vetting_officer"], "vetting2-demo-2026"),
+    ("support@demo.ekoklean.fr", "Sophie Support", ["support_agent"], "support-demo-2026"),
+]
+
+
+def seed_staff() -> list[str]:
+    """Create the demo staff accounts that do not exist yet; return the e-mails created."""
+    from console.auth import services
+
+    created = []
+    for email, name, roles, password in DEMO_STAFF:
+        if services.get_staff_by_email(email) is None:
+            services.create_staff(
+                email=email, full_name=name, roles=roles, password=password, actor=DEMO_ACTOR, now=utcnow()
+            )
+            created.append(email)
+    return created
+
+
+@demo_cli.command("seed")
+def demo_seed() -> None:
+    """Create demo data (idempotent)."""
+    created = seed_staff()
+    db.session.commit()
+    click.echo("Demo staff accounts (e-mail / password):")
+    for email, _, roles, password in DEMO_STAFF:
+        mark = "created" if email in created else "exists"
+        click.echo(f"  {email:28} {password:20} {','.join(roles):16} ({mark})")
+
+
+@demo_cli.command("run")
+@click.option("--port", default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
+@click.option("--workers", "worker_count", default=1, show_default=True, help="RQ worker processes.")
+def demo_run(port: int, worker_count: int) -> None:
+    """Start Redis (embedded unless REDIS_URL is set), RQ workers and the web server; Ctrl-C stops all."""
+    app = current_app._get_current_object()
+    env = dict(os.environ)
+    started_redis = False
+    if not app.config["REDIS_URL"]:
+        env["REDIS_URL"] = redis_server.ensure_running(app.config["EMBEDDED_REDIS_DIR"])
+        started_redis = True
+        click.echo(f"embedded Redis on {env['REDIS_URL']}")
+    flask_cmd = [sys.executable, "-m", "flask", "--app", "wsgi"]
+    # Fixed commands built here from sys.executable; nothing comes from user input.
+    children = [
+        subprocess.Popen([*flask_cmd, "jobs", "worker"], env=env)  # noqa: S603
+        for _ in range(worker_count)
+    ]
+    web = [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4"]
+    web += ["--bind", f"127.0.0.1:{port}", "--access-logfile", "-", "wsgi:app"]
+    children.append(subprocess.Popen(web, env=env))  # noqa: S603
+    click.echo(f"Ekoklean Console on http://127.0.0.1:{port}  (Ctrl-C stops web server, worker and Redis)")
+
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.3)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if started_redis:
+            redis_server.stop(app.config["EMBEDDED_REDIS_DIR"])
+        click.echo("stopped web server, worker(s) and Redis")

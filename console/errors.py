@@ -1,0 +1,95 @@
+"""Domain errors and the error pages: every failure gets a clear answer, never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, flash, render_template, request
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(ValueError):
+    """A rule refused what was asked; the message is written for the staff member."""
+
+
+class QueueUnavailable(DomainError):
+    """The job queue (Redis) cannot be reached right now."""
+
+
+def _page(status: int, title: str, message: str):
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        if request.endpoint == "auth.login":
+            from console.auth.views import LoginForm  # late: avoid a cycle at import time
+
+            flash("The sign-in form expired. Please try again.", "warning")
+            return render_template("auth/login.html", form=LoginForm(formdata=None)), 400
+        return _page(
+            400,
+            "This form has expired",
+            "The page was open too long or came from elsewhere. Go back, reload and try again.",
+        )
+
+    @app.errorhandler(403)
+    def forbidden(exc):
+        return _page(
+            403,
+            "Not allowed",
+            "Your role does not give access to this page or action. "
+            "Ask a manager or an admin if you need it.",
+        )
+
+    @app.errorhandler(404)
+    def not_found(exc):
+        return _page(404, "Not found", "There is nothing at this address.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        return _page(405, "Not allowed", "This address does not accept that kind of request.")
+
+    @app.errorhandler(413)
+    def too_large(exc):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return _page(
+            413, "Too large", f"What you sent is larger than the {limit} MB limit. Nothing was saved."
+        )
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_down(exc):
+        log.exception("database error")
+        _rollback_quietly()
+        return _page(
+            503,
+            "Database unavailable",
+            "The database did not answer. Nothing was saved; try again in a moment.",
+        )
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        if isinstance(exc, HTTPException):
+            return exc
+        log.exception("unhandled error on %s", request.path)
+        _rollback_quietly()
+        return _page(
+            500,
+            "Something went wrong",
+            "The error was logged and nothing was half-saved. Try again, or tell the team.",
+        )
+
+
+def _rollback_quietly() -> None:
+    from console.db import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the database may be the thing that is gone
+        log.warning("rollback after error failed", exc_info=True)

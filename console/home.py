@@ -1,0 +1,46 @@
+"""The home page: each staff member sees the screens of their own roles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, url_for
+
+from console.access import Role
+
+ROLE_INTROS = {
+    Role.VETTING_OFFICER: "Take providers from application to approval.",
+    Role.SUPPORT_AGENT: "Resolve client complaints, disputes and review moderation.",
+    Role.MANAGER: "Decide restrictions and large disputes; download compliance reports.",
+    Role.ADMIN: "Manage staff accounts and settings; watch jobs and the audit trail.",
+}
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Section:
+    role: Role
+    intro: str
+    links: list[Link]
+
+
+def home_sections(user) -> list[Section]:
+    """One section per role the user holds, listing the screens that role may open."""
+    views = current_app.extensions["console_admin_views"].values()
+    sections = []
+    for role in sorted(user.roles):
+        links = [
+            Link(
+                v.name,
+                url_for(f"{v.endpoint}.index_view" if hasattr(v, "index_view") else f"{v.endpoint}.index"),
+            )
+            for v in views
+            if v.endpoint != "admin" and role in v.roles_for("index")
+        ]
+        sections.append(Section(role, ROLE_INTROS[role], links))
+    return sections

@@ -1,0 +1,46 @@
+"""The outbox: every message the console sends, and what became of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from console.db import UTCDateTime, db, enum_type, utcnow
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    NOT_SENT = "not_sent"
+
+
+class Notification(db.Model):
+    __tablename__ = "notification"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    recipient: Mapped[str] = mapped_column(sa.String(254))
+    template: Mapped[str] = mapped_column(sa.String(80))
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    related_type: Mapped[str | None] = mapped_column(sa.String(60))
+    related_id: Mapped[str | None] = mapped_column(sa.String(60))
+    status: Mapped[NotificationStatus] = mapped_column(
+        enum_type(NotificationStatus, "notification_status"), default=NotificationStatus.PENDING
+    )
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.Index("ix_notification_due", "status", "next_attempt_at"),
+        sa.Index("ix_notification_related", "related_type", "related_id"),
+    )
+
+    def __str__(self) -> str:
+        return f"{self.template} to {self.recipient}"

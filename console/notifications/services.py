@@ -1,0 +1,123 @@
+"""Queue notifications and deliver them over SMTP, with retries and backoff."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from jinja2 import TemplateNotFound
+
+from console.db import db
+from console.errors import DomainError
+from console.notifications.models import Notification, NotificationStatus
+
+NO_SMTP = "not sent: no SMTP configured"
+
+
+def queue_notification(
+    *, recipient: str, template: str, context: dict[str, Any], related: Any = None, now: datetime
+) -> Notification:
+    """Render a message from `templates/notifications/<template>.txt` and put it in the outbox.
+
+    The template's first line is `Subject: ...`. Delivery is enqueued after commit.
+    """
+    from console.jobs import enqueue_after_commit
+    from console.notifications import jobs
+
+    subject, body = render_message(template, context)
+    note = Notification(
+        created_at=now,
+        recipient=recipient,
+        template=template,
+        subject=subject,
+        body=body,
+        related_type=type(related).__name__ if related is not None else None,
+        related_id=str(related.id) if related is not None else None,
+        next_attempt_at=now,
+    )
+    db.session.add(note)
+    db.session.flush()
+    enqueue_after_commit(jobs.deliver_notification, note.id)
+    return note
+
+
+def render_message(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    try:
+        text = render_template(f"notifications/{template}.txt", **context)
+    except TemplateNotFound as exc:
+        raise DomainError(f"No notification template named {template!r}.") from exc
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject:"):
+        raise DomainError(f"Notification template {template!r} must start with 'Subject:'.")
+    return first.removeprefix("Subject:").strip()[:200], body.strip() + "\n"
+
+
+def deliver(note: Notification, *, now: datetime) -> NotificationStatus:
+    """Try to send one notification; record the outcome. Safe to call twice."""
+    if note.status != NotificationStatus.PENDING:
+        return note.status
+    config = current_app.config
+    if not config["SMTP_URL"]:
+        note.status, note.last_error, note.next_attempt_at = NotificationStatus.NOT_SENT, NO_SMTP, None
+        return note.status
+    note.attempts += 1
+    try:
+        _send(config["SMTP_URL"], config["MAIL_FROM"], note)
+    except (OSError, smtplib.SMTPException) as exc:
+        note.last_error = f"{type(exc).__name__}: {exc}"[:500]
+        if note.attempts >= config["NOTIFICATION_MAX_ATTEMPTS"]:
+            note.status, note.next_attempt_at = NotificationStatus.FAILED, None
+        else:
+            backoff = config["NOTIFICATION_BACKOFF_SECONDS"] * 2 ** (note.attempts - 1)
+            note.next_attempt_at = now + timedelta(seconds=backoff)
+        return note.status
+    note.status, note.sent_at, note.last_error, note.next_attempt_at = (
+        NotificationStatus.SENT,
+        now,
+        None,
+        None,
+    )
+    return note.status
+
+
+def due_notification_ids(*, now: datetime, limit: int = 200) -> list[int]:
+    """Pending notifications whose next attempt is due (also catches jobs lost with Redis)."""
+    return list(
+        db.session.scalars(
+            sa.select(Notification.id)
+            .where(Notification.status == NotificationStatus.PENDING, Notification.next_attempt_at <= now)
+            .order_by(Notification.next_attempt_at)
+            .limit(limit)
+        )
+    )
+
+
+def _send(smtp_url: str, sender: str, note: Notification) -> None:
+    """Send over SMTP. URL forms: smtp://user:pass@host:25, smtp+starttls://..., smtps://..."""
+    parts = urlsplit(smtp_url)
+    if parts.scheme not in {"smtp", "smtps", "smtp+starttls"}:
+        raise smtplib.SMTPException(f"unsupported SMTP_URL scheme {parts.scheme!r}")
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = sender, note.recipient, note.subject
+    message["Message-ID"] = make_msgid(domain="ekoklean.fr")
+    message.set_content(note.body)
+    host, timeout = parts.hostname or "localhost", 20
+    if parts.scheme == "smtps":
+        client = smtplib.SMTP_SSL(
+            host, parts.port or 465, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        client = smtplib.SMTP(host, parts.port or 25, timeout=timeout)
+    with client:
+        if parts.scheme == "smtp+starttls":
+            client.starttls(context=ssl.create_default_context())
+        if parts.username:
+            client.login(unquote(parts.username), unquote(parts.password or ""))
+        client.send_message(message)

@@ -1,0 +1,78 @@
+"""The one list of periodic jobs. Each run has a fixed id, so scheduling twice never doubles it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import redis
+from flask import current_app
+from rq import Queue
+
+log = logging.getLogger(__name__)
+PARIS = ZoneInfo("Europe/Paris")
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str  # fixed id stem
+    func: str  # dotted path, resolved by the worker
+    every: timedelta | None = None
+    daily_at: time | None = None  # Paris wall-clock time
+    queue: str = "default"
+    timeout: int = 300
+
+    def next_run(self, now: datetime) -> datetime:
+        """The first slot strictly after `now`, in UTC."""
+        if self.every is not None:
+            step = int(self.every.total_seconds())
+            epoch = int(now.timestamp())
+            return datetime.fromtimestamp((epoch // step + 1) * step, UTC)
+        local = now.astimezone(PARIS)
+        candidate = datetime.combine(local.date(), self.daily_at, PARIS)
+        if candidate <= local:
+            candidate = datetime.combine(local.date() + timedelta(days=1), self.daily_at, PARIS)
+        return candidate.astimezone(UTC)
+
+    def job_id(self, run_at: datetime) -> str:
+        return f"periodic-{self.name.replace('.', '_')}-{run_at:%Y%m%dT%H%M%SZ}"
+
+
+PERIODIC_JOBS: list[Periodic] = [
+    Periodic(
+        "notifications.deliver_pending",
+        "console.notifications.jobs.deliver_pending",
+        every=timedelta(minutes=1),
+    ),
+    Periodic("retention.purge_security_logs", "console.auth.jobs.purge_security_logs", daily_at=time(3, 15)),
+]
+
+
+def schedule_periodic_jobs(
+    connection: redis.Redis, *, now: datetime, jobs: list[Periodic] | None = None
+) -> list[str]:
+    """Schedule the next run of every periodic job that has none; return the ids scheduled.
+
+    Any number of workers may call this at once: a SET NX claim per run id lets one win.
+    """
+    scheduled = []
+    for periodic in PERIODIC_JOBS if jobs is None else jobs:
+        run_at = periodic.next_run(now)
+        job_id = periodic.job_id(run_at)
+        ttl = int((run_at - now).total_seconds()) + 3600
+        if not connection.set(f"ekoklean:periodic-claim:{job_id}", "1", nx=True, ex=ttl):
+            continue
+        Queue(periodic.queue, connection=connection).enqueue_at(
+            run_at,
+            periodic.func,
+            job_id=job_id,
+            job_timeout=periodic.timeout,
+            result_ttl=current_app.config["JOB_RESULT_TTL"],
+            failure_ttl=current_app.config["JOB_FAILURE_TTL"],
+        )
+        scheduled.append(job_id)
+    if scheduled:
+        log.info("scheduled %s", ", ".join(scheduled))
+    return scheduled

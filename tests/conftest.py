@@ -1,0 +1,204 @@
+"""Fixtures: a real database (SQLite, or PostgreSQL from TEST_DATABASE_URL), a real Redis
+(REDIS_URL, or an embedded server), one rolled-back transaction per test."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from console import redis_server
+from console.app import create_app
+from console.db import db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT_ENV = dict(os.environ) | {"PYTHONPATH": str(PROJECT_ROOT)}
+EXTERNAL_REDIS_URL = os.environ.get("REDIS_URL", "")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "committed: runs with real commits; tables are emptied afterwards")
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    if EXTERNAL_REDIS_URL:
+        yield EXTERNAL_REDIS_URL
+        return
+    directory = tempfile.mkdtemp(prefix="ekr-", dir="/tmp")
+    url = redis_server.ensure_running(directory)
+    yield url
+    redis_server.stop(directory)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if not TEST_DATABASE_URL:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    url = TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # a clean schema for every run
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def make_test_app(database_url: str, redis_url: str, files_dir: str, **overrides):
+    config = {
+        "TESTING": True,
+        "CONSOLE_ENV": "testing",
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": redis_url,
+        "FILES_DIR": files_dir,
+        "SMTP_URL": "",
+        "PASSWORD_HASH_COST": "fast",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+class ConsoleTestClient(FlaskClient):
+    """Each request gets its own app context (own `g`, own DB session), as in production."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_url, tmp_path_factory):
+    app = make_test_app(database_url, redis_url, str(tmp_path_factory.mktemp("files")))
+    app.test_client_class = ConsoleTestClient
+    with app.app_context():
+        upgrade()
+    yield app
+    _dispose(app)
+
+
+def _dispose(app) -> None:
+    """Close pooled connections explicitly (PostgreSQL warns about connections left open)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _database(request, app):
+    """Run the test inside a transaction rolled back at the end (or, for `committed`
+    tests, with real commits and emptied tables afterwards)."""
+    ctx = app.app_context()
+    ctx.push()
+    if request.node.get_closest_marker("committed"):
+        yield
+        db.session.remove()
+        _empty_tables()
+        ctx.pop()
+        return
+    connection = db.engine.connect()
+    transaction = connection.begin()
+    factory = db.session.session_factory
+    original = dict(factory.kw)
+    factory.configure(bind=connection, join_transaction_mode="create_savepoint")
+    db.session.remove()
+    try:
+        yield
+    finally:
+        db.session.remove()
+        factory.kw.clear()
+        factory.kw.update(original)
+        transaction.rollback()
+        connection.close()
+        ctx.pop()
+
+
+def _empty_tables() -> None:
+    with db.engine.begin() as conn:
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def queue_redis(app):
+    """The test Redis, emptied before the test."""
+    connection = redis.Redis.from_url(app.config["REDIS_URL"])
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture
+def now():
+    """A fixed moment in the past (jobs that read the real clock see it as due)."""
+    return datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    """Read a CSRF token from a page the client can open."""
+    response = client.get(url)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} ({response.status_code})"
+    return match.group(1)
+
+
+def sign_in(client, email: str, password: str = factories.PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"csrf_token": token, "email": email, "password": password})
+
+
+@pytest.fixture
+def staff_factory():
+    return factories.make_staff
+
+
+def signed_in_client(app, *roles: str):
+    """A test client of `app` signed in as a fresh, committed staff member with `roles`."""
+    staff = factories.make_staff(*roles)
+    db.session.commit()
+    client = app.test_client()
+    response = sign_in(client, staff.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    client.staff = staff
+    return client
+
+
+@pytest.fixture
+def client_as(app):
+    """`client_as("manager")`: a test client signed in as a fresh staff member with those roles."""
+    return lambda *roles: signed_in_client(app, *roles)
+
+
+@pytest.fixture
+def app_without_redis(database_url, tmp_path):
+    """The console with a Redis URL where nothing answers."""
+    app = make_test_app(database_url, "redis://127.0.0.1:1/0", str(tmp_path))
+    app.test_client_class = ConsoleTestClient
+    yield app
+    _dispose(app)

@@ -1,0 +1,81 @@
+"""Every URL the app serves, for anonymous visitors and for each role, answers as declared."""
+
+from __future__ import annotations
+
+import pytest
+
+from console.access import PUBLIC, Role, declared_roles, is_declared
+
+# Independent expectations for the screens that exist today: a change to their roles must be
+# deliberate (change both places). New endpoints must at least declare roles (checked below).
+EXPECTED = {
+    "auth.login": PUBLIC,
+    "health.healthz": PUBLIC,
+    "admin.index": set(Role),
+    "auth.logout": set(Role),
+    "staff.index_view": {Role.ADMIN},
+    "staff.create_view": {Role.ADMIN},
+    "staff.edit_view": {Role.ADMIN},
+    "audit.index_view": {Role.MANAGER, Role.ADMIN},
+    "audit.export": {Role.ADMIN},
+    "jobs.index": {Role.MANAGER, Role.ADMIN},
+    "jobs.retry": {Role.MANAGER, Role.ADMIN},
+    "outbox.index_view": set(Role),
+}
+SAMPLE_ARGS = {"filename": "does-not-exist.css", "export_type": "csv", "id": "1"}
+
+
+def _rules(app):
+    for rule in app.url_map.iter_rules():
+        args = {name: SAMPLE_ARGS.get(name, "1") for name in rule.arguments}
+        url = rule.build(args, append_unknown=False)[1]
+        method = "GET" if "GET" in rule.methods else "POST"
+        yield rule.endpoint, url, method
+
+
+def test_every_endpoint_declares_its_roles(app):
+    undeclared = [endpoint for endpoint, _, _ in _rules(app) if not is_declared(app, endpoint)]
+    assert undeclared == [], f"endpoints without declared roles (denied to everyone): {undeclared}"
+
+
+def test_a_view_without_roles_is_caught(app):
+    assert not is_declared(app, "no_such_view.index")
+    app.view_functions["tmp_undeclared"] = lambda: "hi"
+    try:
+        assert not is_declared(app, "tmp_undeclared")
+        assert declared_roles(app, "tmp_undeclared") == frozenset()
+    finally:
+        del app.view_functions["tmp_undeclared"]
+
+
+def test_expected_roles_match_declarations(app):
+    for endpoint, expected in EXPECTED.items():
+        declared = declared_roles(app, endpoint)
+        assert (declared == PUBLIC) if expected == PUBLIC else set(declared) == expected, endpoint
+
+
+@pytest.mark.parametrize("role", [None, *Role])
+def test_url_map_answers_match_declared_roles(app, client_as, role):
+    client = app.test_client() if role is None else client_as(role.value)
+    for endpoint, url, method in _rules(app):
+        allowed = declared_roles(app, endpoint)
+        response = client.open(url, method=method)
+        status = response.status_code
+        assert status < 500, f"{method} {url} as {role}: {status}"
+        if endpoint == "auth.logout":
+            continue  # answers 400 (no CSRF token) to a bare POST; covered in test_views
+        if allowed == PUBLIC:
+            assert status != 403, f"{url} is public but answered 403"
+        elif role is None:
+            assert status == 302 and "/login" in response.headers["Location"], f"{url} anonymous: {status}"
+        elif role in allowed:
+            assert status not in (302, 401, 403) or _redirect_within_view(response), (
+                f"{method} {url} as {role}: {status}"
+            )
+        else:
+            assert status == 403, f"{method} {url} as {role} should be 403, got {status}"
+
+
+def _redirect_within_view(response) -> bool:
+    # Allowed views may redirect to themselves (a POST without data, a missing id).
+    return response.status_code == 302 and "/login" not in response.headers["Location"]
