@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from typing import Any
 
+import sqlalchemy as sa
 from flask import abort, flash, has_request_context
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as model_filters
+from flask_admin.model import typefmt
 from flask_admin.model.form import converts
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from console.access import ALL_ROLES, Role, Roles, user_has_any
-from console.db import db, utcnow
+from console.db import db, is_write_conflict, utcnow
 from console.errors import DomainError
+from console.marketplace.validation import parse_reference
 
 
 class ConsoleFilterConverter(FilterConverter):
@@ -28,6 +33,10 @@ class ConsoleFilterConverter(FilterConverter):
     def conv_utc_datetime(self, column, name, **kwargs):
         return self.conv_datetime(column, name, **kwargs)
 
+    @model_filters.convert("redactedtext")
+    def conv_redacted_text(self, column, name, **kwargs):
+        return self.conv_string(column, name, **kwargs)
+
 
 class ConsoleModelConverter(AdminModelConverter):
     """Form fields for the console's own column types."""
@@ -35,6 +44,10 @@ class ConsoleModelConverter(AdminModelConverter):
     @converts("UTCDateTime")
     def convert_utc_datetime(self, field_args, **extra):
         return self.convert_datetime(field_args, **extra)
+
+    @converts("RedactedText")
+    def convert_redacted_text(self, field_args, **extra):
+        return self.conv_Text(field_args, **extra)
 
 
 # Flask-Admin endpoint method -> the operation whose roles govern it.
@@ -80,15 +93,26 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
     delete_roles: Roles = frozenset()
     export_roles: Roles | None = None  # None: the list roles
     action_roles: dict[str, Roles] = {}
+    method_roles: dict[str, Roles] = {}
     can_view_details = True
     can_set_page_size = False
     page_size = 50
     export_max_rows = 10_000
+    column_type_formatters = {
+        **typefmt.BASE_FORMATTERS,
+        datetime: lambda view, value, name: value.strftime("%Y-%m-%d %H:%M UTC"),
+        date: lambda view, value, name: value.isoformat(),
+    }
+    column_type_formatters_detail = column_type_formatters
+    # A search for a public reference ("PRV-000123") is a key lookup: prefix -> column name.
+    reference_searches: dict[str, str] = {}
 
     def __init__(self, model, **kwargs):
         super().__init__(model, db, **kwargs)
 
     def roles_for(self, method: str) -> Roles:
+        if method in self.method_roles:  # pages a view adds with @expose
+            return frozenset(self.method_roles[method])
         operation = MODEL_OPERATIONS.get(method)
         if method == "ajax_lookup":
             return frozenset(self.create_roles | self.edit_roles)
@@ -106,6 +130,31 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
             case "action":
                 return frozenset().union(*self.action_roles.values()) if self.action_roles else frozenset()
         return frozenset()
+
+    def init_search(self) -> bool:
+        return super().init_search() or bool(self.reference_searches)
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        for prefix, column_name in self.reference_searches.items():
+            key = parse_reference(search, prefix)
+            if key is not None:
+                condition = getattr(self.model, column_name) == key
+                query = query.filter(condition)
+                count_query = count_query.filter(condition) if count_query is not None else None
+                return query, count_query, joins, count_joins
+        if not self.column_searchable_list:
+            return (
+                query.filter(sa.false()),
+                (count_query.filter(sa.false()) if count_query is not None else None),
+                joins,
+                count_joins,
+            )
+        return super()._apply_search(query, count_query, joins, count_joins, search)
+
+    def search_placeholder(self) -> str | None:
+        references = [f"{prefix}-…" for prefix in self.reference_searches]
+        fields = super().search_placeholder() if self.column_searchable_list else None
+        return ", ".join([*references, *([fields] if fields else [])]) or None
 
     def _may(self, roles: Iterable[Role]) -> bool:
         return user_has_any(roles) if has_request_context() else bool(roles)
@@ -149,9 +198,14 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
                 use_case(row, actor=current_user, now=utcnow())
                 db.session.commit()
                 succeeded += 1
-            except (DomainError, StaleDataError) as exc:
+            except (DomainError, StaleDataError, OperationalError) as exc:
                 db.session.rollback()
-                message = str(exc) if isinstance(exc, DomainError) else "changed by someone else meanwhile"
+                if isinstance(exc, DomainError):
+                    message = str(exc)
+                elif is_write_conflict(exc):
+                    message = "changed by someone else at the same time; reload and check"
+                else:
+                    raise
                 flash(f"{row}: {message}", "danger")
         if succeeded:
             flash(f"{done}: {succeeded} of {len(rows)}.", "success")

@@ -68,8 +68,17 @@ def _register_admin(app: Flask) -> None:
     from console import jobs_admin
     from console.audit import admin as audit_admin
     from console.auth import admin as staff_admin
+    from console.marketplace import admin as marketplace_admin
     from console.notifications import admin as notifications_admin
+    from console.restrictions import admin as restrictions_admin
 
-    for module in (staff_admin, audit_admin, notifications_admin, jobs_admin):
+    for module in (
+        marketplace_admin,
+        restrictions_admin,
+        staff_admin,
+        audit_admin,
+        notifications_admin,
+        jobs_admin,
+    ):
         module.register(admin)
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}

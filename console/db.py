@@ -95,6 +95,20 @@ def configure_sqlite(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
+def is_write_conflict(exc: BaseException) -> bool:
+    """Whether `exc` means another transaction changed the same rows first (optimistic
+    version check, SQLite's writer lock, a PostgreSQL serialization failure or deadlock)."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    if isinstance(exc, StaleDataError):
+        return True
+    if isinstance(exc, OperationalError):
+        text = str(exc.orig).lower()
+        return any(s in text for s in ("database is locked", "could not serialize", "deadlock detected"))
+    return False
+
+
 # --- after-commit hooks -----------------------------------------------------------------
 
 _HOOKS_KEY = "after_commit_hooks"

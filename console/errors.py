@@ -7,6 +7,7 @@ import logging
 from flask import Flask, flash, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -62,11 +63,21 @@ def init_app(app: Flask) -> None:
             413, "Too large", f"What you sent is larger than the {limit} MB limit. Nothing was saved."
         )
 
+    @app.errorhandler(StaleDataError)
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def database_down(exc):
-        log.exception("database error")
+        from console.db import is_write_conflict
+
         _rollback_quietly()
+        if is_write_conflict(exc):
+            return _page(
+                409,
+                "Changed at the same time",
+                "Someone else changed this record at the same moment. Nothing of yours was saved; "
+                "reload the page, check, and try again.",
+            )
+        log.exception("database error")
         return _page(
             503,
             "Database unavailable",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,14 @@ log = logging.getLogger(__name__)
 
 QUEUES = ("default", "reports")
 REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+# Set while a console job runs, so rules that need a person (restrictions) can refuse jobs.
+running_job: ContextVar[str | None] = ContextVar("running_job", default=None)
+
+
+def in_job() -> bool:
+    """Whether the code runs inside a job (console job wrapper or any RQ job)."""
+    return running_job.get() is not None or get_current_job() is not None
 
 
 def redis_url(app: Flask | None = None) -> str:
@@ -81,6 +90,7 @@ def job(*, queue: str = "default", timeout: int = 180) -> Callable:
             app = _app_for_job()
             current = get_current_job()
             job_id = current.id if current else "inline"
+            token = running_job.set(fn.__qualname__)
             with app.app_context():
                 log.info("job %s %s started", job_id, fn.__qualname__)
                 try:
@@ -90,6 +100,8 @@ def job(*, queue: str = "default", timeout: int = 180) -> Callable:
                     db.session.rollback()
                     log.exception("job %s %s failed", job_id, fn.__qualname__)
                     raise
+                finally:
+                    running_job.reset(token)
                 log.info("job %s %s finished", job_id, fn.__qualname__)
                 return result
 

@@ -66,9 +66,12 @@ def run_migrations_offline():
 def render_item(type_, obj, autogen_context):
     """Render the console's column types as plain SQLAlchemy ones, so migrations stand alone."""
     from console.db import UTCDateTime
+    from console.privacy import RedactedText
 
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, RedactedText):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.Text()"
     return False
 
 

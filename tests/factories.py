@@ -22,3 +22,79 @@ def make_staff(*roles: str, email: str | None = None, password: str = PASSWORD, 
         actor="system:tests",
         now=utcnow(),
     )
+
+
+def make_siret(n: int) -> str:
+    """A valid SIRET built from a counter: a Luhn-valid SIREN, an establishment number, a check digit."""
+    from stdnum import luhn
+
+    siren = f"7{n:07d}"
+    siren += luhn.calc_check_digit(siren)
+    body = siren + "0001"
+    return body + luhn.calc_check_digit(body)
+
+
+def provider_fields(**overrides) -> dict:
+    n = next(_counter)
+    fields = {
+        "legal_name": f"Nettoyage Durand {n} SARL",
+        "trade_name": f"Durand Propreté {n}",
+        "siret": make_siret(n),
+        "email": f"provider{n}@example.fr",
+        "phone": "06 12 34 56 78",
+        "address_line": f"{n} rue de la République",
+        "postcode": "69002",
+        "city": "Lyon",
+        "services": ["regular_cleaning", "windows"],
+    }
+    return fields | overrides
+
+
+def make_provider(*, approved: bool = True, **overrides):
+    """Create and flush a provider (approved by vetting unless told otherwise)."""
+    from datetime import date
+
+    from console.marketplace import services
+    from console.marketplace.models import VettingStatus
+
+    return services.create_provider(
+        fields=provider_fields(**overrides),
+        joined_on=date(2026, 1, 15),
+        vetting_status=VettingStatus.APPROVED if approved else VettingStatus.NOT_VETTED,
+        actor="system:tests",
+        now=utcnow(),
+    )
+
+
+def make_client(**overrides):
+    from console.marketplace import services
+
+    n = next(_counter)
+    fields = {
+        "full_name": f"Claire Martin {n}",
+        "email": f"client{n}@example.fr",
+        "phone": "0145678901",
+        "postcode": "75011",
+        "city": "Paris",
+    } | overrides
+    return services.create_client(fields=fields, actor="system:tests", now=utcnow())
+
+
+def make_booking(client=None, provider=None, *, status="completed", price_cents=4500, **overrides):
+    from datetime import UTC, datetime
+
+    from console.marketplace import services
+
+    values = {
+        "client": client or make_client(),
+        "provider": provider or make_provider(),
+        "service": "regular_cleaning",
+        "scheduled_start": datetime(2026, 10, 20, 8, 0, tzinfo=UTC),
+        "duration_minutes": 180,
+        "price_cents": price_cents,
+        "status": status,
+        "cancellation_terms_version": "2026-03",
+        "actor": "system:tests",
+        "now": utcnow(),
+    } | overrides
+    return services.record_booking(**values)

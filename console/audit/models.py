@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.db import UTCDateTime, db
+from console.privacy import RedactedText
 
 
 class AuditEvent(db.Model):
@@ -24,7 +25,7 @@ class AuditEvent(db.Model):
     object_type: Mapped[str | None] = mapped_column(sa.String(60))
     object_id: Mapped[str | None] = mapped_column(sa.String(60))
     changes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
-    purpose: Mapped[str | None] = mapped_column(sa.String(200))
+    purpose: Mapped[str | None] = mapped_column(RedactedText(200))
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))

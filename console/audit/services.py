@@ -24,6 +24,7 @@ from console.db import db, utcnow
 
 GENESIS = "0" * 64
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
+LAST_ACTOR = "audit_last_actor"
 _CHAIN_LOCK_ID = 7_415_290_001  # PostgreSQL advisory lock serialising chain appends
 
 request_ip: ContextVar[str | None] = ContextVar("request_ip", default=None)
@@ -103,6 +104,7 @@ def record(
         prev_hash=last.hash if last else GENESIS,
     )
     event.hash = _seal(event, _key())
+    db.session().info[LAST_ACTOR] = actor  # side effects of this change are attributed to the same actor
     db.session.add(event)
     db.session.flush()
     return event

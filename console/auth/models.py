@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.access import Role
 from console.db import UTCDateTime, db, enum_type, utcnow
+from console.privacy import RedactedText
 
 
 class StaffUser(db.Model):
@@ -16,7 +17,7 @@ class StaffUser(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    full_name: Mapped[str] = mapped_column(sa.String(120))
+    full_name: Mapped[str] = mapped_column(RedactedText(120))
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)

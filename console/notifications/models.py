@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.db import UTCDateTime, db, enum_type, utcnow
+from console.privacy import RedactedText
 
 
 class NotificationStatus(StrEnum):
@@ -25,8 +26,8 @@ class Notification(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     recipient: Mapped[str] = mapped_column(sa.String(254))
     template: Mapped[str] = mapped_column(sa.String(80))
-    subject: Mapped[str] = mapped_column(sa.String(200))
-    body: Mapped[str] = mapped_column(sa.Text)
+    subject: Mapped[str] = mapped_column(RedactedText(200))
+    body: Mapped[str] = mapped_column(RedactedText())
     related_type: Mapped[str | None] = mapped_column(sa.String(60))
     related_id: Mapped[str | None] = mapped_column(sa.String(60))
     status: Mapped[NotificationStatus] = mapped_column(

@@ -1,0 +1,1 @@
+"""Marketplace records: providers, clients, bookings, reviews."""

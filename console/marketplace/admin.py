@@ -1,0 +1,345 @@
+"""Provider, client, booking and review screens."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import flash
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from console.access import Role
+from console.admin_base import ConsoleModelView
+from console.db import db, utcnow
+from console.errors import DomainError
+from console.marketplace import services
+from console.marketplace import validation as v
+from console.marketplace.models import Booking, Client, Provider, Review, ServiceKind
+from console.restrictions.models import Restriction
+
+VETTING, SUPPORT, MANAGER = Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER
+
+
+def eligibility_badge(provider: Provider) -> Markup:
+    """'Bookable' or 'Not bookable' with the reasons; used on every provider screen."""
+    if provider.is_bookable:
+        return Markup('<span class="badge badge-success" data-testid="eligibility">Bookable</span>')
+    return Markup(
+        '<span class="badge badge-danger" data-testid="eligibility" title="{0}">Not bookable: {0}</span>'
+    ).format("; ".join(provider.not_bookable_reasons))
+
+
+def _badge(view, context, model, name) -> Markup:
+    return eligibility_badge(model)
+
+
+def _reference(view, context, model, name) -> str:
+    return model.reference
+
+
+def _price(view, context, model, name) -> str:
+    return model.price
+
+
+def _excerpt(view, context, model, name) -> str:
+    text = model.text or ""
+    return text[:140] + ("…" if len(text) > 140 else "")
+
+
+class BookableFilter(BaseSQLAFilter):
+    """Providers that clients can (or cannot) book right now."""
+
+    def __init__(self):
+        super().__init__(Provider.id, "Bookable", options=(("1", "Yes"), ("0", "No")))
+
+    def apply(self, query, value, alias=None):
+        active = sa.exists().where(Restriction.provider_id == Provider.id, Restriction.ended_at.is_(None))
+        bookable = sa.and_(Provider.vetting_status == "approved", ~active)
+        return query.filter(bookable if value == "1" else ~bookable)
+
+    def operation(self):
+        return "is"
+
+
+class ProviderForm(FlaskForm):
+    legal_name = StringField("Legal name", validators=[DataRequired(), Length(max=v.NAME_MAX)])
+    trade_name = StringField("Trade name", validators=[Optional(), Length(max=v.NAME_MAX)])
+    siret = StringField("SIRET", validators=[DataRequired(), Length(max=20)])
+    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
+    phone = StringField("Phone", validators=[DataRequired(), Length(max=40)])
+    address_line = StringField("Address", validators=[DataRequired(), Length(max=v.ADDRESS_MAX)])
+    postcode = StringField("Postcode", validators=[DataRequired(), Length(max=5)])
+    city = StringField("City", validators=[DataRequired(), Length(max=v.CITY_MAX)])
+    services = SelectMultipleField(
+        "Services offered",
+        choices=[SelectChoice(s.value, s.label) for s in ServiceKind],
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
+    expected_version = HiddenField()
+
+
+class ClientForm(FlaskForm):
+    full_name = StringField("Name", validators=[DataRequired(), Length(max=v.NAME_MAX)])
+    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=5)])
+    city = StringField("City", validators=[Optional(), Length(max=v.CITY_MAX)])
+    consent_marketing_email = BooleanField("Agrees to marketing e-mails")
+    consent_marketing_sms = BooleanField("Agrees to marketing text messages")
+    consent_partner_sharing = BooleanField("Agrees to sharing with partners")
+    expected_version = HiddenField()
+
+
+class ServiceFormMixin:
+    """Create/edit through a hand-written form and a service; field errors go back to the form."""
+
+    fields: tuple[str, ...] = ()
+
+    def _save(self, form, save):
+        try:
+            obj = save({name: getattr(form, name).data for name in self.fields})
+            db.session.commit()
+            return obj
+        except v.InvalidField as exc:
+            db.session.rollback()
+            field = getattr(form, exc.field, None)
+            if field is not None:
+                field.errors = [*field.errors, str(exc)]
+            flash(str(exc), "danger")
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        return False
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if not form.is_submitted():
+            form.expected_version.data = obj.version
+        return form
+
+    @staticmethod
+    def _version(form) -> int | None:
+        try:
+            return int(form.expected_version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class ProviderAdmin(ServiceFormMixin, ConsoleModelView):
+    roles = frozenset({VETTING, SUPPORT, MANAGER})
+    create_roles = edit_roles = frozenset({VETTING, MANAGER})
+    export_roles = frozenset({MANAGER})
+    fields = services.PROVIDER_FIELDS + ("services",)
+
+    column_list = [
+        "id",
+        "legal_name",
+        "trade_name",
+        "siret",
+        "city",
+        "postcode",
+        "vetting_status",
+        "bookable",
+        "joined_on",
+    ]
+    column_details_list = [
+        "id",
+        "legal_name",
+        "trade_name",
+        "siret",
+        "email",
+        "phone",
+        "address_line",
+        "postcode",
+        "city",
+        "services",
+        "joined_on",
+        "vetting_status",
+        "bookable",
+        "created_at",
+    ]
+    column_export_list = [
+        "id",
+        "legal_name",
+        "trade_name",
+        "siret",
+        "city",
+        "postcode",
+        "vetting_status",
+        "joined_on",
+    ]
+    column_labels = {
+        "id": "Reference",
+        "siret": "SIRET",
+        "vetting_status": "Vetting",
+        "address_line": "Address",
+        "joined_on": "Joined",
+    }
+    column_formatters = {"id": _reference, "bookable": _badge}
+    column_formatters_detail = column_formatters
+    column_formatters_export = {"id": _reference}
+    column_sortable_list = ["id", "legal_name", "city", "postcode", "joined_on"]
+    column_default_sort = ("id", True)
+    column_searchable_list = ["legal_name", "trade_name", "siret", "email", "city"]
+    reference_searches = {"PRV": "id"}
+    column_filters = ["vetting_status", "city", "postcode", "joined_on", BookableFilter()]
+    form = ProviderForm
+    edit_template = "console/provider_edit.html"
+    details_template = "console/provider_details.html"
+
+    def get_query(self):
+        return super().get_query().options(selectinload(Provider.active_restrictions))
+
+    def create_model(self, form):
+        return self._save(
+            form,
+            lambda fields: services.create_provider(
+                fields=fields, joined_on=date.today(), actor=current_user, now=utcnow()
+            ),
+        )
+
+    def update_model(self, form, model):
+        return bool(
+            self._save(
+                form,
+                lambda fields: services.update_provider(
+                    model,
+                    fields=fields,
+                    expected_version=self._version(form),
+                    actor=current_user,
+                    now=utcnow(),
+                ),
+            )
+        )
+
+
+class ClientAdmin(ServiceFormMixin, ConsoleModelView):
+    roles = create_roles = edit_roles = frozenset({SUPPORT, MANAGER})
+    export_roles = frozenset()
+    fields = services.CLIENT_FIELDS + services.CONSENTS
+
+    column_list = ["id", "full_name", "email", "phone", "city", "created_at"]
+    column_details_list = [
+        "id",
+        "full_name",
+        "email",
+        "phone",
+        "postcode",
+        "city",
+        *services.CONSENTS,
+        "consents_updated_at",
+        "created_at",
+    ]
+    column_labels = {
+        "id": "Reference",
+        "full_name": "Name",
+        "consent_marketing_email": "Marketing e-mails",
+        "consent_marketing_sms": "Marketing texts",
+        "consent_partner_sharing": "Partner sharing",
+    }
+    column_formatters = {"id": _reference}
+    column_formatters_detail = column_formatters
+    column_sortable_list = ["id", "full_name", "created_at"]
+    column_default_sort = ("id", True)
+    column_searchable_list = ["full_name", "email"]
+    reference_searches = {"CLI": "id"}
+    column_filters = ["city", "created_at", *services.CONSENTS]
+    form = ClientForm
+
+    def create_model(self, form):
+        return self._save(
+            form, lambda fields: services.create_client(fields=fields, actor=current_user, now=utcnow())
+        )
+
+    def update_model(self, form, model):
+        return bool(
+            self._save(
+                form,
+                lambda fields: services.update_client(
+                    model,
+                    fields=fields,
+                    expected_version=self._version(form),
+                    actor=current_user,
+                    now=utcnow(),
+                ),
+            )
+        )
+
+
+class BookingAdmin(ConsoleModelView):
+    """Read-only: bookings come from the marketplace."""
+
+    roles = frozenset({SUPPORT, MANAGER})
+    export_roles = frozenset()
+    simple_list_pager = True  # two million rows: no count(*) per page
+    column_list = [
+        "id",
+        "scheduled_start",
+        "service",
+        "client",
+        "provider",
+        "price",
+        "status",
+        "cancellation_terms_version",
+    ]
+    column_details_list = [*column_list, "duration_minutes", "created_at"]
+    column_labels = {"id": "Reference", "cancellation_terms_version": "Terms", "scheduled_start": "Scheduled"}
+    column_formatters = {"id": _reference, "price": _price}
+    column_formatters_detail = column_formatters
+    column_sortable_list = ["id", "scheduled_start"]
+    column_default_sort = ("id", True)
+    reference_searches = {"BKG": "id", "PRV": "provider_id", "CLI": "client_id"}
+    column_filters = ["status", "service", "scheduled_start", "cancellation_terms_version"]
+
+    def get_query(self):
+        return super().get_query().options(joinedload(Booking.client), joinedload(Booking.provider))
+
+
+class ReviewAdmin(ConsoleModelView):
+    """Read-only here; moderation comes with the disputes screens."""
+
+    roles = frozenset({SUPPORT, MANAGER})
+    export_roles = frozenset()
+    simple_list_pager = True
+    column_list = ["id", "submitted_at", "rating", "text", "provider", "booking", "moderation_status"]
+    column_details_list = [
+        "id",
+        "submitted_at",
+        "rating",
+        "text",
+        "provider",
+        "client",
+        "booking",
+        "moderation_status",
+    ]
+    column_labels = {"id": "Reference", "submitted_at": "Submitted", "moderation_status": "Moderation"}
+    column_formatters = {"id": _reference, "text": _excerpt}
+    column_formatters_detail = {"id": _reference}
+    column_sortable_list = ["id", "submitted_at", "rating"]
+    column_default_sort = ("id", True)
+    column_searchable_list = ["text"]
+    reference_searches = {"REV": "id", "PRV": "provider_id", "BKG": "booking_id", "CLI": "client_id"}
+    column_filters = ["rating", "moderation_status", "submitted_at"]
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .options(joinedload(Review.provider), joinedload(Review.booking), joinedload(Review.client))
+        )
+
+
+def register(admin) -> None:
+    category = "Marketplace"
+    admin.add_view(ProviderAdmin(Provider, name="Providers", endpoint="providers", category=category))
+    admin.add_view(ClientAdmin(Client, name="Clients", endpoint="clients", category=category))
+    admin.add_view(BookingAdmin(Booking, name="Bookings", endpoint="bookings", category=category))
+    admin.add_view(ReviewAdmin(Review, name="Reviews", endpoint="reviews", category=category))

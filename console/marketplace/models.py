@@ -1,0 +1,216 @@
+"""Providers, clients, bookings and reviews.
+
+Public references (`PRV-000123`, `CLI-0001234`, `BKG-0001234`, `REV-0001234`) are derived from
+the primary key, so looking one up is a primary-key lookup.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from console.db import UTCDateTime, db, enum_type, utcnow
+from console.privacy import RedactedText
+
+
+class ServiceKind(StrEnum):
+    REGULAR_CLEANING = "regular_cleaning"
+    DEEP_CLEANING = "deep_cleaning"
+    END_OF_TENANCY = "end_of_tenancy"
+    WINDOWS = "windows"
+    IRONING = "ironing"
+    OFFICE_CLEANING = "office_cleaning"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class VettingStatus(StrEnum):
+    """Outcome of the provider's latest vetting (set by the seed until vetting cases exist)."""
+
+    NOT_VETTED = "not_vetted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class BookingStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class ModerationStatus(StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+
+
+def _reference(prefix: str, width: int):
+    def reference(self) -> str:
+        return f"{prefix}-{self.id:0{width}d}" if self.id is not None else f"{prefix}-(new)"
+
+    return property(reference)
+
+
+class Provider(db.Model):
+    __tablename__ = "provider"
+    REFERENCE_PREFIX, REFERENCE_WIDTH = "PRV", 6
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(RedactedText(200))
+    trade_name: Mapped[str | None] = mapped_column(RedactedText(200))
+    siret: Mapped[str] = mapped_column(sa.String(14), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    phone: Mapped[str] = mapped_column(sa.String(16))
+    address_line: Mapped[str] = mapped_column(RedactedText(200))
+    postcode: Mapped[str] = mapped_column(sa.String(5), index=True)
+    city: Mapped[str] = mapped_column(RedactedText(100), index=True)
+    services: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    joined_on: Mapped[date]
+    vetting_status: Mapped[VettingStatus] = mapped_column(
+        enum_type(VettingStatus, "vetting_status"), default=VettingStatus.NOT_VETTED, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    active_restrictions: Mapped[list[Restriction]] = relationship(  # noqa: F821
+        "Restriction",
+        primaryjoin="and_(Restriction.provider_id == Provider.id, Restriction.ended_at.is_(None))",
+        viewonly=True,
+        order_by="Restriction.started_at",
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("length(siret) = 14", name="siret_length"),
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+    )
+
+    reference = _reference(REFERENCE_PREFIX, REFERENCE_WIDTH)
+
+    @property
+    def display_name(self) -> str:
+        return self.trade_name or self.legal_name
+
+    @property
+    def not_bookable_reasons(self) -> list[str]:
+        """Why clients cannot book this provider now (empty when bookable)."""
+        reasons = []
+        if self.vetting_status != VettingStatus.APPROVED:
+            reasons.append(f"vetting {self.vetting_status.value.replace('_', ' ')}")
+        reasons += [f"restricted: {r.reason_code.replace('_', ' ')}" for r in self.active_restrictions]
+        return reasons
+
+    @property
+    def is_bookable(self) -> bool:
+        """Bookable exactly when the latest vetting is approved and no restriction is active."""
+        return not self.not_bookable_reasons
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.display_name}"
+
+
+class Client(db.Model):
+    __tablename__ = "client"
+    REFERENCE_PREFIX, REFERENCE_WIDTH = "CLI", 7
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    full_name: Mapped[str] = mapped_column(RedactedText(200))
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(16))
+    postcode: Mapped[str | None] = mapped_column(sa.String(5))
+    city: Mapped[str | None] = mapped_column(RedactedText(100), index=True)
+    consent_marketing_email: Mapped[bool] = mapped_column(default=False)
+    consent_marketing_sms: Mapped[bool] = mapped_column(default=False)
+    consent_partner_sharing: Mapped[bool] = mapped_column(default=False)
+    consents_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
+
+    reference = _reference(REFERENCE_PREFIX, REFERENCE_WIDTH)
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.full_name}"
+
+
+class Booking(db.Model):
+    """A booking as sold on the marketplace: read-only in the console."""
+
+    __tablename__ = "booking"
+    REFERENCE_PREFIX, REFERENCE_WIDTH = "BKG", 7
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"))
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"))
+    service: Mapped[ServiceKind] = mapped_column(enum_type(ServiceKind, "service_kind"))
+    scheduled_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int]
+    price_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    status: Mapped[BookingStatus] = mapped_column(enum_type(BookingStatus, "booking_status"))
+    cancellation_terms_version: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    client: Mapped[Client] = relationship()
+    provider: Mapped[Provider] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        sa.CheckConstraint("duration_minutes > 0 AND duration_minutes <= 1440", name="duration_range"),
+        sa.CheckConstraint("length(currency) = 3", name="currency_code"),
+        sa.Index("ix_booking_provider_start", "provider_id", "scheduled_start"),
+        sa.Index("ix_booking_client_start", "client_id", "scheduled_start"),
+        sa.Index("ix_booking_status_start", "status", "scheduled_start"),
+        sa.Index("ix_booking_start", "scheduled_start"),
+    )
+
+    reference = _reference(REFERENCE_PREFIX, REFERENCE_WIDTH)
+
+    @property
+    def price(self) -> str:
+        euros, cents = divmod(self.price_cents, 100)
+        return f"{euros:,}.{cents:02d} {self.currency}".replace(",", " ")
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Review(db.Model):
+    """A client's review of a completed booking; moderation never edits its text."""
+
+    __tablename__ = "review"
+    REFERENCE_PREFIX, REFERENCE_WIDTH = "REV", 7
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(sa.ForeignKey("booking.id"), unique=True)
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"))
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    rating: Mapped[int] = mapped_column(sa.SmallInteger)
+    text: Mapped[str] = mapped_column(RedactedText(), default="")
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    moderation_status: Mapped[ModerationStatus] = mapped_column(
+        enum_type(ModerationStatus, "moderation_status"), default=ModerationStatus.PENDING
+    )
+
+    booking: Mapped[Booking] = relationship()
+    provider: Mapped[Provider] = relationship()
+    client: Mapped[Client] = relationship()
+
+    __table_args__ = (
+        sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
+        sa.Index("ix_review_provider_submitted", "provider_id", "submitted_at"),
+        sa.Index("ix_review_status_submitted", "moderation_status", "submitted_at"),
+        sa.Index("ix_review_submitted", "submitted_at"),
+    )
+
+    reference = _reference(REFERENCE_PREFIX, REFERENCE_WIDTH)
+
+    def __str__(self) -> str:
+        return self.reference

@@ -1,0 +1,193 @@
+"""Use cases for marketplace records. The acting person (or 'system:<job>') is a parameter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from console.audit import services as audit
+from console.db import db
+from console.errors import DomainError
+from console.marketplace import validation as v
+from console.marketplace.models import (
+    Booking,
+    BookingStatus,
+    Client,
+    ModerationStatus,
+    Provider,
+    Review,
+    ServiceKind,
+    VettingStatus,
+)
+
+PROVIDER_FIELDS = ("legal_name", "trade_name", "siret", "email", "phone", "address_line", "postcode", "city")
+CLIENT_FIELDS = ("full_name", "email", "phone", "postcode", "city")
+CONSENTS = ("consent_marketing_email", "consent_marketing_sms", "consent_partner_sharing")
+
+
+class StaleEdit(DomainError):
+    """Someone else saved the record since this form was opened."""
+
+
+def clean_provider(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate and normalise provider fields; raise InvalidField on the first bad one."""
+    services = [ServiceKind(s).value for s in fields.get("services") or []]
+    if not services:
+        raise v.InvalidField("services", "Choose at least one service.")
+    return {
+        "legal_name": v.text("legal_name", fields.get("legal_name"), limit=v.NAME_MAX),
+        "trade_name": v.text("trade_name", fields.get("trade_name"), limit=v.NAME_MAX, required=False),
+        "siret": v.siret(fields.get("siret", "")),
+        "email": v.email(fields.get("email", "")),
+        "phone": v.phone(fields.get("phone", "")),
+        "address_line": v.text("address_line", fields.get("address_line"), limit=v.ADDRESS_MAX),
+        "postcode": v.postcode(fields.get("postcode", "")),
+        "city": v.text("city", fields.get("city"), limit=v.CITY_MAX),
+        "services": sorted(services),
+    }
+
+
+def _ensure_siret_free(siret: str, provider_id: int | None) -> None:
+    other = db.session.scalar(sa.select(Provider).where(Provider.siret == siret, Provider.id != provider_id))
+    if other is not None:
+        raise v.InvalidField("siret", f"This SIRET is already registered for {other.reference}.")
+
+
+def _check_version(obj: Any, expected_version: int | None) -> None:
+    if expected_version is not None and obj.version != expected_version:
+        raise StaleEdit(f"{obj} was changed by someone else since you opened it. Reload and try again.")
+
+
+def create_provider(
+    *,
+    fields: Mapping[str, Any],
+    joined_on: date,
+    actor: Any,
+    now: datetime,
+    vetting_status: VettingStatus = VettingStatus.NOT_VETTED,
+) -> Provider:
+    """Register a provider (an applicant until vetting approves them)."""
+    values = clean_provider(fields)
+    _ensure_siret_free(values["siret"], None)
+    provider = Provider(**values, joined_on=joined_on, vetting_status=vetting_status, created_at=now)
+    db.session.add(provider)
+    db.session.flush()
+    audit.record(actor, "provider.create", provider, changes=_created(provider, PROVIDER_FIELDS), now=now)
+    return provider
+
+
+def update_provider(
+    provider: Provider, *, fields: Mapping[str, Any], expected_version: int | None, actor: Any, now: datetime
+) -> Provider:
+    """Change a provider's details; refuse if someone else saved meanwhile."""
+    _check_version(provider, expected_version)
+    values = clean_provider(fields)
+    _ensure_siret_free(values["siret"], provider.id)
+    for key, value in values.items():
+        setattr(provider, key, value)
+    changes = audit.diff(provider)
+    if changes:
+        db.session.flush()
+        audit.record(actor, "provider.update", provider, changes=changes, now=now)
+    return provider
+
+
+def clean_client(fields: Mapping[str, Any]) -> dict[str, Any]:
+    phone, postcode = fields.get("phone"), fields.get("postcode")
+    return {
+        "full_name": v.text("full_name", fields.get("full_name"), limit=v.NAME_MAX),
+        "email": v.email(fields.get("email", "")),
+        "phone": v.phone(phone) if (phone or "").strip() else None,
+        "postcode": v.postcode(postcode) if (postcode or "").strip() else None,
+        "city": v.text("city", fields.get("city"), limit=v.CITY_MAX, required=False),
+    } | {name: bool(fields.get(name)) for name in CONSENTS}
+
+
+def create_client(*, fields: Mapping[str, Any], actor: Any, now: datetime) -> Client:
+    values = clean_client(fields)
+    client = Client(**values, created_at=now, consents_updated_at=now)
+    db.session.add(client)
+    db.session.flush()
+    audit.record(actor, "client.create", client, changes=_created(client, CLIENT_FIELDS + CONSENTS), now=now)
+    return client
+
+
+def update_client(
+    client: Client, *, fields: Mapping[str, Any], expected_version: int | None, actor: Any, now: datetime
+) -> Client:
+    """Change a client's details and consents (consent changes are timestamped)."""
+    _check_version(client, expected_version)
+    for key, value in clean_client(fields).items():
+        setattr(client, key, value)
+    changes = audit.diff(client)
+    if any(name in changes for name in CONSENTS):
+        client.consents_updated_at = now
+    if changes:
+        db.session.flush()
+        audit.record(actor, "client.update", client, changes=changes, now=now)
+    return client
+
+
+def record_booking(
+    *,
+    client: Client,
+    provider: Provider,
+    service: ServiceKind,
+    scheduled_start: datetime,
+    duration_minutes: int,
+    price_cents: int,
+    currency: str = "EUR",
+    status: BookingStatus,
+    cancellation_terms_version: str,
+    actor: Any,
+    now: datetime,
+) -> Booking:
+    """Take in a booking sold on the marketplace, with the price and terms it was sold under."""
+    if currency not in v.CURRENCIES:
+        raise v.InvalidField("currency", f"Unsupported currency {currency!r}.")
+    if not isinstance(duration_minutes, int) or not 0 < duration_minutes <= 1440:
+        raise v.InvalidField("duration_minutes", "A duration is 1 to 1440 minutes.")
+    booking = Booking(
+        client=client,
+        provider=provider,
+        service=ServiceKind(service),
+        scheduled_start=scheduled_start,
+        duration_minutes=duration_minutes,
+        price_cents=v.price_cents(price_cents),
+        currency=currency,
+        status=BookingStatus(status),
+        cancellation_terms_version=cancellation_terms_version[:20],
+        created_at=now,
+    )
+    db.session.add(booking)
+    db.session.flush()
+    audit.record(actor, "booking.record", booking, now=now)
+    return booking
+
+
+def record_review(*, booking: Booking, rating: int, text: str, actor: Any, now: datetime) -> Review:
+    """Take in a client's review of a completed booking (one per booking)."""
+    if booking.status != BookingStatus.COMPLETED:
+        raise DomainError(f"{booking} is {booking.status.value}: only completed bookings are reviewed.")
+    if db.session.scalar(sa.select(Review.id).where(Review.booking_id == booking.id)) is not None:
+        raise DomainError(f"{booking} already has a review.")
+    review = Review(
+        booking=booking,
+        provider_id=booking.provider_id,
+        client_id=booking.client_id,
+        rating=v.rating(rating),
+        text=v.text("text", text, limit=10_000, required=False) or "",
+        submitted_at=now,
+        moderation_status=ModerationStatus.PENDING,
+    )
+    db.session.add(review)
+    db.session.flush()
+    audit.record(actor, "review.record", review, changes={"rating": review.rating}, now=now)
+    return review
+
+
+def _created(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: {"before": None, "after": getattr(obj, name)} for name in fields}

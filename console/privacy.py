@@ -1,0 +1,126 @@
+"""Card numbers never reach the database: the `RedactedText` column type.
+
+Every free-text column in the project uses `RedactedText`. A value assigned to such an attribute
+is redacted at once (so forms, flashes and audit diffs only ever see the masked value), and the
+type redacts again on the way to the database, which also covers bulk and Core inserts. Each
+redaction made through the ORM is audited, without the number, when the transaction commits.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import has_request_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapper
+
+from console.db import ConsoleSession, db
+from console.redaction import redact_card_numbers
+
+REDACTION_ACTION = "privacy.card_number_redacted"
+_PENDING = "card_redactions"
+
+
+class RedactedText(sa.types.TypeDecorator):
+    """Text (or a bounded string) with card numbers replaced by `[card ••••1234]`."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def __init__(self, length: int | None = None):
+        super().__init__()
+        self.length = length
+        if length is not None:
+            self.impl = sa.String(length)
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(sa.String(self.length) if self.length else sa.Text())
+
+    def process_bind_param(self, value, dialect):
+        return redact_card_numbers(value)[0] if isinstance(value, str) else value
+
+
+def _redact_on_set(target, value, oldvalue, initiator):
+    if not isinstance(value, str):
+        return value
+    redacted, count = redact_card_numbers(value)
+    if count:
+        inspect(target).info.setdefault(_PENDING, []).append((initiator.key, count))
+    return redacted
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _instrument_redacted_columns(mapper, class_) -> None:
+    for attr in mapper.column_attrs:
+        if any(isinstance(column.type, RedactedText) for column in attr.columns):
+            event.listen(getattr(class_, attr.key), "set", _redact_on_set, retval=True)
+
+
+@event.listens_for(ConsoleSession, "after_flush")
+def _collect_redactions(session, flush_context) -> None:
+    for obj in list(session.new) + list(session.dirty):
+        state = inspect(obj)
+        pending = state.info.pop(_PENDING, None)
+        if not pending:
+            continue
+        object_id = "/".join(str(v) for v in state.mapper.primary_key_from_instance(obj))
+        for field, count in pending:
+            session.info.setdefault(_PENDING, []).append((type(obj).__name__, object_id, field, count))
+
+
+@event.listens_for(ConsoleSession, "before_commit")
+def _audit_redactions(session) -> None:
+    from console.audit import services as audit  # late: audit imports the db module
+
+    while True:
+        session.flush()
+        pending = session.info.pop(_PENDING, [])
+        if not pending:
+            session.info.pop(audit.LAST_ACTOR, None)
+            return
+        actor = _actor(session.info.get(audit.LAST_ACTOR))
+        for object_type, object_id, field, count in pending:
+            audit.record(
+                actor,
+                REDACTION_ACTION,
+                object_type=object_type,
+                object_id=object_id,
+                changes={"field": field, "count": count},
+            )
+
+
+@event.listens_for(ConsoleSession, "after_soft_rollback")
+def _drop_redactions(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop("audit_last_actor", None)
+
+
+def _actor(last_actor=None):
+    """Who caused the redaction: the actor of the change being saved, else the signed-in
+    staff member, else the running job."""
+    from flask_login import current_user
+
+    from console.jobs import running_job
+
+    if last_actor is not None:
+        return last_actor
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    job = running_job.get()
+    return f"system:{job}" if job else "system:redaction"
+
+
+def redaction_count(*, since: datetime, until: datetime) -> int:
+    """Card numbers redacted in [since, until), from the audit trail (for the compliance report)."""
+    from console.audit.models import AuditEvent
+
+    rows = db.session.scalars(
+        sa.select(AuditEvent.changes).where(
+            AuditEvent.action == REDACTION_ACTION,
+            AuditEvent.occurred_at >= since,
+            AuditEvent.occurred_at < until,
+        )
+    )
+    return sum(int((changes or {}).get("count", 0)) for changes in rows)

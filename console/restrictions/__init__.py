@@ -1,0 +1,1 @@
+"""Restrictions of providers, always decided by a person (DESIGN §2)."""

@@ -1,0 +1,247 @@
+"""Restriction use cases. Proposals may come from jobs; restrictions only from a named person."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from console.audit import services as audit
+from console.auth.models import StaffUser
+from console.db import db
+from console.errors import DomainError
+from console.jobs import in_job
+from console.marketplace.models import Provider
+from console.notifications.services import queue_notification
+from console.restrictions import workflow as wf
+from console.restrictions.models import Restriction, RestrictionProposal
+from console.restrictions.workflow import PersonRequired, ProposalStatus, ReviewOutcome, Source
+
+EVIDENCE_MAX = 20
+
+
+def require_person(actor: Any, *, source: Source | None = None) -> StaffUser:
+    """The actor must be an active staff member, not a job; with `source`, one who may decide it."""
+    if in_job():
+        raise PersonRequired("A job cannot restrict or lift a provider: a person must decide.")
+    if not isinstance(actor, StaffUser) or not actor.active:
+        raise PersonRequired("Only a named, active staff member can restrict or lift a provider.")
+    if source is not None and not wf.may_decide(actor.roles, source):
+        raise PersonRequired(f"Your role cannot decide restrictions with a {Source(source).value} reason.")
+    return actor
+
+
+def propose_restriction(
+    provider: Provider,
+    *,
+    reason_code: str,
+    actor: Any,
+    now: datetime,
+    statement: str | None = None,
+    evidence: Iterable[str] = (),
+    source: Source | None = None,
+) -> RestrictionProposal:
+    """Open a proposal for a person to decide (jobs may call this); an open one is returned as is."""
+    reason = wf.reason(reason_code)
+    source = Source(source or reason.source)
+    existing = db.session.scalar(
+        sa.select(RestrictionProposal).where(
+            RestrictionProposal.provider_id == provider.id,
+            RestrictionProposal.reason_code == reason_code,
+            RestrictionProposal.status == ProposalStatus.OPEN,
+        )
+    )
+    if existing is not None:
+        return existing
+    links = [str(link).strip()[:500] for link in evidence if str(link).strip()][:EVIDENCE_MAX]
+    proposal = RestrictionProposal(
+        provider=provider,
+        source=source,
+        reason_code=reason_code,
+        statement=wf.ensure_statement(statement or reason.statement),
+        evidence=links,
+        due_at=wf.due_at(source, now),
+        created_at=now,
+        created_by=audit.actor_label(actor)[1],
+    )
+    db.session.add(proposal)
+    db.session.flush()
+    audit.record(actor, "restriction.propose", proposal, changes={"reason_code": reason_code}, now=now)
+    return proposal
+
+
+def confirm_proposal(
+    proposal: RestrictionProposal,
+    *,
+    actor: Any,
+    now: datetime,
+    statement: str | None = None,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> Restriction:
+    """A person confirms a proposal: the provider is restricted and told why."""
+    person = require_person(actor, source=proposal.source)
+    _decide(proposal, "confirm", person, now, note, expected_version)
+    restriction = _restrict(
+        proposal.provider,
+        reason_code=proposal.reason_code,
+        statement=wf.ensure_statement(statement or proposal.statement),
+        person=person,
+        now=now,
+        proposal=proposal,
+    )
+    proposal.restriction_id = restriction.id
+    return restriction
+
+
+def dismiss_proposal(
+    proposal: RestrictionProposal,
+    *,
+    actor: Any,
+    now: datetime,
+    note: str | None = None,
+    expected_version: int | None = None,
+) -> RestrictionProposal:
+    """A person decides no restriction is needed."""
+    person = require_person(actor, source=proposal.source)
+    _decide(proposal, "dismiss", person, now, note, expected_version)
+    return proposal
+
+
+def _decide(proposal, event: str, person: StaffUser, now, note, expected_version) -> None:
+    if expected_version is not None and proposal.version != expected_version:
+        raise DomainError(f"{proposal} was changed by someone else meanwhile. Reload and try again.")
+    if proposal.status != ProposalStatus.OPEN:
+        who = proposal.decided_by.full_name if proposal.decided_by else "someone"
+        raise wf.TransitionNotAllowed(f"{proposal} was already {proposal.status.value} by {who}.")
+    proposal.status = wf.next_status(proposal.status, event)
+    proposal.decided_by_id, proposal.decided_at = person.id, now
+    proposal.decision_note = (note or "").strip()[: wf.NOTE_MAX] or None
+    db.session.flush()  # the version check happens here: a concurrent decision loses
+    audit.record(person, f"restriction.proposal_{proposal.status.value}", proposal, now=now)
+
+
+def restrict_provider(
+    provider: Provider, *, reason_code: str, statement: str, actor: Any, now: datetime
+) -> Restriction:
+    """A manager restricts a provider directly, with a written statement of reasons."""
+    person = require_person(actor, source=Source.MANUAL)
+    wf.reason(reason_code)
+    return _restrict(
+        provider,
+        reason_code=reason_code,
+        statement=wf.ensure_statement(statement),
+        person=person,
+        now=now,
+        proposal=None,
+    )
+
+
+def _restrict(provider, *, reason_code, statement, person, now, proposal) -> Restriction:
+    restriction = Restriction(
+        provider=provider,
+        reason_code=reason_code,
+        statement=statement,
+        decided_by_id=person.id,
+        started_at=now,
+        proposal_id=proposal.id if proposal else None,
+    )
+    db.session.add(restriction)
+    db.session.flush()
+    audit.record(
+        person,
+        "restriction.start",
+        restriction,
+        changes={"provider": provider.reference, "reason_code": reason_code},
+        now=now,
+    )
+    db.session.expire(provider, ["active_restrictions"])
+    _notify(provider, "restriction_started", restriction, now)
+    return restriction
+
+
+def request_review(restriction: Restriction, *, text: str, actor: Any, now: datetime) -> Restriction:
+    """Record the provider's request for a review (taken by support or a manager)."""
+    person = require_person(actor)
+    if not restriction.active:
+        raise DomainError(f"{restriction} has ended; there is nothing to review.")
+    if restriction.review_requested_at is not None:
+        raise DomainError(f"A review of {restriction} was already requested.")
+    restriction.review_requested_at = now
+    restriction.review_request = wf.ensure_statement(text)
+    db.session.flush()
+    audit.record(person, "restriction.review_requested", restriction, now=now)
+    return restriction
+
+
+def decide_review(
+    restriction: Restriction, *, outcome: ReviewOutcome, reasons: str, actor: Any, now: datetime
+) -> Restriction:
+    """Another person upholds or lifts a restriction under review, with reasons for the provider."""
+    person = require_person(actor, source=Source.MANUAL)
+    if restriction.review_requested_at is None or restriction.review_decided_at is not None:
+        raise DomainError(f"{restriction} has no review waiting for a decision.")
+    wf.ensure_review_decider(person.id, restriction.decided_by_id)
+    restriction.review_outcome = ReviewOutcome(outcome)
+    restriction.review_reasons = wf.ensure_statement(reasons)
+    restriction.review_decided_by_id, restriction.review_decided_at = person.id, now
+    if restriction.review_outcome == ReviewOutcome.LIFTED:
+        _end(restriction, person, now, f"Lifted on review: {restriction.review_reasons}")
+    db.session.flush()
+    audit.record(
+        person,
+        "restriction.review_decided",
+        restriction,
+        changes={"outcome": restriction.review_outcome.value},
+        now=now,
+    )
+    _notify(restriction.provider, "restriction_review_decided", restriction, now)
+    return restriction
+
+
+def lift_restriction(restriction: Restriction, *, reason: str, actor: Any, now: datetime) -> Restriction:
+    """A person ends a restriction (for example once a valid insurance certificate is verified)."""
+    source = wf.reason(restriction.reason_code).source
+    person = require_person(actor, source=source)
+    if not restriction.active:
+        raise DomainError(f"{restriction} has already ended.")
+    _end(restriction, person, now, wf.ensure_statement(reason, wf.NOTE_MAX))
+    db.session.flush()
+    audit.record(person, "restriction.lift", restriction, now=now)
+    _notify(restriction.provider, "restriction_lifted", restriction, now)
+    return restriction
+
+
+def _end(restriction: Restriction, person: StaffUser, now: datetime, reason: str) -> None:
+    restriction.ended_at, restriction.ended_by_id, restriction.end_reason = (
+        now,
+        person.id,
+        reason[: wf.NOTE_MAX],
+    )
+    db.session.expire(restriction.provider, ["active_restrictions"])
+
+
+def _notify(provider: Provider, template: str, restriction: Restriction, now: datetime) -> None:
+    queue_notification(
+        recipient=provider.email,
+        template=template,
+        related=restriction,
+        now=now,
+        context={
+            "provider": provider.display_name,
+            "reference": provider.reference,
+            "reason": wf.reason(restriction.reason_code).label,
+            "restriction": restriction,
+        },
+    )
+
+
+def open_proposals_query():
+    """Open proposals, the most urgent first."""
+    return (
+        sa.select(RestrictionProposal)
+        .where(RestrictionProposal.status == ProposalStatus.OPEN)
+        .order_by(RestrictionProposal.due_at)
+    )

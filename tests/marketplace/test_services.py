@@ -1,0 +1,172 @@
+"""Provider, client, booking and review use cases: validation, audit, nothing half-saved."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from console.audit.models import AuditEvent
+from console.db import db
+from console.errors import DomainError
+from console.marketplace import services
+from console.marketplace import validation as v
+from console.marketplace.models import Booking, Provider, Review
+from console.restrictions import services as restrictions
+from tests.factories import make_booking, make_client, make_provider, make_staff, provider_fields
+
+
+def test_a_provider_is_normalised_and_audited(now):
+    provider = services.create_provider(
+        fields=provider_fields(
+            siret="732 829 320 00074", email=" Contact@Durand.FR ", phone="06 12 34 56 78"
+        ),
+        joined_on=date(2026, 3, 1),
+        actor="system:tests",
+        now=now,
+    )
+    assert provider.siret == "73282932000074" and provider.email == "contact@durand.fr"
+    assert provider.phone == "+33612345678"
+    assert provider.reference == f"PRV-{provider.id:06d}"
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "provider.create"))
+    assert event.object_id == str(provider.id) and event.changes["siret"]["after"] == "73282932000074"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("siret", "73282932000075"),  # checksum
+        ("siret", "1234"),
+        ("siret", "'; DROP TABLE provider; --"),
+        ("email", "not-an-email"),
+        ("email", "a@b"),
+        ("phone", "12"),
+        ("phone", "06 12 34"),
+        ("postcode", "7501"),
+        ("postcode", "00100"),
+        ("postcode", "99000"),
+        ("postcode", "ABCDE"),
+        ("legal_name", ""),
+        ("legal_name", "x" * 1_000_000),
+        ("city", "   "),
+        ("services", []),
+    ],
+)
+def test_invalid_provider_fields_are_refused_and_nothing_is_saved(field, value, now):
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Provider))
+    with pytest.raises(v.InvalidField) as error:
+        services.create_provider(
+            fields=provider_fields(**{field: value}),
+            joined_on=date(2026, 3, 1),
+            actor="system:tests",
+            now=now,
+        )
+    assert error.value.field == field
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) == before
+
+
+def test_an_unknown_service_is_refused(now):
+    with pytest.raises(ValueError):
+        services.clean_provider(provider_fields(services=["window_cleaning; rm -rf"]))
+
+
+def test_a_siret_belongs_to_one_provider(now):
+    first = make_provider()
+    with pytest.raises(v.InvalidField, match=first.reference):
+        make_provider(siret=first.siret)
+
+
+def test_updates_check_the_version_and_record_a_diff(now):
+    provider = make_provider()
+    version = provider.version
+    fields = provider_fields(siret=provider.siret, city="Villeurbanne", postcode="69100")
+    services.update_provider(provider, fields=fields, expected_version=version, actor="system:tests", now=now)
+    db.session.flush()
+    assert provider.version == version + 1
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "provider.update"))
+    assert event.changes["city"] == {"before": "Lyon", "after": "Villeurbanne"}
+    with pytest.raises(services.StaleEdit, match="changed by someone else"):
+        services.update_provider(
+            provider, fields=fields, expected_version=version, actor="system:tests", now=now
+        )
+
+
+def test_eligibility_is_derived(now):
+    manager = make_staff("manager")
+    applicant = make_provider(approved=False)
+    assert not applicant.is_bookable and applicant.not_bookable_reasons == ["vetting not vetted"]
+    provider = make_provider()
+    assert provider.is_bookable
+    restriction = restrictions.restrict_provider(
+        provider, reason_code="terms_breach", statement="Subcontracting.", actor=manager, now=now
+    )
+    assert not provider.is_bookable
+    restrictions.lift_restriction(restriction, reason="Resolved.", actor=manager, now=now)
+    assert provider.is_bookable
+
+
+def test_client_consent_changes_are_timestamped(now):
+    client = make_client()
+    assert client.reference.startswith("CLI-") and client.phone == "+33145678901"
+    fields = {"full_name": client.full_name, "email": client.email, "consent_marketing_email": True}
+    services.update_client(
+        client, fields=fields, expected_version=client.version, actor="system:tests", now=now
+    )
+    assert client.consent_marketing_email and client.consents_updated_at == now
+
+
+@pytest.mark.parametrize("price", [-1, 12.5, "4500", True, None])
+def test_a_booking_price_is_whole_non_negative_cents(price):
+    with pytest.raises(v.InvalidField, match="price|cents|negative"):
+        make_booking(price_cents=price)
+
+
+def test_the_database_also_refuses_a_negative_price():
+    booking = make_booking()
+    db.session.execute(sa.update(Booking).where(Booking.id == booking.id).values(price_cents=0))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(sa.update(Booking).where(Booking.id == booking.id).values(price_cents=-5))
+    db.session.rollback()
+
+
+def test_a_booking_keeps_price_and_terms():
+    booking = make_booking(price_cents=123456)
+    assert booking.price == "1 234.56 EUR" and booking.cancellation_terms_version == "2026-03"
+    assert booking.reference == f"BKG-{booking.id:07d}"
+
+
+@pytest.mark.parametrize("rating", [0, 6, -1, 3.5, "5"])
+def test_a_rating_is_one_to_five(rating, now):
+    with pytest.raises(v.InvalidField, match="rating"):
+        services.record_review(
+            booking=make_booking(), rating=rating, text="ok", actor="system:tests", now=now
+        )
+
+
+def test_reviews_need_a_completed_booking_and_only_one(now):
+    with pytest.raises(DomainError, match="only completed"):
+        services.record_review(
+            booking=make_booking(status="cancelled"), rating=5, text="", actor="system:tests", now=now
+        )
+    booking = make_booking()
+    services.record_review(booking=booking, rating=4, text="Très bien", actor="system:tests", now=now)
+    with pytest.raises(DomainError, match="already has a review"):
+        services.record_review(booking=booking, rating=5, text="", actor="system:tests", now=now)
+
+
+def test_review_text_is_bounded_and_card_numbers_never_stored(now):
+    with pytest.raises(v.InvalidField, match="Too long"):
+        services.record_review(
+            booking=make_booking(), rating=3, text="x" * 1_000_000, actor="system:tests", now=now
+        )
+    review = services.record_review(
+        booking=make_booking(),
+        rating=2,
+        text="J'ai payé avec la carte 4970-1012-3456-7893, SIRET 73282932000074",
+        actor="system:tests",
+        now=now,
+    )
+    db.session.commit()
+    stored = db.session.scalar(sa.select(Review.text).where(Review.id == review.id))
+    assert stored == "J'ai payé avec la carte [card ••••7893], SIRET 73282932000074"
