@@ -49,7 +49,9 @@ MIN_LENGTH = 13
 # match the same text two ways, so matching stays linear even on "1 1 1 1 ..." megabytes.
 _RUN = re.compile(r"[0-9]+(?:[ -][0-9]+)*")
 _BRAND_START = re.compile(r"(?:^|[ -])[2-6]")  # every brand prefix starts with 2-6
-_IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?", re.IGNORECASE)
+# Upper case only: "ab12 word 4242 ..." must not pass for an IBAN and hide the card after it.
+_IBAN = re.compile(r"\b[A-Z]{2}[0-9]{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?")
+_NO_BREAK_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " "})
 _PHONE = r"0[1-9](?:[ -]?[0-9]{2}){4}"
 _PHONE_LIST = re.compile(rf"{_PHONE}(?:[ -]{_PHONE})+")
 
@@ -92,6 +94,9 @@ def mask(last4: str) -> str:
 
 def find_card_numbers(text: str) -> list[Redaction]:
     """The card numbers in `text`, in order, non-overlapping."""
+    # Text pasted from office software separates digit groups with no-break spaces: read them as
+    # spaces (same length, so spans still index the original text).
+    text = text.translate(_NO_BREAK_SPACES)
     ibans = _Spans([(m.start(), m.end()) for m in _IBAN.finditer(text)])
     found: list[Redaction] = []
     for run in _RUN.finditer(text):

@@ -166,7 +166,11 @@ class RestrictionProposalAdmin(ConsoleModelView):
         return self._visible(super().get_count_query())
 
     def get_one(self, id):
-        return self._visible(super().get_query()).filter(RestrictionProposal.id == id).one_or_none()
+        try:
+            key = int(id)
+        except (TypeError, ValueError):
+            return None
+        return self._visible(super().get_query()).filter(RestrictionProposal.id == key).one_or_none()
 
     @staticmethod
     def _why_not_open(proposal_id: int) -> str:
@@ -293,7 +297,7 @@ class RestrictionAdmin(ConsoleModelView):
         )
 
     def _load(self, restriction_id: int) -> Restriction:
-        restriction = self.get_one(restriction_id)
+        restriction = self.get_one(str(restriction_id))
         if restriction is None:
             abort(404)
         return restriction

@@ -1,0 +1,123 @@
+"""The restriction queue, decision page and restriction forms through the test client."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from console.db import db
+from console.restrictions import services
+from console.restrictions.models import Restriction, RestrictionProposal
+from console.restrictions.workflow import ProposalStatus
+from tests.conftest import csrf_token
+from tests.factories import make_provider, make_staff
+
+
+def _proposal(now, reason_code="insurance_lapsed"):
+    proposal = services.propose_restriction(
+        make_provider(), reason_code=reason_code, actor="system:tests", now=now
+    )
+    db.session.commit()
+    return proposal
+
+
+def test_the_decision_page_confirms_with_an_edited_statement(client_as, now):
+    proposal = _proposal(now)
+    client = client_as("manager")
+    url = f"/proposals/decide/{proposal.id}"
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "statement": "Edited statement.",
+        "note": "checked",
+        "expected_version": str(proposal.version),
+        "confirm": "1",
+    }
+    response = client.post(url, data=data)
+    assert response.status_code == 302
+    db.session.expire_all()
+    restriction = db.session.scalar(sa.select(Restriction).where(Restriction.proposal_id == proposal.id))
+    assert restriction.statement == "Edited statement." and restriction.decided_by_id == client.staff.id
+
+
+def test_a_stale_decision_page_says_someone_else_decided(client_as, now):
+    proposal = _proposal(now)
+    first, second = client_as("manager"), client_as("manager")
+    url = f"/proposals/decide/{proposal.id}"
+    token = csrf_token(second, url)  # the second manager opened the page first
+    data = {"statement": "s", "expected_version": str(proposal.version), "confirm": "1"}
+    assert first.post(url, data=data | {"csrf_token": csrf_token(first, url)}).status_code == 302
+    response = second.post(url, data=data | {"csrf_token": token}, follow_redirects=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and f"already confirmed by {first.staff.full_name}" in body
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Restriction)) == 1
+
+
+def test_a_one_megabyte_statement_is_refused_and_nothing_changes(client_as, now):
+    proposal = _proposal(now)
+    client = client_as("manager")
+    url = f"/proposals/decide/{proposal.id}"
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "statement": "x" * 1_000_000,
+        "expected_version": str(proposal.version),
+        "confirm": "1",
+    }
+    response = client.post(url, data=data)
+    assert response.status_code == 200 and "longer than 5000" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(RestrictionProposal, proposal.id).status == ProposalStatus.OPEN
+
+
+def test_a_vetting_officer_cannot_decide_an_insurance_proposal(client_as, now):
+    proposal = _proposal(now)
+    client = client_as("vetting_officer")
+    response = client.get(f"/proposals/decide/{proposal.id}", follow_redirects=True)
+    assert "no open proposal you can decide" in response.get_data(as_text=True)
+    assert "Restriction queue" in client.get("/proposals/").get_data(as_text=True)
+    assert proposal.provider.legal_name not in client.get("/proposals/").get_data(as_text=True)
+
+
+def test_restrict_request_review_decide_review_and_lift_through_the_forms(client_as, app, now):
+    provider = make_provider()
+    db.session.commit()
+    manager, agent, other = client_as("manager"), client_as("support_agent"), client_as("manager")
+    url = f"/restrictions/restrict/{provider.id}"
+    data = {
+        "csrf_token": csrf_token(manager, url),
+        "reason_code": "terms_breach",
+        "statement": "Subcontracting.",
+    }
+    assert manager.post(url, data=data).status_code == 302
+    restriction = db.session.scalar(sa.select(Restriction).where(Restriction.provider_id == provider.id))
+    details = f"/restrictions/details/?id={restriction.id}"
+
+    def post(client, action, **fields):
+        return client.post(
+            f"/restrictions/{action}/{restriction.id}",
+            data={"csrf_token": csrf_token(client, details)} | fields,
+            follow_redirects=True,
+        )
+
+    assert "Review request recorded" in post(
+        agent, "request-review", text="I stopped subcontracting."
+    ).get_data(as_text=True)
+    refused = post(manager, "decide-review", outcome="lifted", text="ok")
+    assert "someone other than the person who restricted" in refused.get_data(as_text=True)
+    assert "Review decided" in post(
+        other, "decide-review", outcome="upheld", text="Still a breach."
+    ).get_data(as_text=True)
+    assert "Restriction lifted" in post(manager, "lift", text="Contract corrected.").get_data(as_text=True)
+    db.session.expire_all()
+    restriction = db.session.get(Restriction, restriction.id)
+    assert restriction.review_outcome.value == "upheld" and not restriction.active
+
+
+def test_a_support_agent_cannot_restrict_or_lift(client_as, now):
+    provider = make_provider()
+    manager = make_staff("manager")
+    restriction = services.restrict_provider(
+        provider, reason_code="other", statement="s", actor=manager, now=now
+    )
+    db.session.commit()
+    agent = client_as("support_agent")
+    assert agent.get(f"/restrictions/restrict/{provider.id}").status_code == 403
+    assert agent.post(f"/restrictions/lift/{restriction.id}", data={"text": "x"}).status_code == 403
