@@ -138,3 +138,13 @@ def _run_after_commit_hooks(session) -> None:
 def _drop_after_commit_hooks(session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_HOOKS_KEY, None)
+
+
+# --- migrations ---------------------------------------------------------------------------
+
+TRIGRAM_INDEX_PREFIX = "trgm_"
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    """Autogenerate ignores the PostgreSQL-only trigram search indexes (managed by hand)."""
+    return not (type_ == "index" and name and name.startswith(TRIGRAM_INDEX_PREFIX))

@@ -34,9 +34,6 @@ class RedactedText(sa.types.TypeDecorator):
         if length is not None:
             self.impl = sa.String(length)
 
-    def load_dialect_impl(self, dialect):
-        return dialect.type_descriptor(sa.String(self.length) if self.length else sa.Text())
-
     def process_bind_param(self, value, dialect):
         return redact_card_numbers(value)[0] if isinstance(value, str) else value
 

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from console.db import include_in_migrations
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -101,7 +103,11 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         context.configure(
-            connection=connection, target_metadata=get_metadata(), render_item=render_item, **conf_args
+            connection=connection,
+            target_metadata=get_metadata(),
+            render_item=render_item,
+            include_object=include_in_migrations,
+            **conf_args,
         )
 
         with context.begin_transaction():

@@ -6,12 +6,13 @@ from alembic.migration import MigrationContext
 
 from console.auth import services
 from console.config import ConfigError, from_environment
-from console.db import db
+from console.db import db, include_in_migrations
 
 
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as connection:
-        diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": include_in_migrations})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 
