@@ -20,6 +20,7 @@ ROLE_INTROS = {
 class Link:
     title: str
     url: str
+    badge: str | None = None  # a queue's size, when the view reports one
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ def home_sections(user) -> list[Section]:
             Link(
                 v.name,
                 url_for(f"{v.endpoint}.index_view" if hasattr(v, "index_view") else f"{v.endpoint}.index"),
+                v.home_badge() if hasattr(v, "home_badge") else None,
             )
             for v in views
             if v.endpoint != "admin" and role in v.roles_for("index")

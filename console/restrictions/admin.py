@@ -172,6 +172,15 @@ class RestrictionProposalAdmin(ConsoleModelView):
             return None
         return self._visible(super().get_query()).filter(RestrictionProposal.id == key).one_or_none()
 
+    def home_badge(self) -> str | None:
+        """'3 open, 1 overdue' for the home page."""
+        query = self._visible(sa.select(sa.func.count()).select_from(RestrictionProposal))
+        total = db.session.scalar(query)
+        if not total:
+            return None
+        overdue = db.session.scalar(query.where(RestrictionProposal.due_at <= utcnow()))
+        return f"{total} open" + (f", {overdue} overdue" if overdue else "")
+
     @staticmethod
     def _why_not_open(proposal_id: int) -> str:
         decided = db.session.get(RestrictionProposal, proposal_id)

@@ -121,3 +121,8 @@ def test_a_support_agent_cannot_restrict_or_lift(client_as, now):
     agent = client_as("support_agent")
     assert agent.get(f"/restrictions/restrict/{provider.id}").status_code == 403
     assert agent.post(f"/restrictions/lift/{restriction.id}", data={"text": "x"}).status_code == 403
+
+
+def test_the_home_page_shows_the_queue_size(client_as, now):
+    _proposal(now, "safety_complaint")  # due an hour after `now`, which is in the past: overdue
+    assert "1 open, 1 overdue" in client_as("manager").get("/").get_data(as_text=True)
