@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import abort, flash, has_request_context
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.filters import FilterConverter
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as model_filters
@@ -25,9 +26,41 @@ from console.db import db, is_write_conflict, utcnow
 from console.errors import DomainError
 from console.marketplace.validation import parse_reference
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
+
+
+def parse_id(value: Any) -> int | None:
+    """A primary key from a URL or form: digits only, within range; None otherwise."""
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+class _EnumValueFilter:
+    """Enum filters that take the stored value ('approved'), and ignore anything else."""
+
+    def validate(self, value: Any) -> bool:
+        return value in {member.value for member in self.column.type.enum_class}
+
+    def clean(self, value: Any) -> Any:
+        return self.column.type.enum_class(value)
+
+
+class EnumEqual(_EnumValueFilter, sqla_filters.EnumEqualFilter):
+    pass
+
+
+class EnumNotEqual(_EnumValueFilter, sqla_filters.EnumFilterNotEqual):
+    pass
+
 
 class ConsoleFilterConverter(FilterConverter):
     """Filters for the console's own column types."""
+
+    enum = (EnumEqual, EnumNotEqual)
 
     @model_filters.convert("utcdatetime")
     def conv_utc_datetime(self, column, name, **kwargs):
@@ -131,6 +164,19 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
                 return frozenset().union(*self.action_roles.values()) if self.action_roles else frozenset()
         return frozenset()
 
+    def get_export_value(self, model: Any, name: str) -> Any:
+        """Export cells that a spreadsheet would run as a formula start with a quote instead."""
+        value = super().get_export_value(model, name)
+        if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+            return "'" + value
+        return value
+
+    def get_one(self, id: Any) -> Any:
+        key = parse_id(id)
+        if key is None:
+            return None
+        return self.get_query().filter(getattr(self.model, self._primary_key) == key).one_or_none()
+
     def init_search(self) -> bool:
         return super().init_search() or bool(self.reference_searches)
 
@@ -186,9 +232,8 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
         reported by name and rolled back without affecting the others.
         """
         pk = getattr(self.model, self._primary_key)
-        try:  # the form posts strings; PostgreSQL will not compare them with integer keys
-            keys = [pk.type.python_type(value) for value in ids]
-        except (TypeError, ValueError):
+        keys = [parse_id(value) for value in ids]  # PostgreSQL will not compare strings with integer keys
+        if not keys or None in keys:
             flash("The selection is not valid; reload the page and try again.", "danger")
             return 0
         rows = self.get_query().filter(pk.in_(keys)).all()

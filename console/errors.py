@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, flash, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -61,6 +61,16 @@ def init_app(app: Flask) -> None:
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
         return _page(
             413, "Too large", f"What you sent is larger than the {limit} MB limit. Nothing was saved."
+        )
+
+    @app.errorhandler(DataError)
+    def bad_value(exc):
+        log.warning("value refused by the database on %s: %s", request.path, exc.orig)
+        _rollback_quietly()
+        return _page(
+            400,
+            "Value not accepted",
+            "A value in the request is out of range or malformed. Nothing was saved.",
         )
 
     @app.errorhandler(StaleDataError)

@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from console.access import Role
-from console.admin_base import ConsoleModelView
+from console.admin_base import ConsoleModelView, parse_id
 from console.db import db, utcnow
 from console.errors import DomainError
 from console.marketplace import services
@@ -117,6 +117,13 @@ class ServiceFormMixin:
         except DomainError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
+        except sa.exc.IntegrityError:  # a unique key taken at the same moment by someone else
+            db.session.rollback()
+            flash(
+                "Someone registered the same SIRET at the same moment. Nothing was saved; "
+                "search for it before trying again.",
+                "danger",
+            )
         return False
 
     def edit_form(self, obj=None):
@@ -126,11 +133,8 @@ class ServiceFormMixin:
         return form
 
     @staticmethod
-    def _version(form) -> int | None:
-        try:
-            return int(form.expected_version.data)
-        except (TypeError, ValueError):
-            return None
+    def _version(form) -> int:
+        return parse_id(form.expected_version.data) or -1  # a missing version counts as stale
 
 
 class ProviderAdmin(ServiceFormMixin, ConsoleModelView):

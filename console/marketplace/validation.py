@@ -10,6 +10,7 @@ from stdnum import exceptions as stdnum_errors
 from stdnum.fr import siret as stdnum_siret
 
 from console.errors import DomainError
+from console.redaction import redact_card_numbers
 
 POSTCODE_RE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
 NAME_MAX, ADDRESS_MAX, CITY_MAX = 200, 200, 100
@@ -31,6 +32,8 @@ def siret(value: str) -> str:
 
 
 def email(value: str) -> str:
+    if redact_card_numbers(value or "")[1]:
+        raise InvalidField("email", "This looks like a card number, not an e-mail address.")
     try:
         return validate_email((value or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
@@ -57,14 +60,15 @@ def postcode(value: str) -> str:
 
 
 def text(field: str, value: str | None, *, limit: int, required: bool = True) -> str | None:
-    """Trimmed text within `limit` characters."""
+    """Trimmed text within `limit` characters as it will be stored (card numbers masked)."""
     value = (value or "").strip()
     if not value:
         if required:
             raise InvalidField(field, "This field is required.")
         return None
-    if len(value) > limit:
-        raise InvalidField(field, f"Too long: {len(value)} characters, at most {limit}.")
+    stored = len(redact_card_numbers(value)[0])
+    if stored > limit:
+        raise InvalidField(field, f"Too long: {stored} characters, at most {limit}.")
     return value
 
 
@@ -85,5 +89,5 @@ def rating(value: object) -> int:
 
 def parse_reference(term: str, prefix: str) -> int | None:
     """The id inside a reference such as `PRV-000123` (or `prv 123`), or None."""
-    match = re.fullmatch(rf"\s*{prefix}[\s-]*0*(\d{{1,12}})\s*", term or "", re.IGNORECASE)
-    return int(match.group(1)) if match and int(match.group(1)) > 0 else None
+    match = re.fullmatch(rf"\s*{prefix}[\s-]*0*(\d{{1,10}})\s*", term or "", re.IGNORECASE)
+    return int(match.group(1)) if match and 0 < int(match.group(1)) < 2**31 else None

@@ -17,7 +17,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from console.access import Role
-from console.admin_base import ConsoleModelView
+from console.admin_base import ConsoleModelView, parse_id
 from console.db import db, is_write_conflict, utcnow
 from console.errors import DomainError
 from console.marketplace.models import Provider
@@ -165,13 +165,6 @@ class RestrictionProposalAdmin(ConsoleModelView):
     def get_count_query(self):
         return self._visible(super().get_count_query())
 
-    def get_one(self, id):
-        try:
-            key = int(id)
-        except (TypeError, ValueError):
-            return None
-        return self._visible(super().get_query()).filter(RestrictionProposal.id == key).one_or_none()
-
     def home_badge(self) -> str | None:
         """'3 open, 1 overdue' for the home page."""
         query = self._visible(sa.select(sa.func.count()).select_from(RestrictionProposal))
@@ -206,8 +199,10 @@ class RestrictionProposalAdmin(ConsoleModelView):
         form = DecisionForm(obj=proposal if request.method == "GET" else None)
         if request.method == "GET":
             form.expected_version.data = proposal.version
+        elif ("confirm" in request.form) == ("dismiss" in request.form):
+            flash("Choose either Confirm or Dismiss.", "danger")
         elif form.validate_on_submit():
-            version = int(form.expected_version.data) if form.expected_version.data.isdigit() else None
+            version = parse_id(form.expected_version.data) or -1  # a missing version counts as stale
             confirm = "confirm" in request.form
             if _attempt(
                 lambda: (services.confirm_proposal if confirm else services.dismiss_proposal)(
@@ -295,6 +290,10 @@ class RestrictionAdmin(ConsoleModelView):
     }
     column_formatters = {"reason_code": _reason, "active": _active}
     column_formatters_detail = column_formatters
+    column_formatters_export = {
+        "reason_code": _reason,
+        "active": lambda v, c, m, n: "yes" if m.active else "no",
+    }
     column_sortable_list = ["started_at", "ended_at"]
     column_default_sort = ("started_at", True)
     column_filters = [ActiveFilter(), "reason_code", "started_at", "review_outcome"]
@@ -316,7 +315,8 @@ class RestrictionAdmin(ConsoleModelView):
 
     @expose("/restrict/<int:provider_id>", methods=("GET", "POST"))
     def restrict(self, provider_id: int):
-        provider = db.session.get(Provider, provider_id) or abort(404)
+        key = parse_id(provider_id)
+        provider = (db.session.get(Provider, key) if key else None) or abort(404)
         form = RestrictForm()
         if form.validate_on_submit() and _attempt(
             lambda: services.restrict_provider(

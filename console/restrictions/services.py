@@ -15,6 +15,7 @@ from console.errors import DomainError
 from console.jobs import in_job
 from console.marketplace.models import Provider
 from console.notifications.services import queue_notification
+from console.redaction import redact_card_numbers
 from console.restrictions import workflow as wf
 from console.restrictions.models import Restriction, RestrictionProposal
 from console.restrictions.workflow import PersonRequired, ProposalStatus, ReviewOutcome, Source
@@ -41,11 +42,13 @@ def propose_restriction(
     now: datetime,
     statement: str | None = None,
     evidence: Iterable[str] = (),
-    source: Source | None = None,
 ) -> RestrictionProposal:
-    """Open a proposal for a person to decide (jobs may call this); an open one is returned as is."""
+    """Open a proposal for a person to decide (jobs may call this); an open one is returned as is.
+
+    The source follows from the reason, so the caller cannot choose who may decide it.
+    """
     reason = wf.reason(reason_code)
-    source = Source(source or reason.source)
+    source = reason.source
     existing = db.session.scalar(
         sa.select(RestrictionProposal).where(
             RestrictionProposal.provider_id == provider.id,
@@ -55,7 +58,7 @@ def propose_restriction(
     )
     if existing is not None:
         return existing
-    links = [str(link).strip()[:500] for link in evidence if str(link).strip()][:EVIDENCE_MAX]
+    links, masked = _evidence(evidence)
     proposal = RestrictionProposal(
         provider=provider,
         source=source,
@@ -68,8 +71,23 @@ def propose_restriction(
     )
     db.session.add(proposal)
     db.session.flush()
-    audit.record(actor, "restriction.propose", proposal, changes={"reason_code": reason_code}, now=now)
+    changes = {"provider": provider.reference, "reason_code": reason_code, "due_at": proposal.due_at}
+    audit.record(actor, "restriction.propose", proposal, changes=changes | masked, now=now)
     return proposal
+
+
+def _evidence(links: Iterable[str]) -> tuple[list[str], dict[str, int]]:
+    """Evidence links, bounded, with card numbers masked (JSON bypasses the column type)."""
+    cleaned, masked = [], 0
+    for link in links:
+        text, count = redact_card_numbers(str(link).strip())
+        if text:
+            wf.clean_note(text, 500)
+            cleaned.append(text)
+            masked += count
+    if len(cleaned) > EVIDENCE_MAX:
+        raise DomainError(f"At most {EVIDENCE_MAX} evidence links.")
+    return cleaned, ({"card_numbers_masked_in_evidence": masked} if masked else {})
 
 
 def confirm_proposal(
@@ -93,6 +111,7 @@ def confirm_proposal(
         proposal=proposal,
     )
     proposal.restriction_id = restriction.id
+    db.session.flush()
     return restriction
 
 
@@ -116,11 +135,13 @@ def _decide(proposal, event: str, person: StaffUser, now, note, expected_version
     if proposal.status != ProposalStatus.OPEN:
         who = proposal.decided_by.full_name if proposal.decided_by else "someone"
         raise wf.TransitionNotAllowed(f"{proposal} was already {proposal.status.value} by {who}.")
+    note = wf.clean_note(note)  # check everything before changing anything
     proposal.status = wf.next_status(proposal.status, event)
     proposal.decided_by_id, proposal.decided_at = person.id, now
-    proposal.decision_note = (note or "").strip()[: wf.NOTE_MAX] or None
+    proposal.decision_note = note
+    changes = audit.diff(proposal)
     db.session.flush()  # the version check happens here: a concurrent decision loses
-    audit.record(person, f"restriction.proposal_{proposal.status.value}", proposal, now=now)
+    audit.record(person, f"restriction.proposal_{proposal.status.value}", proposal, changes=changes, now=now)
 
 
 def restrict_provider(
@@ -154,7 +175,13 @@ def _restrict(provider, *, reason_code, statement, person, now, proposal) -> Res
         person,
         "restriction.start",
         restriction,
-        changes={"provider": provider.reference, "reason_code": reason_code},
+        changes={
+            "provider": provider.reference,
+            "reason_code": reason_code,
+            "statement": restriction.statement,
+            "proposal_id": restriction.proposal_id,
+            "started_at": now,
+        },
         now=now,
     )
     db.session.expire(provider, ["active_restrictions"])
@@ -171,8 +198,9 @@ def request_review(restriction: Restriction, *, text: str, actor: Any, now: date
         raise DomainError(f"A review of {restriction} was already requested.")
     restriction.review_requested_at = now
     restriction.review_request = wf.ensure_statement(text)
+    changes = audit.diff(restriction)
     db.session.flush()
-    audit.record(person, "restriction.review_requested", restriction, now=now)
+    audit.record(person, "restriction.review_requested", restriction, changes=changes, now=now)
     return restriction
 
 
@@ -183,20 +211,17 @@ def decide_review(
     person = require_person(actor, source=Source.MANUAL)
     if restriction.review_requested_at is None or restriction.review_decided_at is not None:
         raise DomainError(f"{restriction} has no review waiting for a decision.")
+    if not restriction.active:
+        raise DomainError(f"{restriction} has already ended; its review no longer needs a decision.")
     wf.ensure_review_decider(person.id, restriction.decided_by_id)
-    restriction.review_outcome = ReviewOutcome(outcome)
-    restriction.review_reasons = wf.ensure_statement(reasons)
+    outcome, reasons = ReviewOutcome(outcome), wf.ensure_statement(reasons)
+    restriction.review_outcome, restriction.review_reasons = outcome, reasons
     restriction.review_decided_by_id, restriction.review_decided_at = person.id, now
     if restriction.review_outcome == ReviewOutcome.LIFTED:
-        _end(restriction, person, now, f"Lifted on review: {restriction.review_reasons}")
+        _end(restriction, person, now, "Lifted on review.")
+    changes = audit.diff(restriction)
     db.session.flush()
-    audit.record(
-        person,
-        "restriction.review_decided",
-        restriction,
-        changes={"outcome": restriction.review_outcome.value},
-        now=now,
-    )
+    audit.record(person, "restriction.review_decided", restriction, changes=changes, now=now)
     _notify(restriction.provider, "restriction_review_decided", restriction, now)
     return restriction
 
@@ -208,18 +233,15 @@ def lift_restriction(restriction: Restriction, *, reason: str, actor: Any, now: 
     if not restriction.active:
         raise DomainError(f"{restriction} has already ended.")
     _end(restriction, person, now, wf.ensure_statement(reason, wf.NOTE_MAX))
+    changes = audit.diff(restriction)
     db.session.flush()
-    audit.record(person, "restriction.lift", restriction, now=now)
+    audit.record(person, "restriction.lift", restriction, changes=changes, now=now)
     _notify(restriction.provider, "restriction_lifted", restriction, now)
     return restriction
 
 
 def _end(restriction: Restriction, person: StaffUser, now: datetime, reason: str) -> None:
-    restriction.ended_at, restriction.ended_by_id, restriction.end_reason = (
-        now,
-        person.id,
-        reason[: wf.NOTE_MAX],
-    )
+    restriction.ended_at, restriction.ended_by_id, restriction.end_reason = now, person.id, reason
     db.session.expire(restriction.provider, ["active_restrictions"])
 
 

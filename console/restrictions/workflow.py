@@ -10,6 +10,7 @@ from enum import StrEnum
 from console.access import Role
 from console.business_time import add_business_days, add_business_hours
 from console.errors import DomainError
+from console.redaction import redact_card_numbers
 
 
 class Source(StrEnum):
@@ -144,12 +145,22 @@ def may_decide(roles: Iterable[Role], source: Source) -> bool:
 
 def ensure_statement(text: str | None, limit: int = STATEMENT_MAX) -> str:
     """A statement of reasons is required and bounded."""
-    text = (text or "").strip()
+    text = clean_note(text, limit)
     if not text:
         raise DomainError("A statement of reasons for the provider is required.")
-    if len(text) > limit:
-        raise DomainError(f"The statement is too long ({len(text)} characters; at most {limit}).")
     return text
+
+
+def clean_note(text: str | None, limit: int = NOTE_MAX) -> str | None:
+    """Optional text, refused (never cut) when longer than `limit` as it will be stored.
+
+    The text is returned as typed: the column masks card numbers on assignment and audits it.
+    """
+    text = (text or "").strip()
+    stored = len(redact_card_numbers(text)[0])
+    if stored > limit:
+        raise DomainError(f"The text is too long ({stored} characters; at most {limit}).")
+    return text or None
 
 
 def ensure_review_decider(decider_id: int, decided_by_id: int) -> None:

@@ -170,3 +170,14 @@ def test_review_text_is_bounded_and_card_numbers_never_stored(now):
     db.session.commit()
     stored = db.session.scalar(sa.select(Review.text).where(Review.id == review.id))
     assert stored == "J'ai payé avec la carte [card ••••7893], SIRET 73282932000074"
+
+
+def test_length_limits_apply_to_the_stored_text(now):
+    thirteen_digit_visas = " ".join(["4222222222222"] * 14)  # 195 characters, 223 once masked
+    with pytest.raises(v.InvalidField, match="at most 200"):
+        make_provider(legal_name=thirteen_digit_visas)
+
+
+def test_a_card_number_is_not_an_email():
+    with pytest.raises(v.InvalidField, match="card number"):
+        make_provider(email="4111111111111111@example.com")

@@ -126,3 +126,59 @@ def test_a_support_agent_cannot_restrict_or_lift(client_as, now):
 def test_the_home_page_shows_the_queue_size(client_as, now):
     _proposal(now, "safety_complaint")  # due an hour after `now`, which is in the past: overdue
     assert "1 open, 1 overdue" in client_as("manager").get("/").get_data(as_text=True)
+
+
+MALFORMED = [
+    "/providers/details/?id=abc",
+    "/providers/details/?id=99999999999999999999",
+    "/providers/edit/?id=-1",
+    "/proposals/details/?id=3000000000",
+    "/proposals/decide/3000000000",
+    "/restrictions/details/?id=99999999999999999999",
+    "/restrictions/restrict/3000000000",
+    "/providers/?search=PRV-999999999999",
+    "/bookings/?search=PRV-99999999999",
+    "/proposals/?search=PRV-3000000000",
+    "/proposals/?flt0_0=bogus",
+    "/providers/?flt0_0=%00",
+    "/bookings/?flt0_0=not-a-status",
+    "/reviews/?flt0_1=nope",
+]
+
+
+def test_malformed_ids_filters_and_searches_never_fail(client_as):
+    client = client_as("manager")
+    for url in MALFORMED:
+        assert client.get(url).status_code < 500, url
+    for path in ["/restrictions/lift/3000000000", "/proposals/action/"]:
+        data = {
+            "csrf_token": csrf_token(client, "/proposals/"),
+            "action": "confirm",
+            "rowid": "3000000000",
+            "text": "x",
+        }
+        assert client.post(path, data=data).status_code < 500, path
+
+
+def test_a_decision_needs_an_explicit_button(client_as, now):
+    proposal = _proposal(now)
+    client = client_as("manager")
+    url = f"/proposals/decide/{proposal.id}"
+    data = {
+        "csrf_token": csrf_token(client, url),
+        "statement": "s",
+        "expected_version": str(proposal.version),
+    }
+    assert "Choose either Confirm or Dismiss" in client.post(url, data=data).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(RestrictionProposal, proposal.id).status == ProposalStatus.OPEN
+
+
+def test_exports_neutralise_formulas(client_as, now):
+    from tests.factories import make_provider as provider
+
+    provider(legal_name='=HYPERLINK("http://evil/")', trade_name="@SUM(1+1)")
+    db.session.commit()
+    body = client_as("manager").get("/providers/export/csv/").get_data(as_text=True)
+    assert "'=HYPERLINK" in body and "'@SUM" in body
+    assert '\n"=HYPERLINK' not in body and ",=HYPERLINK" not in body

@@ -338,3 +338,37 @@ def test_two_managers_confirm_at_once_one_wins(app, now):
     assert sorted(outcomes) == ["conflict", "won"]
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Restriction)) == 1
+
+
+def test_a_review_of_an_ended_restriction_cannot_be_decided(proposal, manager, now):
+    restriction = services.confirm_proposal(proposal, actor=manager, now=now)
+    agent, other = make_staff("support_agent"), make_staff("manager")
+    services.request_review(restriction, text="please", actor=agent, now=now)
+    services.lift_restriction(restriction, reason="Policy verified.", actor=manager, now=now)
+    with pytest.raises(DomainError, match="already ended"):
+        services.decide_review(restriction, outcome=ReviewOutcome.LIFTED, reasons="x", actor=other, now=now)
+    assert restriction.ended_by_id == manager.id
+
+
+def test_evidence_and_notes_never_keep_card_numbers(manager, now):
+    proposal = services.propose_restriction(
+        make_provider(),
+        reason_code="safety_complaint",
+        actor=JOB_ACTOR,
+        now=now,
+        evidence=["complaint CPL-12: client paid with 4111 1111 1111 1111"],
+    )
+    assert proposal.evidence == ["complaint CPL-12: client paid with [card ••••1111]"]
+    with pytest.raises(DomainError, match="too long"):
+        services.dismiss_proposal(proposal, actor=manager, now=now, note="n" * 1990 + " 4111111111111111")
+    services.dismiss_proposal(proposal, actor=manager, now=now, note="paid by 4111111111111111")
+    assert proposal.decision_note == "paid by [card ••••1111]"
+
+
+def test_every_decision_is_audited_with_before_and_after(proposal, manager, now):
+    restriction = services.confirm_proposal(proposal, actor=manager, now=now)
+    services.lift_restriction(restriction, reason="Policy verified.", actor=manager, now=now)
+    events = {e.action: e.changes for e in db.session.scalars(sa.select(AuditEvent))}
+    assert events["restriction.proposal_confirmed"]["status"] == {"before": "open", "after": "confirmed"}
+    assert events["restriction.start"]["statement"] == proposal.statement
+    assert events["restriction.lift"]["end_reason"]["after"] == "Policy verified."
