@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format install migrate clean
+.PHONY: demo test lint format install migrate clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -26,6 +26,10 @@ demo: migrate
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# List pages timed on the large data set in PostgreSQL (BENCH_DATABASE_URL; BENCH_RESEED=1 reseeds).
+bench: $(STAMP)
+	$(BIN)/python bench/bench.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -43,14 +43,31 @@ def seed_staff() -> list[str]:
 
 
 @demo_cli.command("seed")
-def demo_seed() -> None:
-    """Create demo data (idempotent)."""
+@click.option(
+    "--scale",
+    type=click.Choice(["small", "large"]),
+    default="small",
+    show_default=True,
+    help="small: 300 providers, 2,000 clients, 8,000 bookings (the demo); large: 50,000 providers, "
+    "500,000 clients, 2,000,000 bookings, 1,000,000 reviews (the benchmark, for PostgreSQL).",
+)
+@click.option("--seed", "seed_value", type=int, default=2026, show_default=True, help="Random seed.")
+@click.option("--reset", is_flag=True, help="Delete the marketplace data first (staff accounts are kept).")
+def demo_seed(scale: str, seed_value: int, reset: bool) -> None:
+    """Create demo staff and marketplace data (idempotent: existing data is kept unless --reset)."""
+    from console import demo_data  # late: it imports this module
+
     created = seed_staff()
     db.session.commit()
     click.echo("Demo staff accounts (e-mail / password):")
     for email, _, roles, password in DEMO_STAFF:
         mark = "created" if email in created else "exists"
         click.echo(f"  {email:28} {password:20} {','.join(roles):16} ({mark})")
+    try:
+        demo_data.seed(scale=scale, seed=seed_value, reset=reset, echo=click.echo)
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 @demo_cli.command("run")

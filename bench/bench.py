@@ -1,0 +1,257 @@
+"""Time the console's list pages on the large data set (`make bench`).
+
+Creates (or reuses) the PostgreSQL database named by BENCH_DATABASE_URL, migrates it, seeds the
+`large` data set unless it is already there (BENCH_RESEED=1 replaces it), signs a manager in
+through the real /login form and times each list page: 2 warm-ups, then 20 timed requests.
+Prints median and p95 in milliseconds and the SQL statements per request; exits 1 if a page
+answers anything but 200 or if its p95 exceeds 300 ms.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/ekoklean_bench"
+LARGE_PROVIDERS = 50_000
+WARMUPS, RUNS = 2, 20
+P95_LIMIT_MS = 300.0
+BENCH_EMAIL = "bench-manager@bench.ekoklean.fr"
+BENCH_PASSWORD = "bench-manager-password"  # noqa: S105 - a local benchmark database
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def flask(*args: str, env: dict[str, str]) -> None:
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)  # noqa: S603 - fixed command
+
+
+def ensure_database(url: str) -> None:
+    """Create the benchmark database with createdb when it does not exist."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    admin = parts.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (parts.database,)).fetchone()
+        if exists:
+            return
+        print(f"creating database {parts.database}")
+        createdb = shutil.which("createdb")
+        if createdb:
+            command = [createdb, "-h", parts.host or "127.0.0.1", "-p", str(parts.port or 5432)]
+            command += ["-U", parts.username or "postgres", parts.database]
+            env = os.environ | ({"PGPASSWORD": parts.password} if parts.password else {})
+            subprocess.run(command, check=True, env=env)  # noqa: S603 - fixed command
+        else:
+            conn.execute(f'CREATE DATABASE "{parts.database}"')
+
+
+def seed_if_needed(env: dict[str, str]) -> float | None:
+    """Seed the large data set unless present; the seconds it took, or None."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as conn:
+        providers = conn.scalar(sa.text("SELECT count(*) FROM provider"))
+    engine.dispose()
+    reseed = os.environ.get("BENCH_RESEED", "") not in ("", "0")
+    if providers >= LARGE_PROVIDERS and not reseed:
+        print(f"large data set present ({providers:,} providers): not seeding (BENCH_RESEED=1 to redo)")
+        return None
+    args = ["demo", "seed", "--scale", "large"] + (["--reset"] if providers or reseed else [])
+    started = time.perf_counter()
+    flask(*args, env=env)
+    return time.perf_counter() - started
+
+
+def sign_in(client) -> None:
+    page = client.get("/login")
+    token = CSRF_RE.search(page.get_data(as_text=True))
+    assert token, f"no CSRF token on /login ({page.status_code})"
+    response = client.post(
+        "/login", data={"csrf_token": token.group(1), "email": BENCH_EMAIL, "password": BENCH_PASSWORD}
+    )
+    if response.status_code != 302:
+        raise SystemExit(f"sign-in failed ({response.status_code})")
+
+
+def filter_query(app, endpoint: str, column: str, wanted: str) -> str:
+    """`flt0_<n>=<value>` for the view's "equals" filter on `column`, as its filter form sends it.
+
+    The index comes from Flask-Admin's filter table (the view's `_filter_args`), the value from
+    the filter's own options when it has some (what the rendered filter form offers).
+    """
+    admin = app.extensions["admin"][0]
+    view = next(v for v in admin._views if getattr(v, "endpoint", None) == endpoint)
+    for arg, (_, flt) in view._filter_args.items():
+        name = getattr(getattr(flt, "column", None), "key", None)
+        if name != column or str(flt.operation()) != "equals":
+            continue
+        value = wanted
+        for option, label in flt.get_options(view) or ():
+            if wanted.lower() in (str(option).lower(), str(label).lower()):
+                value = str(option)
+        return f"flt0_{arg}={value}"
+    raise SystemExit(f"no 'equals' filter on {endpoint}.{column}")
+
+
+def named_filter_query(app, endpoint: str, label: str, value: str) -> str:
+    """`flt0_<n>=<value>` for the view's filter called `label` (custom filters have no column key)."""
+    admin = app.extensions["admin"][0]
+    view = next(v for v in admin._views if getattr(v, "endpoint", None) == endpoint)
+    for arg, (_, flt) in view._filter_args.items():
+        if str(flt.name) == label:
+            return f"flt0_{arg}={value}"
+    raise SystemExit(f"no filter {label!r} on {endpoint}")
+
+
+def sample_values(app) -> dict[str, str]:
+    """Search terms that exist in the data set."""
+    import sqlalchemy as sa
+
+    from console.db import db
+    from console.marketplace.models import Client, Provider
+
+    names = db.session.scalars(sa.select(Client.full_name).order_by(Client.id).limit(5_000)).all()
+    last_names = Counter(name.rsplit(" ", 1)[-1] for name in names)
+    common = next(name for name, _ in last_names.most_common() if len(name) >= 4)
+    siret = db.session.scalar(sa.select(Provider.siret).where(Provider.id == 4_242))
+    email = db.session.scalar(sa.select(Client.email).where(Client.id == 31_337))
+    return {"last_name": quote(common), "siret": siret, "email_fragment": quote(email.split("@")[0])}
+
+
+def ensure_manager() -> None:
+    from console.auth import services
+    from console.db import db, utcnow
+
+    if services.get_staff_by_email(BENCH_EMAIL) is None:
+        services.create_staff(
+            email=BENCH_EMAIL,
+            full_name="Bench Manager",
+            roles=["manager"],
+            password=BENCH_PASSWORD,
+            actor="system:bench",
+            now=utcnow(),
+        )
+        db.session.commit()
+
+
+def main() -> int:
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    env = dict(os.environ) | {"DATABASE_URL": url}
+    ensure_database(url)
+    flask("db", "upgrade", env=env)
+    seed_seconds = seed_if_needed(env)
+
+    os.environ["DATABASE_URL"] = url
+    import sqlalchemy as sa
+
+    from console.app import create_app
+    from console.db import db
+
+    app = create_app()
+    with app.app_context():
+        ensure_manager()
+        values = sample_values(app)
+        engine = db.engine
+        city = filter_query(app, "providers", "city", "Paris")
+        vetting = filter_query(app, "providers", "vetting_status", "not_vetted")
+        status = filter_query(app, "bookings", "status", "cancelled")
+        rating = filter_query(app, "reviews", "rating", "1")
+        not_bookable = named_filter_query(app, "providers", "Bookable", "0")
+        active = named_filter_query(app, "restrictions", "Active", "1")
+        db.session.remove()
+
+    pages = [
+        ("/providers/", "/providers/"),
+        ("/providers/ search last name", f"/providers/?search={values['last_name']}"),
+        ("/providers/ search PRV-012345", "/providers/?search=PRV-012345"),
+        ("/providers/ search SIRET", f"/providers/?search={values['siret']}"),
+        ("/providers/ filter city", f"/providers/?{city}"),
+        ("/providers/ filter vetting", f"/providers/?{vetting}"),
+        ("/providers/ page 50", "/providers/?page=49"),
+        ("/providers/ not bookable", f"/providers/?{not_bookable}"),
+        ("/clients/", "/clients/"),
+        ("/clients/ search name", f"/clients/?search={values['last_name']}"),
+        ("/clients/ search e-mail", f"/clients/?search={values['email_fragment']}"),
+        ("/bookings/", "/bookings/"),
+        ("/bookings/ search PRV-000123", "/bookings/?search=PRV-000123"),
+        ("/bookings/ search CLI-0001234", "/bookings/?search=CLI-0001234"),
+        ("/bookings/ filter status", f"/bookings/?{status}"),
+        ("/bookings/ page 50", "/bookings/?page=49"),
+        ("/reviews/", "/reviews/"),
+        ("/reviews/ search PRV-000123", "/reviews/?search=PRV-000123"),
+        ("/reviews/ filter rating", f"/reviews/?{rating}"),
+        ("/reviews/ search text", "/reviews/?search=ponctuelle"),
+        ("/proposals/", "/proposals/"),
+        ("/restrictions/", "/restrictions/"),
+        ("/restrictions/ active", f"/restrictions/?{active}"),
+    ]
+    client = app.test_client()
+    sign_in(client)
+    statements = [0]
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements[0] += 1
+
+    def measure(url: str) -> tuple[list[float], list[int], str | None]:
+        times, counts = [], []
+        for i in range(WARMUPS + RUNS):
+            statements[0] = 0
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+            if response.status_code != 200:
+                return [], [], f"status {response.status_code}"
+            if "Invalid Filter Value" in response.get_data(as_text=True):
+                return [], [], "the filter value was refused"
+            if i >= WARMUPS:
+                times.append(elapsed)
+                counts.append(statements[0])
+        return times, counts, None
+
+    rows, failures, slow = [], [], []
+    for label, url in pages:
+        times, counts, error = measure(url)
+        if error:
+            failures.append(f"{url}: {error}")
+            rows.append((label, url, None, None, None))
+            continue
+        p95 = statistics.quantiles(times, n=20, method="inclusive")[-1]
+        rows.append((label, url, statistics.median(times), p95, max(counts)))
+        if p95 > P95_LIMIT_MS:
+            slow.append(f"{url} (p95 {p95:.0f} ms)")
+
+    if seed_seconds is not None:
+        print(f"\nseeded the large data set in {seed_seconds:.0f} s ({seed_seconds / 60:.1f} min)")
+    print(f"\n{WARMUPS} warm-ups, then {RUNS} timed requests per page (Flask test client, signed-in manager)")
+    print(f"{'page':<40} {'median ms':>10} {'p95 ms':>8} {'SQL/req':>8}  url")
+    for label, url, median, p95, sql in rows:
+        if median is None:
+            print(f"{label:<40} {'NOT 200':>10} {'':>8} {'':>8}  {url}")
+        else:
+            flag = "  <-- over 300 ms" if p95 > P95_LIMIT_MS else ""
+            print(f"{label:<40} {median:>10.1f} {p95:>8.1f} {sql:>8}  {url}{flag}")
+    for failure in failures:
+        print(f"NOT 200: {failure}")
+    for page in slow:
+        print(f"SLOW: {page}")
+    return 1 if failures or slow else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

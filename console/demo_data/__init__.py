@@ -1,0 +1,196 @@
+"""Deterministic, realistic French demo data for the marketplace (`flask --app wsgi demo seed`).
+
+Two scales: `small` (the `make demo` database: 300 providers, 2,000 clients, 8,000 bookings,
+3,000 reviews) and `large` (the benchmark: 50,000 / 500,000 / 2,000,000 / 1,000,000).
+
+The same `--seed` gives the same records on the same day (dates are relative to today, midnight
+UTC). Faker (`fr_FR`) only fills pools of names, streets and companies once; rows combine those
+pools with one `random.Random`, so two million bookings take seconds of Python, not hours.
+Providers, clients, bookings and reviews are inserted in bulk (PostgreSQL `COPY`, `executemany`
+elsewhere) with explicit ids; sequences are reset afterwards. A few records go through the
+services on purpose: open restriction proposals (so the managers' queue is populated and
+audited) and a few reviews in which a client typed a card number (redacted and audited).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from console.db import db, utcnow
+from console.demo import DEMO_ACTOR
+from console.demo_data.generator import (
+    DEFAULT_SEED,
+    SCALES,
+    Echo,
+    _Generator,
+    card_number,
+)
+from console.demo_data.loader import (
+    _Loader,
+    delete_marketplace_data,
+)
+from console.demo_data.reference import (
+    CARD_REVIEW_TEXTS,
+    PROPOSALS,
+)
+from console.marketplace.models import Booking, Client, Provider, Review
+
+
+@dataclass
+class SeedReport:
+    scale: str
+    seed: int
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    total_seconds: float = 0.0
+
+
+def provider_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) or 0
+
+
+def seed(
+    *, scale: str = "small", seed: int = DEFAULT_SEED, reset: bool = False, echo: Echo = print
+) -> SeedReport | None:
+    """Seed the marketplace; None (and a message) if providers exist and `reset` is not given."""
+    sizes = SCALES[scale]
+    existing = provider_count()
+    if existing and not reset:
+        echo(f"Marketplace data already present ({existing:,} providers): use --reset to replace it.")
+        return None
+    report = SeedReport(scale=scale, seed=seed)
+    started = time.perf_counter()
+    echo(f"Seeding the {scale} marketplace data set (seed {seed})…")
+    if existing or reset:
+        t0 = time.perf_counter()
+        delete_marketplace_data(echo)
+        report.seconds["reset"] = time.perf_counter() - t0
+
+    anchor = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
+    gen = _Generator(sizes, seed, anchor, echo)
+    loader = _Loader(echo, rebuild_indexes=scale == "large")
+    connection = loader.connection
+
+    def next_id(model) -> int:
+        return (connection.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
+
+    gen.first_provider, gen.first_client = next_id(Provider), next_id(Client)
+    steps = (
+        ("providers", Provider, gen.providers, gen.PROVIDER_COLUMNS, lambda: sizes.providers),
+        ("clients", Client, gen.clients, gen.CLIENT_COLUMNS, lambda: sizes.clients),
+        ("bookings", Booking, gen.bookings, gen.BOOKING_COLUMNS, lambda: sizes.bookings),
+        ("reviews", Review, gen.reviews, gen.REVIEW_COLUMNS, gen.choose_reviews),
+    )
+    for name, model, rows, columns, total in steps:
+        t0 = time.perf_counter()
+        first = {Provider: gen.first_provider, Client: gen.first_client}.get(model) or next_id(model)
+        expected = total()  # for reviews: chooses the reviewed bookings, before generating rows
+        count = loader.load(model.__table__, columns, rows(first), expected)
+        loader.reset_sequence(model.__table__)
+        report.counts[name] = count
+        report.seconds[name] = time.perf_counter() - t0
+        echo(f"  {name:<12} {count:>10,} rows {report.seconds[name]:8.1f} s")
+
+    t0 = time.perf_counter()
+    card_reviews = _card_reviews(gen)
+    report.counts["reviews"] += card_reviews
+    report.counts["proposals"] = _open_proposals(gen)
+    report.seconds["services"] = seconds = time.perf_counter() - t0
+    echo(f"  {'proposals':<12} {report.counts['proposals']:>10,} open (through the service)  {seconds:.1f} s")
+    echo(f"  {'':<12} {card_reviews:>10,} reviews in which a client typed a card number (redacted, audited)")
+    t0 = time.perf_counter()
+    db.session.commit()
+    report.seconds["commit"] = time.perf_counter() - t0
+    if scale == "large":
+        t0 = time.perf_counter()
+        _analyze()
+        report.seconds["analyze"] = time.perf_counter() - t0
+        echo(f"  {'analyze':<12} {report.seconds['analyze']:>19.1f} s")
+    report.total_seconds = time.perf_counter() - started
+    echo(f"Seeded in {report.total_seconds:.1f} s.")
+    return report
+
+
+def _analyze() -> None:
+    """Fresh planner statistics. On PostgreSQL VACUUM ANALYZE: it also sets the visibility map
+    (index-only scans) and flushes GIN pending lists, without which the planner prices the trigram
+    indexes too high and searches fall back to sequential scans."""
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+        else:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+
+
+def _card_reviews(gen: _Generator) -> int:
+    """A few reviews in which the client typed a card number, through the service (redacted)."""
+    from console.marketplace import services
+
+    rng = gen.rng
+    candidates = gen.unreviewed_recent[: len(CARD_REVIEW_TEXTS) * 3]
+    chosen = rng.sample(candidates, min(len(CARD_REVIEW_TEXTS), len(candidates)))
+    now = utcnow()
+    cards = (
+        card_number(rng, "497010"),
+        card_number(rng, "5" + str(rng.randint(1, 5))),
+        card_number(rng, "4"),
+    )
+    for (rating, template), booking_id, card in zip(CARD_REVIEW_TEXTS, chosen, cards, strict=False):
+        booking = db.session.get(Booking, booking_id)
+        ended = booking.scheduled_start + timedelta(minutes=booking.duration_minutes)
+        submitted = min(now, max(ended + timedelta(hours=2), now - timedelta(hours=rng.randint(2, 40))))
+        services.record_review(
+            booking=booking, rating=rating, text=template.format(card=card), actor=DEMO_ACTOR, now=submitted
+        )
+    return len(chosen)
+
+
+def _open_proposals(gen: _Generator) -> int:
+    """Open restriction proposals from several sources, some overdue, through the service."""
+    from console.restrictions import services
+    from console.restrictions.models import RestrictionProposal
+
+    rng = gen.rng
+    now = utcnow()
+    approved = gen.approved
+    poor = [pid for pid in approved if gen.provider_poor[pid - gen.first_provider]]
+    used: set[int] = set()
+    created = 0
+    for reason_code, age, evidence in PROPOSALS:
+        pool = poor if reason_code == "low_rating" and poor else approved
+        pid = rng.choice(pool)
+        while pid in used and len(used) < len(approved):
+            pid = rng.choice(approved)
+        used.add(pid)
+        provider = db.session.get(Provider, pid)
+        opened = now - age
+        details = {
+            "client": f"CLI-{rng.randrange(gen.first_client, gen.first_client + gen.scale.clients):07d}",
+            "date": (opened - timedelta(days=rng.randint(1, 20))).strftime("%d/%m/%Y"),
+            "n": rng.randint(100_000, 999_999),
+            "reviews": "",
+        }
+        if reason_code == "low_rating":
+            ids = db.session.scalars(
+                sa.select(Review.id)
+                .where(Review.provider_id == pid)
+                .order_by(Review.submitted_at.desc())
+                .limit(10)
+            ).all()
+            details["reviews"] = (
+                ", ".join(f"REV-{i:07d}" for i in ids[:5]) or "Moyenne des 10 derniers avis < 3,5"
+            )
+        proposal = services.propose_restriction(
+            provider,
+            reason_code=reason_code,
+            actor=DEMO_ACTOR,
+            now=opened,
+            evidence=[evidence.format(**details)],
+        )
+        created += isinstance(proposal, RestrictionProposal)
+    return created

@@ -1,0 +1,127 @@
+"""Bulk loading (COPY on PostgreSQL, executemany elsewhere) and resetting marketplace tables."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+
+from console.db import db
+from console.demo_data.generator import CHUNK, Echo
+from console.marketplace.models import (
+    Client,
+    Provider,
+)
+
+
+class _Loader:
+    """Insert rows into one table: COPY on PostgreSQL, chunked executemany elsewhere."""
+
+    def __init__(self, echo: Echo, *, rebuild_indexes: bool = False):
+        self.connection = db.session.connection()
+        self.postgresql = self.connection.dialect.name == "postgresql"
+        self.echo = echo
+        # Large loads on PostgreSQL: drop a table's secondary indexes, COPY, then build them again
+        # (much faster than maintaining them row by row, above all the trigram GIN indexes). DDL
+        # is transactional there: a failed seed leaves the indexes as they were.
+        self.rebuild_indexes = rebuild_indexes and self.postgresql
+        if self.rebuild_indexes:
+            self.connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+
+    def _drop_secondary_indexes(self, table: sa.Table) -> list[tuple[str, str]]:
+        """Drop the indexes that back no constraint; return (name, definition) to rebuild them."""
+        indexes = self.connection.execute(
+            sa.text(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = CAST(:table AS regclass) "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid)"
+            ),
+            {"table": table.name},
+        ).all()
+        for name, _ in indexes:
+            self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
+        return [tuple(row) for row in indexes]
+
+    def load(self, table: sa.Table, columns: tuple[str, ...], rows: Iterable[tuple], total: int) -> int:
+        started = time.perf_counter()
+        dropped = self._drop_secondary_indexes(table) if self.rebuild_indexes else []
+        step = max(total // 10, 1) if total >= 100_000 else 0
+        count = 0
+
+        def progress(n: int) -> None:
+            if step and n % step == 0:
+                rate = n / max(time.perf_counter() - started, 1e-9)
+                self.echo(f"    {table.name}: {n:,}/{total:,} ({rate:,.0f} rows/s)")
+
+        if self.postgresql:
+            json_columns = {i for i, c in enumerate(columns) if isinstance(table.c[c].type, sa.JSON)}
+            raw = self.connection.connection.driver_connection
+            names = ", ".join(columns)
+            with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    if json_columns:
+                        row = tuple(json.dumps(v) if i in json_columns else v for i, v in enumerate(row))
+                    copy.write_row(row)
+                    count += 1
+                    progress(count)
+        else:
+            insert = table.insert()
+            chunk: list[dict] = []
+            for row in rows:
+                chunk.append(dict(zip(columns, row, strict=True)))
+                count += 1
+                progress(count)
+                if len(chunk) >= CHUNK:
+                    self.connection.execute(insert, chunk)
+                    chunk = []
+            if chunk:
+                self.connection.execute(insert, chunk)
+        if dropped:
+            built = time.perf_counter()
+            for _, definition in dropped:
+                self.connection.exec_driver_sql(definition)
+            self.echo(
+                f"    {table.name}: {len(dropped)} indexes rebuilt in {time.perf_counter() - built:.1f} s"
+            )
+        return count
+
+    def reset_sequence(self, table: sa.Table) -> None:
+        if self.postgresql:
+            self.connection.execute(
+                sa.text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608 - our table names
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
+                )
+            )
+
+
+def marketplace_tables() -> list[sa.Table]:
+    """Providers and clients and every table that refers to them (directly or not), children first."""
+    roots = {Provider.__table__.name, Client.__table__.name}
+    names = set(roots)
+    changed = True
+    while changed:
+        changed = False
+        for table in db.metadata.sorted_tables:
+            if table.name not in names and any(fk.column.table.name in names for fk in table.foreign_keys):
+                names.add(table.name)
+                changed = True
+    return [t for t in reversed(db.metadata.sorted_tables) if t.name in names]
+
+
+def delete_marketplace_data(echo: Echo) -> None:
+    started = time.perf_counter()
+    tables = marketplace_tables()
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+        for table in tables:
+            connection.execute(table.delete())
+    names = ", ".join(t.name for t in tables)
+    echo(f"  deleted marketplace data ({names}) in {time.perf_counter() - started:.1f} s")
