@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
@@ -135,6 +136,7 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
         **typefmt.BASE_FORMATTERS,
         datetime: lambda view, value, name: value.strftime("%Y-%m-%d %H:%M UTC"),
         date: lambda view, value, name: value.isoformat(),
+        Enum: lambda view, value, name: str(value.value).replace("_", " "),  # "not vetted", not "NOT_VETTED"
     }
     column_type_formatters_detail = column_type_formatters
     # A search for a public reference ("PRV-000123") is a key lookup: prefix -> column name.

@@ -182,6 +182,10 @@ class ProviderAdmin(ServiceFormMixin, ConsoleModelView):
     ]
     column_labels = {
         "id": "Reference",
+        "legal_name": "Legal name",
+        "trade_name": "Trade name",
+        "email": "E-mail",
+        "city": "City",
         "siret": "SIRET",
         "vetting_status": "Vetting",
         "address_line": "Address",
@@ -245,6 +249,7 @@ class ClientAdmin(ServiceFormMixin, ConsoleModelView):
     column_labels = {
         "id": "Reference",
         "full_name": "Name",
+        "email": "E-mail",
         "consent_marketing_email": "Marketing e-mails",
         "consent_marketing_sms": "Marketing texts",
         "consent_partner_sharing": "Partner sharing",
