@@ -59,3 +59,20 @@ def add_business_hours(start: datetime, hours: float) -> datetime:
 def add_business_days(start: datetime, days: int) -> datetime:
     """`days` business days of 9 hours each after `start`, in UTC."""
     return add_business_hours(start, days * 9)
+
+
+def business_hours_between(start: datetime, end: datetime) -> float:
+    """Business hours elapsed from `start` to `end` (0 when end is not after start)."""
+    if end <= start:
+        return 0.0
+    total = timedelta()
+    day = start.astimezone(PARIS).date()
+    last = end.astimezone(PARIS).date()
+    while day <= last:
+        if is_business_day(day):
+            opens = max(datetime.combine(day, OPENS, PARIS), start)
+            closes = min(datetime.combine(day, CLOSES, PARIS), end)
+            if closes > opens:
+                total += closes - opens
+        day += timedelta(days=1)
+    return total.total_seconds() / 3600

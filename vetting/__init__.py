@@ -1,0 +1,1 @@
+"""Provider vetting: background, skills and references checks, four-eyes approval (DESIGN §3)."""

@@ -1,0 +1,306 @@
+"""The vetting rules: case and check transitions, guards, deadlines. Pure: no Flask, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from console.business_time import add_business_hours
+from console.errors import DomainError
+
+CASE_BUSINESS_DAYS = 10
+HOURS_PER_BUSINESS_DAY = 9
+CHASE_DAYS = (2, 5, 8)  # reminders while awaiting the provider
+WITHDRAW_AFTER_DAYS = 30
+B3_MAX_AGE_MONTHS = 3
+DEFAULT_PASS_MARK = 70
+MIN_POSITIVE_REFERENCES = 2
+MAX_FAILED_ATTEMPTS = 3
+REVETTING_MONTHS = 24
+RENEWAL_LEAD_DAYS = 60
+
+
+class TransitionNotAllowed(DomainError):
+    """The workflow does not allow this step from the current state."""
+
+
+class Round(StrEnum):
+    INITIAL = "initial"
+    RENEWAL = "renewal"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"
+    IN_REVIEW = "in_review"
+    AWAITING_PROVIDER = "awaiting_provider"
+    READY = "ready_for_decision"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+FINAL = frozenset({CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN})
+ACTIVE = frozenset(CaseStatus) - FINAL
+
+
+class CheckKind(StrEnum):
+    BACKGROUND = "background"
+    SKILLS = "skills"
+    REFERENCES = "references"
+
+
+class CheckStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+class DocumentType(StrEnum):
+    ID_CARD = "id_card"
+    PASSPORT = "passport"
+    RESIDENCE_PERMIT = "residence_permit"
+
+
+class B3Outcome(StrEnum):
+    COMPATIBLE = "compatible"
+    INCOMPATIBLE = "incompatible"
+
+
+class ReferenceStatus(StrEnum):
+    PENDING = "pending"
+    POSITIVE = "verified_positive"
+    NEGATIVE = "verified_negative"
+    UNREACHABLE = "unreachable"
+
+
+class AttemptOutcome(StrEnum):
+    NO_ANSWER = "no_answer"
+    WRONG_CONTACT = "wrong_contact"
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+
+
+class RejectionReason(StrEnum):
+    IDENTITY = "identity_not_verified"
+    SIRET = "siret_invalid"
+    CRIMINAL_RECORD = "criminal_record"
+    SKILLS = "skills_insufficient"
+    REFERENCES = "references_insufficient"
+    OTHER = "other"
+
+
+CASE_TRANSITIONS = {
+    (CaseStatus.OPEN, "start_review"): CaseStatus.IN_REVIEW,
+    (CaseStatus.OPEN, "await_provider"): CaseStatus.AWAITING_PROVIDER,
+    (CaseStatus.IN_REVIEW, "await_provider"): CaseStatus.AWAITING_PROVIDER,
+    (CaseStatus.READY, "await_provider"): CaseStatus.AWAITING_PROVIDER,
+    (CaseStatus.AWAITING_PROVIDER, "provider_answered"): CaseStatus.IN_REVIEW,
+    (CaseStatus.IN_REVIEW, "checks_complete"): CaseStatus.READY,
+    (CaseStatus.READY, "reopen"): CaseStatus.IN_REVIEW,
+    (CaseStatus.READY, "approve"): CaseStatus.APPROVED,
+    (CaseStatus.IN_REVIEW, "reject"): CaseStatus.REJECTED,
+    (CaseStatus.READY, "reject"): CaseStatus.REJECTED,
+    (CaseStatus.AWAITING_PROVIDER, "reject"): CaseStatus.REJECTED,
+    (CaseStatus.OPEN, "withdraw"): CaseStatus.WITHDRAWN,
+    (CaseStatus.IN_REVIEW, "withdraw"): CaseStatus.WITHDRAWN,
+    (CaseStatus.AWAITING_PROVIDER, "withdraw"): CaseStatus.WITHDRAWN,
+}
+CASE_EVENTS = sorted({event for _, event in CASE_TRANSITIONS})
+
+CHECK_TRANSITIONS = {
+    (CheckStatus.PENDING, "start"): CheckStatus.IN_PROGRESS,
+    (CheckStatus.IN_PROGRESS, "pass"): CheckStatus.PASSED,
+    (CheckStatus.IN_PROGRESS, "fail"): CheckStatus.FAILED,
+}
+CHECK_EVENTS = sorted({event for _, event in CHECK_TRANSITIONS})
+
+
+def next_case_status(current: CaseStatus, event: str) -> CaseStatus:
+    """The case status after `event`, or raise if the workflow forbids it."""
+    if (current, event) not in CASE_TRANSITIONS:
+        state = CaseStatus(current).value.replace("_", " ")
+        raise TransitionNotAllowed(
+            f"this step ({event.replace('_', ' ')}) is not allowed while the case is {state}"
+        )
+    return CASE_TRANSITIONS[current, event]
+
+
+def next_check_status(current: CheckStatus, event: str) -> CheckStatus:
+    if (current, event) not in CHECK_TRANSITIONS:
+        state = CheckStatus(current).value.replace("_", " ")
+        raise TransitionNotAllowed(f"this step ({event}) is not allowed while the check is {state}")
+    return CHECK_TRANSITIONS[current, event]
+
+
+# --- deadlines -----------------------------------------------------------------------------
+
+
+def case_due(opened_at: datetime, paused_hours: float) -> datetime:
+    """10 business days after opening, plus the business time spent awaiting the provider."""
+    return add_business_hours(opened_at, CASE_BUSINESS_DAYS * HOURS_PER_BUSINESS_DAY + paused_hours)
+
+
+def chase_step(awaiting_since: datetime, now: datetime, done: int) -> int | None:
+    """The next reminder (1, 2, 3) that is due while awaiting the provider, or None."""
+    if done >= len(CHASE_DAYS):
+        return None
+    return done + 1 if now >= awaiting_since + timedelta(days=CHASE_DAYS[done]) else None
+
+
+def may_withdraw(awaiting_since: datetime | None, now: datetime) -> bool:
+    return awaiting_since is not None and now >= awaiting_since + timedelta(days=WITHDRAW_AFTER_DAYS)
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole months, clamped to the month's last day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def revetting_due(approved_on: date, interval_months: int = REVETTING_MONTHS) -> date:
+    return add_months(approved_on, interval_months)
+
+
+def renewal_opens(approved_on: date, interval_months: int = REVETTING_MONTHS) -> date:
+    return revetting_due(approved_on, interval_months) - timedelta(days=RENEWAL_LEAD_DAYS)
+
+
+# --- check guards --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Background:
+    document_type: DocumentType | None
+    document_expiry: date | None
+    document_last4: str | None
+    siret_valid: bool
+    siret_active: bool | None
+    b3_issue_date: date | None
+    b3_viewed_on: date | None
+    b3_outcome: B3Outcome | None
+
+
+def ensure_b3_date(issue_date: date, viewed_on: date) -> None:
+    """The extract must be under three months old when viewed, and not from the future."""
+    if issue_date > viewed_on:
+        raise DomainError("The extract's issue date cannot be in the future.")
+    if issue_date <= add_months(viewed_on, -B3_MAX_AGE_MONTHS):
+        raise DomainError("The extract is more than 3 months old: ask the provider for a recent one.")
+
+
+def background_problems(b: Background, today: date) -> list[str]:
+    """What still prevents the background check from passing (empty: it may pass)."""
+    problems = []
+    if b.document_type is None or not b.document_last4:
+        problems.append("identity document not verified")
+    elif b.document_expiry is None:
+        problems.append("identity document expiry not recorded")
+    elif b.document_expiry < today:
+        problems.append("identity document expired")
+    if not b.siret_valid:
+        problems.append("SIRET checksum invalid")
+    if not b.siret_active:
+        problems.append("SIRET not confirmed active")
+    if b.b3_outcome is None:
+        problems.append("criminal-record extract not viewed")
+    elif b.b3_issue_date is None or b.b3_viewed_on is None:
+        problems.append("criminal-record extract issue date or viewing date not recorded")
+    else:
+        try:
+            ensure_b3_date(b.b3_issue_date, b.b3_viewed_on)
+        except DomainError:
+            problems.append("criminal-record extract was 3 months old or more when viewed")
+        if b.b3_outcome == B3Outcome.INCOMPATIBLE:
+            problems.append("criminal-record extract incompatible")
+    return problems
+
+
+RUBRIC = ("punctuality", "thoroughness", "care_of_belongings", "communication")
+
+
+def skills_problems(score: int | None, trial_passed: bool | None, pass_mark: int) -> list[str]:
+    problems = []
+    if score is None:
+        problems.append("assessment not scored")
+    elif score < pass_mark:
+        problems.append(f"assessment score {score} below the pass mark {pass_mark}")
+    if not trial_passed:
+        problems.append("trial clean not passed")
+    return problems
+
+
+def ensure_score(score: object) -> int:
+    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
+        raise DomainError("An assessment score is a whole number from 0 to 100.")
+    return score
+
+
+def ensure_rubric(marks: dict[str, int]) -> dict[str, int]:
+    if set(marks) != set(RUBRIC):
+        raise DomainError(f"The trial rubric needs a mark for each of: {', '.join(RUBRIC)}.")
+    for name, mark in marks.items():
+        if isinstance(mark, bool) or not isinstance(mark, int) or not 1 <= mark <= 5:
+            raise DomainError(f"The {name.replace('_', ' ')} mark is a whole number from 1 to 5.")
+    return marks
+
+
+def references_problems(statuses: Iterable[ReferenceStatus]) -> list[str]:
+    positive = sum(1 for s in statuses if s == ReferenceStatus.POSITIVE)
+    if positive < MIN_POSITIVE_REFERENCES:
+        return [f"{positive} verified positive reference(s); {MIN_POSITIVE_REFERENCES} are needed"]
+    return []
+
+
+def reference_after_attempt(failed_before: int, outcome: AttemptOutcome) -> tuple[ReferenceStatus, int]:
+    """The reference's status and failed-attempt count after one contact attempt."""
+    if outcome == AttemptOutcome.POSITIVE:
+        return ReferenceStatus.POSITIVE, failed_before
+    if outcome == AttemptOutcome.NEGATIVE:
+        return ReferenceStatus.NEGATIVE, failed_before
+    failed = failed_before + 1
+    return (ReferenceStatus.UNREACHABLE if failed >= MAX_FAILED_ATTEMPTS else ReferenceStatus.PENDING), failed
+
+
+# --- decision --------------------------------------------------------------------------------
+
+
+def approval_problems(
+    *,
+    check_statuses: dict[CheckKind, CheckStatus],
+    completer_ids: Iterable[int | None],
+    approver_id: int,
+    insurance_problem: str | None,
+) -> list[str]:
+    """Why this person may not approve now (empty: they may). Shown next to a disabled button."""
+    problems = [
+        f"the {kind.value} check is {check_statuses.get(kind, CheckStatus.PENDING).value.replace('_', ' ')}"
+        for kind in CheckKind
+        if check_statuses.get(kind) != CheckStatus.PASSED
+    ]
+    if insurance_problem:
+        problems.append(insurance_problem)
+    if approver_id in set(completer_ids):
+        problems.append("you completed a check of this case (four eyes: another officer must approve)")
+    return problems
+
+
+def rejection_statement(reason: RejectionReason, written: str | None) -> str:
+    """The statement sent to the applicant: generic when the reason is the criminal record."""
+    if reason == RejectionReason.CRIMINAL_RECORD:
+        return (
+            "After reviewing your application we are unable to accept it. This decision follows our "
+            "vetting criteria; we cannot give further detail."
+        )
+    text = (written or "").strip()
+    if not text:
+        raise DomainError("A statement of reasons for the applicant is required.")
+    return text
