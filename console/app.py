@@ -71,9 +71,11 @@ def _register_admin(app: Flask) -> None:
     from console.marketplace import admin as marketplace_admin
     from console.notifications import admin as notifications_admin
     from console.restrictions import admin as restrictions_admin
+    from insurance import admin as insurance_admin
 
     for module in (
         marketplace_admin,
+        insurance_admin,
         restrictions_admin,
         staff_admin,
         audit_admin,

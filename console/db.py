@@ -134,10 +134,31 @@ def _run_after_commit_hooks(session) -> None:
             log.exception("after-commit hook %s failed", getattr(callback, "__name__", callback))
 
 
+_ROLLBACK_KEY = "on_rollback_hooks"
+
+
+def on_rollback(callback: Callable[..., Any], *args: Any) -> None:
+    """Run `callback(*args)` if the current transaction rolls back (undo a file written early)."""
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()
+    session.info.setdefault(_ROLLBACK_KEY, []).append((callback, args))
+
+
 @event.listens_for(ConsoleSession, "after_soft_rollback")
 def _drop_after_commit_hooks(session, previous_transaction) -> None:
     if previous_transaction.parent is None:
         session.info.pop(_HOOKS_KEY, None)
+        for callback, args in session.info.pop(_ROLLBACK_KEY, []):
+            try:
+                callback(*args)
+            except Exception:
+                log.exception("rollback hook %s failed", getattr(callback, "__name__", callback))
+
+
+@event.listens_for(ConsoleSession, "after_commit")
+def _drop_rollback_hooks(session) -> None:
+    session.info.pop(_ROLLBACK_KEY, None)
 
 
 # --- migrations ---------------------------------------------------------------------------

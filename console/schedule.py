@@ -47,6 +47,7 @@ PERIODIC_JOBS: list[Periodic] = [
         every=timedelta(minutes=1),
     ),
     Periodic("retention.purge_security_logs", "console.auth.jobs.purge_security_logs", daily_at=time(3, 15)),
+    Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),
 ]
 
 

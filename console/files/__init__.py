@@ -1,0 +1,1 @@
+"""Uploaded files (identity documents, certificates, reports): checked, stored, served with care."""

@@ -1,0 +1,108 @@
+"""Accept an upload only when its content is a PDF, JPEG or PNG; store it under a random name.
+
+The type is read from the first bytes, never from the name or the browser's claim. Files are
+written before the transaction commits and removed again if it rolls back, so a failed save
+leaves neither a row nor a file. Downloads go through `send_stored`, which audits the access.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from flask import current_app, send_file
+
+from console.audit import services as audit
+from console.db import db, on_rollback
+from console.errors import DomainError
+from console.files.models import StoredFile
+
+MAX_BYTES = 10 * 1024 * 1024
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+)
+
+
+class UploadRefused(DomainError):
+    """The upload is empty, too large or not a PDF, JPEG or PNG."""
+
+
+def sniff(head: bytes) -> tuple[str, str]:
+    """(content type, extension) from the file's first bytes, or raise UploadRefused."""
+    for magic, content_type, extension in SIGNATURES:
+        if head.startswith(magic):
+            return content_type, extension
+    raise UploadRefused("Only PDF, JPEG or PNG files are accepted (checked from the content, not the name).")
+
+
+def store_upload(stream: BinaryIO, filename: str, *, actor: Any, now: datetime) -> StoredFile:
+    """Check and store an uploaded file; return its (flushed) record."""
+    data = stream.read(MAX_BYTES + 1)
+    if not data:
+        raise UploadRefused("The file is empty.")
+    if len(data) > MAX_BYTES:
+        raise UploadRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    content_type, extension = sniff(data[:16])
+    storage_name = secrets.token_hex(16) + extension
+    path = _path(storage_name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".part")
+    temporary.write_bytes(data)
+    os.replace(temporary, path)
+    on_rollback(_remove, path)
+    stored = StoredFile(
+        storage_name=storage_name,
+        original_name=Path(filename or "upload").name[:200] or "upload",
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=audit.actor_label(actor)[1],
+        uploaded_at=now,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    audit.record(
+        actor, "file.upload", stored, changes={"sha256": stored.sha256, "size": stored.size}, now=now
+    )
+    return stored
+
+
+def send_stored(stored: StoredFile, *, actor: Any, purpose: str, now: datetime):
+    """A download response for a stored file, as an attachment; the access is audited."""
+    if stored.purged_at is not None:
+        raise DomainError("This file was deleted under the retention rules; only its record remains.")
+    path = _path(stored.storage_name)
+    if not path.is_file():
+        raise DomainError("The file is missing from storage; tell the team.")
+    audit.record(actor, "file.download", stored, purpose=purpose, now=now)
+    db.session.commit()
+    response = send_file(
+        path, mimetype=stored.content_type, as_attachment=True, download_name=stored.original_name
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def purge(stored: StoredFile, *, actor: Any, now: datetime) -> bool:
+    """Delete the bytes, keep the record (retention). Safe to run twice."""
+    if stored.purged_at is not None:
+        return False
+    _remove(_path(stored.storage_name))
+    stored.purged_at = now
+    audit.record(actor, "file.purge", stored, now=now)
+    return True
+
+
+def _path(storage_name: str) -> Path:
+    return Path(current_app.config["FILES_DIR"]) / storage_name[:2] / storage_name
+
+
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""RC Pro insurance register: policies, verification, expiry reminders, lapse handling (DESIGN §4)."""

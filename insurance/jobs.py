@@ -1,0 +1,15 @@
+"""Insurance jobs: the daily sweep (thin; the work is in services)."""
+
+from __future__ import annotations
+
+from console.db import utcnow
+from console.jobs import job
+from insurance import services
+from insurance.workflow import paris_today
+
+
+@job(timeout=600)
+def sweep_policies() -> dict:
+    """Run the daily insurance sweep for today (Europe/Paris); safe to run twice."""
+    now = utcnow()
+    return services.sweep_policies(today=paris_today(now), now=now).counts

@@ -1,0 +1,333 @@
+"""Insurance use cases: register, verify or reject a policy; the daily set-based sweep."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any, BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
+
+from console.audit import services as audit
+from console.db import db
+from console.errors import DomainError
+from console.files import services as files
+from console.jobs import enqueue_after_commit
+from console.marketplace import validation as v
+from console.marketplace.models import Provider, ServiceKind, VettingStatus
+from console.notifications.models import Notification
+from console.notifications.services import render_message
+from console.restrictions import services as restrictions
+from console.restrictions.models import Restriction, RestrictionProposal
+from console.restrictions.workflow import ProposalStatus, Source
+from insurance import workflow as wf
+from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder
+from insurance.workflow import InsuranceStatus, Period, Verification
+
+SWEEP_ACTOR = "system:insurance-sweep"
+_SWEEP_LOCK_ID = 7_415_290_002
+
+
+def min_coverage_cents() -> int:
+    return int(current_app.config.get("RC_PRO_MIN_COVERAGE_CENTS", wf.DEFAULT_MIN_COVERAGE_CENTS))
+
+
+def register_policy(
+    provider: Provider,
+    *,
+    fields: Mapping[str, Any],
+    certificate: tuple[BinaryIO, str] | None,
+    actor: Any,
+    now: datetime,
+) -> InsurancePolicy:
+    """Record a policy as declared by the provider; it counts only once an officer verifies it."""
+    number = "".join(str(fields.get("policy_number", "")).split()).upper()
+    if not number or len(number) > 60:
+        raise v.InvalidField("policy_number", "A policy number is required (at most 60 characters).")
+    siret = v.siret(fields.get("insured_siret", ""))
+    if siret != provider.siret:
+        raise v.InvalidField("insured_siret", f"The insured SIRET differs from {provider.reference}'s SIRET.")
+    other = db.session.scalar(
+        sa.select(InsurancePolicy.provider_id).where(
+            InsurancePolicy.policy_number == number, InsurancePolicy.provider_id != provider.id
+        )
+    )
+    if other is not None:
+        raise v.InvalidField(
+            "policy_number", "This policy number is already registered for another provider."
+        )
+    starts_on, ends_on = fields.get("starts_on"), fields.get("ends_on")
+    if not isinstance(starts_on, date) or not isinstance(ends_on, date):
+        raise v.InvalidField("starts_on", "Start and end dates are required.")
+    coverage, deductible = fields.get("coverage_per_claim_cents"), fields.get("deductible_cents")
+    wf.ensure_policy_values(
+        coverage_cents=coverage, deductible_cents=deductible, starts_on=starts_on, ends_on=ends_on
+    )
+    activities = sorted(ServiceKind(a).value for a in fields.get("activities") or [])
+    policy = InsurancePolicy(
+        provider=provider,
+        insurer=v.text("insurer", fields.get("insurer"), limit=120),
+        policy_number=number,
+        insured_name=v.text("insured_name", fields.get("insured_name"), limit=200),
+        insured_siret=siret,
+        activities=activities,
+        coverage_per_claim_cents=coverage,
+        deductible_cents=deductible,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_at=now,
+        created_by=audit.actor_label(actor)[1],
+    )
+    if certificate is not None:
+        policy.certificate = files.store_upload(certificate[0], certificate[1], actor=actor, now=now)
+    db.session.add(policy)
+    db.session.flush()
+    audit.record(
+        actor,
+        "insurance.register",
+        policy,
+        now=now,
+        changes={
+            "provider": provider.reference,
+            "policy_number": number,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+            "coverage_per_claim_cents": coverage,
+        },
+    )
+    return policy
+
+
+def flags(policy: InsurancePolicy, today: date) -> list[str]:
+    """What the verifying officer should look at twice."""
+    return wf.verification_flags(
+        coverage_cents=policy.coverage_per_claim_cents,
+        min_coverage_cents=min_coverage_cents(),
+        policy_siret=policy.insured_siret,
+        provider_siret=policy.provider.siret,
+        starts_on=policy.starts_on,
+        ends_on=policy.ends_on,
+        today=today,
+    )
+
+
+def verify_policy(
+    policy: InsurancePolicy, *, actor: Any, now: datetime, expected_version: int | None = None
+) -> InsurancePolicy:
+    """An officer confirms the certificate; open insurance proposals it makes moot are closed."""
+    _decide(policy, "verify", actor, expected_version)
+    policy.verified_by_id, policy.verified_at = actor.id, now
+    changes = audit.diff(policy)
+    db.session.flush()
+    audit.record(actor, "insurance.verify", policy, changes=changes, now=now)
+    if provider_status(policy.provider_id, now.date()) in (InsuranceStatus.VALID, InsuranceStatus.EXPIRING):
+        close_moot_proposals([policy.provider_id], actor=actor, now=now)
+    return policy
+
+
+def reject_policy(
+    policy: InsurancePolicy, *, reason: str, actor: Any, now: datetime, expected_version: int | None = None
+) -> InsurancePolicy:
+    """An officer refuses the certificate, with the reason."""
+    reason = (reason or "").strip()
+    if not reason or len(reason) > 1000:
+        raise DomainError("Give the reason for rejecting the certificate (at most 1000 characters).")
+    _decide(policy, "reject", actor, expected_version)
+    policy.verified_by_id, policy.verified_at, policy.rejection_reason = actor.id, now, reason
+    changes = audit.diff(policy)
+    db.session.flush()
+    audit.record(actor, "insurance.reject", policy, changes=changes, now=now)
+    return policy
+
+
+def _decide(policy: InsurancePolicy, event: str, actor: Any, expected_version: int | None) -> None:
+    from console.auth.models import StaffUser
+
+    if not isinstance(actor, StaffUser):
+        raise DomainError("A certificate is verified by a named staff member.")
+    if expected_version is not None and policy.version != expected_version:
+        raise DomainError(f"{policy} was changed by someone else meanwhile. Reload and try again.")
+    policy.verification = wf.next_verification(policy.verification, event)
+
+
+def periods_by_provider(provider_ids: list[int] | None = None) -> dict[int, list[tuple[int, Period]]]:
+    """Verified policies as (policy id, period), per provider: one query."""
+    query = sa.select(
+        InsurancePolicy.provider_id, InsurancePolicy.id, InsurancePolicy.starts_on, InsurancePolicy.ends_on
+    ).where(InsurancePolicy.verification == Verification.VERIFIED)
+    if provider_ids is not None:
+        query = query.where(InsurancePolicy.provider_id.in_(provider_ids))
+    result: dict[int, list[tuple[int, Period]]] = defaultdict(list)
+    for provider_id, policy_id, starts_on, ends_on in db.session.execute(query):
+        result[provider_id].append((policy_id, Period(starts_on, ends_on)))
+    return result
+
+
+def provider_status(provider_id: int, day: date) -> InsuranceStatus:
+    periods = periods_by_provider([provider_id]).get(provider_id, [])
+    return wf.status_on(day, [p for _, p in periods])
+
+
+def insurance_problem(provider: Provider, today: date) -> str | None:
+    """Why the provider is not insured today (None when a verified policy covers today)."""
+    status = provider_status(provider.id, today)
+    if status in (InsuranceStatus.VALID, InsuranceStatus.EXPIRING):
+        return None
+    return (
+        "no verified RC Pro policy covers today"
+        if status == InsuranceStatus.NONE
+        else "RC Pro insurance expired"
+    )
+
+
+def close_moot_proposals(provider_ids: list[int], *, actor: Any, now: datetime) -> int:
+    """Close open insurance proposals of providers covered again (not a restriction decision)."""
+    proposals = db.session.scalars(
+        sa.select(RestrictionProposal).where(
+            RestrictionProposal.provider_id.in_(provider_ids),
+            RestrictionProposal.source == Source.INSURANCE,
+            RestrictionProposal.status == ProposalStatus.OPEN,
+        )
+    ).all()
+    for proposal in proposals:
+        proposal.status, proposal.decided_at = ProposalStatus.DISMISSED, now
+        proposal.decision_note = "Closed automatically: a verified policy covers today."
+        db.session.flush()
+        audit.record(actor, "restriction.proposal_closed_moot", proposal, now=now)
+    return len(proposals)
+
+
+# --- the daily sweep -------------------------------------------------------------------------
+
+
+def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> InsuranceSweep:
+    """Reminders, lapse proposals and moot-proposal closing for every provider, set-based.
+
+    Each reminder step is inserted with ON CONFLICT DO NOTHING before its message is written, so
+    two sweeps at once, or a re-run, never send a step twice.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))
+    counts: Counter[str] = Counter()
+    active = set(
+        db.session.scalars(sa.select(Provider.id).where(Provider.vetting_status == VettingStatus.APPROVED))
+    )
+    due, lapsed, covered = [], [], []
+    for provider_id, policies in periods_by_provider().items():
+        periods = [p for _, p in policies]
+        until = wf.covered_until(today, periods)
+        end = until or wf.last_cover_end(today, periods)
+        if end is None:
+            continue
+        (covered if until else lapsed).append(provider_id)
+        step = wf.reminder_step(today, end)
+        if step is not None and provider_id in active:
+            policy_id = max((pid for pid, p in policies if p.ends_on == end), default=None)
+            due.append({"policy_id": policy_id, "step": step, "sent_on": today})
+    counts["reminders"] = _send_reminders(due, now=now)
+    counts["proposals"] = _propose_for_lapses([p for p in lapsed if p in active], actor=actor, now=now)
+    counts["proposals_closed"] = close_moot_proposals(covered, actor=actor, now=now) if covered else 0
+    counts["covered"], counts["lapsed"] = len(covered), len(lapsed)
+    sweep = InsuranceSweep(day=today, started_at=now, finished_at=now, counts=dict(counts))
+    db.session.add(sweep)
+    db.session.flush()
+    audit.record(actor, "insurance.sweep", sweep, changes=dict(counts), now=now)
+    return sweep
+
+
+def _send_reminders(due: list[dict], *, now: datetime) -> int:
+    if not due:
+        return 0
+    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert
+    statement = (
+        insert(PolicyReminder)
+        .on_conflict_do_nothing(index_elements=["policy_id", "step"])
+        .returning(PolicyReminder.id, PolicyReminder.policy_id, PolicyReminder.step)
+    )
+    claimed = (
+        db.session.execute(statement, due).all()
+        if len(due) > 1
+        else db.session.execute(statement.values(due[0])).all()
+    )
+    if not claimed:
+        return 0
+    policies = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(InsurancePolicy)
+            .where(InsurancePolicy.id.in_([c.policy_id for c in claimed]))
+            .options(joinedload(InsurancePolicy.provider))
+        )
+    }
+    notes = [_reminder_note(policies[c.policy_id], c.step, now) for c in claimed]
+    db.session.add_all(notes)
+    db.session.flush()
+    db.session.execute(
+        sa.update(PolicyReminder),
+        [{"id": c.id, "notification_id": n.id} for c, n in zip(claimed, notes, strict=True)],
+    )
+    from console.notifications import jobs as notification_jobs
+
+    enqueue_after_commit(notification_jobs.deliver_pending)
+    return len(notes)
+
+
+def _reminder_note(policy: InsurancePolicy, step: int, now: datetime) -> Notification:
+    provider = policy.provider
+    subject, body = render_message(
+        "insurance_reminder",
+        {
+            "provider": provider.display_name,
+            "reference": provider.reference,
+            "policy": policy,
+            "step": step,
+        },
+    )
+    return Notification(
+        created_at=now,
+        recipient=provider.email,
+        template="insurance_reminder",
+        subject=subject,
+        body=body,
+        related_type="InsurancePolicy",
+        related_id=str(policy.id),
+        next_attempt_at=now,
+    )
+
+
+def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -> int:
+    """An insurance proposal for each lapsed provider without one open or an insurance restriction."""
+    if not provider_ids:
+        return 0
+    handled = set(
+        db.session.scalars(
+            sa.select(RestrictionProposal.provider_id).where(
+                RestrictionProposal.provider_id.in_(provider_ids),
+                RestrictionProposal.source == Source.INSURANCE,
+                RestrictionProposal.status == ProposalStatus.OPEN,
+            )
+        )
+    ) | set(
+        db.session.scalars(
+            sa.select(Restriction.provider_id).where(
+                Restriction.provider_id.in_(provider_ids),
+                Restriction.reason_code == "insurance_lapsed",
+                Restriction.ended_at.is_(None),
+            )
+        )
+    )
+    todo = [pid for pid in provider_ids if pid not in handled]
+    providers = db.session.scalars(sa.select(Provider).where(Provider.id.in_(todo))).all() if todo else []
+    for provider in providers:
+        restrictions.propose_restriction(
+            provider,
+            reason_code="insurance_lapsed",
+            actor=actor,
+            now=now,
+            evidence=["No verified RC Pro policy covers today (insurance sweep)."],
+        )
+    return len(providers)

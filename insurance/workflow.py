@@ -1,0 +1,144 @@
+"""Insurance rules: cover for a day, reminder steps, verification. Pure: no Flask, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from console.business_time import PARIS
+from console.errors import DomainError
+
+EXPIRING_WITHIN_DAYS = 30
+
+
+def paris_today(now: datetime) -> date:
+    """The calendar day in France at `now` (the sweep's "today")."""
+    return now.astimezone(PARIS).date()
+
+
+BEFORE_END_DAYS = (30, 14, 7, 1)
+AFTER_END_EVERY_DAYS = 2
+DEFAULT_MIN_COVERAGE_CENTS = 150_000_000  # 1.5 M EUR per claim
+
+
+class InsuranceStatus(StrEnum):
+    VALID = "valid"
+    EXPIRING = "expiring"
+    EXPIRED = "expired"
+    NONE = "none"
+
+
+class Verification(StrEnum):
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class TransitionNotAllowed(DomainError):
+    """The verification was already decided."""
+
+
+VERIFICATION_TRANSITIONS = {
+    (Verification.PENDING, "verify"): Verification.VERIFIED,
+    (Verification.PENDING, "reject"): Verification.REJECTED,
+}
+
+
+def next_verification(current: Verification, event: str) -> Verification:
+    if (current, event) not in VERIFICATION_TRANSITIONS:
+        raise TransitionNotAllowed(f"this certificate was already {current.value}")
+    return VERIFICATION_TRANSITIONS[current, event]
+
+
+@dataclass(frozen=True)
+class Period:
+    starts_on: date
+    ends_on: date  # inclusive: the policy covers this whole day
+
+
+def merged(periods: Iterable[Period]) -> list[Period]:
+    """Continuous covers: overlapping or successive policies (next starts the day after) chain."""
+    chains: list[Period] = []
+    for period in sorted(periods, key=lambda p: p.starts_on):
+        if chains and period.starts_on <= chains[-1].ends_on + timedelta(days=1):
+            last = chains[-1]
+            chains[-1] = Period(last.starts_on, max(last.ends_on, period.ends_on))
+        else:
+            chains.append(period)
+    return chains
+
+
+def covered_until(day: date, periods: Iterable[Period]) -> date | None:
+    """The last day of the continuous cover that includes `day`, or None."""
+    for chain in merged(periods):
+        if chain.starts_on <= day <= chain.ends_on:
+            return chain.ends_on
+    return None
+
+
+def last_cover_end(day: date, periods: Iterable[Period]) -> date | None:
+    """The end of the most recent cover that ended before `day` (None if never covered)."""
+    ends = [p.ends_on for p in periods if p.ends_on < day and p.starts_on <= p.ends_on]
+    return max(ends) if ends else None
+
+
+def status_on(day: date, periods: Iterable[Period]) -> InsuranceStatus:
+    """valid, expiring (cover ends within 30 days), expired, or none, from verified policies."""
+    periods = list(periods)
+    until = covered_until(day, periods)
+    if until is not None:
+        return (
+            InsuranceStatus.EXPIRING
+            if until - day <= timedelta(days=EXPIRING_WITHIN_DAYS)
+            else InsuranceStatus.VALID
+        )
+    return InsuranceStatus.EXPIRED if last_cover_end(day, periods) else InsuranceStatus.NONE
+
+
+def reminder_step(day: date, cover_end: date) -> int | None:
+    """The most recent reminder step due on `day` for cover ending `cover_end`.
+
+    Steps are days relative to the end: -30, -14, -7, -1 before it, then +2, +4, +6, ... after.
+    A sweep that runs late sends only the most recent step due, never the stale ones.
+    """
+    offset = (day - cover_end).days
+    if offset <= 0:
+        due = [-d for d in BEFORE_END_DAYS if -d <= offset]
+        return max(due) if due else None
+    step = offset - offset % AFTER_END_EVERY_DAYS
+    return step if step >= AFTER_END_EVERY_DAYS else -min(BEFORE_END_DAYS)
+
+
+def verification_flags(
+    *,
+    coverage_cents: int,
+    min_coverage_cents: int,
+    policy_siret: str,
+    provider_siret: str,
+    starts_on: date,
+    ends_on: date,
+    today: date,
+) -> list[str]:
+    """What the verifying officer must look at twice (shown on the verification screen)."""
+    flags = []
+    if coverage_cents < min_coverage_cents:
+        flags.append(
+            f"coverage below the minimum of {min_coverage_cents // 100:,} EUR per claim".replace(",", " ")
+        )
+    if policy_siret != provider_siret:
+        flags.append("the insured SIRET differs from the provider's")
+    if not starts_on <= today <= ends_on:
+        flags.append("the dates do not cover today")
+    return flags
+
+
+def ensure_policy_values(
+    *, coverage_cents: object, deductible_cents: object, starts_on: date, ends_on: date
+) -> None:
+    for name, value, minimum in (("coverage", coverage_cents, 1), ("deductible", deductible_cents, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise DomainError(f"The {name} must be a whole number of cents, at least {minimum}.")
+    if ends_on < starts_on:
+        raise DomainError("The end date is before the start date.")
