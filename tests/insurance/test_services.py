@@ -1,0 +1,284 @@
+"""Policy register, verification and the daily sweep against the real database and Redis."""
+
+from __future__ import annotations
+
+import io
+import threading
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from rq import Queue, SimpleWorker
+from rq.job import Job
+
+from console import jobs
+from console.db import db
+from console.errors import DomainError
+from console.marketplace import validation as v
+from console.notifications.models import Notification
+from console.restrictions import services as restrictions
+from console.restrictions.models import RestrictionProposal
+from console.restrictions.workflow import ProposalStatus
+from insurance import jobs as insurance_jobs
+from insurance import services
+from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder
+from insurance.workflow import InsuranceStatus, Verification
+from tests.factories import make_provider, make_staff
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+TODAY = date(2026, 11, 2)
+
+
+def _fields(provider, **overrides):
+    return {
+        "insurer": "AXA France",
+        "policy_number": f"RCP-{provider.id:07d}",
+        "insured_name": provider.legal_name,
+        "insured_siret": provider.siret,
+        "activities": ["regular_cleaning"],
+        "coverage_per_claim_cents": 200_000_000,
+        "deductible_cents": 30_000,
+        "starts_on": TODAY - timedelta(days=300),
+        "ends_on": TODAY + timedelta(days=65),
+    } | overrides
+
+
+def _policy(provider, officer, *, verified=True, now, **overrides):
+    policy = services.register_policy(
+        provider, fields=_fields(provider, **overrides), certificate=None, actor="system:tests", now=now
+    )
+    if verified:
+        services.verify_policy(policy, actor=officer, now=now)
+    return policy
+
+
+@pytest.fixture
+def officer():
+    return make_staff("vetting_officer")
+
+
+def test_a_policy_is_registered_with_its_certificate(now, app):
+    provider = make_provider()
+    policy = services.register_policy(
+        provider,
+        fields=_fields(provider),
+        certificate=(io.BytesIO(PDF), "c.pdf"),
+        actor="system:tests",
+        now=now,
+    )
+    assert (
+        policy.verification == Verification.PENDING and policy.certificate.content_type == "application/pdf"
+    )
+    assert services.provider_status(provider.id, TODAY) == InsuranceStatus.NONE  # not verified yet
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"insured_siret": "73282932000074"}, "differs"),
+        ({"insured_siret": "123"}, "SIRET"),
+        ({"ends_on": TODAY - timedelta(days=400)}, "end date is before"),
+        ({"coverage_per_claim_cents": 0}, "coverage"),
+        ({"coverage_per_claim_cents": -5}, "coverage"),
+        ({"coverage_per_claim_cents": 1.5}, "coverage"),
+        ({"deductible_cents": -1}, "deductible"),
+        ({"policy_number": "  "}, "policy number"),
+        ({"starts_on": "2026-01-01"}, "dates"),
+    ],
+)
+def test_bad_policies_are_refused_and_nothing_is_saved(overrides, message, now):
+    provider = make_provider()
+    with pytest.raises(DomainError, match=message):
+        services.register_policy(
+            provider, fields=_fields(provider, **overrides), certificate=None, actor="system:tests", now=now
+        )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(InsurancePolicy)) == 0
+
+
+def test_a_policy_number_belongs_to_one_provider(now):
+    first, second = make_provider(), make_provider()
+    services.register_policy(
+        first, fields=_fields(first, policy_number="RCP 42"), certificate=None, actor="system:tests", now=now
+    )
+    with pytest.raises(v.InvalidField, match="another provider"):
+        services.register_policy(
+            second,
+            fields=_fields(second, policy_number="rcp42"),
+            certificate=None,
+            actor="system:tests",
+            now=now,
+        )
+
+
+def test_a_fake_pdf_is_refused_and_no_file_is_left(now, app, tmp_path):
+    from pathlib import Path
+
+    provider = make_provider()
+    before = {p for p in Path(app.config["FILES_DIR"]).rglob("*") if p.is_file()}
+    with pytest.raises(DomainError, match="PDF, JPEG or PNG"):
+        services.register_policy(
+            provider,
+            fields=_fields(provider),
+            actor="system:tests",
+            now=now,
+            certificate=(io.BytesIO(b"<html><script>alert(1)</script>"), "cert.pdf"),
+        )
+    assert {p for p in Path(app.config["FILES_DIR"]).rglob("*") if p.is_file()} == before
+
+
+def test_a_stored_file_is_removed_when_the_transaction_rolls_back(now, app):
+    from pathlib import Path
+
+    from console.files import services as files
+
+    stored = files.store_upload(io.BytesIO(PDF), "c.pdf", actor="system:tests", now=now)
+    path = Path(app.config["FILES_DIR"]) / stored.storage_name[:2] / stored.storage_name
+    assert path.read_bytes() == PDF
+    db.session.rollback()
+    assert not path.exists()
+
+
+@pytest.mark.parametrize(("data", "message"), [(b"", "empty"), (b"x" * (10 * 1024 * 1024 + 1), "larger")])
+def test_empty_and_oversized_uploads_are_refused(data, message, now):
+    from console.files import services as files
+
+    with pytest.raises(DomainError, match=message):
+        files.store_upload(io.BytesIO(data), "c.pdf", actor="system:tests", now=now)
+
+
+def test_verification_is_by_a_person_and_only_once(officer, now):
+    provider = make_provider()
+    policy = _policy(provider, officer, verified=False, now=now)
+    with pytest.raises(DomainError, match="named staff member"):
+        services.verify_policy(policy, actor="system:sweep", now=now)
+    services.verify_policy(policy, actor=officer, now=now)
+    with pytest.raises(DomainError, match="already verified"):
+        services.reject_policy(policy, reason="bad", actor=make_staff("manager"), now=now)
+    assert services.provider_status(provider.id, TODAY) == InsuranceStatus.VALID
+
+
+def test_a_rejection_needs_a_reason(officer, now):
+    policy = _policy(make_provider(), officer, verified=False, now=now)
+    with pytest.raises(DomainError, match="reason"):
+        services.reject_policy(policy, reason=" ", actor=officer, now=now)
+    services.reject_policy(policy, reason="Certificate unreadable.", actor=officer, now=now)
+    assert policy.verification == Verification.REJECTED
+
+
+def _sweep(day, now):
+    sweep = services.sweep_policies(today=day, now=now)
+    db.session.flush()
+    return sweep.counts
+
+
+def _reminders(policy):
+    return sorted(
+        db.session.scalars(sa.select(PolicyReminder.step).where(PolicyReminder.policy_id == policy.id))
+    )
+
+
+def test_reminders_go_out_once_per_step_and_a_late_run_sends_only_the_latest(officer, now):
+    provider = make_provider()
+    policy = _policy(provider, officer, now=now, ends_on=TODAY + timedelta(days=30))
+    assert _sweep(TODAY, now)["reminders"] == 1 and _reminders(policy) == [-30]
+    assert _sweep(TODAY, now)["reminders"] == 0  # a re-run the same day
+    # The sweep missed the -14 and -7 days: running at -5 sends -7 only.
+    assert _sweep(TODAY + timedelta(days=25), now)["reminders"] == 1 and _reminders(policy) == [-30, -7]
+    assert _sweep(TODAY + timedelta(days=29), now)["reminders"] == 1 and _reminders(policy) == [-30, -7, -1]
+    notes = db.session.scalars(
+        sa.select(Notification).where(Notification.template == "insurance_reminder")
+    ).all()
+    assert len(notes) == 3 and all(n.recipient == provider.email for n in notes)
+    assert "ends on" in notes[0].subject
+
+
+def test_after_expiry_reminders_every_two_days_and_one_proposal(officer, now):
+    provider = make_provider()
+    policy = _policy(provider, officer, now=now, ends_on=TODAY - timedelta(days=2))
+    counts = _sweep(TODAY, now)
+    assert counts["proposals"] == 1 and counts["reminders"] == 1 and _reminders(policy) == [2]
+    assert _sweep(TODAY + timedelta(days=2), now)["proposals"] == 0  # one open proposal is enough
+    assert _reminders(policy) == [2, 4]
+    proposal = db.session.scalar(
+        sa.select(RestrictionProposal).where(RestrictionProposal.provider_id == provider.id)
+    )
+    assert proposal.reason_code == "insurance_lapsed" and proposal.created_by == "system:insurance-sweep"
+    assert provider.is_bookable  # the sweep never restricts by itself
+
+
+def test_a_verified_successor_stops_reminders_and_closes_the_proposal(officer, now):
+    provider = make_provider()
+    old = _policy(provider, officer, now=now, ends_on=TODAY - timedelta(days=1))
+    _sweep(TODAY, now)
+    successor = _policy(
+        provider,
+        officer,
+        now=now,
+        policy_number="RCP-NEW",
+        starts_on=TODAY,
+        ends_on=TODAY + timedelta(days=365),
+    )
+    proposal = db.session.scalar(
+        sa.select(RestrictionProposal).where(RestrictionProposal.provider_id == provider.id)
+    )
+    assert proposal.status == ProposalStatus.DISMISSED and "Closed automatically" in proposal.decision_note
+    assert _sweep(TODAY + timedelta(days=3), now)["reminders"] == 0
+    assert _reminders(old) == [-1] and _reminders(successor) == []
+
+
+def test_the_sweep_is_recorded(officer, now):
+    _policy(make_provider(), officer, now=now)
+    _sweep(TODAY, now)
+    sweep = db.session.scalar(sa.select(InsuranceSweep))
+    assert sweep.day == TODAY and sweep.counts["covered"] == 1
+
+
+def test_the_sweep_job_runs_on_a_real_worker(queue_redis, officer, now):
+    _policy(make_provider(), officer, now=now, ends_on=date.today() + timedelta(days=7))
+    db.session.commit()
+    job = jobs.enqueue(insurance_jobs.sweep_policies)
+    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    assert Job.fetch(job.id, connection=queue_redis).get_status() == "finished"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PolicyReminder)) == 1
+
+
+@pytest.mark.committed
+def test_two_sweeps_at_once_send_each_reminder_once(app, now):
+    with app.app_context():
+        officer = make_staff("vetting_officer")
+        providers = [make_provider() for _ in range(3)]
+        for provider in providers:
+            _policy(provider, officer, now=now, ends_on=TODAY + timedelta(days=7))
+        db.session.commit()
+    barrier, errors = threading.Barrier(2), []
+
+    def sweep():
+        with app.app_context():
+            try:
+                barrier.wait()
+                services.sweep_policies(today=TODAY, now=now)
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 - SQLite may refuse the second writer
+                db.session.rollback()
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(PolicyReminder)) == 3
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(Notification)
+                .where(Notification.template == "insurance_reminder")
+            )
+            == 3
+        )
+        from console.db import is_write_conflict
+
+        assert all(is_write_conflict(e) for e in errors), errors
