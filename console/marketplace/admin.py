@@ -23,6 +23,7 @@ from console.marketplace import services
 from console.marketplace import validation as v
 from console.marketplace.models import Booking, Client, Provider, Review, ServiceKind
 from console.restrictions.models import Restriction
+from console.timeline import provider_timeline
 
 VETTING, SUPPORT, MANAGER = Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER
 
@@ -205,6 +206,10 @@ class ProviderAdmin(ServiceFormMixin, ConsoleModelView):
 
     def get_query(self):
         return super().get_query().options(selectinload(Provider.active_restrictions))
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("provider_timeline", provider_timeline)
+        return super().render(template, **kwargs)
 
     def create_model(self, form):
         return self._save(
