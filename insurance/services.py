@@ -126,7 +126,38 @@ def verify_policy(
     audit.record(actor, "insurance.verify", policy, changes=changes, now=now)
     if provider_status(policy.provider_id, now.date()) in (InsuranceStatus.VALID, InsuranceStatus.EXPIRING):
         close_moot_proposals([policy.provider_id], actor=actor, now=now)
+        prompt_managers_to_lift(policy.provider, now=now)
     return policy
+
+
+def prompt_managers_to_lift(provider: Provider, *, now: datetime) -> int:
+    """Cover is back: ask the managers to lift the provider's insurance restriction (a person decides)."""
+    from console.access import Role
+    from console.auth.models import StaffRole, StaffUser
+    from console.notifications.services import queue_notification
+
+    active = db.session.scalars(
+        sa.select(Restriction).where(
+            Restriction.provider_id == provider.id,
+            Restriction.reason_code == "insurance_lapsed",
+            Restriction.ended_at.is_(None),
+        )
+    ).all()
+    if not active:
+        return 0
+    managers = db.session.scalars(
+        sa.select(StaffUser).join(StaffRole).where(StaffRole.role == Role.MANAGER, StaffUser.active.is_(True))
+    ).all()
+    for restriction in active:
+        for manager in managers:
+            queue_notification(
+                recipient=manager.email,
+                template="insurance_restriction_liftable",
+                related=restriction,
+                now=now,
+                context={"provider": provider, "restriction": restriction},
+            )
+    return len(active)
 
 
 def reject_policy(

@@ -282,3 +282,26 @@ def test_two_sweeps_at_once_send_each_reminder_once(app, now):
         from console.db import is_write_conflict
 
         assert all(is_write_conflict(e) for e in errors), errors
+
+
+def test_a_verified_successor_prompts_managers_but_never_lifts(officer, now):
+    provider, manager = make_provider(), make_staff("manager")
+    _policy(provider, officer, now=now, ends_on=TODAY - timedelta(days=1))
+    _sweep(TODAY, now)
+    proposal = db.session.scalar(
+        sa.select(RestrictionProposal).where(RestrictionProposal.provider_id == provider.id)
+    )
+    restriction = restrictions.confirm_proposal(proposal, actor=manager, now=now)
+    _policy(
+        provider,
+        officer,
+        now=now,
+        policy_number="RCP-NEXT",
+        starts_on=TODAY,
+        ends_on=TODAY + timedelta(days=365),
+    )
+    prompt = db.session.scalar(
+        sa.select(Notification).where(Notification.template == "insurance_restriction_liftable")
+    )
+    assert prompt.recipient == manager.email and f"#{restriction.id}" in prompt.subject
+    assert restriction.active and not provider.is_bookable  # lifting stays a person's decision
