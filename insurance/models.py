@@ -85,3 +85,18 @@ class InsuranceSweep(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     counts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class InsuranceCover(db.Model):
+    """Continuous cover per provider, merged from its verified policies (rebuilt when they change).
+
+    Lets the expiry board and the exposure list answer with indexed queries instead of
+    recomputing every provider's chain of policies on each request.
+    """
+
+    __tablename__ = "insurance_cover"
+
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), primary_key=True)
+    starts_on: Mapped[date] = mapped_column(primary_key=True)
+    ends_on: Mapped[date] = mapped_column(index=True)
+    policy_id: Mapped[int] = mapped_column(sa.ForeignKey("insurance_policy.id"))  # the one ending the cover

@@ -25,7 +25,7 @@ from console.restrictions import services as restrictions
 from console.restrictions.models import Restriction, RestrictionProposal
 from console.restrictions.workflow import ProposalStatus, Source
 from insurance import workflow as wf
-from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder
+from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.workflow import InsuranceStatus, Period, Verification
 
 SWEEP_ACTOR = "system:insurance-sweep"
@@ -48,7 +48,10 @@ def register_policy(
     number = "".join(str(fields.get("policy_number", "")).split()).upper()
     if not number or len(number) > 60:
         raise v.InvalidField("policy_number", "A policy number is required (at most 60 characters).")
-    siret = v.siret(fields.get("insured_siret", ""))
+    try:
+        siret = v.siret(fields.get("insured_siret", ""))
+    except v.InvalidField as exc:
+        raise v.InvalidField("insured_siret", str(exc)) from exc
     if siret != provider.siret:
         raise v.InvalidField("insured_siret", f"The insured SIRET differs from {provider.reference}'s SIRET.")
     other = db.session.scalar(
@@ -67,7 +70,10 @@ def register_policy(
     wf.ensure_policy_values(
         coverage_cents=coverage, deductible_cents=deductible, starts_on=starts_on, ends_on=ends_on
     )
-    activities = sorted(ServiceKind(a).value for a in fields.get("activities") or [])
+    known = {kind.value for kind in ServiceKind}
+    activities = sorted(set(fields.get("activities") or []))
+    if not set(activities) <= known:
+        raise v.InvalidField("activities", "Unknown activity; choose among the services offered.")
     policy = InsurancePolicy(
         provider=provider,
         insurer=v.text("insurer", fields.get("insurer"), limit=120),
@@ -124,7 +130,11 @@ def verify_policy(
     changes = audit.diff(policy)
     db.session.flush()
     audit.record(actor, "insurance.verify", policy, changes=changes, now=now)
-    if provider_status(policy.provider_id, now.date()) in (InsuranceStatus.VALID, InsuranceStatus.EXPIRING):
+    refresh_cover([policy.provider_id])
+    if provider_status(policy.provider_id, wf.paris_today(now)) in (
+        InsuranceStatus.VALID,
+        InsuranceStatus.EXPIRING,
+    ):
         close_moot_proposals([policy.provider_id], actor=actor, now=now)
         prompt_managers_to_lift(policy.provider, now=now)
     return policy
@@ -198,6 +208,30 @@ def periods_by_provider(provider_ids: list[int] | None = None) -> dict[int, list
     return result
 
 
+def refresh_cover(provider_ids: list[int] | None = None) -> int:
+    """Rebuild the merged cover chains of these providers (all when None): one read, one write."""
+    by_provider = periods_by_provider(provider_ids)
+    delete = sa.delete(InsuranceCover)
+    if provider_ids is not None:
+        delete = delete.where(InsuranceCover.provider_id.in_(provider_ids))
+    db.session.execute(delete)
+    rows = []
+    for provider_id, policies in by_provider.items():
+        for chain in wf.merged(p for _, p in policies):
+            policy_id = max(pid for pid, p in policies if p.ends_on == chain.ends_on)
+            rows.append(
+                {
+                    "provider_id": provider_id,
+                    "starts_on": chain.starts_on,
+                    "ends_on": chain.ends_on,
+                    "policy_id": policy_id,
+                }
+            )
+    if rows:
+        db.session.execute(sa.insert(InsuranceCover), rows)
+    return len(rows)
+
+
 def provider_status(provider_id: int, day: date) -> InsuranceStatus:
     periods = periods_by_provider([provider_id]).get(provider_id, [])
     return wf.status_on(day, [p for _, p in periods])
@@ -244,6 +278,7 @@ def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> I
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))
     counts: Counter[str] = Counter()
+    counts["cover_chains"] = refresh_cover()  # a safety net: verification keeps them current
     active = set(
         db.session.scalars(sa.select(Provider.id).where(Provider.vetting_status == VettingStatus.APPROVED))
     )

@@ -42,6 +42,21 @@ EXPECTED = {
     "restrictions.request_review": {Role.SUPPORT_AGENT, Role.MANAGER},
     "restrictions.decide_review": {Role.MANAGER},
     "restrictions.create_view": set(),
+    "policies.index_view": {Role.VETTING_OFFICER, Role.MANAGER},
+    "policies.details_view": {Role.VETTING_OFFICER, Role.MANAGER},
+    "policies.create_view": {Role.VETTING_OFFICER, Role.MANAGER},
+    "policies.edit_view": set(),
+    "policies.delete_view": set(),
+    "policies.export": set(),
+    "policies.verify": {Role.VETTING_OFFICER, Role.MANAGER},
+    "policies.reject": {Role.VETTING_OFFICER, Role.MANAGER},
+    "policies.certificate": {Role.VETTING_OFFICER, Role.MANAGER},
+    "certificates.index_view": {Role.VETTING_OFFICER, Role.MANAGER},
+    "certificates.create_view": set(),
+    "certificates.edit_view": set(),
+    "certificates.export": set(),
+    "expiry.index": {Role.MANAGER},
+    "expiry.export": {Role.MANAGER},
 }
 SAMPLE_ARGS = {"filename": "does-not-exist.css", "export_type": "csv", "id": "1"}
 
