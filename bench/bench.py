@@ -1,10 +1,17 @@
-"""Time the console's list pages on the large data set (`make bench`).
+"""Time the console's list pages and the daily insurance sweep on the large data set (`make bench`).
 
 Creates (or reuses) the PostgreSQL database named by BENCH_DATABASE_URL, migrates it, seeds the
 `large` data set unless it is already there (BENCH_RESEED=1 replaces it), signs a manager in
 through the real /login form and times each list page: 2 warm-ups, then 20 timed requests.
-Prints median and p95 in milliseconds and the SQL statements per request; exits 1 if a page
-answers anything but 200 or if its p95 exceeds 300 ms.
+Prints median and p95 in milliseconds and the SQL statements per request.
+
+Then runs the insurance sweep for tomorrow (so reminder steps and lapses are due) 3 times, each
+in a transaction rolled back afterwards (the bench can be repeated), and prints the median
+seconds and SQL statements per run; the last run is followed by a second sweep in the same
+transaction, which must send nothing (each step goes out once).
+
+Exits 1 if a page answers anything but 200 or its p95 exceeds 300 ms, if the sweep's median
+exceeds 10 s, or if the re-run sends reminders or opens proposals.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/ekoklean_bench"
 LARGE_PROVIDERS = 50_000
 WARMUPS, RUNS = 2, 20
 P95_LIMIT_MS = 300.0
+SWEEP_RUNS = 3
+SWEEP_LIMIT_S = 10.0
 BENCH_EMAIL = "bench-manager@bench.ekoklean.fr"
 BENCH_PASSWORD = "bench-manager-password"  # noqa: S105 - a local benchmark database
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
@@ -149,6 +158,103 @@ def ensure_manager() -> None:
         db.session.commit()
 
 
+# What the sweep writes: rolled-back rows are dead rows all the same (the sweep rewrites the whole
+# cover table), so they are vacuumed afterwards and the next bench starts from the same state.
+SWEEP_TABLES = (
+    "insurance_cover",
+    "policy_reminder",
+    "notification",
+    "restriction_proposal",
+    "audit_event",
+    "insurance_sweep",
+)
+
+
+def vacuum(tables: tuple[str, ...]) -> None:
+    from console.db import db
+
+    with db.engine.connect() as connection:
+        names = ", ".join(t for t in tables if t in db.metadata.tables)
+        connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(f"VACUUM ANALYZE {names}")
+
+
+def time_sweep(statements: list[int]) -> dict:
+    """The insurance sweep for tomorrow, SWEEP_RUNS times, each rolled back; then a re-run."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from console.db import db, utcnow
+    from console.marketplace.models import Provider, VettingStatus
+    from insurance.models import InsurancePolicy
+    from insurance.services import sweep_policies
+    from insurance.workflow import paris_today
+
+    providers = db.session.scalar(sa.select(sa.func.count()).select_from(Provider))
+    approved = db.session.scalar(
+        sa.select(sa.func.count()).where(Provider.vetting_status == VettingStatus.APPROVED)
+    )
+    policies = db.session.scalar(sa.select(sa.func.count()).select_from(InsurancePolicy))
+    db.session.rollback()
+    now = utcnow() + timedelta(days=1)
+    today = paris_today(now)
+    runs = []
+    rerun = None
+    for n in range(SWEEP_RUNS):
+        try:
+            statements[0] = 0
+            started = time.perf_counter()
+            sweep = sweep_policies(today=today, now=now)
+            runs.append((time.perf_counter() - started, statements[0], dict(sweep.counts)))
+            if n == SWEEP_RUNS - 1:  # the same day again, in the same transaction
+                statements[0] = 0
+                started = time.perf_counter()
+                again = sweep_policies(today=today, now=now)
+                rerun = (time.perf_counter() - started, statements[0], dict(again.counts))
+        finally:
+            db.session.rollback()
+    vacuum(SWEEP_TABLES)
+    return {
+        "day": today,
+        "providers": providers,
+        "approved": approved,
+        "policies": policies,
+        "runs": runs,
+        "rerun": rerun,
+    }
+
+
+def print_sweep(result: dict) -> list[str]:
+    """Print the sweep's timings; return what failed."""
+    runs, rerun = result["runs"], result["rerun"]
+    print(
+        f"\ninsurance sweep for tomorrow ({result['day']:%d/%m/%Y}): {len(runs)} runs, each in a "
+        f"transaction rolled back afterwards ({result['providers']:,} providers, "
+        f"{result['approved']:,} approved, {result['policies']:,} policies)"
+    )
+    print(f"{'run':<8} {'seconds':>8} {'SQL':>6}  counts")
+    for n, (seconds, sql, counts) in enumerate(runs, 1):
+        print(f"{n:<8} {seconds:>8.2f} {sql:>6}  {_counts(counts)}")
+    seconds, sql, counts = rerun
+    print(f"{'re-run':<8} {seconds:>8.2f} {sql:>6}  {_counts(counts)}  (same day, same transaction)")
+    median = statistics.median(s for s, _, _ in runs)
+    sql = max(n for _, n, _ in runs)
+    print(
+        f"median {median:.2f} s; {sql:,} SQL statements per run for {result['providers']:,} providers "
+        f"({sql / max(result['providers'], 1):.3f} per provider)"
+    )
+    failures = []
+    if median > SWEEP_LIMIT_S:
+        failures.append(f"SLOW: insurance sweep (median {median:.1f} s > {SWEEP_LIMIT_S:.0f} s)")
+    if counts.get("reminders") or counts.get("proposals"):
+        failures.append(f"NOT IDEMPOTENT: the sweep's re-run sent {_counts(counts)}")
+    return failures
+
+
+def _counts(counts: dict) -> str:
+    return ", ".join(f"{key} {value:,}" for key, value in counts.items())
+
+
 def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     env = dict(os.environ) | {"DATABASE_URL": url}
@@ -199,6 +305,12 @@ def main() -> int:
         ("/proposals/", "/proposals/"),
         ("/restrictions/", "/restrictions/"),
         ("/restrictions/ active", f"/restrictions/?{active}"),
+        ("/policies/", "/policies/"),
+        ("/policies/ search PRV-000123", "/policies/?search=PRV-000123"),
+        ("/certificates/", "/certificates/"),
+        ("/expiry/ within 30 days", "/expiry/?window=30"),
+        ("/expiry/ expired", "/expiry/?window=expired"),
+        ("/expiry/ exposure", "/expiry/?window=exposure"),
     ]
     client = app.test_client()
     sign_in(client)
@@ -250,7 +362,13 @@ def main() -> int:
         print(f"NOT 200: {failure}")
     for page in slow:
         print(f"SLOW: {page}")
-    return 1 if failures or slow else 0
+
+    with app.app_context():
+        sweep_failures = print_sweep(time_sweep(statements))
+        db.session.remove()
+    for failure in sweep_failures:
+        print(failure)
+    return 1 if failures or slow or sweep_failures else 0
 
 
 if __name__ == "__main__":

@@ -128,10 +128,16 @@ def _run_after_commit_hooks(session) -> None:
     for callback, args, kwargs in hooks:
         try:
             callback(*args, **kwargs)
-        except Exception:
+        except Exception as exc:
             # The data is committed; a failed side effect (Redis down, say) is logged and left
             # to the periodic sweeps that pick up pending work, never turned into a 500.
-            log.exception("after-commit hook %s failed", getattr(callback, "__name__", callback))
+            from console.errors import QueueUnavailable
+
+            name = getattr(callback, "__name__", callback)
+            if isinstance(exc, QueueUnavailable):
+                log.warning("after-commit hook %s: %s; the periodic sweep will pick it up", name, exc)
+            else:
+                log.exception("after-commit hook %s failed", name)
 
 
 _ROLLBACK_KEY = "on_rollback_hooks"

@@ -208,28 +208,53 @@ def periods_by_provider(provider_ids: list[int] | None = None) -> dict[int, list
     return result
 
 
-def refresh_cover(provider_ids: list[int] | None = None) -> int:
-    """Rebuild the merged cover chains of these providers (all when None): one read, one write."""
-    by_provider = periods_by_provider(provider_ids)
-    delete = sa.delete(InsuranceCover)
+def refresh_cover(
+    provider_ids: list[int] | None = None, *, by_provider: dict[int, list[tuple[int, Period]]] | None = None
+) -> int:
+    """Bring the merged cover chains of these providers (all when None) up to date.
+
+    Only chains that changed are written, so the daily full pass touches a handful of rows.
+    Returns the number of rows written.
+    """
+    if by_provider is None:
+        by_provider = periods_by_provider(provider_ids)
+    wanted = {
+        (provider_id, chain.starts_on): (
+            chain.ends_on,
+            max(pid for pid, p in policies if p.ends_on == chain.ends_on),
+        )
+        for provider_id, policies in by_provider.items()
+        for chain in wf.merged(p for _, p in policies)
+    }
+    existing_query = sa.select(
+        InsuranceCover.provider_id, InsuranceCover.starts_on, InsuranceCover.ends_on, InsuranceCover.policy_id
+    )
     if provider_ids is not None:
-        delete = delete.where(InsuranceCover.provider_id.in_(provider_ids))
-    db.session.execute(delete)
-    rows = []
-    for provider_id, policies in by_provider.items():
-        for chain in wf.merged(p for _, p in policies):
-            policy_id = max(pid for pid, p in policies if p.ends_on == chain.ends_on)
-            rows.append(
-                {
-                    "provider_id": provider_id,
-                    "starts_on": chain.starts_on,
-                    "ends_on": chain.ends_on,
-                    "policy_id": policy_id,
-                }
+        existing_query = existing_query.where(InsuranceCover.provider_id.in_(provider_ids))
+    existing = {(pid, start): (end, policy) for pid, start, end, policy in db.session.execute(existing_query)}
+    stale = [key for key, value in existing.items() if wanted.get(key) != value]
+    fresh = [key for key, value in wanted.items() if existing.get(key) != value]
+    for chunk in range(0, len(stale), 1000):
+        keys = stale[chunk : chunk + 1000]
+        db.session.execute(
+            sa.delete(InsuranceCover).where(
+                sa.tuple_(InsuranceCover.provider_id, InsuranceCover.starts_on).in_(keys)
             )
-    if rows:
-        db.session.execute(sa.insert(InsuranceCover), rows)
-    return len(rows)
+        )
+    if fresh:
+        db.session.execute(
+            sa.insert(InsuranceCover),
+            [
+                {
+                    "provider_id": pid,
+                    "starts_on": start,
+                    "ends_on": wanted[pid, start][0],
+                    "policy_id": wanted[pid, start][1],
+                }
+                for pid, start in fresh
+            ],
+        )
+    return len(stale) + len(fresh)
 
 
 def provider_status(provider_id: int, day: date) -> InsuranceStatus:
@@ -251,13 +276,17 @@ def insurance_problem(provider: Provider, today: date) -> str | None:
 
 def close_moot_proposals(provider_ids: list[int], *, actor: Any, now: datetime) -> int:
     """Close open insurance proposals of providers covered again (not a restriction decision)."""
-    proposals = db.session.scalars(
-        sa.select(RestrictionProposal).where(
-            RestrictionProposal.provider_id.in_(provider_ids),
-            RestrictionProposal.source == Source.INSURANCE,
-            RestrictionProposal.status == ProposalStatus.OPEN,
+    wanted = set(provider_ids)  # may be every covered provider: filter in Python, not in an IN list
+    proposals = [
+        proposal
+        for proposal in db.session.scalars(
+            sa.select(RestrictionProposal).where(
+                RestrictionProposal.source == Source.INSURANCE,
+                RestrictionProposal.status == ProposalStatus.OPEN,
+            )
         )
-    ).all()
+        if proposal.provider_id in wanted
+    ]
     for proposal in proposals:
         proposal.status, proposal.decided_at = ProposalStatus.DISMISSED, now
         proposal.decision_note = "Closed automatically: a verified policy covers today."
@@ -278,12 +307,13 @@ def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> I
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))
     counts: Counter[str] = Counter()
-    counts["cover_chains"] = refresh_cover()  # a safety net: verification keeps them current
+    by_provider = periods_by_provider()
+    counts["cover_rows_fixed"] = refresh_cover(by_provider=by_provider)  # verification keeps them current
     active = set(
         db.session.scalars(sa.select(Provider.id).where(Provider.vetting_status == VettingStatus.APPROVED))
     )
     due, lapsed, covered = [], [], []
-    for provider_id, policies in periods_by_provider().items():
+    for provider_id, policies in by_provider.items():
         periods = [p for _, p in policies]
         until = wf.covered_until(today, periods)
         end = until or wf.last_cover_end(today, periods)
@@ -372,7 +402,6 @@ def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -
     handled = set(
         db.session.scalars(
             sa.select(RestrictionProposal.provider_id).where(
-                RestrictionProposal.provider_id.in_(provider_ids),
                 RestrictionProposal.source == Source.INSURANCE,
                 RestrictionProposal.status == ProposalStatus.OPEN,
             )
@@ -380,14 +409,19 @@ def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -
     ) | set(
         db.session.scalars(
             sa.select(Restriction.provider_id).where(
-                Restriction.provider_id.in_(provider_ids),
                 Restriction.reason_code == "insurance_lapsed",
                 Restriction.ended_at.is_(None),
             )
         )
     )
     todo = [pid for pid in provider_ids if pid not in handled]
-    providers = db.session.scalars(sa.select(Provider).where(Provider.id.in_(todo))).all() if todo else []
+    providers = [
+        provider
+        for chunk in range(0, len(todo), 1000)  # bounded IN lists (SQLite and psycopg limits)
+        for provider in db.session.scalars(
+            sa.select(Provider).where(Provider.id.in_(todo[chunk : chunk + 1000]))
+        )
+    ]
     for provider in providers:
         restrictions.propose_restriction(
             provider,

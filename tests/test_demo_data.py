@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from datetime import date, timedelta
 
 import phonenumbers
 import pytest
@@ -12,12 +14,19 @@ from stdnum.fr import siret as stdnum_siret
 from console.audit.models import AuditEvent
 from console.db import db, utcnow
 from console.demo_data.generator import SCALES, card_number, siret_for
+from console.demo_data.policies import one_year_end, one_year_start, policy_number
 from console.marketplace.models import Booking, BookingStatus, Client, Provider, Review, VettingStatus
 from console.marketplace.validation import POSTCODE_RE
+from console.notifications.models import Notification
 from console.privacy import REDACTION_ACTION
 from console.redaction import find_card_numbers
 from console.restrictions.models import RestrictionProposal
-from console.restrictions.workflow import ProposalStatus
+from console.restrictions.workflow import ProposalStatus, Source
+from insurance import services as insurance
+from insurance import workflow as wf
+from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder
+from insurance.services import SWEEP_ACTOR
+from insurance.workflow import InsuranceStatus, Verification
 
 SEED = ["demo", "seed", "--scale", "small", "--seed", "7"]
 
@@ -86,13 +95,14 @@ def test_small_seed_is_realistic_idempotent_and_deterministic(app):
     assert len(masked) == 3
     assert _count(AuditEvent, AuditEvent.action == REDACTION_ACTION, AuditEvent.object_type == "Review") == 3
 
-    # The managers' queue: open proposals from several sources, some overdue, opened by the seed.
+    # The managers' queue: open proposals from several sources, some overdue, opened by the seed
+    # (the insurance ones by the seed's run of the insurance sweep).
     proposals = db.session.scalars(
         sa.select(RestrictionProposal).where(RestrictionProposal.status == ProposalStatus.OPEN)
     ).all()
-    assert 5 <= len(proposals) <= 8
+    assert len([p for p in proposals if p.created_by == "system:demo-seed"]) == 5
     assert len({p.source for p in proposals}) >= 4
-    assert {p.created_by for p in proposals} == {"system:demo-seed"}
+    assert {p.created_by for p in proposals} == {"system:demo-seed", SWEEP_ACTOR}
     now = utcnow()
     assert any(p.due_at < now for p in proposals) and any(p.due_at > now for p in proposals)
     assert _count(AuditEvent, AuditEvent.action == "restriction.propose") == len(proposals)
@@ -118,6 +128,87 @@ def test_small_seed_is_realistic_idempotent_and_deterministic(app):
     assert _first_provider_name() != first_name
 
 
+@pytest.mark.committed
+def test_small_seed_insures_providers_and_runs_the_insurance_sweep(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=SEED)
+    assert result.exit_code == 0, result.output
+    assert "policies" in result.output and "sweep" in result.output
+
+    providers = {p.id: p for p in db.session.scalars(sa.select(Provider))}
+    policies = db.session.scalars(sa.select(InsurancePolicy)).all()
+    approved = [pid for pid, p in providers.items() if p.vetting_status == VettingStatus.APPROVED]
+    assert len(policies) > 2 * len(approved)
+
+    # Each policy is the provider's own: same SIRET and legal name, activities among its services.
+    for policy in policies:
+        provider = providers[policy.provider_id]
+        assert policy.insured_siret == provider.siret
+        assert policy.insured_name == provider.legal_name
+        assert policy.activities and set(policy.activities) <= set(provider.services)
+        assert re.fullmatch(r"RCP-20\d\d-\d{7}", policy.policy_number)
+        assert 15_000 <= policy.deductible_cents <= 100_000 and policy.deductible_cents % 100 == 0
+        assert policy.currency == "EUR" and policy.certificate_id is None
+        assert policy.ends_on == one_year_end(policy.starts_on)
+        assert (policy.verification == Verification.REJECTED) == bool(policy.rejection_reason)
+        assert (policy.verification == Verification.PENDING) == (policy.verified_at is None)
+    assert len({p.policy_number for p in policies}) == len(policies)
+    coverages = [p.coverage_per_claim_cents for p in policies]
+    assert sum(150_000_000 <= c <= 300_000_000 for c in coverages) > 0.85 * len(coverages)
+    minimum = insurance.min_coverage_cents()
+    low = [p for p in policies if p.coverage_per_claim_cents < minimum]
+    assert low and all(p.verification != Verification.VERIFIED for p in low)  # only to be flagged
+    assert {p.insurer for p in policies} >= {"AXA France IARD", "MAAF Assurances", "Hiscox"}
+
+    # The mix, by the status the console derives for today (the sweep's day).
+    sweep = db.session.scalars(sa.select(InsuranceSweep)).one()
+    today = sweep.day
+    periods = insurance.periods_by_provider()
+    status = {pid: wf.status_on(today, [p for _, p in periods.get(pid, [])]) for pid in providers}
+    mix = Counter(status[pid] for pid in approved)
+    assert 0.8 < mix[InsuranceStatus.VALID] / len(approved) < 0.9
+    assert 0.05 < mix[InsuranceStatus.EXPIRING] / len(approved) < 0.15
+    assert 0.03 < mix[InsuranceStatus.EXPIRED] / len(approved) < 0.07
+    assert mix[InsuranceStatus.NONE] == 0
+    assert all(status[pid] == InsuranceStatus.NONE for pid, p in providers.items() if pid not in approved)
+    pending = [p for p in policies if p.verification == Verification.PENDING]
+    assert any(p.provider_id in approved for p in pending)  # renewals waiting for an officer
+    assert any(providers[p.provider_id].vetting_status == VettingStatus.NOT_VETTED for p in pending)
+    assert any(p.verification == Verification.REJECTED for p in policies)
+    verified = {(p.provider_id, p.ends_on) for p in policies if p.verification == Verification.VERIFIED}
+    successors = [
+        p
+        for p in policies
+        if p.verification == Verification.VERIFIED
+        and (p.provider_id, p.starts_on - timedelta(days=1)) in verified
+    ]
+    assert len({p.provider_id for p in successors}) > 0.5 * len(approved)  # successive cover
+
+    # The seed ran the daily sweep through the service: its counts are recorded, the reminders
+    # are in the outbox and the lapsed providers have an open insurance proposal.
+    assert sweep.counts["reminders"] == _count(PolicyReminder) > 0
+    assert _count(Notification, Notification.related_type == "InsurancePolicy") == sweep.counts["reminders"]
+    lapsed = {pid for pid in approved if status[pid] == InsuranceStatus.EXPIRED}
+    opened = set(
+        db.session.scalars(
+            sa.select(RestrictionProposal.provider_id).where(
+                RestrictionProposal.source == Source.INSURANCE,
+                RestrictionProposal.status == ProposalStatus.OPEN,
+            )
+        )
+    )
+    assert opened == lapsed and sweep.counts["proposals"] == len(lapsed)
+    assert _count(AuditEvent, AuditEvent.action == "insurance.sweep") == 1
+
+    # --reset replaces policies, reminders, sweeps and the reminders' messages.
+    db.session.remove()
+    reset = runner.invoke(args=[*SEED, "--reset"])
+    assert reset.exit_code == 0, reset.output
+    assert _count(InsurancePolicy) == len(policies) and _count(InsuranceSweep) == 1
+    assert _count(Notification, Notification.related_type == "InsurancePolicy") == _count(PolicyReminder)
+    assert db.session.scalar(sa.select(sa.func.min(InsurancePolicy.id))) == 1
+
+
 def test_generated_identifiers_are_valid():
     sirets = {siret_for(n) for n in range(1, 60_001)}
     assert len(sirets) == 60_000 and all(stdnum_siret.is_valid(s) for s in sirets)
@@ -126,3 +217,10 @@ def test_generated_identifiers_are_valid():
     number = card_number(random.Random(1), "497010")
     assert re.fullmatch(r"4970 10\d\d( \d{4}){2}", number)
     assert find_card_numbers(f"j'ai payé avec {number} hier")
+
+    numbers = {policy_number(n, date(2026, 1, 1)) for n in range(1, 200_001)}
+    assert len(numbers) == 200_000 and all(re.fullmatch(r"RCP-2026-\d{7}", n) for n in numbers)
+    assert one_year_end(date(2026, 3, 1)) == date(2027, 2, 28)
+    assert one_year_end(date(2024, 2, 29)) == date(2025, 2, 28)
+    assert one_year_end(date(2023, 3, 1)) == date(2024, 2, 29)
+    assert one_year_start(date(2027, 2, 28)) == date(2026, 3, 1)

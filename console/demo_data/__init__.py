@@ -7,14 +7,20 @@ The same `--seed` gives the same records on the same day (dates are relative to 
 UTC). Faker (`fr_FR`) only fills pools of names, streets and companies once; rows combine those
 pools with one `random.Random`, so two million bookings take seconds of Python, not hours.
 Providers, clients, bookings and reviews are inserted in bulk (PostgreSQL `COPY`, `executemany`
-elsewhere) with explicit ids; sequences are reset afterwards. A few records go through the
-services on purpose: open restriction proposals (so the managers' queue is populated and
-audited) and a few reviews in which a client typed a card number (redacted and audited).
+elsewhere) with explicit ids; sequences are reset afterwards. So are the providers' RC Pro
+policies (`policies.py`: valid, expiring, expired, renewals pending or rejected, applicants'
+certificates). A few records go through the services on purpose: open restriction proposals (so
+the managers' queue is populated and audited), a few reviews in which a client typed a card number
+(redacted and audited), and, last, one run of the daily insurance sweep, which sends the reminders
+due today and opens the insurance proposals of the providers whose cover lapsed, as the job would.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -33,6 +39,7 @@ from console.demo_data.loader import (
     _Loader,
     delete_marketplace_data,
 )
+from console.demo_data.policies import _PolicyGenerator
 from console.demo_data.reference import (
     CARD_REVIEW_TEXTS,
     PROPOSALS,
@@ -78,12 +85,20 @@ def seed(
     def next_id(model) -> int:
         return (connection.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
 
+    from insurance.models import InsurancePolicy
+    from insurance.workflow import paris_today
+
     gen.first_provider, gen.first_client = next_id(Provider), next_id(Client)
+    now = utcnow()
+    policies = _PolicyGenerator(
+        gen, seed, today=paris_today(now), now=now, officers=_vetting_officer_ids(), actor=DEMO_ACTOR
+    )
     steps = (
         ("providers", Provider, gen.providers, gen.PROVIDER_COLUMNS, lambda: sizes.providers),
         ("clients", Client, gen.clients, gen.CLIENT_COLUMNS, lambda: sizes.clients),
         ("bookings", Booking, gen.bookings, gen.BOOKING_COLUMNS, lambda: sizes.bookings),
         ("reviews", Review, gen.reviews, gen.REVIEW_COLUMNS, gen.choose_reviews),
+        ("policies", InsurancePolicy, policies.rows, policies.COLUMNS, policies.plan),
     )
     for name, model, rows, columns, total in steps:
         t0 = time.perf_counter()
@@ -102,8 +117,17 @@ def seed(
     report.seconds["services"] = seconds = time.perf_counter() - t0
     echo(f"  {'proposals':<12} {report.counts['proposals']:>10,} open (through the service)  {seconds:.1f} s")
     echo(f"  {'':<12} {card_reviews:>10,} reviews in which a client typed a card number (redacted, audited)")
+    mix = ", ".join(f"{kind.replace('_', ' ')} {count:,}" for kind, count in sorted(policies.kinds.items()))
+    echo(f"  {'':<12} {'':>10} providers by insurance situation: {mix}")
+
     t0 = time.perf_counter()
-    db.session.commit()
+    sweep = _sweep(report)
+    report.seconds["sweep"] = seconds = time.perf_counter() - t0
+    counts = ", ".join(f"{key} {value:,}" for key, value in sweep.counts.items())
+    echo(f"  {'sweep':<12} {counts}  {seconds:.1f} s (insurance sweep for {sweep.day:%d/%m/%Y})")
+    t0 = time.perf_counter()
+    with _queue_down_in_one_line(echo):
+        db.session.commit()
     report.seconds["commit"] = time.perf_counter() - t0
     if scale == "large":
         t0 = time.perf_counter()
@@ -125,6 +149,64 @@ def _analyze() -> None:
         else:
             connection.exec_driver_sql("ANALYZE")
             connection.commit()
+
+
+@contextlib.contextmanager
+def _queue_down_in_one_line(echo: Echo) -> Iterator[None]:
+    """`make demo` seeds before it starts Redis, so the sweep's after-commit enqueue of the outbox
+    delivery fails and `console.db` logs a traceback. Say it in one line instead: the reminders are
+    committed in the outbox and the worker's periodic delivery (every minute) sends them."""
+    from console.errors import QueueUnavailable
+
+    dropped = []
+
+    def queue_down(record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], QueueUnavailable):
+            dropped.append(record)
+            return False
+        return True
+
+    logger = logging.getLogger("console.db")
+    logger.addFilter(queue_down)
+    try:
+        yield
+    finally:
+        logger.removeFilter(queue_down)
+    if dropped:
+        echo(
+            f"  {'':<12} {'':>10} job queue not running: the reminders wait in the outbox for the "
+            "worker's periodic delivery"
+        )
+
+
+def _vetting_officer_ids() -> list[int]:
+    """Who verified the seeded certificates: the active vetting officers (none: left empty)."""
+    from console.access import Role
+    from console.auth.models import StaffRole, StaffUser
+
+    return list(
+        db.session.scalars(
+            sa.select(StaffUser.id)
+            .join(StaffRole)
+            .where(StaffRole.role == Role.VETTING_OFFICER, StaffUser.active.is_(True))
+            .order_by(StaffUser.id)
+        )
+    )
+
+
+def _sweep(report: SeedReport):
+    """The daily insurance sweep, once, through the real service (as the 06:00 job would run it)."""
+    from insurance import services
+    from insurance.workflow import paris_today
+
+    now = utcnow()
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":  # planner statistics for the freshly loaded policies
+        connection.exec_driver_sql("ANALYZE insurance_policy")
+    sweep = services.sweep_policies(today=paris_today(now), now=now)
+    for key, value in sweep.counts.items():
+        report.counts[f"sweep_{key}"] = value
+    return sweep
 
 
 def _card_reviews(gen: _Generator) -> int:

@@ -144,6 +144,8 @@ class _Generator:
         self.provider_joined = array("d")
         self.provider_services: list[tuple[ServiceKind, ...]] = []
         self.provider_poor = bytearray()
+        self.provider_legal: list[str] = []
+        self.provider_vetting: list[VettingStatus] = []
         self.approved: list[int] = []
         self.old_providers: list[int] = []  # approved, joined before any booking was made
         self.old_clients = array("l")  # signed up before any booking was made
@@ -244,6 +246,8 @@ class _Generator:
             self.provider_joined.append(joined_ts)
             self.provider_services.append(services)
             self.provider_poor.append(1 if rng.random() < 0.04 else 0)
+            self.provider_legal.append(legal)
+            self.provider_vetting.append(status)
             if status == VettingStatus.APPROVED:
                 self.approved.append(pid)
                 if joined_days >= 735:  # before the first booking: a safe fallback

@@ -98,10 +98,16 @@ class _Loader:
             )
 
 
+# Tables that refer to no marketplace row but only make sense with the seeded data: the insurance
+# sweeps' summaries (their counts describe the deleted policies).
+DEPENDENT_TABLES = ("insurance_sweep",)
+
+
 def marketplace_tables() -> list[sa.Table]:
-    """Providers and clients and every table that refers to them (directly or not), children first."""
-    roots = {Provider.__table__.name, Client.__table__.name}
-    names = set(roots)
+    """Providers and clients, every table that refers to them (directly or not) and the insurance
+    sweeps, children first (policy_reminder, insurance_sweep, insurance_policy before provider)."""
+    roots = {Provider.__table__.name, Client.__table__.name, *DEPENDENT_TABLES}
+    names = {name for name in roots if name in db.metadata.tables}
     changed = True
     while changed:
         changed = False
@@ -112,7 +118,22 @@ def marketplace_tables() -> list[sa.Table]:
     return [t for t in reversed(db.metadata.sorted_tables) if t.name in names]
 
 
+def _related_types(tables: list[sa.Table]) -> list[str]:
+    """The class names the outbox uses (`related_type`) for rows of these tables."""
+    names = {t.name for t in tables}
+    return sorted(
+        mapper.class_.__name__
+        for mapper in db.Model.registry.mappers
+        if getattr(mapper.local_table, "name", None) in names
+    )
+
+
 def delete_marketplace_data(echo: Echo) -> None:
+    """Delete the marketplace records and, in the outbox, the messages about them (insurance
+    reminders...): their `related_id` would otherwise point at the new rows that reuse the ids.
+    Staff accounts and the audit trail are kept."""
+    from console.notifications.models import Notification
+
     started = time.perf_counter()
     tables = marketplace_tables()
     connection = db.session.connection()
@@ -123,5 +144,11 @@ def delete_marketplace_data(echo: Echo) -> None:
         connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
         for table in tables:
             connection.execute(table.delete())
+    messages = connection.execute(
+        sa.delete(Notification).where(Notification.related_type.in_(_related_types(tables)))
+    ).rowcount
     names = ", ".join(t.name for t in tables)
-    echo(f"  deleted marketplace data ({names}) in {time.perf_counter() - started:.1f} s")
+    echo(
+        f"  deleted marketplace data ({names}) and {messages:,} messages about it "
+        f"in {time.perf_counter() - started:.1f} s"
+    )

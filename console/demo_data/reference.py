@@ -263,17 +263,49 @@ CARD_REVIEW_TEXTS = (
 )
 
 # Open proposals: (reason code, opened this long before now, evidence); due times follow the
-# reason's source (safety 1 h, insurance 4 business hours, quality 2 and vetting 1 business day).
+# reason's source (safety 1 h, quality 2 and vetting 1 business day). Insurance proposals are not
+# listed: the seed's insurance sweep opens them for the providers whose cover really lapsed.
 PROPOSALS = (
     ("safety_complaint", timedelta(hours=2, minutes=10), "Appel d'une cliente, signalement {client}"),
     ("safety_complaint", timedelta(minutes=25), "Message d'un client via le formulaire, {client}"),
-    ("insurance_lapsed", timedelta(days=3), "Attestation RC Pro expirée le {date} (AXA, contrat 4412-{n})"),
-    (
-        "insurance_lapsed",
-        timedelta(minutes=50),
-        "Attestation RC Pro expirée le {date} (MAAF, contrat 7781-{n})",
-    ),
     ("low_rating", timedelta(days=6), "{reviews}"),
     ("revetting_overdue", timedelta(days=4), "Dernière vérification le {date}"),
     ("vetting_withdrawn", timedelta(minutes=40), "Extrait Kbis radié le {date}"),
+)
+
+# RC Pro insurers (weights: rough share of the policies held by small cleaning businesses).
+INSURERS = (
+    ("AXA France IARD", 18),
+    ("Hiscox", 12),
+    ("MMA IARD", 12),
+    ("MAAF Assurances", 11),
+    ("Allianz IARD", 10),
+    ("Groupama", 8),
+    ("Generali IARD", 7),
+    ("MACIF", 7),
+    ("MAIF", 3),
+    ("Crédit Agricole Assurances", 4),
+    ("Swiss Life Assurance de Biens", 3),
+    ("AIG Europe", 2),
+    ("Matmut", 3),
+)
+# Coverage per claim (euros): mostly 1.5 to 3 million; the low ones are below the 1.5 M minimum
+# and only appear on certificates still to be checked or already rejected.
+COVERAGE_EUR = (
+    (1_500_000, 34),
+    (2_000_000, 30),
+    (2_500_000, 8),
+    (3_000_000, 22),
+    (4_500_000, 3),
+    (5_000_000, 3),
+)
+LOW_COVERAGE_EUR = (500_000, 750_000, 1_000_000, 1_200_000)
+DEDUCTIBLE_EUR = ((150, 10), (200, 12), (250, 14), (300, 18), (400, 10), (500, 20), (750, 8), (1_000, 8))
+LOW_COVERAGE_REJECTION = "Montant de garantie par sinistre inférieur au minimum de 1 500 000 EUR."
+REJECTION_REASONS = (
+    "Attestation illisible : merci d'envoyer le PDF original transmis par l'assureur.",
+    "L'attestation ne mentionne pas l'activité de nettoyage chez les particuliers.",
+    "Attestation non signée ni tamponnée par l'assureur.",
+    "Les dates de l'attestation ne correspondent pas à celles du contrat déclaré.",
+    "Attestation de l'année précédente : merci d'envoyer celle du contrat en cours.",
 )

@@ -169,6 +169,14 @@ class Booking(db.Model):
         sa.Index("ix_booking_client_start", "client_id", "scheduled_start"),
         sa.Index("ix_booking_status_start", "status", "scheduled_start"),
         sa.Index("ix_booking_start", "scheduled_start"),
+        # Upcoming work of a given provider (the uninsured-exposure list): a small partial index.
+        sa.Index(
+            "ix_booking_scheduled_provider",
+            "provider_id",
+            "scheduled_start",
+            postgresql_where=sa.text("status = 'scheduled'"),
+            sqlite_where=sa.text("status = 'scheduled'"),
+        ),
     )
 
     reference = _reference(REFERENCE_PREFIX, REFERENCE_WIDTH)
