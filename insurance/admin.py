@@ -37,7 +37,7 @@ from console.marketplace import validation as v
 from console.marketplace.models import Booking, BookingStatus, Provider, ServiceKind, VettingStatus
 from insurance import services
 from insurance import workflow as wf
-from insurance.models import InsuranceCover, InsurancePolicy
+from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep
 from insurance.workflow import InsuranceStatus, Verification
 
 VETTING, MANAGER = Role.VETTING_OFFICER, Role.MANAGER
@@ -757,6 +757,25 @@ class ExpiryBoard(ConsoleBaseView):
         )
 
 
+def _counts(view, context, model, name) -> str:
+    return ", ".join(
+        f"{key.replace('_', ' ')}: {value:,}" for key, value in sorted((model.counts or {}).items())
+    )
+
+
+class InsuranceSweepAdmin(ConsoleModelView):
+    """What each daily sweep did: reminders sent, proposals opened and closed, cover counts."""
+
+    roles = frozenset({Role.VETTING_OFFICER, MANAGER})
+    export_roles = frozenset()
+    can_view_details = False
+    column_list = ["day", "started_at", "finished_at", "counts"]
+    column_labels = {"started_at": "Started", "finished_at": "Finished"}
+    column_formatters = {"counts": _counts}
+    column_default_sort = ("id", True)
+    column_filters = ["day"]
+
+
 def register(admin) -> None:
     category = "Insurance"
     admin.add_view(
@@ -766,5 +785,8 @@ def register(admin) -> None:
         CertificateQueueAdmin(
             InsurancePolicy, name="Certificates to verify", endpoint="certificates", category=category
         )
+    )
+    admin.add_view(
+        InsuranceSweepAdmin(InsuranceSweep, name="Daily sweeps", endpoint="sweeps", category=category)
     )
     admin.add_view(ExpiryBoard(name="Expiry board", endpoint="expiry", url="/expiry", category=category))

@@ -21,6 +21,7 @@ EXPECTED = {
     "jobs.index": {Role.MANAGER, Role.ADMIN},
     "jobs.retry": {Role.MANAGER, Role.ADMIN},
     "outbox.index_view": set(Role),
+    "sweeps.index_view": {Role.VETTING_OFFICER, Role.MANAGER},
     "providers.index_view": {Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER},
     "providers.create_view": {Role.VETTING_OFFICER, Role.MANAGER},
     "providers.edit_view": {Role.VETTING_OFFICER, Role.MANAGER},

@@ -305,3 +305,12 @@ def test_a_verified_successor_prompts_managers_but_never_lifts(officer, now):
     )
     assert prompt.recipient == manager.email and f"#{restriction.id}" in prompt.subject
     assert restriction.active and not provider.is_bookable  # lifting stays a person's decision
+
+
+def test_the_sweep_summary_is_shown_in_the_console(client_as, officer, now):
+    _policy(make_provider(), officer, now=now, ends_on=TODAY + timedelta(days=7))
+    _sweep(TODAY, now)
+    db.session.commit()
+    body = client_as("manager").get("/sweeps/").get_data(as_text=True)
+    assert "reminders: 1" in body and TODAY.isoformat() in body
+    assert client_as("support_agent").get("/sweeps/").status_code == 403
