@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import tempfile
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -167,6 +168,22 @@ def csrf_token(client, url: str = "/login") -> str:
     match = CSRF_RE.search(response.get_data(as_text=True))
     assert match, f"no CSRF token on {url} ({response.status_code})"
     return match.group(1)
+
+
+@contextmanager
+def count_queries():
+    """Collect the SQL statements run inside the block (the test's own savepoints left out)."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if "SAVEPOINT" not in statement:
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
 def sign_in(client, email: str, password: str = factories.PASSWORD):

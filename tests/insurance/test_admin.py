@@ -6,12 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from console.audit.models import AuditEvent
 from console.db import db, utcnow
@@ -23,7 +21,7 @@ from insurance import services
 from insurance.admin import euros_to_cents, format_cents
 from insurance.models import InsurancePolicy
 from insurance.workflow import InsuranceStatus, Verification, paris_today
-from tests.conftest import csrf_token
+from tests.conftest import count_queries, csrf_token
 from tests.factories import make_booking, make_provider, make_siret, make_staff
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
@@ -454,21 +452,6 @@ def test_the_register_lists_searches_and_formats(client_as):
     by_number = client.get("/policies/?search=maaf").get_data(as_text=True)
     assert "MAAF-0002" in by_number and "AXA-0001" not in by_number
     assert client.get("/policies/?flt0_0=bogus").status_code < 500
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if "SAVEPOINT" not in statement:  # the test transaction, not the page
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def test_the_register_runs_a_fixed_number_of_queries(client_as):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from console.db import db
 from console.marketplace.models import Provider
 from console.restrictions import services as restrictions
-from tests.conftest import csrf_token
+from tests.conftest import count_queries, csrf_token
 from tests.factories import make_booking, make_provider, make_staff, provider_fields
 
 SCRIPT = "<script>window.__x=1</script><b>Bold</b>"
@@ -109,21 +106,6 @@ def test_bookings_and_reviews_are_read_only(client_as):
     client = client_as("manager")
     for url in ["/bookings/new/", "/bookings/edit/?id=1", "/reviews/new/", "/reviews/edit/?id=1"]:
         assert client.get(url).status_code == 403, url
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if "SAVEPOINT" not in statement:  # the test transaction, not the page
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
 
 
 def _seed_rows(n: int, now) -> None:
