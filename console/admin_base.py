@@ -28,7 +28,14 @@ from console.errors import DomainError
 from console.marketplace.validation import parse_reference
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-MAX_ID = 2**31 - 1  # integer primary keys are 32-bit on PostgreSQL
+MAX_ID = 2**31 - 1
+
+
+def neutralise(value: Any) -> Any:
+    """A cell a spreadsheet would run as a formula starts with a quote instead."""
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        return "'" + value
+    return value  # integer primary keys are 32-bit on PostgreSQL
 
 
 def parse_id(value: Any) -> int | None:
@@ -168,10 +175,7 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
 
     def get_export_value(self, model: Any, name: str) -> Any:
         """Export cells that a spreadsheet would run as a formula start with a quote instead."""
-        value = super().get_export_value(model, name)
-        if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-            return "'" + value
-        return value
+        return neutralise(super().get_export_value(model, name))
 
     def get_one(self, id: Any) -> Any:
         key = parse_id(id)
@@ -257,6 +261,30 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
         if succeeded:
             flash(f"{done}: {succeeded} of {len(rows)}.", "success")
         return succeeded
+
+
+def attempt_decision(
+    use_case: Callable[[], Any], success: str, *, explain: Callable[[], str | None] = lambda: None
+) -> bool:
+    """Run one decision from a page and commit; flash a clear message on refusal or a concurrent
+    change. `explain` may say who decided first (it is asked after the rollback)."""
+    try:
+        use_case()
+        db.session.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(explain() or str(exc), "danger")
+        return False
+    except (StaleDataError, OperationalError) as exc:
+        db.session.rollback()
+        if not is_write_conflict(exc):
+            raise
+        flash(
+            explain() or "Someone else decided this at the same time. Reload to see their decision.", "danger"
+        )
+        return False
+    flash(success, "success")
+    return True
 
 
 class ConsoleBaseView(RoleDeclaredView, BaseView):

@@ -22,15 +22,14 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
 from sqlalchemy.orm import aliased, joinedload, selectinload
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import DateField, HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from console.access import Role, user_has_any
-from console.admin_base import FORMULA_STARTS, ConsoleBaseView, ConsoleModelView, parse_id
+from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, neutralise, parse_id
 from console.business_time import PARIS
-from console.db import db, is_write_conflict, utcnow
+from console.db import db, utcnow
 from console.errors import DomainError
 from console.files.services import UploadRefused, send_stored
 from console.marketplace import validation as v
@@ -257,26 +256,7 @@ def _already_decided(policy_id: int) -> str | None:
 
 
 def _attempt(policy_id: int, use_case: Callable[[], Any], success: str) -> bool:
-    """Run one decision and commit; flash a clear message on refusal or a concurrent decision."""
-    try:
-        use_case()
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(_already_decided(policy_id) or str(exc), "danger")
-        return False
-    except (StaleDataError, sa.exc.OperationalError) as exc:
-        db.session.rollback()
-        if not is_write_conflict(exc):
-            raise
-        flash(
-            _already_decided(policy_id)
-            or "Someone else decided this certificate at the same time. Reload to see their decision.",
-            "danger",
-        )
-        return False
-    flash(success, "success")
-    return True
+    return attempt_decision(use_case, success, explain=lambda: _already_decided(policy_id))
 
 
 # --- the policy register ----------------------------------------------------------------------
@@ -687,13 +667,6 @@ def _pending_policies(provider_ids: list[int]) -> dict[int, int]:
         .group_by(InsurancePolicy.provider_id)
     )
     return dict(db.session.execute(query).all())
-
-
-def neutralise(value: Any) -> Any:
-    """A cell a spreadsheet would run as a formula starts with a quote instead."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
 
 
 class ExpiryBoard(ConsoleBaseView):

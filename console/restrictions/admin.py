@@ -11,15 +11,13 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from console.access import Role
-from console.admin_base import ConsoleModelView, parse_id
-from console.db import db, is_write_conflict, utcnow
-from console.errors import DomainError
+from console.admin_base import ConsoleModelView, attempt_decision, parse_id
+from console.db import db, utcnow
 from console.marketplace.models import Provider
 from console.restrictions import services
 from console.restrictions import workflow as wf
@@ -80,25 +78,6 @@ class ReviewDecisionForm(FlaskForm):
     text = TextAreaField(
         "Reasons sent to the provider", validators=[DataRequired(), Length(max=wf.STATEMENT_MAX)]
     )
-
-
-def _attempt(use_case, success: str) -> bool:
-    """Run one decision and commit; flash a clear message on refusal or a concurrent change."""
-    try:
-        use_case()
-        db.session.commit()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return False
-    except (StaleDataError, sa.exc.OperationalError) as exc:
-        db.session.rollback()
-        if not is_write_conflict(exc):
-            raise
-        flash("Someone else decided this at the same time. Reload to see their decision.", "danger")
-        return False
-    flash(success, "success")
-    return True
 
 
 class RestrictionProposalAdmin(ConsoleModelView):
@@ -204,7 +183,7 @@ class RestrictionProposalAdmin(ConsoleModelView):
         elif form.validate_on_submit():
             version = parse_id(form.expected_version.data) or -1  # a missing version counts as stale
             confirm = "confirm" in request.form
-            if _attempt(
+            if attempt_decision(
                 lambda: (services.confirm_proposal if confirm else services.dismiss_proposal)(
                     proposal,
                     actor=current_user,
@@ -318,7 +297,7 @@ class RestrictionAdmin(ConsoleModelView):
         key = parse_id(provider_id)
         provider = (db.session.get(Provider, key) if key else None) or abort(404)
         form = RestrictForm()
-        if form.validate_on_submit() and _attempt(
+        if form.validate_on_submit() and attempt_decision(
             lambda: services.restrict_provider(
                 provider,
                 reason_code=form.reason_code.data,
@@ -335,7 +314,7 @@ class RestrictionAdmin(ConsoleModelView):
     def lift(self, restriction_id: int):
         restriction, form = self._load(restriction_id), TextForm()
         if form.validate_on_submit():
-            _attempt(
+            attempt_decision(
                 lambda: services.lift_restriction(
                     restriction, reason=form.text.data, actor=current_user, now=utcnow()
                 ),
@@ -349,7 +328,7 @@ class RestrictionAdmin(ConsoleModelView):
     def request_review(self, restriction_id: int):
         restriction, form = self._load(restriction_id), TextForm()
         if form.validate_on_submit():
-            _attempt(
+            attempt_decision(
                 lambda: services.request_review(
                     restriction, text=form.text.data, actor=current_user, now=utcnow()
                 ),
@@ -363,7 +342,7 @@ class RestrictionAdmin(ConsoleModelView):
     def decide_review(self, restriction_id: int):
         restriction, form = self._load(restriction_id), ReviewDecisionForm()
         if form.validate_on_submit():
-            _attempt(
+            attempt_decision(
                 lambda: services.decide_review(
                     restriction,
                     outcome=form.outcome.data,
