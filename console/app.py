@@ -72,6 +72,7 @@ def _register_admin(app: Flask) -> None:
     from console.notifications import admin as notifications_admin
     from console.restrictions import admin as restrictions_admin
     from insurance import admin as insurance_admin
+    from vetting import models as _vetting_models  # noqa: F401  (screens come with the services)
 
     for module in (
         marketplace_admin,

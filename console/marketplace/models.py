@@ -30,7 +30,11 @@ class ServiceKind(StrEnum):
 
 
 class VettingStatus(StrEnum):
-    """Outcome of the provider's latest vetting (set by the seed until vetting cases exist)."""
+    """Outcome of the provider's latest vetting decision.
+
+    Written only by the vetting services, in the same transaction as the decision on the case
+    (never by a form); `not_vetted` until a first case is decided.
+    """
 
     NOT_VETTED = "not_vetted"
     APPROVED = "approved"
@@ -75,6 +79,7 @@ class Provider(db.Model):
         enum_type(VettingStatus, "vetting_status"), default=VettingStatus.NOT_VETTED, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     active_restrictions: Mapped[list[Restriction]] = relationship(  # noqa: F821

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 
 from console.audit import services as audit
 from console.db import db
@@ -69,13 +70,20 @@ def create_provider(
     now: datetime,
     vetting_status: VettingStatus = VettingStatus.NOT_VETTED,
 ) -> Provider:
-    """Register a provider (an applicant until vetting approves them)."""
+    """Register a provider (an applicant until vetting approves them).
+
+    Each callable in `app.extensions["provider_created"]` then runs in the same transaction (the
+    vetting package opens the applicant's initial case there), so the console imports no domain.
+    """
     values = clean_provider(fields)
     _ensure_siret_free(values["siret"], None)
     provider = Provider(**values, joined_on=joined_on, vetting_status=vetting_status, created_at=now)
     db.session.add(provider)
     db.session.flush()
     audit.record(actor, "provider.create", provider, changes=_created(provider, PROVIDER_FIELDS), now=now)
+    if vetting_status == VettingStatus.NOT_VETTED:
+        for hook in current_app.extensions.get("provider_created", []):
+            hook(provider, actor=actor, now=now)
     return provider
 
 
