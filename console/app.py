@@ -71,6 +71,7 @@ def _register_admin(app: Flask) -> None:
     from console.marketplace import admin as marketplace_admin
     from console.notifications import admin as notifications_admin
     from console.restrictions import admin as restrictions_admin
+    from disputes import admin as disputes_admin
     from insurance import admin as insurance_admin
     from vetting import models as _vetting_models  # noqa: F401  (screens come with the services)
 
@@ -78,6 +79,7 @@ def _register_admin(app: Flask) -> None:
         marketplace_admin,
         insurance_admin,
         restrictions_admin,
+        disputes_admin,
         staff_admin,
         audit_admin,
         notifications_admin,

@@ -11,3 +11,12 @@ document.addEventListener("click", function (event) {
     event.preventDefault();
   }
 });
+
+// Complaint page: a canned reply chosen from the list is inserted into the message box.
+document.addEventListener("change", function (event) {
+  var select = event.target.closest("[data-console-macro]");
+  if (!select || !select.value) return;
+  var box = select.form.querySelector("textarea[name=body]");
+  box.value = box.value ? box.value + "\n\n" + select.value : select.value;
+  select.selectedIndex = 0;
+});
