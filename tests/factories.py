@@ -98,3 +98,35 @@ def make_booking(client=None, provider=None, *, status="completed", price_cents=
         "now": utcnow(),
     } | overrides
     return services.record_booking(**values)
+
+
+def make_complaint(*, client=None, booking=None, category="damage", actor=None, now=None, **overrides):
+    """Create and flush a complaint (by a fresh support agent unless `actor` is given)."""
+    from disputes import services
+
+    if booking is not None and client is None:
+        client = booking.client
+    values = {
+        "client": client or make_client(),
+        "booking": booking,
+        "channel": "phone",
+        "category": category,
+        "subject": "Vase cassé pendant le ménage",
+        "description": "La cliente signale un vase cassé dans le salon.",
+        "actor": actor or make_staff("support_agent"),
+        "now": now or utcnow(),
+    } | overrides
+    return services.create_complaint(**values)
+
+
+def make_dispute(complaint, *, kind="damage", amount_claimed_cents=12_000, actor=None, now=None):
+    from disputes import dispute_services
+
+    return dispute_services.open_dispute(
+        complaint,
+        kind=kind,
+        amount_claimed_cents=amount_claimed_cents,
+        claim="The client asks to be paid for the broken vase.",
+        actor=actor or make_staff("support_agent"),
+        now=now or utcnow(),
+    )
