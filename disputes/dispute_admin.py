@@ -215,9 +215,10 @@ class DisputeAdmin(ConsoleModelView):
 
         return explain
 
-    def _run(self, dispute: Dispute, form, use_case, success: str):
+    def _run(self, dispute: Dispute, form, use_case, success: str, *, decision: bool = False):
         if form.validate_on_submit():
-            attempt_decision(use_case, success, explain=self._explain(dispute.id))
+            explain = self._explain(dispute.id) if decision else lambda: None
+            attempt_decision(use_case, success, explain=explain)
         else:
             flash(form_errors(form), "danger")
         return self._back(dispute)
@@ -296,6 +297,7 @@ class DisputeAdmin(ConsoleModelView):
                 expected_version=form.version,
             ),
             success,
+            decision=True,
         )
 
     @expose("/propose/<int:dispute_id>", methods=("POST",))

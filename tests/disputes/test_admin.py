@@ -1,0 +1,441 @@
+"""Support screens through the Flask test client: roles, bad input, escaping, concurrent decisions."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from console.audit.models import AuditEvent
+from console.db import db, utcnow
+from console.notifications.models import Notification
+from disputes import dispute_services, moderation_services, services
+from disputes.models import Complaint, ComplaintEntry, Dispute, Macro
+from disputes.workflow import DisputeStatus, Status
+from tests.conftest import count_queries, csrf_token
+from tests.factories import make_booking, make_complaint, make_dispute, make_staff
+
+CARD = "4970 1012 3456 7893"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+QUEUES = [
+    "/complaints/",
+    "/queue/mine/",
+    "/queue/unassigned/",
+    "/queue/at-risk/",
+    "/queue/breached/",
+    "/queue/waiting/",
+]
+PAGES = [*QUEUES, "/support/", "/disputes/", "/disputes-to-decide/", "/moderation/", "/flags/", "/macros/"]
+
+
+def _post(client, url, data, page):
+    return client.post(url, data={"csrf_token": csrf_token(client, page), **data})
+
+
+def _flashes(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", ["support_agent", "manager"])
+def test_agents_and_managers_open_every_support_page(client_as, role):
+    client = client_as(role)
+    make_complaint(booking=make_booking())
+    db.session.commit()
+    for url in PAGES:
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("role", ["vetting_officer", "admin"])
+def test_vetting_officers_and_admins_see_no_complaint(client_as, role):
+    client = client_as(role)
+    complaint = make_complaint()
+    db.session.commit()
+    for url in [*PAGES, f"/complaints/details/?id={complaint.id}"]:
+        assert client.get(url).status_code == 403, url
+
+
+def test_a_complaint_is_recorded_through_the_form_and_html_is_escaped(client_as):
+    client = client_as("support_agent")
+    booking = make_booking()
+    db.session.commit()
+    response = _post(
+        client,
+        "/complaints/new/",
+        {
+            "client_reference": booking.client.reference,
+            "booking_reference": booking.reference,
+            "channel": "email",
+            "category": "damage",
+            "subject": "<script>alert(1)</script>",
+            "description": f"<img src=x onerror=alert(1)> carte {CARD}",
+        },
+        "/complaints/new/",
+    )
+    assert response.status_code == 302
+    complaint = db.session.scalar(sa.select(Complaint))
+    assert complaint.provider_id == booking.provider_id and CARD not in complaint.description
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "[card ••••7893]" in page
+
+
+def test_a_complaint_about_another_clients_booking_is_a_clear_message(client_as):
+    client = client_as("support_agent")
+    booking, other = make_booking(), make_booking()
+    db.session.commit()
+    response = _post(
+        client,
+        "/complaints/new/",
+        {
+            "client_reference": other.client.reference,
+            "booking_reference": booking.reference,
+            "channel": "phone",
+            "category": "quality",
+            "subject": "Late",
+            "description": "Late by an hour",
+        },
+        "/complaints/new/",
+    )
+    assert response.status_code == 200 and "booking of another client" in _flashes(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+
+
+def test_unknown_references_and_bad_choices_are_clear_messages(client_as):
+    client = client_as("support_agent")
+    response = _post(
+        client,
+        "/complaints/new/",
+        {
+            "client_reference": "CLI-9999999",
+            "channel": "fax",
+            "category": "damage",
+            "subject": "x",
+            "description": "y",
+        },
+        "/complaints/new/",
+    )
+    assert response.status_code == 200 and "Not a valid choice" in _flashes(response)
+    response = _post(
+        client,
+        "/complaints/new/",
+        {
+            "client_reference": "CLI-9999999",
+            "channel": "phone",
+            "category": "damage",
+            "subject": "x",
+            "description": "y",
+        },
+        "/complaints/new/",
+    )
+    assert response.status_code == 200 and "There is no client CLI-9999999" in _flashes(response)
+
+
+def test_a_forbidden_transition_is_a_clear_message(client_as):
+    client = client_as("support_agent")
+    complaint = make_complaint()
+    db.session.commit()
+    page = f"/complaints/details/?id={complaint.id}"
+    response = _post(
+        client,
+        f"/complaints/transition/{complaint.id}",
+        {"event": "close", "expected_version": complaint.version},
+        page,
+    )
+    assert response.status_code == 302
+    assert "A new complaint cannot be: close" in client.get(page).get_data(as_text=True)
+    db.session.expire_all()
+    assert complaint.status == Status.NEW
+
+
+def test_a_stale_page_gets_someone_else_changed_it(client_as):
+    client = client_as("support_agent")
+    complaint = make_complaint()
+    db.session.commit()
+    page = f"/complaints/details/?id={complaint.id}"
+    stale = complaint.version
+    services.transition(complaint, "triage", actor=make_staff("support_agent"), now=utcnow())
+    db.session.commit()
+    _post(
+        client, f"/complaints/transition/{complaint.id}", {"event": "start", "expected_version": stale}, page
+    )
+    assert "changed by someone else" in client.get(page).get_data(as_text=True)
+
+
+def test_a_one_megabyte_message_and_a_card_number_in_a_note(client_as):
+    client = client_as("support_agent")
+    complaint = make_complaint()
+    db.session.commit()
+    page = f"/complaints/details/?id={complaint.id}"
+    response = _post(
+        client, f"/complaints/entry/{complaint.id}", {"kind": "to_client", "body": "x" * 1_000_000}, page
+    )
+    assert response.status_code == 302
+    assert "longer than 10000 characters" in client.get(page).get_data(as_text=True)
+    _post(client, f"/complaints/entry/{complaint.id}", {"kind": "note", "body": f"carte {CARD}"}, page)
+    body = db.session.scalar(sa.select(ComplaintEntry.body))
+    assert CARD not in body and "[card ••••7893]" in body
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Notification)) == 0
+
+
+def test_posts_without_a_csrf_token_are_refused(client_as):
+    client = client_as("support_agent")
+    complaint = make_complaint()
+    db.session.commit()
+    response = client.post(f"/complaints/transition/{complaint.id}", data={"event": "triage"})
+    assert response.status_code == 400
+    db.session.expire_all()
+    assert complaint.status == Status.NEW
+
+
+def test_bulk_assignment_to_another_agent(client_as):
+    client = client_as("support_agent")
+    other = make_staff("support_agent", name="Bernard Agent")
+    complaints = [make_complaint() for _ in range(3)]
+    db.session.commit()
+    response = _post(
+        client,
+        "/complaints/action/",
+        {"action": "assign_to", "assignee_id": other.id, "rowid": [c.id for c in complaints[:2]]},
+        "/queue/unassigned/",
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert [c.assignee_id for c in complaints] == [other.id, other.id, None]
+    _post(
+        client,
+        "/queue/unassigned/action/",
+        {"action": "assign_me", "rowid": [complaints[2].id]},
+        "/queue/unassigned/",
+    )
+    db.session.expire_all()
+    assert complaints[2].assignee_id == client.staff.id
+    page = client.get("/queue/mine/").get_data(as_text=True)
+    assert complaints[2].reference in page and complaints[0].reference not in page
+
+
+def test_a_queue_page_costs_a_fixed_number_of_statements(client_as):
+    client = client_as("support_agent")
+    for _ in range(3):
+        make_complaint(booking=make_booking())
+    db.session.commit()
+    with count_queries() as few:
+        client.get("/queue/unassigned/")
+    for _ in range(10):
+        services.assign(make_complaint(booking=make_booking()), None, actor=client.staff, now=utcnow())
+    db.session.commit()
+    with count_queries() as many:
+        client.get("/queue/unassigned/")
+    assert len(many) == len(few)  # no statement per row
+
+
+def test_open_a_dispute_with_a_negative_or_too_large_amount(client_as):
+    client = client_as("support_agent")
+    complaint = make_complaint(booking=make_booking(price_cents=4500))
+    db.session.commit()
+    page = f"/complaints/details/?id={complaint.id}"
+    _post(
+        client,
+        f"/complaints/open-dispute/{complaint.id}",
+        {"kind": "refund", "amount": "-10", "claim": "x"},
+        page,
+    )
+    assert "cannot be negative" in client.get(page).get_data(as_text=True)
+    _post(
+        client,
+        f"/complaints/open-dispute/{complaint.id}",
+        {"kind": "refund", "amount": "45,01", "claim": "x"},
+        page,
+    )
+    assert "cannot exceed the booking" in client.get(page).get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Dispute)) == 0
+    response = _post(
+        client,
+        f"/complaints/open-dispute/{complaint.id}",
+        {"kind": "refund", "amount": "45", "claim": "Not done"},
+        page,
+    )
+    dispute = db.session.scalar(sa.select(Dispute))
+    assert response.headers["Location"].endswith(f"/disputes/details/?id={dispute.id}")
+    detail = client.get(f"/disputes/details/?id={dispute.id}").get_data(as_text=True)
+    assert "45 EUR" in detail and "2026-03" in detail  # the booking's price and terms beside the claim
+
+
+def test_a_decision_without_reasons_and_the_four_eyes_rule_on_the_page(client_as):
+    agent = client_as("support_agent")
+    manager = client_as("manager")
+    complaint = make_complaint(booking=make_booking())
+    dispute = make_dispute(complaint, amount_claimed_cents=90_000)
+    db.session.commit()
+    page = f"/disputes/details/?id={dispute.id}"
+    _post(
+        agent,
+        f"/disputes/decide/{dispute.id}",
+        {"outcome": "upheld", "amount": "900", "reasons": "", "expected_version": 1},
+        page,
+    )
+    assert "Written reasons: This field is required." in agent.get(page).get_data(as_text=True)
+    _post(
+        agent,
+        f"/disputes/decide/{dispute.id}",
+        {"outcome": "upheld", "amount": "900", "reasons": "ok", "expected_version": 1},
+        page,
+    )
+    assert "propose the decision first" in agent.get(page).get_data(as_text=True)
+    _post(
+        manager,
+        f"/disputes/propose/{dispute.id}",
+        {"outcome": "upheld", "amount": "900", "reasons": "Invoice", "expected_version": 1},
+        page,
+    )
+    db.session.expire_all()
+    assert dispute.status == DisputeStatus.AWAITING_DECISION
+    assert dispute.reference in manager.get("/disputes-to-decide/").get_data(as_text=True)
+    _post(
+        manager,
+        f"/disputes/decide/{dispute.id}",
+        {"outcome": "upheld", "amount": "900", "reasons": "Invoice", "expected_version": dispute.version},
+        page,
+    )
+    assert "cannot be the person who proposed" in manager.get(page).get_data(as_text=True)
+    db.session.expire_all()
+    assert dispute.status == DisputeStatus.AWAITING_DECISION
+
+
+def test_two_managers_decide_at_once_the_second_is_told(client_as):
+    first, second = client_as("manager"), client_as("manager")
+    complaint = make_complaint(booking=make_booking(price_cents=4500))
+    dispute = make_dispute(complaint, kind="refund", amount_claimed_cents=4500)
+    db.session.commit()
+    page = f"/disputes/details/?id={dispute.id}"
+    version = dispute.version
+    data = {"outcome": "rejected", "amount": "0", "reasons": "No proof", "expected_version": version}
+    _post(first, f"/disputes/decide/{dispute.id}", data, page)
+    token = csrf_token(second, page)
+    second.post(
+        f"/disputes/decide/{dispute.id}",
+        data={"csrf_token": token, **data, "outcome": "upheld", "amount": "45"},
+    )
+    assert "was already decided by" in second.get(page).get_data(as_text=True)
+    db.session.expire_all()
+    assert dispute.outcome.value == "rejected"
+
+
+def test_evidence_upload_refuses_html_and_downloads_are_audited(client_as):
+    client = client_as("support_agent")
+    dispute = make_dispute(make_complaint(booking=make_booking()))
+    db.session.commit()
+    page = f"/disputes/details/?id={dispute.id}"
+    token = csrf_token(client, page)
+    client.post(
+        f"/disputes/evidence/{dispute.id}",
+        data={"csrf_token": token, "side": "client", "file": (io.BytesIO(b"<html></html>"), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert "PDF, JPEG or PNG" in client.get(page).get_data(as_text=True)
+    client.post(
+        f"/disputes/evidence/{dispute.id}",
+        data={
+            "csrf_token": csrf_token(client, page),
+            "side": "provider",
+            "file": (io.BytesIO(PDF), "devis.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    db.session.expire_all()
+    evidence = dispute.evidence[0]
+    response = client.get(f"/disputes/download/{evidence.id}")
+    assert response.status_code == 200 and response.data == PDF
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    response.close()  # the body is the open file
+    assert (
+        db.session.scalar(sa.select(AuditEvent.purpose).where(AuditEvent.action == "file.download"))
+        == "dispute"
+    )
+
+
+def test_a_card_number_as_a_refund_id_is_refused(client_as):
+    client = client_as("support_agent")
+    dispute = make_dispute(
+        make_complaint(booking=make_booking(price_cents=4500)), kind="refund", amount_claimed_cents=4500
+    )
+    dispute_services.decide_dispute(
+        dispute, outcome="upheld", amount_awarded_cents=4500, reasons="ok", actor=client.staff, now=utcnow()
+    )
+    db.session.commit()
+    page = f"/disputes/details/?id={dispute.id}"
+    response = _post(
+        client,
+        f"/disputes/refund/{dispute.id}",
+        {"text": "4970101234567893", "expected_version": dispute.version},
+        page,
+    )
+    assert response.status_code == 302
+    assert "not a transaction id" in client.get(page).get_data(as_text=True)
+    db.session.expire_all()
+    assert dispute.payment_transaction_id is None
+
+
+def test_moderation_from_the_review_page(client_as):
+    from console.marketplace import services as marketplace
+
+    client = client_as("support_agent")
+    review = marketplace.record_review(
+        booking=make_booking(), rating=1, text="<b>Nul</b> 06 12 34 56 78", actor="system:tests", now=utcnow()
+    )
+    db.session.commit()
+    page = f"/moderation/review/{review.id}"
+    body = client.get(page).get_data(as_text=True)
+    assert "&lt;b&gt;Nul&lt;/b&gt;" in body and "contact details" in body
+    _post(client, f"/moderation/moderate/{review.id}", {"event": "hide", "expected_status": "pending"}, page)
+    assert "Choose the reason" in client.get(page).get_data(as_text=True)
+    _post(
+        client,
+        f"/moderation/moderate/{review.id}",
+        {"event": "hide", "reason_code": "contact_details", "expected_status": "pending"},
+        page,
+    )
+    db.session.expire_all()
+    assert review.moderation_status.value == "hidden"
+    _post(
+        client, f"/moderation/moderate/{review.id}", {"event": "publish", "expected_status": "pending"}, page
+    )
+    assert "already hidden by" in client.get(page).get_data(as_text=True)
+
+
+def test_bulk_publish_from_the_moderation_queue(client_as):
+    from console.marketplace import services as marketplace
+
+    client = client_as("support_agent")
+    reviews = [
+        marketplace.record_review(
+            booking=make_booking(), rating=5, text="Parfait", actor="system:tests", now=utcnow()
+        )
+        for _ in range(2)
+    ]
+    db.session.commit()
+    _post(
+        client, "/moderation/action/", {"action": "publish", "rowid": [r.id for r in reviews]}, "/moderation/"
+    )
+    db.session.expire_all()
+    assert {r.moderation_status.value for r in reviews} == {"published"}
+    assert moderation_services.moderation_history(reviews[0].id)[0].event == "publish"
+
+
+def test_only_managers_write_canned_replies(client_as):
+    agent, manager = client_as("support_agent"), client_as("manager")
+    assert agent.get("/macros/new/").status_code == 403
+    response = _post(
+        manager, "/macros/new/", {"title": "Excuses", "body": "Désolés", "active": "y"}, "/macros/new/"
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(Macro.title)) == "Excuses"
+
+
+def test_the_dashboard_shows_the_numbers(client_as):
+    client = client_as("manager")
+    make_complaint(category="injury", now=utcnow() - timedelta(hours=3))
+    db.session.commit()
+    body = client.get("/support/").get_data(as_text=True)
+    assert 'data-testid="count-breached">1<' in body and 'data-testid="severity-critical"' in body
