@@ -415,7 +415,7 @@ def ensure_decider(
 ) -> None:
     """A proposal is decided by someone else; above the threshold, a proposal first, then a manager."""
     if status == DisputeStatus.AWAITING_DECISION and proposed_by_id == decider_id:
-        raise DomainError("The manager who decides cannot be the person who proposed the decision.")
+        raise DomainError("Whoever proposed the decision cannot decide it: another manager does.")
     if not stake_above_threshold:
         return
     if status != DisputeStatus.AWAITING_DECISION:

@@ -298,7 +298,7 @@ def test_a_decision_without_reasons_and_the_four_eyes_rule_on_the_page(client_as
         {"outcome": "upheld", "amount": "900", "reasons": "Invoice", "expected_version": dispute.version},
         page,
     )
-    assert "cannot be the person who proposed" in manager.get(page).get_data(as_text=True)
+    assert "proposed the decision cannot decide it" in manager.get(page).get_data(as_text=True)
     db.session.expire_all()
     assert dispute.status == DisputeStatus.AWAITING_DECISION
 

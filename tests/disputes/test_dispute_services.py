@@ -163,7 +163,7 @@ def test_above_the_threshold_a_manager_other_than_the_proposer_decides(complaint
         now=now,
     )
     assert dispute.status == DisputeStatus.AWAITING_DECISION
-    with pytest.raises(DomainError, match="cannot be the person who proposed"):
+    with pytest.raises(DomainError, match="proposed the decision cannot decide it"):
         services.decide_dispute(
             dispute, outcome="upheld", amount_awarded_cents=80_000, reasons="ok", actor=first, now=now
         )

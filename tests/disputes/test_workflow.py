@@ -182,14 +182,14 @@ def _decider(**overrides):
 
 def test_a_manager_other_than_the_proposer_decides_above_the_threshold():
     _decider()
-    with pytest.raises(DomainError, match="cannot be the person who proposed"):
+    with pytest.raises(DomainError, match="proposed the decision cannot decide it"):
         _decider(decider_id=1)
     with pytest.raises(DomainError, match="A manager must decide"):
         _decider(decider_is_manager=False)
     with pytest.raises(DomainError, match="propose the decision first"):
         _decider(status=DisputeStatus.OPEN, proposed_by_id=None)
     _decider(stake_above_threshold=False, status=DisputeStatus.OPEN, decider_is_manager=False)
-    with pytest.raises(DomainError, match="cannot be the person who proposed"):
+    with pytest.raises(DomainError, match="proposed the decision cannot decide it"):
         _decider(stake_above_threshold=False, decider_id=1)
 
 

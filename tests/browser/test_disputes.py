@@ -1,0 +1,150 @@
+"""An agent takes a damage complaint through a dispute to a manager's decision, in a real browser:
+record the complaint, work it, open a dispute above the threshold with evidence from both sides,
+propose a decision; the proposing agent cannot decide it; another person, a manager, does."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import pytest
+
+from console.db import db
+from console.notifications.models import Notification
+from disputes.models import Complaint, Dispute
+from disputes.workflow import DisputeStatus, Status
+from tests.factories import PASSWORD, make_booking, make_staff
+
+pytestmark = [pytest.mark.browser, pytest.mark.committed]
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _sign_in(page, live_url, email, password=PASSWORD):
+    page.goto(f"{live_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=signed-in-as]")
+
+
+def _server_errors(page) -> list[str]:
+    failures: list[str] = []
+    page.on("response", lambda r: failures.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+    return failures
+
+
+def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decision(
+    browser, live_url, tmp_path
+):
+    agent = make_staff("support_agent", name="Agathe Agent")
+    manager = make_staff("manager", name="Manon Manager")
+    booking = make_booking(price_cents=9_000)
+    db.session.commit()
+    client_ref, booking_ref, client_email = booking.client.reference, booking.reference, booking.client.email
+    evidence = tmp_path / "photo-vase.pdf"
+    evidence.write_bytes(PDF)
+
+    # The agent records the complaint from the phone call.
+    page = browser.new_page()
+    errors = _server_errors(page)
+    page.on("dialog", lambda dialog: dialog.accept())
+    _sign_in(page, live_url, agent.email)
+    page.goto(f"{live_url}/complaints/new/")
+    page.fill("#client_reference", client_ref)
+    page.fill("#booking_reference", booking_ref)
+    page.select_option("#channel", "phone")
+    page.select_option("#category", "damage")
+    page.fill("#subject", "Vase <b>cassé</b> dans le salon")
+    page.fill("#description", "La cliente signale un vase Lalique cassé pendant le ménage.")
+    page.click("input[type=submit][value=Save], button[type=submit]:has-text('Save')")
+    page.wait_for_selector("[data-testid=complaint-title]")
+    assert "Vase <b>cassé</b>" in page.inner_text("[data-testid=complaint-title]")  # shown as text
+    assert page.inner_text("[data-testid=complaint-severity]") == "high"
+    complaint_url = page.url
+
+    # Takes it, works it, answers the client (first response met) and notes something internal.
+    page.select_option("[data-testid=assignee-select]", str(agent.id))
+    page.click("[data-testid=assign]")
+    page.wait_for_selector("text=assigned to Agathe Agent")
+    for event in ("triage", "start"):
+        page.click(f"[data-testid=event-{event}]")
+        page.wait_for_selector(f"text={event if event == 'triage' else 'start work'} done")
+    page.select_option("[data-testid=entry-kind]", "to_client")
+    page.fill("[data-testid=entry-body]", "Nous examinons votre demande et revenons vers vous sous 48 h.")
+    page.click("[data-testid=add-entry]")
+    page.wait_for_selector("text=Message queued in the outbox.")
+    assert page.inner_text("[data-testid=timer-first-response]") == "met"
+    page.fill(
+        "[data-testid=entry-body]", "Cliente très remontée; carte 4970 1012 3456 7893 lue au téléphone."
+    )
+    page.click("[data-testid=add-entry]")
+    page.wait_for_selector("text=Note added")
+    assert "[card ••••7893]" in page.inner_text("[data-testid=conversation]")
+
+    # Opens a damage dispute above the 500 EUR threshold, the booking's price shown beside it.
+    page.select_option("[data-testid=dispute-kind]", "damage")
+    page.fill("[data-testid=dispute-amount]", "850")
+    page.fill("[data-testid=dispute-claim]", "Remplacement du vase (facture jointe).")
+    page.click("[data-testid=open-dispute]")
+    page.wait_for_selector("[data-testid=dispute-title]")
+    dispute_url = page.url
+    assert page.inner_text("[data-testid=claimed]") == "850 EUR"
+    assert page.inner_text("[data-testid=booking-price]") == "90 EUR"
+    assert page.inner_text("[data-testid=terms]") == "2026-03"
+    assert page.is_visible("[data-testid=needs-manager]")
+
+    # Evidence from both sides, the provider's response, the insurer's claim.
+    for side in ("client", "provider"):
+        page.select_option("[data-testid=evidence-form] select[name=side]", side)
+        page.set_input_files("[data-testid=evidence-file]", str(evidence))
+        page.click("[data-testid=add-evidence]")
+        page.wait_for_selector("text=Evidence added.")
+    assert page.locator("[data-testid=evidence] li").count() == 2
+    page.fill("[data-testid=response-text]", "Le vase était déjà fêlé, photo à l'appui.")
+    page.click("[data-testid=record-response]")
+    page.wait_for_selector("text=Provider's response recorded.")
+    page.fill("[data-testid=insurer-claim-input]", "AXA/2026/0042")
+    page.click("[data-testid=record-insurer-claim]")
+    page.wait_for_selector("text=Insurer's claim reference recorded.")
+
+    # Proposes a partial award: above the threshold it goes to a manager.
+    page.select_option("[data-testid=outcome]", "partially_upheld")
+    page.fill("[data-testid=award]", "600")
+    page.fill("[data-testid=reasons]", "Vase déjà fêlé: 600 EUR sur 850 EUR.")
+    page.click("[data-testid=propose]")
+    page.wait_for_selector("text=Decision proposed")
+    assert page.inner_text("[data-testid=dispute-status]") == "awaiting decision"
+
+    # The agent who proposed it cannot decide it.
+    page.click("[data-testid=decide]")
+    page.wait_for_selector("text=Whoever proposed the decision cannot decide it")
+    assert page.inner_text("[data-testid=dispute-status]") == "awaiting decision"
+
+    # A manager decides it from the managers' queue.
+    manager_page = browser.new_page()
+    manager_errors = _server_errors(manager_page)
+    _sign_in(manager_page, live_url, manager.email)
+    manager_page.goto(f"{live_url}/disputes-to-decide/")
+    manager_page.click("table.model-list a[data-testid^=dispute-]")
+    manager_page.wait_for_url(dispute_url)
+    assert "Proposed by Agathe Agent" in manager_page.inner_text("[data-testid=proposal]")
+    assert manager_page.input_value("[data-testid=award]") == "600.00"
+    manager_page.click("[data-testid=decide]")
+    manager_page.wait_for_selector("text=Dispute decided")
+    assert "partially upheld, 600 EUR — by Manon Manager" in manager_page.inner_text("[data-testid=decision]")
+
+    # The agent resolves the complaint.
+    page.goto(complaint_url)
+    page.click("[data-testid=event-resolve]")
+    page.wait_for_selector("text=resolve done")
+    assert page.inner_text("[data-testid=complaint-status]") == "resolved"
+    assert errors == [] and manager_errors == []
+
+    db.session.remove()
+    complaint = db.session.scalar(sa.select(Complaint))
+    dispute = db.session.scalar(sa.select(Dispute))
+    assert complaint.status == Status.RESOLVED and complaint.resolution_met is True
+    assert dispute.status == DisputeStatus.DECIDED and dispute.amount_awarded_cents == 60_000
+    assert dispute.proposed_by_id == agent.id and dispute.decided_by_id == manager.id
+    assert dispute.insurer_claim_reference == "AXA/2026/0042"
+    told = db.session.scalar(sa.select(Notification).where(Notification.template == "dispute_decided"))
+    assert told.recipient == client_email
