@@ -4,8 +4,8 @@ propose a decision; the proposing agent cannot decide it; another person, a mana
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
 from console.db import db
 from console.notifications.models import Notification
