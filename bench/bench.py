@@ -1,4 +1,4 @@
-"""Time the console's list pages and the daily insurance sweep on the large data set (`make bench`).
+"""Time the console's list pages (support queues and dashboard included) and the daily insurance sweep on the large data set (`make bench`).
 
 Creates (or reuses) the PostgreSQL database named by BENCH_DATABASE_URL, migrates it, seeds the
 `large` data set unless it is already there (BENCH_RESEED=1 replaces it), signs a manager in
@@ -279,6 +279,7 @@ def main() -> int:
         rating = filter_query(app, "reviews", "rating", "1")
         not_bookable = named_filter_query(app, "providers", "Bookable", "0")
         active = named_filter_query(app, "restrictions", "Active", "1")
+        complaint_status = filter_query(app, "complaints", "status", "waiting_on_client")
         db.session.remove()
 
     pages = [
@@ -311,6 +312,23 @@ def main() -> int:
         ("/expiry/ within 30 days", "/expiry/?window=30"),
         ("/expiry/ expired", "/expiry/?window=expired"),
         ("/expiry/ exposure", "/expiry/?window=exposure"),
+        # Support (issue 6): every queue and the dashboard, on 100,000 complaints.
+        ("/support/ dashboard", "/support/"),
+        ("/complaints/", "/complaints/"),
+        ("/complaints/ search CMP-0012345", "/complaints/?search=CMP-0012345"),
+        ("/complaints/ search CLI-0001234", "/complaints/?search=CLI-0001234"),
+        ("/complaints/ filter status", f"/complaints/?{complaint_status}"),
+        ("/complaints/ page 50", "/complaints/?page=49"),
+        ("/queue/mine/", "/queue/mine/"),
+        ("/queue/unassigned/", "/queue/unassigned/"),
+        ("/queue/at-risk/", "/queue/at-risk/"),
+        ("/queue/breached/", "/queue/breached/"),
+        ("/queue/waiting/", "/queue/waiting/"),
+        ("/complaints/ one complaint", "/complaints/details/?id=54321"),
+        ("/disputes/", "/disputes/"),
+        ("/disputes-to-decide/", "/disputes-to-decide/"),
+        ("/moderation/ reviews to moderate", "/moderation/"),
+        ("/flags/ flagged reviews", "/flags/"),
     ]
     client = app.test_client()
     sign_in(client)

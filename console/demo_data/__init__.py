@@ -110,6 +110,9 @@ def seed(
         report.seconds[name] = time.perf_counter() - t0
         echo(f"  {name:<12} {count:>10,} rows {report.seconds[name]:8.1f} s")
 
+    from console.demo_data import complaints  # complaints, disputes and review flags (issue 6)
+
+    report.counts.update(complaints.load(gen, seed, scale, loader, echo))
     t0 = time.perf_counter()
     card_reviews = _card_reviews(gen)
     report.counts["reviews"] += card_reviews
