@@ -1,4 +1,6 @@
-"""Time the console's list pages (support queues and dashboard included) and the daily insurance sweep on the large data set (`make bench`).
+"""Time the console's list pages and the daily insurance sweep on the large data set (`make bench`).
+
+The pages include every support queue and the support dashboard, on 100,000 complaints.
 
 Creates (or reuses) the PostgreSQL database named by BENCH_DATABASE_URL, migrates it, seeds the
 `large` data set unless it is already there (BENCH_RESEED=1 replaces it), signs a manager in
