@@ -89,6 +89,7 @@ def _register_admin(app: Flask) -> None:
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}
 
     from console.timeline import restriction_events
+    from disputes.timeline import provider_events as support_events
     from insurance.timeline import provider_events as insurance_events
 
-    app.extensions["provider_timeline"] = [restriction_events, insurance_events]
+    app.extensions["provider_timeline"] = [restriction_events, insurance_events, support_events]

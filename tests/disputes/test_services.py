@@ -291,3 +291,33 @@ def test_the_dashboard_counts(agent, now):
     assert data["open"]["high"] == {"new": 1} and data["open_total"] == 1
     assert data["breached"] == 1 and data["resolution"] == (1, 1) and data["first_response"] == (1, 1)
     assert services.sla_of(a, now=now + timedelta(hours=5)).first_response.state == TimerState.BREACHED
+
+
+def test_complaints_disputes_and_hidden_reviews_appear_on_the_provider_timeline(agent, now):
+    from console.marketplace import services as marketplace
+    from console.timeline import provider_timeline
+    from disputes import dispute_services, moderation_services
+
+    booking = make_booking()
+    complaint = make_complaint(booking=booking, actor=agent, now=now)
+    dispute = dispute_services.open_dispute(
+        complaint, kind="refund", amount_claimed_cents=100, claim="x", actor=agent, now=now
+    )
+    dispute_services.decide_dispute(
+        dispute,
+        outcome="rejected",
+        amount_awarded_cents=0,
+        reasons="No.",
+        actor=agent,
+        now=now + timedelta(hours=1),
+    )
+    review = marketplace.record_review(booking=booking, rating=1, text="x", actor="system:tests", now=now)
+    moderation_services.moderate(
+        review, "hide", reason_code="off_topic", actor=agent, now=now + timedelta(hours=2)
+    )
+    texts = [e.text for e in provider_timeline(booking.provider_id) if e.area in ("support", "reviews")]
+    assert texts == [
+        f"Review {review.reference} hidden",
+        f"Dispute {dispute.reference} rejected",
+        f"Complaint {complaint.reference}: damage (high)",
+    ]
