@@ -262,7 +262,9 @@ class ComplaintAdmin(ConsoleModelView):
     def home_badge(self) -> str | None:
         if self.queue in ("all", "waiting"):
             return None
-        count = services._count(services.queue_condition(self.queue, user_id=current_user.id, now=utcnow()))
+        count = services.count_complaints(
+            services.queue_condition(self.queue, user_id=current_user.id, now=utcnow())
+        )
         return f"{count}" if count else None
 
     @action("assign_me", "Assign to me", "Assign the selected complaints to you?")

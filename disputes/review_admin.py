@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_login import current_user
@@ -108,11 +108,11 @@ class ModerationQueueAdmin(ConsoleModelView):
                 sa.select(ReviewFlag).where(ReviewFlag.review_id.in_(ids), ReviewFlag.resolved_at.is_(None))
             ):
                 flags.setdefault(flag.review_id, []).append(flag)
-        self._open_flags = flags
+        g.open_review_flags = flags  # per request: views are shared between threads
         return count, rows
 
     def render(self, template: str, **kwargs):
-        kwargs.setdefault("open_flags", getattr(self, "_open_flags", {}))
+        kwargs.setdefault("open_flags", g.get("open_review_flags", {}))
         return super().render(template, **kwargs)
 
     def home_badge(self) -> str | None:

@@ -591,8 +591,8 @@ def dashboard(*, now: datetime) -> dict[str, Any]:
         "open_total": sum(sum(v.values()) for v in by_state.values()),
         "first_response": _attainment(Complaint.first_response_at, Complaint.first_response_met, since),
         "resolution": _attainment(Complaint.resolved_at, Complaint.resolution_met, since),
-        "breached": _count(queue_condition("breached", user_id=None, now=now)),
-        "at_risk": _count(queue_condition("at_risk", user_id=None, now=now)),
+        "breached": count_complaints(queue_condition("breached", user_id=None, now=now)),
+        "at_risk": count_complaints(queue_condition("at_risk", user_id=None, now=now)),
         "disputes_open": disputes.get(DisputeStatus.OPEN, 0),
         "disputes_awaiting": disputes.get(DisputeStatus.AWAITING_DECISION, 0),
         "reviews_pending": db.session.scalar(
@@ -608,5 +608,5 @@ def dashboard(*, now: datetime) -> dict[str, Any]:
     }
 
 
-def _count(condition) -> int:
+def count_complaints(condition) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(condition)) or 0
