@@ -148,3 +148,32 @@ def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decis
     assert dispute.insurer_claim_reference == "AXA/2026/0042"
     told = db.session.scalar(sa.select(Notification).where(Notification.template == "dispute_decided"))
     assert told.recipient == client_email
+
+
+def test_an_agent_bulk_assigns_unassigned_complaints_to_a_colleague(browser, live_url):
+    agent = make_staff("support_agent", name="Agathe Agent")
+    colleague = make_staff("support_agent", name="Basile Colleague")
+    from tests.factories import make_complaint
+
+    complaints = [make_complaint(actor=agent) for _ in range(3)]
+    db.session.commit()
+    ids = [c.id for c in complaints]
+    page = browser.new_page()
+    errors = _server_errors(page)
+    _sign_in(page, live_url, agent.email)
+    page.goto(f"{live_url}/queue/unassigned/")
+    for complaint_id in ids[:2]:
+        page.check(f"input.action-checkbox[value='{complaint_id}']")
+    page.select_option("[data-testid=bulk-assignee]", str(colleague.id))
+    page.click("text=With selected")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click("[data-console-action=assign_to]")
+    page.wait_for_selector("text=Assigned to Basile Colleague: 2 of 2.")
+    shown = page.eval_on_selector_all(
+        "table.model-list a[data-testid^=complaint-]", "links => links.map(a => a.dataset.testid)"
+    )
+    assert shown == [f"complaint-{ids[2]}"]  # the two assigned ones left the unassigned queue
+    assert errors == []
+    db.session.remove()
+    assignees = db.session.scalars(sa.select(Complaint.assignee_id).order_by(Complaint.id)).all()
+    assert assignees == [colleague.id, colleague.id, None]
