@@ -11,7 +11,7 @@ from console.db import db
 from console.notifications.models import Notification
 from disputes.models import Complaint, Dispute
 from disputes.workflow import DisputeStatus, Status
-from tests.factories import PASSWORD, make_booking, make_staff
+from tests.factories import PASSWORD, make_booking, make_complaint, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
@@ -153,8 +153,6 @@ def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decis
 def test_an_agent_bulk_assigns_unassigned_complaints_to_a_colleague(browser, live_url):
     agent = make_staff("support_agent", name="Agathe Agent")
     colleague = make_staff("support_agent", name="Basile Colleague")
-    from tests.factories import make_complaint
-
     complaints = [make_complaint(actor=agent) for _ in range(3)]
     db.session.commit()
     ids = [c.id for c in complaints]
