@@ -372,14 +372,15 @@ def load(gen, seed: int, scale_name: str, loader, echo) -> dict[str, int]:
     steps = (
         ("complaints", Complaint, lambda first: generator.rows(first), COMPLAINT_COLUMNS, generator.total),
         ("history", ComplaintStatusChange, generator.history_rows, HISTORY_COLUMNS, 0),
+        # These two read the database: their rows are gathered before the COPY takes the connection.
         (
             "disputes",
             Dispute,
-            lambda first: dispute_rows(generator, first, managers=managers, agents=agents),
+            lambda first: iter(list(dispute_rows(generator, first, managers=managers, agents=agents))),
             DISPUTE_COLUMNS,
             0,
         ),
-        ("review_flags", ReviewFlag, lambda first: flag_rows(seed, now=now), FLAG_COLUMNS, 0),
+        ("review_flags", ReviewFlag, lambda first: iter(list(flag_rows(seed, now=now))), FLAG_COLUMNS, 0),
     )
     for name, model, rows, columns, total in steps:
         first = (loader.connection.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
