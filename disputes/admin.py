@@ -295,6 +295,7 @@ class AllComplaintsAdmin(ComplaintAdmin):
     can_view_details = True
     column_display_actions = True
     simple_list_pager = True  # 100,000 complaints: no count(*) per page
+    column_default_sort = ("id", True)  # newest first, through the primary key
     details_template = "disputes/complaint_details.html"
     create_template = "disputes/complaint_create.html"
     form = ComplaintForm
