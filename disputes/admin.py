@@ -27,7 +27,7 @@ from console.db import db, utcnow
 from console.errors import DomainError
 from console.marketplace import validation as v
 from console.marketplace.models import Booking, Client, Provider
-from disputes import services
+from disputes import queries, services
 from disputes import workflow as wf
 from disputes.models import Complaint, EntryKind, Macro
 from disputes.workflow import Category, Channel, Severity, TimerState
@@ -199,7 +199,7 @@ class ComplaintPanel:
 
 
 class ComplaintAdmin(ConsoleModelView):
-    """One support queue of complaints; `queue` names which (services.QUEUES)."""
+    """One support queue of complaints; `queue` names which (queries.QUEUES)."""
 
     queue = "all"
     roles = AGENTS
@@ -245,7 +245,7 @@ class ComplaintAdmin(ConsoleModelView):
     column_display_actions = False
 
     def _in_queue(self, query):
-        return query.filter(services.queue_condition(self.queue, user_id=current_user.id, now=utcnow()))
+        return query.filter(queries.queue_condition(self.queue, user_id=current_user.id, now=utcnow()))
 
     def get_query(self):
         return self._in_queue(super().get_query()).options(
@@ -257,13 +257,13 @@ class ComplaintAdmin(ConsoleModelView):
 
     def render(self, template: str, **kwargs: Any):
         kwargs.setdefault("assignable", services.assignable_staff() if template == self.list_template else [])
-        return super().render(template, sla_now=utcnow(), queue_name=services.QUEUES[self.queue], **kwargs)
+        return super().render(template, sla_now=utcnow(), queue_name=queries.QUEUES[self.queue], **kwargs)
 
     def home_badge(self) -> str | None:
         if self.queue in ("all", "waiting"):
             return None
-        count = services.count_complaints(
-            services.queue_condition(self.queue, user_id=current_user.id, now=utcnow())
+        count = queries.count_complaints(
+            queries.queue_condition(self.queue, user_id=current_user.id, now=utcnow())
         )
         return f"{count}" if count else None
 
@@ -525,7 +525,7 @@ class SupportDashboard(ConsoleBaseView):
 
     @expose("/")
     def index(self):
-        return self.render("disputes/dashboard.html", data=services.dashboard(now=utcnow()))
+        return self.render("disputes/dashboard.html", data=queries.dashboard(now=utcnow()))
 
 
 def register(admin) -> None:
@@ -540,7 +540,7 @@ def register(admin) -> None:
         admin.add_view(
             _queue_view(name)(
                 Complaint,
-                name=services.QUEUES[name],
+                name=queries.QUEUES[name],
                 endpoint=f"complaints_{name}",
                 url=f"/queue/{name.replace('_', '-')}",
                 category=category,

@@ -1,8 +1,8 @@
 """Complaint use cases: intake, transitions, severity, assignment, conversation, the SLA clock,
 the SLA sweep and the auto-close. The acting staff member (or `system:<job>`) is a parameter.
 
-Disputes are in `disputes.dispute_services`, review moderation in `disputes.moderation_services`
-(each module stays short enough to read in one sitting).
+Disputes are in `disputes.dispute_services`, review moderation in `disputes.moderation_services`,
+the queues' conditions and the dashboard's numbers (read-only) in `disputes.queries`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from disputes.models import (
     SlaAlert,
     Timer,
 )
+from disputes.queries import TIMER_COLUMNS
 from disputes.workflow import Category, Channel, Severity, Status
 
 SUPPORT_ROLES = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
@@ -368,22 +369,9 @@ def active_macros() -> list[Macro]:
 
 # --- the SLA sweep ----------------------------------------------------------------------------
 
-_TIMER_COLUMNS = {
-    Timer.FIRST_RESPONSE: (
-        Complaint.first_response_at_risk_at,
-        Complaint.first_response_due_at,
-        Complaint.first_response_met,
-    ),
-    Timer.RESOLUTION: (
-        Complaint.resolution_at_risk_at,
-        Complaint.resolution_due_at,
-        Complaint.resolution_met,
-    ),
-}
-
 
 def _crossed(timer: Timer, level: AlertLevel, now: datetime):
-    at_risk, due, met = _TIMER_COLUMNS[timer]
+    at_risk, due, met = TIMER_COLUMNS[timer]
     column = at_risk if level == AlertLevel.AT_RISK else due
     condition = [Complaint.status.in_(wf.RUNNING), met.is_(None), column <= now]
     if level == AlertLevel.AT_RISK:
@@ -466,7 +454,7 @@ def _complaints(ids: list[int]) -> list[Complaint]:
 
 
 def _alert(complaint: Complaint, person: StaffUser, timer: Timer, level: AlertLevel, now: datetime) -> None:
-    at_risk, due, _ = _TIMER_COLUMNS[timer]
+    at_risk, due, _ = TIMER_COLUMNS[timer]
     queue_notification(
         recipient=person.email,
         template=f"complaint_sla_{level.value}",
@@ -500,113 +488,3 @@ def lock_sweep() -> None:
     """Serialise sweeps on PostgreSQL (SQLite has a single writer anyway)."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))
-
-
-# --- queues and the dashboard -----------------------------------------------------------------
-
-QUEUES = {
-    "all": "All complaints",
-    "mine": "My complaints",
-    "unassigned": "Unassigned",
-    "at_risk": "At risk",
-    "breached": "Breached",
-    "waiting": "Waiting",
-}
-
-
-def _timer_at_risk(timer: Timer, now: datetime):
-    at_risk, due, met = _TIMER_COLUMNS[timer]
-    return sa.and_(met.is_(None), at_risk <= now, sa.or_(due.is_(None), due > now))
-
-
-def _timer_breached(timer: Timer, now: datetime):
-    _, due, met = _TIMER_COLUMNS[timer]
-    return sa.and_(met.is_(None), due <= now)
-
-
-def queue_condition(queue: str, *, user_id: int | None, now: datetime):
-    """The rows of one support queue, as a SQL condition on Complaint."""
-    is_open = Complaint.status.in_(wf.OPEN_STATUSES)
-    match queue:
-        case "all":
-            return sa.true()
-        case "mine":
-            return sa.and_(is_open, Complaint.assignee_id == user_id)
-        case "unassigned":
-            return sa.and_(is_open, Complaint.assignee_id.is_(None))
-        case "at_risk":
-            return sa.and_(is_open, sa.or_(*(_timer_at_risk(t, now) for t in Timer)))
-        case "breached":
-            return sa.and_(is_open, sa.or_(*(_timer_breached(t, now) for t in Timer)))
-        case "waiting":
-            return Complaint.status.in_(wf.WAITING)
-    raise DomainError(f"Unknown queue {queue!r}.")
-
-
-def week_start(now: datetime) -> datetime:
-    """Monday 00:00 in Paris of the week of `now`, in UTC."""
-    from datetime import UTC, time, timedelta
-
-    from console.business_time import PARIS
-
-    local = now.astimezone(PARIS).date()
-    monday = local - timedelta(days=local.weekday())
-    return datetime.combine(monday, time(0), PARIS).astimezone(UTC)
-
-
-def _attainment(done_at, met, since: datetime) -> tuple[int, int]:
-    total, on_time = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(met.is_(True))).where(done_at >= since)
-    ).one()
-    return on_time, total
-
-
-def dashboard(*, now: datetime) -> dict[str, Any]:
-    """What the support dashboard shows: plain numbers, a handful of indexed queries."""
-    from console.marketplace.models import ModerationStatus, Review
-    from disputes.models import Dispute, ReviewFlag
-    from disputes.workflow import DisputeStatus
-
-    by_state: dict[str, dict[str, int]] = {s.value: {} for s in Severity}
-    rows = db.session.execute(
-        sa.select(Complaint.severity, Complaint.status, sa.func.count())
-        .where(Complaint.status.in_(wf.OPEN_STATUSES))
-        .group_by(Complaint.severity, Complaint.status)
-    )
-    for severity, status, count in rows:
-        by_state[severity.value][status.value] = count
-    since = week_start(now)
-    disputes = dict(
-        db.session.execute(
-            sa.select(Dispute.status, sa.func.count())
-            .where(Dispute.status != DisputeStatus.DECIDED)
-            .group_by(Dispute.status)
-        ).all()
-    )
-    return {
-        "now": now,
-        "week_start": since,
-        "open": by_state,
-        "open_statuses": [s.value for s in wf.OPEN_STATUSES_ORDER],
-        "open_total": sum(sum(v.values()) for v in by_state.values()),
-        "first_response": _attainment(Complaint.first_response_at, Complaint.first_response_met, since),
-        "resolution": _attainment(Complaint.resolved_at, Complaint.resolution_met, since),
-        "breached": count_complaints(queue_condition("breached", user_id=None, now=now)),
-        "at_risk": count_complaints(queue_condition("at_risk", user_id=None, now=now)),
-        "disputes_open": disputes.get(DisputeStatus.OPEN, 0),
-        "disputes_awaiting": disputes.get(DisputeStatus.AWAITING_DECISION, 0),
-        "reviews_pending": db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Review)
-            .where(Review.moderation_status == ModerationStatus.PENDING)
-        ),
-        "flags_open": db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(ReviewFlag.review_id))).where(
-                ReviewFlag.resolved_at.is_(None)
-            )
-        ),
-    }
-
-
-def count_complaints(condition) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(condition)) or 0

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from console.db import db, utcnow
 from console.marketplace.models import Booking, Review
-from disputes import services
+from disputes import queries, services
 from disputes.models import Complaint, ComplaintStatusChange, Dispute, ReviewFlag, ReviewScan
 from disputes.workflow import DisputeKind, DisputeStatus, Status
 
@@ -26,7 +26,7 @@ def test_the_small_seed_fills_every_support_queue_consistently(app):
     assert _count(ComplaintStatusChange) > 400
     now = utcnow()
     for queue in ("unassigned", "at_risk", "breached", "waiting"):
-        assert services.count_complaints(services.queue_condition(queue, user_id=None, now=now)), queue
+        assert queries.count_complaints(queries.queue_condition(queue, user_id=None, now=now)), queue
 
     # The stored SLA columns are what the clock computes from the loaded history.
     open_ones = db.session.scalars(sa.select(Complaint).where(Complaint.status.in_(["new", "in_progress"])))

@@ -14,7 +14,7 @@ from console.notifications.models import Notification
 from console.privacy import REDACTION_ACTION
 from console.restrictions.models import Restriction, RestrictionProposal
 from console.restrictions.workflow import Source
-from disputes import services
+from disputes import queries, services
 from disputes.models import Complaint, ComplaintEntry, ComplaintStatusChange, EntryKind, Macro, SlaAlert
 from disputes.workflow import Severity, Status, TimerState
 from tests.factories import make_booking, make_client, make_complaint, make_provider, make_staff
@@ -213,7 +213,7 @@ def test_managers_write_canned_replies(agent, now):
 def _queue(name, now, user_id=None):
     return set(
         db.session.scalars(
-            sa.select(Complaint.id).where(services.queue_condition(name, user_id=user_id, now=now))
+            sa.select(Complaint.id).where(queries.queue_condition(name, user_id=user_id, now=now))
         )
     )
 
@@ -278,7 +278,7 @@ def test_queues_mine_and_unassigned(agent, now):
     assert _queue("unassigned", now) == {other.id}
     assert _queue("all", now) == {mine.id, other.id}
     with pytest.raises(DomainError):
-        services.queue_condition("everything", user_id=None, now=now)
+        queries.queue_condition("everything", user_id=None, now=now)
 
 
 def test_the_dashboard_counts(agent, now):
@@ -287,7 +287,7 @@ def test_the_dashboard_counts(agent, now):
     services.send_message(b, to="to_client", body="Hello", actor=agent, now=now)
     for event in ("triage", "start", "resolve"):
         services.transition(b, event, actor=agent, now=now + timedelta(minutes=5))
-    data = services.dashboard(now=now + timedelta(hours=5))
+    data = queries.dashboard(now=now + timedelta(hours=5))
     assert data["open"]["high"] == {"new": 1} and data["open_total"] == 1
     assert data["breached"] == 1 and data["resolution"] == (1, 1) and data["first_response"] == (1, 1)
     assert services.sla_of(a, now=now + timedelta(hours=5)).first_response.state == TimerState.BREACHED
