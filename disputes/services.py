@@ -399,9 +399,8 @@ def sweep_sla(*, now: datetime, actor: str = SWEEP_ACTOR) -> dict[str, int]:
             ids = list(db.session.scalars(pending))
             claimed = _claim(ids, timer, level, now)
             for complaint in _complaints(claimed):
-                recipients = (
-                    [complaint.assignee] if level == AlertLevel.AT_RISK and complaint.assignee else managers
-                )
+                assignee = complaint.assignee if complaint.assignee and complaint.assignee.active else None
+                recipients = [assignee] if level == AlertLevel.AT_RISK and assignee else managers
                 for person in recipients:
                     _alert(complaint, person, timer, level, now)
             counts[f"{timer.value}_{level.value}"] = len(claimed)

@@ -376,13 +376,16 @@ def next_dispute_status(current: DisputeStatus, event: str) -> DisputeStatus:
 
 
 def ensure_claim(kind: DisputeKind, amount_cents: object, *, booking_price_cents: int) -> int:
-    """A claimed amount: whole positive cents; a refund never exceeds what the booking cost."""
+    """A claimed amount: whole positive cents; a refund or a contested cancellation fee never exceeds
+    what the booking cost (damage may: it is about the client's belongings)."""
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
         raise DomainError("The amount claimed must be a whole number of cents.")
     if amount_cents <= 0:
         raise DomainError("The amount claimed must be more than zero.")
     if DisputeKind(kind) == DisputeKind.REFUND and amount_cents > booking_price_cents:
         raise DomainError("A refund cannot exceed the booking's price.")
+    if DisputeKind(kind) == DisputeKind.CANCELLATION_FEE and amount_cents > booking_price_cents:
+        raise DomainError("A cancellation fee cannot exceed the booking's price.")
     return amount_cents
 
 

@@ -259,6 +259,16 @@ def test_an_unassigned_complaint_at_risk_alerts_the_managers(agent, now):
     assert alert.recipient == manager.email
 
 
+def test_a_deactivated_assignees_alert_goes_to_the_managers(agent, now):
+    manager, gone = make_staff("manager"), make_staff("support_agent")
+    complaint = make_complaint(actor=agent, now=now)
+    services.assign(complaint, gone, actor=agent, now=now)
+    gone.active = False
+    services.sweep_sla(now=now + timedelta(hours=3, minutes=30))
+    alert = db.session.scalar(sa.select(Notification).where(Notification.template == "complaint_sla_at_risk"))
+    assert alert.recipient == manager.email
+
+
 def test_auto_close_seven_days_after_resolution(agent, now):
     old, recent = make_complaint(actor=agent, now=now), make_complaint(actor=agent, now=now)
     for complaint, at in ((old, now), (recent, now + timedelta(days=2))):

@@ -131,6 +131,7 @@ def test_every_dispute_status_and_event(status, event):
         (DisputeKind.REFUND, 12.5, "whole number"),
         (DisputeKind.REFUND, True, "whole number"),
         (DisputeKind.DAMAGE, "100", "whole number"),
+        (DisputeKind.CANCELLATION_FEE, 4501, "cannot exceed the booking's price"),
     ],
 )
 def test_bad_claims_are_refused(kind, amount, message):
