@@ -297,6 +297,23 @@ class AllComplaintsAdmin(ComplaintAdmin):
     simple_list_pager = True  # 100,000 complaints: no count(*) per page
     column_default_sort = ("id", True)  # newest first, through the primary key
     details_template = "disputes/complaint_details.html"
+    column_details_list = [
+        "client",
+        "booking",
+        "provider",
+        "channel",
+        "category",
+        "severity",
+        "severity_reason",
+        "status",
+        "subject",
+        "description",
+        "created_at",
+        "created_by",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+    ]
     create_template = "disputes/complaint_create.html"
     form = ComplaintForm
 
