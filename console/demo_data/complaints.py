@@ -48,7 +48,7 @@ SUBJECTS = {
     Category.HARASSMENT: ("Propos déplacés du prestataire", "Messages insistants"),
 }
 DESCRIPTION = "Le client signale : {subject}. Réservation du {day}. Merci de rappeler le client."
-# Shares of complaints: open (created in the last ten days), resolved in the last week (not yet
+# Shares of complaints: open (created in the last five days), resolved in the last week (not yet
 # auto-closed), with a dispute. The small demo gets more of the first and last, so every queue shows.
 SHARES = {"large": (0.035, 0.015, 0.02), "small": (0.15, 0.05, 0.06)}
 FLAG_SHARE = 0.02  # of the pending reviews
@@ -158,7 +158,7 @@ class ComplaintGenerator:
             )
             served = gen.review_submitted[i]
             if kind == "open":
-                created = now - timedelta(hours=rng.uniform(1, 240))
+                created = now - timedelta(hours=rng.uniform(1, 120))
             elif kind == "resolved":
                 created = now - timedelta(days=rng.uniform(2, 9))
             else:
