@@ -72,10 +72,11 @@ def _register_admin(app: Flask) -> None:
     from console.notifications import admin as notifications_admin
     from console.restrictions import admin as restrictions_admin
     from insurance import admin as insurance_admin
-    from vetting import models as _vetting_models  # noqa: F401  (screens come with the services)
+    from vetting import admin as vetting_admin
 
     for module in (
         marketplace_admin,
+        vetting_admin,
         insurance_admin,
         restrictions_admin,
         staff_admin,
@@ -88,5 +89,8 @@ def _register_admin(app: Flask) -> None:
 
     from console.timeline import restriction_events
     from insurance.timeline import provider_events as insurance_events
+    from vetting.services import open_initial_case
+    from vetting.timeline import provider_events as vetting_events
 
-    app.extensions["provider_timeline"] = [restriction_events, insurance_events]
+    app.extensions["provider_timeline"] = [restriction_events, insurance_events, vetting_events]
+    app.extensions["provider_created"] = [open_initial_case]

@@ -48,6 +48,8 @@ PERIODIC_JOBS: list[Periodic] = [
     ),
     Periodic("retention.purge_security_logs", "console.auth.jobs.purge_security_logs", daily_at=time(3, 15)),
     Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),
+    Periodic("vetting.sweep_cases", "vetting.jobs.sweep_cases", daily_at=time(6, 20)),
+    Periodic("vetting.purge_retention", "vetting.jobs.purge_retention", daily_at=time(3, 30), timeout=900),
 ]
 
 

@@ -91,7 +91,8 @@ class VettingCase(db.Model):
         sa.Index("ix_vetting_case_provider_decided", "provider_id", "decided_at"),
         sa.Index("ix_vetting_case_revetting_due", "revetting_due_on"),
         sa.CheckConstraint(
-            "(status IN ('approved', 'rejected')) = (decided_at IS NOT NULL AND decided_by_id IS NOT NULL)",
+            "(status IN ('approved', 'rejected', 'withdrawn')) "
+            "= (decided_at IS NOT NULL AND decided_by_id IS NOT NULL)",
             name="decision_has_person",
         ),
         sa.CheckConstraint(

@@ -51,7 +51,7 @@ def upgrade():
     sa.CheckConstraint("(status = 'approved') = (revetting_due_on IS NOT NULL)", name=op.f('ck_vetting_case_approval_sets_due')),
     sa.CheckConstraint("(status = 'awaiting_provider') = (awaiting_since IS NOT NULL)", name=op.f('ck_vetting_case_awaiting_has_start')),
     sa.CheckConstraint("(status = 'rejected') = (rejection_reason IS NOT NULL)", name=op.f('ck_vetting_case_rejection_has_reason')),
-    sa.CheckConstraint("(status IN ('approved', 'rejected')) = (decided_at IS NOT NULL AND decided_by_id IS NOT NULL)", name=op.f('ck_vetting_case_decision_has_person')),
+    sa.CheckConstraint("(status IN ('approved', 'rejected', 'withdrawn')) = (decided_at IS NOT NULL AND decided_by_id IS NOT NULL)", name=op.f('ck_vetting_case_decision_has_person')),
     sa.CheckConstraint('paused_hours >= 0 AND chases_sent BETWEEN 0 AND 3', name=op.f('ck_vetting_case_counters_in_range')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['staff_user.id'], name=op.f('fk_vetting_case_decided_by_id_staff_user')),
     sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_vetting_case_provider_id_provider')),
