@@ -511,3 +511,54 @@ def test_there_is_no_way_to_store_the_criminal_record_extract(app):
         "added_at",
         "added_by",
     }
+
+
+@pytest.mark.committed
+def test_two_officers_approving_at_the_same_moment_decide_once(app):
+    import threading
+
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    doer = make_staff("vetting_officer")
+    deciders = [make_staff("vetting_officer"), make_staff("vetting_officer")]
+    provider, case = make_applicant()
+    make_verified_policy(provider)
+    pass_all_checks(case, doer)
+    db.session.commit()
+    case_id, decider_ids = case.id, [d.id for d in deciders]
+    barrier, outcomes = threading.Barrier(2), []
+
+    def approve(staff_id):
+        from console.auth.models import StaffUser
+
+        with app.app_context():
+            try:
+                staff = db.session.get(StaffUser, staff_id)
+                mine = db.session.get(VettingCase, case_id)
+                version = mine.version
+                barrier.wait()
+                services.approve_case(mine, actor=staff, now=utcnow(), expected_version=version)
+                db.session.commit()
+                outcomes.append("approved")
+            except (DomainError, StaleDataError, OperationalError) as exc:
+                db.session.rollback()
+                outcomes.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in decider_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    db.session.rollback()
+    decided = db.session.get(VettingCase, case_id)
+    assert outcomes.count("approved") == 1 and len(outcomes) == 2, outcomes
+    assert decided.status == CaseStatus.APPROVED and decided.decided_by_id in decider_ids
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "vetting.approve")
+        )
+        == 1
+    )
