@@ -147,14 +147,52 @@ class CasePanel:
     approval_problems: list[str]
     insurance_problem: str | None
     officers: list[StaffUser]
-    timeline: list[AuditEvent]
+    timeline: list[TimelineRow]
     forms: dict[str, Any]
     purposes: dict[str, str]
     may_withdraw_for_silence: bool
 
 
-def _case_timeline(case: VettingCase) -> list[AuditEvent]:
-    """The audit events of the case and of its checks, references and documents, newest first."""
+ACTION_LABELS = {
+    "vetting.open": "case opened",
+    "vetting.start_review": "review started",
+    "vetting.await_provider": "provider asked for something (deadline paused)",
+    "vetting.provider_answered": "provider answered",
+    "vetting.checks_complete": "all checks completed: ready for decision",
+    "vetting.reopen": "sent back to review",
+    "vetting.approve": "approved",
+    "vetting.reject": "rejected",
+    "vetting.withdraw": "withdrawn",
+    "vetting.withdrawal_proposed": "withdrawal proposed (30 days without answer)",
+    "vetting.chase": "provider chased",
+    "vetting.check_assign": "check assigned",
+    "vetting.check_start": "check started",
+    "vetting.check_passed": "check passed",
+    "vetting.check_failed": "check failed",
+    "vetting.identity_verified": "identity document recorded",
+    "vetting.siret_checked": "SIRET status recorded",
+    "vetting.b3_viewed": "criminal-record extract viewed (not stored)",
+    "vetting.skills_recorded": "assessment recorded",
+    "vetting.reference_add": "reference added",
+    "vetting.reference_attempt": "reference contacted",
+    "vetting.document_add": "document added",
+    "file.download": "document downloaded",
+}
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    at: Any
+    who: str
+    what: str
+
+
+def _case_timeline(case: VettingCase) -> list[TimelineRow]:
+    """What happened to the case, its checks, references and documents, newest first.
+
+    Each opening of the page is in the audit trail too, but left out here: it would bury the steps.
+    """
+    names = {c.id: c.kind.value for c in case.checks}
     keys = [("VettingCase", case.id)]
     keys += [("VettingCheck", c.id) for c in case.checks]
     keys += [("Reference", r.id) for r in case.references]
@@ -162,9 +200,22 @@ def _case_timeline(case: VettingCase) -> list[AuditEvent]:
     conditions = [
         sa.and_(AuditEvent.object_type == kind, AuditEvent.object_id == str(key)) for kind, key in keys
     ]
-    return list(
-        db.session.scalars(sa.select(AuditEvent).where(sa.or_(*conditions)).order_by(AuditEvent.seq.desc()))
-    )
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(sa.or_(*conditions), AuditEvent.action != "vetting.case_view")
+        .order_by(AuditEvent.seq.desc())
+    ).all()
+    staff_ids = {e.actor_id for e in events if e.actor_id}
+    people = {
+        s.id: s.full_name for s in db.session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(staff_ids)))
+    }
+    rows = []
+    for e in events:
+        what = ACTION_LABELS.get(e.action, e.action)
+        if e.object_type == "VettingCheck":
+            what = f"{names.get(int(e.object_id), '')} {what}".strip()
+        rows.append(TimelineRow(e.occurred_at, people.get(e.actor_id, e.actor), what))
+    return rows
 
 
 class CaseListBase(CaseColumns, ConsoleModelView):

@@ -114,7 +114,12 @@ class UploadForm(FlaskForm):
 
 class RejectForm(VersionedForm):
     reason = SelectField(
-        "Reason", choices=[SelectChoice(r.value, r.value.replace("_", " ")) for r in RejectionReason]
+        "Reason",
+        choices=[
+            SelectChoice("", "choose a reason…"),
+            *(SelectChoice(r.value, r.value.replace("_", " ")) for r in RejectionReason),
+        ],
+        validators=[DataRequired("Choose a reason for the rejection.")],
     )
     statement = TextAreaField(
         "Statement of reasons sent to the applicant (generic wording is used for the criminal record)",
