@@ -234,8 +234,30 @@ def approve_case(
     due = wf.revetting_due(paris_today(now), revetting_months())
     _move(case, "approve", person, now, decided_at=now, decided_by_id=person.id, revetting_due_on=due)
     _set_provider_status(case.provider, VettingStatus.APPROVED, person, now)
+    _close_moot_revetting_proposals(case.provider, actor=person, now=now)
     _notify(case, "vetting_approved", now)
     return case
+
+
+def _close_moot_revetting_proposals(provider: Provider, *, actor: Any, now: datetime) -> int:
+    """An approval answers an open 're-vetting overdue' proposal: close it (not a restriction
+    decision; a restriction already decided stays until a person lifts it)."""
+    from console.restrictions.models import RestrictionProposal
+    from console.restrictions.workflow import ProposalStatus
+
+    proposals = db.session.scalars(
+        sa.select(RestrictionProposal).where(
+            RestrictionProposal.provider_id == provider.id,
+            RestrictionProposal.reason_code == "revetting_overdue",
+            RestrictionProposal.status == ProposalStatus.OPEN,
+        )
+    ).all()
+    for proposal in proposals:
+        proposal.status, proposal.decided_at = ProposalStatus.DISMISSED, now
+        proposal.decision_note = "Closed automatically: the re-vetting was approved."
+        db.session.flush()
+        audit.record(actor, "restriction.proposal_closed_moot", proposal, now=now)
+    return len(proposals)
 
 
 def reject_case(

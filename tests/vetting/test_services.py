@@ -232,16 +232,16 @@ def test_the_rubric_needs_every_mark_from_1_to_5(applicant, officer):
 def test_a_score_below_the_configurable_pass_mark_cannot_pass(app, applicant, officer):
     check = applicant[1].check(CheckKind.SKILLS)
     record_skills(check, officer, score=75)
+    default = app.config["VETTING_PASS_MARK"]
     app.config["VETTING_PASS_MARK"] = 80
     try:
-        record_skills_again = services.record_skills
-        record_skills_again(
+        services.record_skills(
             check, score=75, trial_passed=True, rubric=RUBRIC_MARKS, actor=officer, now=utcnow()
         )
         with pytest.raises(DomainError, match="below the pass mark 80"):
             services.complete_check(check, passed=True, notes=None, actor=officer, now=utcnow())
     finally:
-        app.config.pop("VETTING_PASS_MARK")
+        app.config["VETTING_PASS_MARK"] = default
     assert check.pass_mark == 80
 
 

@@ -233,3 +233,18 @@ def test_two_sweeps_at_once_chase_once(app, officer):
         .where(Notification.recipient == email, Notification.template == "vetting_chase")
     )
     assert sent == 1, results
+
+
+def test_approving_the_renewal_closes_the_overdue_proposal(approved, officer, second_officer, now):
+    from tests.factories import make_verified_policy
+
+    provider, case = approved
+    sweep.propose_overdue(today=case.revetting_due_on + timedelta(days=1), now=now)
+    renewal = services.open_case(provider, round=Round.RENEWAL, actor=officer, now=utcnow())
+    make_verified_policy(provider)
+    pass_all_checks(renewal, officer)
+    services.approve_case(renewal, actor=second_officer, now=utcnow())
+    (proposal,) = db.session.scalars(
+        sa.select(RestrictionProposal).where(RestrictionProposal.provider_id == provider.id)
+    ).all()
+    assert proposal.status == ProposalStatus.DISMISSED and "re-vetting was approved" in proposal.decision_note
