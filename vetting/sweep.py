@@ -227,8 +227,9 @@ def purge_rejected_applicants(*, cutoff: date, now: datetime, actor: str) -> int
 
 def purge_applicant(provider: Provider, *, now: datetime, actor: str) -> None:
     """Replace the applicant's identity with placeholders; delete their references' contacts and
-    the officers' notes; purge every vetting document. Case rows (round, dates, outcome, reason)
-    stay for statistics, tied to an anonymous provider row that keeps only the département."""
+    the officers' notes; purge every vetting document and insurance certificate. Case rows (round,
+    dates, outcome, reason) stay for statistics, tied to an anonymous provider row that keeps only
+    the département."""
     provider.legal_name, provider.trade_name = PURGED, None
     provider.siret = f"P{provider.id:013d}"  # unique, 14 characters, and never a valid SIRET
     provider.email = f"purged-{provider.id}@invalid.ekoklean.fr"
@@ -245,5 +246,18 @@ def purge_applicant(provider: Provider, *, now: datetime, actor: str) -> None:
             db.session.delete(reference)
         for document in case.documents:
             files.purge(document.file, actor=actor, now=now)
+    _purge_policies(provider, now=now, actor=actor)
     db.session.flush()
     audit.record(actor, "vetting.applicant_purged", provider, changes={"cases": len(cases)}, now=now)
+
+
+def _purge_policies(provider: Provider, *, now: datetime, actor: str) -> None:
+    """The applicant's declared RC Pro policies name them: keep the dates and amounts only."""
+    from insurance.models import InsurancePolicy
+
+    for policy in db.session.scalars(
+        sa.select(InsurancePolicy).where(InsurancePolicy.provider_id == provider.id)
+    ):
+        policy.insured_name, policy.insured_siret = PURGED, provider.siret
+        if policy.certificate is not None:
+            files.purge(policy.certificate, actor=actor, now=now)

@@ -101,6 +101,25 @@ def test_overdue_revetting_opens_one_restriction_proposal_never_a_restriction(ap
 
 def _rejected_applicant(officer, now, with_document=True):
     provider, case = make_applicant()
+    from insurance import services as insurance
+
+    insurance.register_policy(
+        provider,
+        fields={
+            "insurer": "Hiscox",
+            "policy_number": f"HX-{provider.id}",
+            "insured_name": provider.legal_name,
+            "insured_siret": provider.siret,
+            "activities": ["regular_cleaning"],
+            "coverage_per_claim_cents": 150_000_000,
+            "deductible_cents": 20_000,
+            "starts_on": now.date(),
+            "ends_on": now.date() + timedelta(days=364),
+        },
+        certificate=(io.BytesIO(b"%PDF-1.4 attestation"), "attestation.pdf"),
+        actor="system:tests",
+        now=now,
+    )
     services.start_check(case.check(CheckKind.REFERENCES), actor=officer, now=now)
     services.add_reference(
         case,
@@ -137,6 +156,13 @@ def test_rejected_applicants_are_anonymised_after_three_months_once(officer, now
     kept = db.session.get(VettingCase, case.id)  # the anonymous statistical row
     assert kept.status == CaseStatus.REJECTED and kept.rejection_reason.value == "references_insufficient"
     assert kept.decision_note is None and kept.documents[0].file.purged_at is not None
+    from insurance.models import InsurancePolicy
+
+    (policy,) = db.session.scalars(
+        sa.select(InsurancePolicy).where(InsurancePolicy.provider_id == provider.id)
+    )
+    assert policy.insured_name == "(purged)" and policy.insured_siret == provider.siret
+    assert policy.certificate.purged_at is not None and policy.coverage_per_claim_cents == 150_000_000
     again = sweep.purge_retention(now=now + timedelta(days=94))
     assert again.counts == {"identity_documents_purged": 0, "applicants_purged": 0}
 
