@@ -61,6 +61,8 @@ def upgrade():
         batch_op.create_index('ix_vetting_case_provider_decided', ['provider_id', 'decided_at'], unique=False)
         batch_op.create_index('ix_vetting_case_revetting_due', ['revetting_due_on'], unique=False)
         batch_op.create_index('ix_vetting_case_status_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index('ix_vetting_case_due', ['due_at', 'id'], unique=False)
+        batch_op.create_index('ix_vetting_case_active_due', ['due_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"), postgresql_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"))
         batch_op.create_index('uq_vetting_case_active_per_provider', ['provider_id'], unique=True, sqlite_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"), postgresql_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"))
 
     op.create_table('vetting_check',
@@ -181,6 +183,8 @@ def downgrade():
     with op.batch_alter_table('vetting_case', schema=None) as batch_op:
         batch_op.drop_index('uq_vetting_case_active_per_provider', sqlite_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"), postgresql_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"))
         batch_op.drop_index('ix_vetting_case_status_due')
+        batch_op.drop_index('ix_vetting_case_active_due', sqlite_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"), postgresql_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"))
+        batch_op.drop_index('ix_vetting_case_due')
         batch_op.drop_index('ix_vetting_case_revetting_due')
         batch_op.drop_index('ix_vetting_case_provider_decided')
 
