@@ -349,3 +349,19 @@ def test_the_awaiting_queue_flags_cases_that_may_be_withdrawn(client_as, officer
     db.session.commit()
     page = _text(client_as("vetting_officer").get("/vetting_awaiting/"))
     assert case.reference in page and "may be withdrawn" in page
+
+
+def test_an_application_withdrawn_on_request_from_the_case_page(client_as, case_in_review):
+    client = client_as("vetting_officer")
+    page = _text(client.get(_page(case_in_review)))
+    assert 'data-testid="withdraw-form"' in page
+    response = _post(
+        client,
+        f"/vetting_cases/withdraw/{case_in_review.id}",
+        case_in_review,
+        text="The applicant asked us to stop by phone.",
+        expected_version=str(case_in_review.version),
+    )
+    assert "is withdrawn" in _text(response)
+    db.session.expire_all()
+    assert db.session.get(VettingCase, case_in_review.id).status == CaseStatus.WITHDRAWN
