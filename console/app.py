@@ -72,6 +72,7 @@ def _register_admin(app: Flask) -> None:
     from console.notifications import admin as notifications_admin
     from console.restrictions import admin as restrictions_admin
     from insurance import admin as insurance_admin
+    from reports import admin as reports_admin
     from vetting import models as _vetting_models  # noqa: F401  (screens come with the services)
 
     for module in (
@@ -82,6 +83,7 @@ def _register_admin(app: Flask) -> None:
         audit_admin,
         notifications_admin,
         jobs_admin,
+        reports_admin,
     ):
         module.register(admin)
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}

@@ -98,3 +98,44 @@ def make_booking(client=None, provider=None, *, status="completed", price_cents=
         "now": utcnow(),
     } | overrides
     return services.record_booking(**values)
+
+
+CERTIFICATE_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def make_policy(provider, *, starts_on, ends_on, verified_by=None, number: str | None = None):
+    """Register (and, with `verified_by`, verify) an RC Pro policy for `provider`; flushed."""
+    import io
+
+    from insurance import services
+
+    policy = services.register_policy(
+        provider,
+        fields={
+            "insurer": "AXA France IARD",
+            "policy_number": number or f"RCP-TEST-{next(_counter)}",
+            "insured_name": provider.legal_name,
+            "insured_siret": provider.siret,
+            "activities": ["regular_cleaning"],
+            "coverage_per_claim_cents": 200_000_000,
+            "deductible_cents": 15_000,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+        },
+        certificate=(io.BytesIO(CERTIFICATE_PDF), "attestation.pdf"),
+        actor="system:tests",
+        now=utcnow(),
+    )
+    if verified_by is not None:
+        services.verify_policy(policy, actor=verified_by, now=utcnow())
+    return policy
+
+
+def make_report_run(kind: str = "provider_register", *, actor=None, parameters: dict | None = None):
+    """Request a report run (queued; its job is enqueued when the transaction commits)."""
+    from reports import services
+    from reports.workflow import ReportKind
+
+    return services.request_report(
+        ReportKind(kind), parameters=parameters or {}, actor=actor or make_staff("manager"), now=utcnow()
+    )
