@@ -210,15 +210,14 @@ def describe_failure(exc: BaseException) -> str:
     text = " ".join(str(exc).split())[:300] or type(exc).__name__
     if isinstance(exc, OSError):
         return (
-            f"The report could not be saved to storage ({text}). Nothing was kept; "
-            "retry once storage is fixed."
+            f"The report could not be saved to storage ({exc.strerror or type(exc).__name__}). "
+            "Nothing was kept; retry once storage is fixed."
         )
     if isinstance(exc, DomainError):
         return text
-    name = type(exc).__name__
-    if "Operational" in name or "Interface" in name or "Database" in name:
+    if any(cls.__module__.startswith(("sqlalchemy.exc", "psycopg", "sqlite3")) for cls in type(exc).__mro__):
         return "The database stopped answering while the report was built. Nothing was kept; retry it."
-    return f"The report could not be built ({name}: {text}). Nothing was kept; retry it."
+    return f"The report could not be built ({type(exc).__name__}: {text}). Nothing was kept; retry it."
 
 
 def run_reference(run_id: int | None) -> str:

@@ -139,3 +139,27 @@ def make_report_run(kind: str = "provider_register", *, actor=None, parameters: 
     return services.request_report(
         ReportKind(kind), parameters=parameters or {}, actor=actor or make_staff("manager"), now=utcnow()
     )
+
+
+def make_report_run_row(status: str = "failed", *, kind: str = "provider_register", requester=None, **fields):
+    """A report run row in any state, written directly (no queue needed); flushed."""
+    from console.db import db
+    from reports.models import ReportRun
+    from reports.workflow import ReportKind, RunStatus
+
+    requester = requester or make_staff("manager")
+    values = {
+        "kind": ReportKind(kind),
+        "parameters": {},
+        "status": RunStatus(status),
+        "progress": 0,
+        "requested_by_id": requester.id,
+        "requested_by": requester.email,
+        "requested_at": utcnow(),
+        "job_id": f"report-test-{next(_counter)}",
+        "error": "The database stopped answering." if status == "failed" else None,
+    } | fields
+    run = ReportRun(**values)
+    db.session.add(run)
+    db.session.flush()
+    return run

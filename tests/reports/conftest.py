@@ -22,7 +22,6 @@ LEGAL_INJECTION = '<link rel="attachment" href="file:///etc/passwd"><svg onload=
 ADDRESS_INJECTION = '<span style="background:url(file:///etc/passwd)">12</span> rue Haute'
 
 
-
 @dataclass
 class World:
     officer: object
@@ -46,13 +45,22 @@ def world() -> World:
     restricted = factories.make_provider(trade_name="Restricted Services")
     applicant = factories.make_provider(approved=False, trade_name="New Applicant")
     factories.make_policy(
-        insured, starts_on=today - timedelta(days=200), ends_on=today + timedelta(days=165), verified_by=officer
+        insured,
+        starts_on=today - timedelta(days=200),
+        ends_on=today + timedelta(days=165),
+        verified_by=officer,
     )
     factories.make_policy(
-        uninsured, starts_on=today - timedelta(days=375), ends_on=today - timedelta(days=10), verified_by=officer
+        uninsured,
+        starts_on=today - timedelta(days=375),
+        ends_on=today - timedelta(days=10),
+        verified_by=officer,
     )
     factories.make_policy(
-        restricted, starts_on=today - timedelta(days=30), ends_on=today + timedelta(days=12), verified_by=officer
+        restricted,
+        starts_on=today - timedelta(days=30),
+        ends_on=today + timedelta(days=12),
+        verified_by=officer,
     )
     restrictions.restrict_provider(
         restricted,
@@ -64,14 +72,22 @@ def world() -> World:
     client = factories.make_client()
     last_month = datetime.combine(today.replace(day=1) - timedelta(days=10), datetime.min.time(), UTC)
     for offset in range(3):
-        booking = factories.make_booking(client, insured, scheduled_start=last_month + timedelta(hours=offset))
+        booking = factories.make_booking(
+            client, insured, scheduled_start=last_month + timedelta(hours=offset)
+        )
         marketplace.record_review(
-            booking=booking, rating=4 + offset % 2, text="Très bien " + INJECTION, actor="system:tests", now=utcnow()
+            booking=booking,
+            rating=4 + offset % 2,
+            text="Très bien " + INJECTION,
+            actor="system:tests",
+            now=utcnow(),
         )
     factories.make_booking(
         client, uninsured, status="scheduled", scheduled_start=datetime.now(UTC) + timedelta(days=3)
     )
-    factories.make_booking(client, uninsured, scheduled_start=datetime.now(UTC) - timedelta(days=5))  # uninsured
+    factories.make_booking(
+        client, uninsured, scheduled_start=datetime.now(UTC) - timedelta(days=5)
+    )  # uninsured
     insurance.refresh_cover()
     db.session.flush()
     return World(officer, manager, insured, uninsured, restricted, applicant, today)

@@ -94,7 +94,10 @@ def test_insurance_expiry(world, queue_redis):
     (name,) = reader.attachments
     rows = list(csv.reader(io.StringIO(reader.attachments[name][0].decode())))
     lists = {(row[0], row[1]) for row in rows[1:]}
-    assert ("expired", world.uninsured.reference) in lists and ("exposure", world.uninsured.reference) in lists
+    assert ("expired", world.uninsured.reference) in lists and (
+        "exposure",
+        world.uninsured.reference,
+    ) in lists
 
 
 def test_insurance_expiry_window_is_respected(world, queue_redis):
@@ -122,7 +125,9 @@ def test_policy_compliance_verdicts_follow_the_data(world):
     period = Period(world.today - timedelta(days=40), world.today)
     data = builders.build_policy_compliance(period, progress=lambda p: None).data
     promises = {p.number: p for p in data.promises}
-    assert promises[4].verdict == Verdict.NOT_MET  # 2 of 3 active providers insured today; an uninsured booking
+    assert (
+        promises[4].verdict == Verdict.NOT_MET
+    )  # 2 of 3 active providers insured today; an uninsured booking
     assert dict(promises[4].evidence)["Active providers insured on the last day"] == "2 of 3"
     assert dict(promises[4].evidence)["Bookings served or scheduled while uninsured (exposure)"] == "1"
     assert promises[5].verdict == Verdict.NOT_MET  # 3 reviews, none moderated
