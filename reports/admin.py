@@ -92,8 +92,8 @@ class ReportsView(ConsoleBaseView):
     def request_report(self):
         form = self._form()
         if not form.validate_on_submit():
-            errors = "; ".join(e for field in form for e in field.errors)
-            flash(f"The request was not valid: {errors or 'reload the page and try again'}.", "danger")
+            errors = " ".join(f"{field.label.text}: {e}" for field in form for e in field.errors)
+            flash(f"The request was not valid. {errors or 'Reload the page and try again.'}", "danger")
             return redirect(url_for(".index"))
         kind = ReportKind(form.kind.data)
         attempt_decision(

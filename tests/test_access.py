@@ -58,6 +58,12 @@ EXPECTED = {
     "certificates.export": set(),
     "expiry.index": {Role.MANAGER},
     "expiry.export": {Role.MANAGER},
+    # Reports: each route also checks the run's kind against the role (another role's run is a 403).
+    "reports.index": {Role.MANAGER, Role.VETTING_OFFICER, Role.SUPPORT_AGENT},
+    "reports.request_report": {Role.MANAGER, Role.VETTING_OFFICER, Role.SUPPORT_AGENT},
+    "reports.retry": {Role.MANAGER, Role.VETTING_OFFICER, Role.SUPPORT_AGENT},
+    "reports.download": {Role.MANAGER, Role.VETTING_OFFICER, Role.SUPPORT_AGENT},
+    "reports.status": {Role.MANAGER, Role.VETTING_OFFICER, Role.SUPPORT_AGENT},
 }
 SAMPLE_ARGS = {"filename": "does-not-exist.css", "export_type": "csv", "id": "1"}
 
