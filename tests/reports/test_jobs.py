@@ -145,3 +145,33 @@ def test_a_worker_killed_mid_job_leaves_a_run_shown_as_failed_within_minutes(app
     run = db.session.get(ReportRun, run_id)
     assert run.status == RunStatus.FAILED and run.error.startswith("Abandoned: the worker")
     assert run.file_id is None
+
+
+def test_the_periodic_list_has_the_sweep_and_the_monthly_report():
+    from console.schedule import PERIODIC_JOBS
+
+    by_func = {p.func: p for p in PERIODIC_JOBS}
+    sweep = by_func["reports.jobs.mark_abandoned_runs"]
+    assert sweep.every == timedelta(minutes=1)
+    monthly = by_func["reports.jobs.request_monthly_policy_report"]
+    assert monthly.daily_at is not None and monthly.queue == "reports"
+
+
+def test_the_periodic_jobs_run_on_a_worker(queue_redis):
+    from console.jobs import get_queue
+
+    earlier = utcnow() - timedelta(minutes=5)  # its job vanished with a Redis restart since
+    dead = factories.make_report_run_row(
+        "running", requested_at=earlier, started_at=earlier, heartbeat_at=earlier
+    )
+    db.session.commit()
+    get_queue("default").enqueue("reports.jobs.mark_abandoned_runs")
+    get_queue("reports").enqueue("reports.jobs.request_monthly_policy_report")
+    work(queue_redis, "default")
+    work(queue_redis, "reports")  # the monthly request, then the report it asked for
+    db.session.expire_all()
+    assert dead.status == RunStatus.FAILED and "no longer in the queue" in dead.error
+    monthly = db.session.scalars(
+        sa.select(ReportRun).where(ReportRun.requested_by == services.MONTHLY_ACTOR)
+    ).one()
+    assert monthly.kind == ReportKind.POLICY_COMPLIANCE and monthly.status == RunStatus.SUCCEEDED

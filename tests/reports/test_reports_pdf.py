@@ -14,6 +14,7 @@ from console.db import utcnow
 from reports import builders, services
 from reports.render import render_pdf
 from reports.workflow import Period, ReportKind, RunStatus, Verdict
+from tests import factories
 from tests.reports.conftest import read_pdf, squash
 
 
@@ -175,3 +176,19 @@ def test_complaints_template_draws_charts_from_plain_data(app, pages_wanted):
     assert "Resolved within SLA (%)" in flat and "Disputes per outcome" in flat
     assert "No complaint" not in flat
     assert len(reader.pages) >= pages_wanted
+
+
+def test_a_long_register_paginates_with_its_table_header_on_every_page(queue_redis):
+    manager = factories.make_staff("manager")
+    for n in range(150):  # approved, never insured: all exceptions
+        factories.make_provider(trade_name=f"Sans Assurance {n:03d}")
+    run, pdf = build("provider_register", {}, manager)
+    reader, _ = read_pdf(pdf)
+    assert len(reader.pages) >= 3
+    table_pages = [
+        squash(page.extract_text()) for page in reader.pages if "Sans Assurance" in page.extract_text()
+    ]
+    assert len(table_pages) >= 2
+    for text in table_pages:
+        assert "Reference Provider City RC Pro Issues" in text
+    assert "Sans Assurance 149" in squash(read_pdf(pdf)[1])
