@@ -21,7 +21,7 @@ from console.files.models import StoredFile
 from console.jobs import enqueue
 from reports import jobs, services
 from reports.models import ReportRun
-from reports.workflow import RunStatus
+from reports.workflow import ReportKind, RunStatus
 from tests import factories
 from tests.conftest import PROJECT_ROOT_ENV
 
