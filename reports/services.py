@@ -69,7 +69,8 @@ def check_parameters(kind: ReportKind, raw: dict[str, Any], *, today: date) -> d
         )
         return {"starts_on": period.starts_on.isoformat(), "ends_on": period.ends_on.isoformat()}
     if kind == ReportKind.INSURANCE_EXPIRY:
-        return {"days": wf.check_days(raw.get("days", wf.DEFAULT_EXPIRY_DAYS))}
+        days = raw.get("days")
+        return {"days": wf.check_days(wf.DEFAULT_EXPIRY_DAYS if days is None else days)}
     if kind == ReportKind.PROVIDER_DOSSIER:
         provider_id = raw.get("provider_id")
         if not isinstance(provider_id, int) or db.session.get(Provider, provider_id) is None:

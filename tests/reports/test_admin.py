@@ -181,6 +181,12 @@ def test_a_vetting_officer_requests_a_dossier_by_reference(client_as, queue_redi
     assert run.parameters == {"provider_id": provider.id}
 
 
+def test_an_empty_days_field_means_the_default_window(client_as, queue_redis):
+    post_request(client_as("manager"), kind="insurance_expiry", days="")
+    (run,) = runs()
+    assert run.parameters == {"days": 30}
+
+
 def test_a_support_agent_requests_the_complaints_report(client_as, queue_redis):
     today = paris_today(utcnow())
     start = (today - timedelta(days=30)).isoformat()
