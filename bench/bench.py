@@ -370,7 +370,7 @@ def main() -> int:
         db.session.remove()
     for failure in sweep_failures:
         print(failure)
-    from bench.reports_bench import run_reports  # the PDF reports: built by a real forking worker
+    from reports_bench import run_reports  # bench/reports_bench.py: PDF reports on a forking worker
 
     report_failures = run_reports(app, env)
     for failure in report_failures:

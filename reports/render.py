@@ -26,6 +26,7 @@ ASSETS_URL = ASSETS.as_uri() + "/"
 AUTHOR = "Ekoklean Console"
 
 log = logging.getLogger(__name__)
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # one line per step would flood workers
 
 
 class ReportURLFetcher(URLFetcher):
