@@ -72,7 +72,6 @@ def _register_admin(app: Flask) -> None:
     from console.notifications import admin as notifications_admin
     from console.restrictions import admin as restrictions_admin
     from insurance import admin as insurance_admin
-    from reports import admin as reports_admin
     from vetting import models as _vetting_models  # noqa: F401  (screens come with the services)
 
     for module in (
@@ -83,9 +82,11 @@ def _register_admin(app: Flask) -> None:
         audit_admin,
         notifications_admin,
         jobs_admin,
-        reports_admin,
     ):
         module.register(admin)
+    from reports import admin as reports_admin
+
+    reports_admin.register(admin)
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}
 
     from console.timeline import restriction_events

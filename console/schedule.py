@@ -46,8 +46,6 @@ PERIODIC_JOBS: list[Periodic] = [
         "console.notifications.jobs.deliver_pending",
         every=timedelta(minutes=1),
     ),
-    Periodic("retention.purge_security_logs", "console.auth.jobs.purge_security_logs", daily_at=time(3, 15)),
-    Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),
     # Reports: runs whose worker died show as failed within minutes; the previous month's policy
     # compliance report is requested on the first run of each month (daily, idempotent).
     Periodic("reports.mark_abandoned_runs", "reports.jobs.mark_abandoned_runs", every=timedelta(minutes=1)),
@@ -57,6 +55,8 @@ PERIODIC_JOBS: list[Periodic] = [
         daily_at=time(5, 30),
         queue="reports",
     ),
+    Periodic("retention.purge_security_logs", "console.auth.jobs.purge_security_logs", daily_at=time(3, 15)),
+    Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),
 ]
 
 
