@@ -71,7 +71,7 @@ class ReportsView(ConsoleBaseView):
         return form
 
     def _run(self, run_id: int) -> ReportRun:
-        run = db.session.get(ReportRun, run_id)
+        run = db.session.get(ReportRun, run_id) if parse_id(run_id) else None
         if run is None:
             abort(404)
         if run.kind not in _kinds():

@@ -73,6 +73,7 @@ def test_another_roles_run_is_a_403_and_a_missing_one_a_404(client_as, queue_red
     assert officer.get(f"/reports/status?ids={complaints.id}").get_json() == {}
     assert complaints.reference not in officer.get("/reports/").get_data(as_text=True)
     assert officer.get("/reports/download/99999").status_code == 404
+    assert officer.get("/reports/download/99999999999999").status_code == 404  # beyond a database integer
     support = client_as("support_agent")
     assert support.get(f"/reports/download/{complaints.id}").status_code != 403
 
