@@ -78,6 +78,10 @@ class ReportsView(ConsoleBaseView):
             abort(403)
         return run
 
+    def home_badge(self) -> str | None:
+        counts = services.open_counts(_kinds())
+        return ", ".join(f"{n} {label}" for label, n in counts.items() if n) or None
+
     @expose("/")
     def index(self):
         return self.render(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
 from console.files.models import StoredFile
+from console.marketplace.models import Provider
 from console.privacy import RedactedText
 from reports.workflow import ReportKind, RunStatus, run_reference
 
@@ -66,6 +67,19 @@ class ReportRun(db.Model):
     @property
     def reference(self) -> str:
         return run_reference(self.id)
+
+    @property
+    def parameters_label(self) -> str:
+        """The parameters as people read them: a period, a provider reference, days ahead."""
+        p = self.parameters or {}
+        if "starts_on" in p:
+            starts, ends = date.fromisoformat(p["starts_on"]), date.fromisoformat(p["ends_on"])
+            return f"{starts:%d/%m/%Y} – {ends:%d/%m/%Y}"
+        if "provider_id" in p:
+            return f"provider {Provider.REFERENCE_PREFIX}-{p['provider_id']:0{Provider.REFERENCE_WIDTH}d}"
+        if "days" in p:
+            return f"next {p['days']} days"
+        return "as of the run"
 
     @property
     def title(self) -> str:

@@ -329,6 +329,23 @@ def visible_runs(kinds: list[ReportKind], *, limit: int = 50) -> list[ReportRun]
     return list(db.session.scalars(query))
 
 
+def open_counts(kinds: list[ReportKind]) -> dict[str, int]:
+    """Runs in progress, and failed runs nobody retried yet, of these kinds (for the home page)."""
+    retried = sa.select(ReportRun.retry_of_id).where(ReportRun.retry_of_id.is_not(None))
+    query = (
+        sa.select(ReportRun.status, sa.func.count())
+        .where(
+            ReportRun.kind.in_(kinds), ReportRun.status != RunStatus.SUCCEEDED, ReportRun.id.not_in(retried)
+        )
+        .group_by(ReportRun.status)
+    )
+    counts = {status.value: count for status, count in db.session.execute(query)} if kinds else {}
+    return {
+        "in progress": counts.get("queued", 0) + counts.get("running", 0),
+        "failed": counts.get("failed", 0),
+    }
+
+
 def download(run: ReportRun, *, actor: Any, now: datetime):
     """The PDF as a download, after its SHA-256 is checked again; audited either way."""
     if not may_use(actor, run.kind):

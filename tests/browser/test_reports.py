@@ -66,6 +66,7 @@ def test_a_manager_requests_a_dossier_watches_it_finish_and_downloads_it(
     page.wait_for_selector(f"[data-testid=status-{run.id}]:text('succeeded')", timeout=15_000)
     link = page.locator(f"[data-testid=download-{run.id}]")
     assert link.is_visible()
+    page.screenshot(path=str(tmp_path / "reports.png"), full_page=True)
     with page.expect_download() as download_info:
         link.click()
     download = download_info.value

@@ -180,12 +180,13 @@ def test_a_vetting_officer_requests_a_dossier_by_reference(client_as, queue_redi
     post_request(client_as("vetting_officer"), kind="provider_dossier", provider_reference=provider.reference)
     (run,) = runs()
     assert run.parameters == {"provider_id": provider.id}
+    assert run.parameters_label == f"provider {provider.reference}"
 
 
 def test_an_empty_days_field_means_the_default_window(client_as, queue_redis):
     post_request(client_as("manager"), kind="insurance_expiry", days="")
     (run,) = runs()
-    assert run.parameters == {"days": 30}
+    assert run.parameters == {"days": 30} and run.parameters_label == "next 30 days"
 
 
 def test_a_support_agent_requests_the_complaints_report(client_as, queue_redis):
@@ -194,3 +195,20 @@ def test_a_support_agent_requests_the_complaints_report(client_as, queue_redis):
     post_request(client_as("support_agent"), kind="complaints", starts_on=start, ends_on=today.isoformat())
     (run,) = runs()
     assert run.kind.value == "complaints"
+    page = client_as("support_agent").get("/reports/").get_data(as_text=True)
+    assert f"{today - timedelta(days=30):%d/%m/%Y} – {today:%d/%m/%Y}" in page
+
+
+def test_the_home_page_shows_runs_in_progress_and_failed_ones(client_as, queue_redis):
+    manager = client_as("manager")
+    factories.make_report_run_row("running")
+    failed = factories.make_report_run_row("failed")
+    retried = factories.make_report_run_row("failed")
+    factories.make_report_run_row("queued", retry_of_id=retried.id, attempt=2)
+    factories.make_report_run_row("failed", kind="complaints")
+    db.session.commit()
+    assert failed.id
+    home = manager.get("/").get_data(as_text=True)
+    assert "Compliance reports" in home and "2 in progress, 2 failed" in home
+    officer_home = client_as("vetting_officer").get("/").get_data(as_text=True)
+    assert "2 in progress, 1 failed" in officer_home  # the complaints run is not theirs
