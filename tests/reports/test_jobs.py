@@ -130,7 +130,7 @@ def test_a_worker_killed_mid_job_leaves_a_run_shown_as_failed_within_minutes(app
                 break
             time.sleep(0.01)
         assert status == RunStatus.RUNNING
-        time.sleep(0.3)
+        time.sleep(0.1)  # well inside the render of a 500-event audit trail
         os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-job
         worker.wait(timeout=10)
     finally:
