@@ -10,7 +10,7 @@ in a transaction rolled back afterwards (the bench can be repeated), and prints 
 seconds and SQL statements per run; the last run is followed by a second sweep in the same
 transaction, which must send nothing (each step goes out once).
 
-Then builds PDF reports (1), (2) and (5) on a forking worker (bench/reports_bench.py).
+Then builds the PDF reports on a forking worker (bench/reports_bench.py).
 
 Exits 1 if a page answers anything but 200 or its p95 exceeds 300 ms, if the sweep's median
 exceeds 10 s, or if the re-run sends reminders or opens proposals.
