@@ -282,13 +282,26 @@ def _abandoned(
         if job is None and now - run.requested_at > wf.LOST_AFTER:
             return "Abandoned: its job is no longer in the queue (Redis restarted or lost it)."
         if job is not None and _job_status(job) in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
-            return worker_died
+            return worker_died if _worker_died(job) else _crashed
     last_seen = run.heartbeat_at or run.requested_at
     if run.status == RunStatus.RUNNING and now - last_seen > wf.ABANDONED_AFTER + timedelta(
         seconds=JOB_TIMEOUT
     ):
         return worker_died
     return None
+
+
+_crashed = (
+    "Failed: the job stopped with an error before it could record one (the database may have been "
+    "unreachable); its traceback is on the Jobs page. Nothing was kept; retry it."
+)
+
+
+def _worker_died(job: Job) -> bool:
+    """RQ's own record says the work horse was killed or abandoned (not an error in our code)."""
+    result = job.latest_result()
+    text = (result.exc_string if result else None) or ""
+    return not text or "Work-horse terminated" in text or "AbandonedJobError" in text
 
 
 def _job_status(job: Job) -> JobStatus | None:
