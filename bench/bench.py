@@ -10,6 +10,8 @@ in a transaction rolled back afterwards (the bench can be repeated), and prints 
 seconds and SQL statements per run; the last run is followed by a second sweep in the same
 transaction, which must send nothing (each step goes out once).
 
+Then builds the PDF reports on a forking worker (bench/reports_bench.py).
+
 Exits 1 if a page answers anything but 200 or its p95 exceeds 300 ms, if the sweep's median
 exceeds 10 s, or if the re-run sends reminders or opens proposals.
 """
@@ -408,7 +410,12 @@ def main() -> int:
         db.session.remove()
     for failure in sweep_failures:
         print(failure)
-    return 1 if failures or slow or sweep_failures else 0
+    from reports_bench import run_reports  # bench/reports_bench.py: PDF reports on a forking worker
+
+    report_failures = run_reports(app, env)
+    for failure in report_failures:
+        print(failure)
+    return 1 if failures or slow or sweep_failures or report_failures else 0
 
 
 if __name__ == "__main__":

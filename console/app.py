@@ -85,6 +85,9 @@ def _register_admin(app: Flask) -> None:
         jobs_admin,
     ):
         module.register(admin)
+    from reports import admin as reports_admin
+
+    reports_admin.register(admin)
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}
 
     from console.timeline import restriction_events

@@ -21,6 +21,12 @@ EXPECTED = {
     "jobs.index": {Role.MANAGER, Role.ADMIN},
     "jobs.retry": {Role.MANAGER, Role.ADMIN},
     "outbox.index_view": set(Role),
+    # Reports: each route also checks the run's kind against the role (another role's run is a 403).
+    "reports.index": {Role.MANAGER, Role.VETTING_OFFICER, Role.SUPPORT_AGENT},
+    "reports.request_report": {Role.MANAGER, Role.VETTING_OFFICER, Role.SUPPORT_AGENT},
+    "reports.retry": {Role.MANAGER, Role.VETTING_OFFICER, Role.SUPPORT_AGENT},
+    "reports.download": {Role.MANAGER, Role.VETTING_OFFICER, Role.SUPPORT_AGENT},
+    "reports.status": {Role.MANAGER, Role.VETTING_OFFICER, Role.SUPPORT_AGENT},
     "sweeps.index_view": {Role.VETTING_OFFICER, Role.MANAGER},
     "providers.index_view": {Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER},
     "providers.create_view": {Role.VETTING_OFFICER, Role.MANAGER},
