@@ -166,32 +166,18 @@ def make_booking(client=None, provider=None, *, status="completed", price_cents=
 
 
 def make_verified_policy(provider, *, verifier=None, starts_on=None, ends_on=None):
-    """Register and verify an RC Pro policy covering today (by a fresh officer unless given)."""
+    """An RC Pro policy covering today, verified (by a fresh officer unless given)."""
     from datetime import timedelta
 
-    from insurance import services
     from insurance.workflow import paris_today
 
     today = paris_today(utcnow())
-    policy = services.register_policy(
+    return make_policy(
         provider,
-        fields={
-            "insurer": "MAAF Assurances",
-            "policy_number": f"RCP-T-{next(_counter):07d}",
-            "insured_name": provider.legal_name,
-            "insured_siret": provider.siret,
-            "activities": ["regular_cleaning"],
-            "coverage_per_claim_cents": 200_000_000,
-            "deductible_cents": 15_000,
-            "starts_on": starts_on or today - timedelta(days=30),
-            "ends_on": ends_on or today + timedelta(days=335),
-        },
-        certificate=None,
-        actor="system:tests",
-        now=utcnow(),
+        starts_on=starts_on or today - timedelta(days=30),
+        ends_on=ends_on or today + timedelta(days=335),
+        verified_by=verifier or make_staff("vetting_officer"),
     )
-    services.verify_policy(policy, actor=verifier or make_staff("vetting_officer"), now=utcnow())
-    return policy
 
 
 def make_applicant(**overrides):

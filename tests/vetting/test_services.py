@@ -465,13 +465,22 @@ def test_a_transition_the_workflow_forbids_is_refused(ready_case, officer):
 def test_uploads_that_lie_about_their_type_or_size_are_refused_and_leave_nothing(
     app, applicant, officer, content, name, message
 ):
-    files_before = db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile))
+    from pathlib import Path
+
+    def on_disk() -> int:
+        return sum(1 for p in Path(app.config["FILES_DIR"]).rglob("*") if p.is_file())
+
+    files_before, disk_before = (
+        db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)),
+        on_disk(),
+    )
     with pytest.raises(UploadRefused, match=message):
         services.upload_document(
             applicant[1], kind="identity", upload=(io.BytesIO(content), name), actor=officer, now=utcnow()
         )
-    db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == files_before
+    assert on_disk() == disk_before
+    assert not applicant[1].documents
 
 
 def test_an_identity_document_is_stored_with_its_hash(applicant, officer):
