@@ -12,6 +12,8 @@ in a transaction rolled back afterwards (the bench can be repeated), and prints 
 seconds and SQL statements per run; the last run is followed by a second sweep in the same
 transaction, which must send nothing (each step goes out once).
 
+Then builds the PDF reports on a forking worker (bench/reports_bench.py).
+
 Exits 1 if a page answers anything but 200 or its p95 exceeds 300 ms, if the sweep's median
 exceeds 10 s, or if the re-run sends reminders or opens proposals.
 """
@@ -88,15 +90,35 @@ def seed_if_needed(env: dict[str, str]) -> float | None:
     return time.perf_counter() - started
 
 
-def sign_in(client) -> None:
+def sign_in(client, email: str = BENCH_EMAIL, password: str = BENCH_PASSWORD) -> None:
     page = client.get("/login")
     token = CSRF_RE.search(page.get_data(as_text=True))
     assert token, f"no CSRF token on /login ({page.status_code})"
     response = client.post(
-        "/login", data={"csrf_token": token.group(1), "email": BENCH_EMAIL, "password": BENCH_PASSWORD}
+        "/login", data={"csrf_token": token.group(1), "email": email, "password": password}
     )
     if response.status_code != 302:
-        raise SystemExit(f"sign-in failed ({response.status_code})")
+        raise SystemExit(f"sign-in of {email} failed ({response.status_code})")
+
+
+def vetting_officer() -> tuple[str, str]:
+    """The demo vetting officer (the seed assigns checks to the demo officers): e-mail, password."""
+    from console.demo import DEMO_STAFF
+
+    return next((email, password) for email, _, roles, password in DEMO_STAFF if "vetting_officer" in roles)
+
+
+def ready_case_id() -> int:
+    """A case ready for decision, for timing the case page."""
+    import sqlalchemy as sa
+
+    from console.db import db
+    from vetting.models import VettingCase
+    from vetting.workflow import CaseStatus
+
+    return db.session.scalar(
+        sa.select(sa.func.min(VettingCase.id)).where(VettingCase.status == CaseStatus.READY)
+    )
 
 
 def filter_query(app, endpoint: str, column: str, wanted: str) -> str:
@@ -282,6 +304,8 @@ def main() -> int:
         not_bookable = named_filter_query(app, "providers", "Bookable", "0")
         active = named_filter_query(app, "restrictions", "Active", "1")
         complaint_status = filter_query(app, "complaints", "status", "waiting_on_client")
+        in_review = filter_query(app, "vetting_cases", "status", "in_review")
+        case_id = ready_case_id()
         db.session.remove()
 
     pages = [
@@ -332,15 +356,30 @@ def main() -> int:
         ("/moderation/ reviews to moderate", "/moderation/"),
         ("/flags/ flagged reviews", "/flags/"),
     ]
+    # The vetting officers' queues, as the demo officer to whom the seed assigned checks.
+    vetting_pages = [
+        ("/vetting_mine/ (my checks)", "/vetting_mine/"),
+        ("/vetting_unassigned/", "/vetting_unassigned/"),
+        ("/vetting_awaiting/", "/vetting_awaiting/"),
+        ("/vetting_ready/", "/vetting_ready/"),
+        ("/vetting_overdue/", "/vetting_overdue/"),
+        ("/vetting_cases/", "/vetting_cases/"),
+        ("/vetting_cases/ search PRV-012345", "/vetting_cases/?search=PRV-012345"),
+        ("/vetting_cases/ filter in review", f"/vetting_cases/?{in_review}"),
+        ("/vetting_cases/ page 50", "/vetting_cases/?page=49"),
+        ("case page (ready for decision)", f"/vetting_cases/details/?id={case_id}"),
+    ]
     client = app.test_client()
     sign_in(client)
+    officer_client = app.test_client()
+    sign_in(officer_client, *vetting_officer())
     statements = [0]
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def count(conn, cursor, statement, parameters, context, executemany):
         statements[0] += 1
 
-    def measure(url: str) -> tuple[list[float], list[int], str | None]:
+    def measure(client, url: str) -> tuple[list[float], list[int], str | None]:
         times, counts = [], []
         for i in range(WARMUPS + RUNS):
             statements[0] = 0
@@ -357,8 +396,8 @@ def main() -> int:
         return times, counts, None
 
     rows, failures, slow = [], [], []
-    for label, url in pages:
-        times, counts, error = measure(url)
+    for who, label, url in [(client, *p) for p in pages] + [(officer_client, *p) for p in vetting_pages]:
+        times, counts, error = measure(who, url)
         if error:
             failures.append(f"{url}: {error}")
             rows.append((label, url, None, None, None))
@@ -370,7 +409,10 @@ def main() -> int:
 
     if seed_seconds is not None:
         print(f"\nseeded the large data set in {seed_seconds:.0f} s ({seed_seconds / 60:.1f} min)")
-    print(f"\n{WARMUPS} warm-ups, then {RUNS} timed requests per page (Flask test client, signed-in manager)")
+    print(
+        f"\n{WARMUPS} warm-ups, then {RUNS} timed requests per page (Flask test client, signed-in "
+        "manager; the vetting pages as the demo vetting officer)"
+    )
     print(f"{'page':<40} {'median ms':>10} {'p95 ms':>8} {'SQL/req':>8}  url")
     for label, url, median, p95, sql in rows:
         if median is None:
@@ -388,7 +430,12 @@ def main() -> int:
         db.session.remove()
     for failure in sweep_failures:
         print(failure)
-    return 1 if failures or slow or sweep_failures else 0
+    from reports_bench import run_reports  # bench/reports_bench.py: PDF reports on a forking worker
+
+    report_failures = run_reports(app, env)
+    for failure in report_failures:
+        print(failure)
+    return 1 if failures or slow or sweep_failures or report_failures else 0
 
 
 if __name__ == "__main__":

@@ -73,10 +73,11 @@ def _register_admin(app: Flask) -> None:
     from console.restrictions import admin as restrictions_admin
     from disputes import admin as disputes_admin
     from insurance import admin as insurance_admin
-    from vetting import models as _vetting_models  # noqa: F401  (screens come with the services)
+    from vetting import admin as vetting_admin
 
     for module in (
         marketplace_admin,
+        vetting_admin,
         insurance_admin,
         restrictions_admin,
         disputes_admin,
@@ -86,10 +87,21 @@ def _register_admin(app: Flask) -> None:
         jobs_admin,
     ):
         module.register(admin)
+    from reports import admin as reports_admin
+
+    reports_admin.register(admin)
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}
 
     from console.timeline import restriction_events
     from disputes.timeline import provider_events as support_events
     from insurance.timeline import provider_events as insurance_events
+    from vetting.services import open_initial_case
+    from vetting.timeline import provider_events as vetting_events
 
-    app.extensions["provider_timeline"] = [restriction_events, insurance_events, support_events]
+    app.extensions["provider_timeline"] = [
+        restriction_events,
+        insurance_events,
+        vetting_events,
+        support_events,
+    ]
+    app.extensions["provider_created"] = [open_initial_case]

@@ -63,4 +63,15 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "JOB_FAILURE_TTL": 30 * 24 * 3600,
         "NOTIFICATION_MAX_ATTEMPTS": 5,
         "NOTIFICATION_BACKOFF_SECONDS": 60,
+        "VETTING_PASS_MARK": _bounded_int(env, "VETTING_PASS_MARK", 70, 0, 100),
+        "REVETTING_MONTHS": _bounded_int(env, "REVETTING_MONTHS", 24, 3, 120),
     }
+
+
+def _bounded_int(env, name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "")
+    if not raw:
+        return default
+    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)

@@ -46,11 +46,22 @@ PERIODIC_JOBS: list[Periodic] = [
         "console.notifications.jobs.deliver_pending",
         every=timedelta(minutes=1),
     ),
+    # Reports: runs whose worker died show as failed within minutes; the previous month's policy
+    # compliance report is requested on the first run of each month (daily, idempotent).
+    Periodic("reports.mark_abandoned_runs", "reports.jobs.mark_abandoned_runs", every=timedelta(minutes=1)),
+    Periodic(
+        "reports.monthly_policy_report",
+        "reports.jobs.request_monthly_policy_report",
+        daily_at=time(5, 30),
+        queue="reports",
+    ),
     Periodic("retention.purge_security_logs", "console.auth.jobs.purge_security_logs", daily_at=time(3, 15)),
     Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),
     Periodic("disputes.sweep_sla", "disputes.jobs.sweep_sla", every=timedelta(minutes=5)),
     Periodic("disputes.scan_reviews", "disputes.jobs.scan_reviews", every=timedelta(minutes=10)),
     Periodic("disputes.auto_close_resolved", "disputes.jobs.auto_close_resolved", daily_at=time(4, 30)),
+    Periodic("vetting.sweep_cases", "vetting.jobs.sweep_cases", daily_at=time(6, 20)),
+    Periodic("vetting.purge_retention", "vetting.jobs.purge_retention", daily_at=time(3, 30), timeout=900),
 ]
 
 

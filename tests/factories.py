@@ -24,6 +24,71 @@ def make_staff(*roles: str, email: str | None = None, password: str = PASSWORD, 
     )
 
 
+CERTIFICATE_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+def make_policy(provider, *, starts_on, ends_on, verified_by=None, number: str | None = None):
+    """Register (and, with `verified_by`, verify) an RC Pro policy for `provider`; flushed."""
+    import io
+
+    from insurance import services
+
+    policy = services.register_policy(
+        provider,
+        fields={
+            "insurer": "AXA France IARD",
+            "policy_number": number or f"RCP-TEST-{next(_counter)}",
+            "insured_name": provider.legal_name,
+            "insured_siret": provider.siret,
+            "activities": ["regular_cleaning"],
+            "coverage_per_claim_cents": 200_000_000,
+            "deductible_cents": 15_000,
+            "starts_on": starts_on,
+            "ends_on": ends_on,
+        },
+        certificate=(io.BytesIO(CERTIFICATE_PDF), "attestation.pdf"),
+        actor="system:tests",
+        now=utcnow(),
+    )
+    if verified_by is not None:
+        services.verify_policy(policy, actor=verified_by, now=utcnow())
+    return policy
+
+
+def make_report_run(kind: str = "provider_register", *, actor=None, parameters: dict | None = None):
+    """Request a report run (queued; its job is enqueued when the transaction commits)."""
+    from reports import services
+    from reports.workflow import ReportKind
+
+    return services.request_report(
+        ReportKind(kind), parameters=parameters or {}, actor=actor or make_staff("manager"), now=utcnow()
+    )
+
+
+def make_report_run_row(status: str = "failed", *, kind: str = "provider_register", requester=None, **fields):
+    """A report run row in any state, written directly (no queue needed); flushed."""
+    from console.db import db
+    from reports.models import ReportRun
+    from reports.workflow import ReportKind, RunStatus
+
+    requester = requester or make_staff("manager")
+    values = {
+        "kind": ReportKind(kind),
+        "parameters": {},
+        "status": RunStatus(status),
+        "progress": 0,
+        "requested_by_id": requester.id,
+        "requested_by": requester.email,
+        "requested_at": utcnow(),
+        "job_id": f"report-test-{next(_counter)}",
+        "error": "The database stopped answering." if status == "failed" else None,
+    } | fields
+    run = ReportRun(**values)
+    db.session.add(run)
+    db.session.flush()
+    return run
+
+
 def make_siret(n: int) -> str:
     """A valid SIRET built from a counter: a Luhn-valid SIREN, an establishment number, a check digit."""
     from stdnum import luhn
@@ -130,3 +195,26 @@ def make_dispute(complaint, *, kind="damage", amount_claimed_cents=12_000, actor
         actor=actor or make_staff("support_agent"),
         now=now or utcnow(),
     )
+
+
+def make_verified_policy(provider, *, verifier=None, starts_on=None, ends_on=None):
+    """An RC Pro policy covering today, verified (by a fresh officer unless given)."""
+    from datetime import timedelta
+
+    from insurance.workflow import paris_today
+
+    today = paris_today(utcnow())
+    return make_policy(
+        provider,
+        starts_on=starts_on or today - timedelta(days=30),
+        ends_on=ends_on or today + timedelta(days=335),
+        verified_by=verifier or make_staff("vetting_officer"),
+    )
+
+
+def make_applicant(**overrides):
+    """A new applicant: a provider not yet vetted, with the initial case its creation opens."""
+    from vetting.services import active_case
+
+    provider = make_provider(approved=False, **overrides)
+    return provider, active_case(provider.id)

@@ -69,3 +69,15 @@ def test_demo_seed_is_idempotent(app):
     second = runner.invoke(args=["demo", "seed"])
     assert first.exit_code == 0 and "(created)" in first.output
     assert second.exit_code == 0 and "(created)" not in second.output
+
+
+@pytest.mark.parametrize(("name", "value"), [("VETTING_PASS_MARK", "101"), ("REVETTING_MONTHS", "two")])
+def test_vetting_settings_are_checked(name, value, tmp_path):
+    with pytest.raises(ConfigError, match=name):
+        from_environment(str(tmp_path), {name: value})
+
+
+def test_vetting_settings_have_defaults_and_can_be_set(tmp_path):
+    assert from_environment(str(tmp_path), {})["VETTING_PASS_MARK"] == 70
+    config = from_environment(str(tmp_path), {"VETTING_PASS_MARK": "75", "REVETTING_MONTHS": "36"})
+    assert (config["VETTING_PASS_MARK"], config["REVETTING_MONTHS"]) == (75, 36)

@@ -27,6 +27,9 @@ from insurance import workflow as wf
 from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.services import SWEEP_ACTOR
 from insurance.workflow import InsuranceStatus, Verification
+from vetting.models import Reference, VettingCase
+from vetting.sweep import SWEEP_ACTOR as VETTING_SWEEP_ACTOR
+from vetting.workflow import ACTIVE, CaseStatus, CheckStatus
 
 SEED = ["demo", "seed", "--scale", "small", "--seed", "7"]
 
@@ -102,7 +105,8 @@ def test_small_seed_is_realistic_idempotent_and_deterministic(app):
     ).all()
     assert len([p for p in proposals if p.created_by == "system:demo-seed"]) == 5
     assert len({p.source for p in proposals}) >= 4
-    assert {p.created_by for p in proposals} == {"system:demo-seed", SWEEP_ACTOR}
+    assert {"system:demo-seed", SWEEP_ACTOR} <= {p.created_by for p in proposals}
+    assert {p.created_by for p in proposals} <= {"system:demo-seed", SWEEP_ACTOR, VETTING_SWEEP_ACTOR}
     now = utcnow()
     assert any(p.due_at < now for p in proposals) and any(p.due_at > now for p in proposals)
     assert _count(AuditEvent, AuditEvent.action == "restriction.propose") == len(proposals)
@@ -224,3 +228,38 @@ def test_generated_identifiers_are_valid():
     assert one_year_end(date(2024, 2, 29)) == date(2025, 2, 28)
     assert one_year_end(date(2023, 3, 1)) == date(2024, 2, 29)
     assert one_year_start(date(2027, 2, 28)) == date(2026, 3, 1)
+
+
+@pytest.mark.committed
+def test_small_seed_gives_every_provider_its_vetting_cases(app):
+    result = app.test_cli_runner().invoke(args=SEED)
+    assert result.exit_code == 0, result.output
+    providers = {p.id: p for p in db.session.scalars(sa.select(Provider))}
+    cases = db.session.scalars(sa.select(VettingCase)).all()
+    by_provider: dict[int, list[VettingCase]] = {}
+    for case in cases:
+        by_provider.setdefault(case.provider_id, []).append(case)
+    assert set(by_provider) == set(providers)
+    statuses = Counter()
+    for pid, provider in providers.items():
+        decided = [c for c in by_provider[pid] if c.status in (CaseStatus.APPROVED, CaseStatus.REJECTED)]
+        active = [c for c in by_provider[pid] if c.status in ACTIVE]
+        assert len(active) <= 1
+        if provider.vetting_status == VettingStatus.APPROVED:
+            (approval,) = decided
+            assert (
+                approval.status == CaseStatus.APPROVED
+                and approval.revetting_due_on > approval.decided_at.date()
+            )
+            completers = {c.completed_by_id for c in approval.checks}
+            assert all(c.status == CheckStatus.PASSED for c in approval.checks) and len(completers) == 1
+            assert approval.decided_by_id not in completers  # four eyes
+            positive = [r for r in approval.references if r.status.value == "verified_positive"]
+            assert len(positive) >= 2
+        elif provider.vetting_status == VettingStatus.REJECTED:
+            assert [c.status for c in decided] == [CaseStatus.REJECTED] and decided[0].decision_note
+        else:
+            assert not decided and len(active) == 1
+        statuses.update(c.status.value for c in active)
+    assert {"open", "in_review", "awaiting_provider", "ready_for_decision"} <= set(statuses)
+    assert _count(Reference) > len(providers)

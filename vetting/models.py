@@ -88,10 +88,20 @@ class VettingCase(db.Model):
             postgresql_where=sa.text(_ACTIVE),
         ),
         sa.Index("ix_vetting_case_status_due", "status", "due_at"),
+        # The lists sort by deadline: all cases, and the active ones (every queue) apart.
+        sa.Index("ix_vetting_case_due", "due_at", "id"),
+        sa.Index(
+            "ix_vetting_case_active_due",
+            "due_at",
+            "id",
+            sqlite_where=sa.text(_ACTIVE),
+            postgresql_where=sa.text(_ACTIVE),
+        ),
         sa.Index("ix_vetting_case_provider_decided", "provider_id", "decided_at"),
         sa.Index("ix_vetting_case_revetting_due", "revetting_due_on"),
         sa.CheckConstraint(
-            "(status IN ('approved', 'rejected')) = (decided_at IS NOT NULL AND decided_by_id IS NOT NULL)",
+            "(status IN ('approved', 'rejected', 'withdrawn')) "
+            "= (decided_at IS NOT NULL AND decided_by_id IS NOT NULL)",
             name="decision_has_person",
         ),
         sa.CheckConstraint(

@@ -44,6 +44,7 @@ from console.demo_data.reference import (
     CARD_REVIEW_TEXTS,
     PROPOSALS,
 )
+from console.demo_data.vetting import _VettingGenerator
 from console.marketplace.models import Booking, Client, Provider, Review
 
 
@@ -114,6 +115,14 @@ def seed(
 
     report.counts.update(complaints.load(gen, seed, scale, loader, echo))
     t0 = time.perf_counter()
+    cases = _load_vetting(gen, seed, loader, next_id, now=now)
+    report.counts["vetting_cases"] = cases.count
+    report.seconds["vetting"] = seconds = time.perf_counter() - t0
+    echo(f"  {'vetting':<12} {cases.count:>10,} cases ({cases.rows:,} rows in all) {seconds:8.1f} s")
+    mix = ", ".join(f"{kind} {count:,}" for kind, count in sorted(cases.kinds.items()))
+    echo(f"  {'':<12} {'':>10} {mix}")
+
+    t0 = time.perf_counter()
     card_reviews = _card_reviews(gen)
     report.counts["reviews"] += card_reviews
     report.counts["proposals"] = _open_proposals(gen)
@@ -128,6 +137,10 @@ def seed(
     report.seconds["sweep"] = seconds = time.perf_counter() - t0
     counts = ", ".join(f"{key} {value:,}" for key, value in sweep.counts.items())
     echo(f"  {'sweep':<12} {counts}  {seconds:.1f} s (insurance sweep for {sweep.day:%d/%m/%Y})")
+    t0 = time.perf_counter()
+    vetting_sweep = _vetting_sweep()
+    counts = ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in vetting_sweep.counts.items())
+    echo(f"  {'':<12} {counts}  {time.perf_counter() - t0:.1f} s (vetting sweep)")
     t0 = time.perf_counter()
     with _queue_down_in_one_line(echo):
         db.session.commit()
@@ -164,7 +177,9 @@ def _queue_down_in_one_line(echo: Echo) -> Iterator[None]:
     dropped = []
 
     def queue_down(record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], QueueUnavailable):
+        if (record.exc_info and isinstance(record.exc_info[1], QueueUnavailable)) or any(
+            isinstance(arg, QueueUnavailable) for arg in record.args or ()
+        ):
             dropped.append(record)
             return False
         return True
@@ -180,6 +195,39 @@ def _queue_down_in_one_line(echo: Echo) -> Iterator[None]:
             f"  {'':<12} {'':>10} job queue not running: the reminders wait in the outbox for the "
             "worker's periodic delivery"
         )
+
+
+@dataclass
+class _VettingLoad:
+    count: int
+    rows: int
+    kinds: dict[str, int]
+
+
+def _load_vetting(gen: _Generator, seed: int, loader: _Loader, next_id, *, now) -> _VettingLoad:
+    """Every provider's vetting cases, checks, references and contact attempts, bulk loaded."""
+    from vetting.models import Reference, ReferenceAttempt, VettingCase, VettingCheck
+
+    vetting = _VettingGenerator(gen, seed, now=now, officers=_vetting_officer_ids(), actor=DEMO_ACTOR)
+    tables = (
+        ("case", VettingCase, vetting.cases, vetting.CASE_COLUMNS),
+        ("check", VettingCheck, vetting.checks, vetting.CHECK_COLUMNS),
+        ("reference", Reference, vetting.references, vetting.REFERENCE_COLUMNS),
+        ("attempt", ReferenceAttempt, vetting.attempts, vetting.ATTEMPT_COLUMNS),
+    )
+    count = vetting.plan({key: next_id(model) for key, model, _, _ in tables})
+    rows = 0
+    for _, model, planned, columns in tables:
+        rows += loader.load(model.__table__, columns, iter(planned), len(planned))
+        loader.reset_sequence(model.__table__)
+    return _VettingLoad(count, rows, dict(vetting.kinds))
+
+
+def _vetting_sweep():
+    """The daily vetting sweep, once, through the service (overdue re-vetting proposals...)."""
+    from vetting import sweep
+
+    return sweep.sweep_cases(now=utcnow())
 
 
 def _vetting_officer_ids() -> list[int]:

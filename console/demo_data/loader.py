@@ -99,8 +99,8 @@ class _Loader:
 
 
 # Tables that refer to no marketplace row but only make sense with the seeded data: the insurance
-# sweeps' summaries (their counts describe the deleted policies).
-DEPENDENT_TABLES = ("insurance_sweep",)
+# and vetting sweeps' summaries (their counts describe the deleted records).
+DEPENDENT_TABLES = ("insurance_sweep", "vetting_sweep")
 
 
 def marketplace_tables() -> list[sa.Table]:

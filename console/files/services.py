@@ -8,6 +8,7 @@ leaves neither a row nor a file. Downloads go through `send_stored`, which audit
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import secrets
 from datetime import datetime
@@ -106,3 +107,75 @@ def _path(storage_name: str) -> Path:
 
 def _remove(path: Path) -> None:
     path.unlink(missing_ok=True)
+
+
+# --- generated files (reports) ----------------------------------------------------------------
+
+
+class FileIntegrityError(DomainError):
+    """The stored bytes no longer match the SHA-256 recorded when they were saved."""
+
+
+def store_generated(
+    data: bytes, filename: str, *, content_type: str, extension: str, actor: Any, now: datetime
+) -> StoredFile:
+    """Store bytes the console produced (a PDF report); removed again if the transaction rolls back.
+
+    An OSError (disk full, storage not writable) propagates and leaves no file behind.
+    """
+    storage_name = secrets.token_hex(16) + extension
+    path = _path(storage_name)
+    temporary = path.with_suffix(".part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        _remove(temporary)
+        raise
+    on_rollback(_remove, path)
+    stored = StoredFile(
+        storage_name=storage_name,
+        original_name=filename[:200],
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by=audit.actor_label(actor)[1],
+        uploaded_at=now,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
+def send_verified(stored: StoredFile, *, actor: Any, purpose: str, now: datetime):
+    """Like `send_stored`, but the bytes are hashed first: a mismatch is refused and audited."""
+    if stored.purged_at is not None:
+        raise DomainError("This file was deleted under the retention rules; only its record remains.")
+    try:
+        data = _path(stored.storage_name).read_bytes()
+    except OSError as exc:
+        raise DomainError("The file is missing from storage; tell the team.") from exc
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != stored.sha256:
+        audit.record(
+            actor,
+            "file.integrity_mismatch",
+            stored,
+            changes={"expected": stored.sha256, "actual": actual},
+            purpose=purpose,
+            now=now,
+        )
+        db.session.commit()
+        raise FileIntegrityError(
+            "The stored file does not match the fingerprint recorded when it was made; it was not "
+            "sent. The mismatch is in the audit trail; tell the team."
+        )
+    audit.record(actor, "file.download", stored, purpose=purpose, now=now)
+    db.session.commit()
+    response = send_file(
+        io.BytesIO(data), mimetype=stored.content_type, as_attachment=True, download_name=stored.original_name
+    )
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response

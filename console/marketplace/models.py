@@ -106,7 +106,9 @@ class Provider(db.Model):
         """Why clients cannot book this provider now (empty when bookable)."""
         reasons = []
         if self.vetting_status != VettingStatus.APPROVED:
-            reasons.append(f"vetting {self.vetting_status.value.replace('_', ' ')}")
+            reasons.append(
+                "not vetted yet" if self.vetting_status == VettingStatus.NOT_VETTED else "vetting rejected"
+            )
         reasons += [f"restricted: {r.reason_code.replace('_', ' ')}" for r in self.active_restrictions]
         return reasons
 

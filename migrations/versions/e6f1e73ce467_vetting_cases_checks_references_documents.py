@@ -51,7 +51,7 @@ def upgrade():
     sa.CheckConstraint("(status = 'approved') = (revetting_due_on IS NOT NULL)", name=op.f('ck_vetting_case_approval_sets_due')),
     sa.CheckConstraint("(status = 'awaiting_provider') = (awaiting_since IS NOT NULL)", name=op.f('ck_vetting_case_awaiting_has_start')),
     sa.CheckConstraint("(status = 'rejected') = (rejection_reason IS NOT NULL)", name=op.f('ck_vetting_case_rejection_has_reason')),
-    sa.CheckConstraint("(status IN ('approved', 'rejected')) = (decided_at IS NOT NULL AND decided_by_id IS NOT NULL)", name=op.f('ck_vetting_case_decision_has_person')),
+    sa.CheckConstraint("(status IN ('approved', 'rejected', 'withdrawn')) = (decided_at IS NOT NULL AND decided_by_id IS NOT NULL)", name=op.f('ck_vetting_case_decision_has_person')),
     sa.CheckConstraint('paused_hours >= 0 AND chases_sent BETWEEN 0 AND 3', name=op.f('ck_vetting_case_counters_in_range')),
     sa.ForeignKeyConstraint(['decided_by_id'], ['staff_user.id'], name=op.f('fk_vetting_case_decided_by_id_staff_user')),
     sa.ForeignKeyConstraint(['provider_id'], ['provider.id'], name=op.f('fk_vetting_case_provider_id_provider')),
@@ -61,6 +61,8 @@ def upgrade():
         batch_op.create_index('ix_vetting_case_provider_decided', ['provider_id', 'decided_at'], unique=False)
         batch_op.create_index('ix_vetting_case_revetting_due', ['revetting_due_on'], unique=False)
         batch_op.create_index('ix_vetting_case_status_due', ['status', 'due_at'], unique=False)
+        batch_op.create_index('ix_vetting_case_due', ['due_at', 'id'], unique=False)
+        batch_op.create_index('ix_vetting_case_active_due', ['due_at', 'id'], unique=False, sqlite_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"), postgresql_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"))
         batch_op.create_index('uq_vetting_case_active_per_provider', ['provider_id'], unique=True, sqlite_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"), postgresql_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"))
 
     op.create_table('vetting_check',
@@ -181,6 +183,8 @@ def downgrade():
     with op.batch_alter_table('vetting_case', schema=None) as batch_op:
         batch_op.drop_index('uq_vetting_case_active_per_provider', sqlite_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"), postgresql_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"))
         batch_op.drop_index('ix_vetting_case_status_due')
+        batch_op.drop_index('ix_vetting_case_active_due', sqlite_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"), postgresql_where=sa.text("status IN ('open', 'in_review', 'awaiting_provider', 'ready_for_decision')"))
+        batch_op.drop_index('ix_vetting_case_due')
         batch_op.drop_index('ix_vetting_case_revetting_due')
         batch_op.drop_index('ix_vetting_case_provider_decided')
 

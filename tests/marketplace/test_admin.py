@@ -75,7 +75,7 @@ def test_every_provider_screen_shows_eligibility(client_as, now):
     client = client_as("manager")
     for url in ["/providers/", f"/providers/details/?id={provider.id}", f"/providers/edit/?id={provider.id}"]:
         body = client.get(url).get_data(as_text=True)
-        assert "Not bookable" in body and "vetting not vetted" in body, url
+        assert "Not bookable" in body and "not vetted yet" in body, url
 
 
 def test_a_stale_edit_is_refused_with_a_clear_message(client_as):

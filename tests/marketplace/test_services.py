@@ -95,7 +95,7 @@ def test_updates_check_the_version_and_record_a_diff(now):
 def test_eligibility_is_derived(now):
     manager = make_staff("manager")
     applicant = make_provider(approved=False)
-    assert not applicant.is_bookable and applicant.not_bookable_reasons == ["vetting not vetted"]
+    assert not applicant.is_bookable and applicant.not_bookable_reasons == ["not vetted yet"]
     provider = make_provider()
     assert provider.is_bookable
     restriction = restrictions.restrict_provider(

@@ -1,0 +1,1 @@
+"""PDF compliance reports: requested in the console or scheduled, built by RQ jobs, stored, downloaded."""

@@ -1,0 +1,234 @@
+"""Vetting driven through a real browser: an applicant is taken from application to approval by
+two vetting officers (one works the three checks, the other approves: four eyes), and a support
+agent cannot open a vetting case even with its address."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from console.audit.models import AuditEvent
+from console.db import db, utcnow
+from console.marketplace.models import Provider, VettingStatus
+from console.notifications.models import Notification
+from tests.factories import PASSWORD, make_applicant, make_staff, make_verified_policy
+from vetting.models import VettingCase
+from vetting.services import paris_today
+from vetting.workflow import CaseStatus, CheckKind, CheckStatus
+
+pytestmark = [pytest.mark.browser, pytest.mark.committed]
+
+FLASH_OK, FLASH_REFUSED = ".alert-dismissable.alert-success", ".alert-dismissable.alert-danger"
+KINDS = [kind.value for kind in CheckKind]  # background, skills, references
+RUBRIC_MARKS = {"punctuality": "5", "thoroughness": "4", "care_of_belongings": "5", "communication": "4"}
+
+
+def _sign_in(page, live_url, email, password=PASSWORD):
+    page.goto(f"{live_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=signed-in-as]")
+
+
+def _sign_out(page, live_url):
+    page.click("button:has-text('Sign out')")
+    page.wait_for_url(f"{live_url}/login")
+
+
+def _submit(page, button: str, flash: str, back_to: str) -> None:
+    """Click a submit button, follow the redirect back to `back_to`, and read the success flash."""
+    with page.expect_navigation():
+        page.click(button)
+    assert page.url.startswith(back_to), page.url
+    refused = page.locator(FLASH_REFUSED)
+    assert refused.count() == 0, refused.all_inner_texts()
+    assert flash in page.inner_text(FLASH_OK), page.inner_text(FLASH_OK)
+
+
+def _status(page, kind: str) -> str:
+    return page.inner_text(f"[data-testid=check-status-{kind}]")
+
+
+def _work_background(page, case_url, today):
+    form = "[data-testid=identity-form]"
+    page.select_option(f"{form} [name=document_type]", "id_card")
+    page.fill(f"{form} input[type=date][name=document_expiry]", (today + timedelta(days=900)).isoformat())
+    page.fill(f"{form} [name=last4]", "7X2B")
+    _submit(page, f"{form} button", "Identity document recorded", case_url)
+    assert "id card ending …7X2B" in page.inner_text("[data-testid=identity]")
+
+    form = "[data-testid=siret-form]"
+    page.check(f"{form} input[name=active][value='1']")
+    _submit(page, f"{form} button", "SIRET status recorded", case_url)
+    assert page.inner_text("[data-testid=siret]") == "active"
+
+    form = "[data-testid=b3-form]"
+    page.fill(f"{form} input[type=date][name=issue_date]", (today - timedelta(days=20)).isoformat())
+    page.check(f"{form} input[name=outcome][value=compatible]")
+    _submit(page, f"{form} button", "Viewing of the extract recorded", case_url)
+    assert "compatible" in page.inner_text("[data-testid=b3]")
+
+
+def _work_skills(page, case_url):
+    form = "[data-testid=skills-form]"
+    page.fill(f"{form} [name=score]", "85")
+    page.check(f"{form} [name=trial_passed]")
+    for item, mark in RUBRIC_MARKS.items():
+        page.fill(f"{form} [name={item}]", mark)
+    _submit(page, f"{form} button", "Assessment and trial recorded", case_url)
+    assert page.inner_text("[data-testid=score]").startswith("85 / 100")
+
+
+def _work_references(page, case_url):
+    form = "[data-testid=reference-form]"
+    for name, relationship, phone in (
+        ("Mme Lefèvre", "ancienne employeuse", "0612345678"),
+        ("M. Bernard", "client régulier", "0698765432"),
+    ):
+        page.fill(f"{form} [name=name]", name)
+        page.fill(f"{form} [name=relationship]", relationship)
+        page.fill(f"{form} [name=phone]", phone)
+        _submit(page, f"{form} button", "Reference added.", case_url)
+    assert page.locator("[data-testid^=reference-status-]").count() == 2
+
+    for n in (1, 2):
+        form = f"[data-testid=attempt-form-{n}]"
+        page.select_option(f"{form} select[name=outcome]", "positive")
+        page.fill(f"{form} [name=note]", "très sérieuse, recommandée")
+        _submit(page, f"{form} button", "Contact attempt logged.", case_url)
+        assert page.inner_text(f"[data-testid=reference-status-{n}]") == "verified positive"
+    assert page.locator("[data-testid^=attempt-form-]").count() == 0
+
+
+def test_two_officers_take_an_applicant_from_application_to_approval(page, live_url, tmp_path):
+    officer_a = make_staff("vetting_officer", name="Alice Arnaud")
+    officer_b = make_staff("vetting_officer", name="Bruno Bastien")
+    provider, case = make_applicant()
+    make_verified_policy(provider)
+    db.session.commit()
+    officer_a_id, officer_b_id = officer_a.id, officer_b.id
+    provider_id, case_id, provider_email = provider.id, case.id, provider.email
+    today = paris_today(utcnow())
+    case_url = f"{live_url}/vetting_cases/details/?id={case_id}"
+    page.on("dialog", lambda dialog: dialog.accept())  # the bulk action's confirmation
+
+    # Officer A takes the unassigned case.
+    _sign_in(page, live_url, officer_a.email)
+    page.goto(f"{live_url}/vetting_unassigned/")
+    assert page.locator(f"[data-testid=case-{case_id}]").count() == 1
+    page.check(f"input.action-checkbox[value='{case_id}']")
+    page.click("text=With selected")
+    with page.expect_navigation():
+        page.click("[data-console-action=assign_to_me]")
+    assert "Assigned to you: 1 of 1." in page.inner_text(FLASH_OK)
+    assert page.locator(f"[data-testid=case-{case_id}]").count() == 0  # no longer unassigned
+
+    page.goto(f"{live_url}/vetting_mine/")
+    rows = page.locator("table.model-list tbody tr", has=page.locator(f"[data-testid=case-{case_id}]"))
+    assert rows.count() == 3
+    assert sorted(rows.locator("td.col-kind").all_inner_texts()) == sorted(KINDS)
+    with page.expect_navigation():
+        rows.first.locator(f"[data-testid=case-{case_id}]").click()
+    assert page.url == case_url
+    assert page.inner_text("[data-testid=case-status]") == "open"
+    assert page.inner_text("[data-testid=insurance-state]") == "valid today"
+    assert page.inner_text("[data-testid=eligibility]") == "Not bookable"
+
+    # Officer A works the three checks.
+    for kind in KINDS:
+        _submit(page, f"[data-testid=start-{kind}]", f"The {kind} check is started.", case_url)
+        assert _status(page, kind) == "in progress"
+    assert page.inner_text("[data-testid=case-status]") == "in review"
+    assert page.is_disabled("[data-testid=pass-background]")  # nothing recorded yet
+    _work_background(page, case_url, today)
+    _work_skills(page, case_url)
+    _work_references(page, case_url)
+    for kind in KINDS:
+        assert page.locator(f"[data-testid=problems-{kind}]").count() == 0, kind
+        button = f"[data-testid=complete-{kind}] [data-testid=pass-{kind}]"
+        _submit(page, button, "Check completed.", case_url)
+        assert _status(page, kind) == "passed"
+    assert [_status(page, kind) for kind in KINDS] == ["passed"] * 3
+    assert page.inner_text("[data-testid=case-status]") == "ready for decision"
+    page.screenshot(path=str(tmp_path / "case-officer-a.png"), full_page=True)
+
+    # Four eyes: whoever completed a check may not approve.
+    assert page.is_disabled("[data-testid=approve]")
+    blockers = page.inner_text("[data-testid=approve-blockers]")
+    assert "you completed a check" in blockers and "four eyes" in blockers, blockers
+    _sign_out(page, live_url)
+
+    # Officer B decides.
+    _sign_in(page, live_url, officer_b.email)
+    page.goto(f"{live_url}/vetting_ready/")
+    with page.expect_navigation():
+        page.click(f"[data-testid=case-{case_id}]")
+    assert page.url == case_url
+    assert page.inner_text("[data-testid=case-status]") == "ready for decision"
+    assert page.locator("[data-testid=approve-blockers]").count() == 0
+    assert page.is_enabled("[data-testid=approve]")
+    page.screenshot(path=str(tmp_path / "case-officer-b.png"), full_page=True)
+    _submit(page, "[data-testid=approve]", "Approved:", case_url)
+    assert page.inner_text("[data-testid=case-status]") == "approved"
+    assert page.locator("[data-testid=approve]").count() == 0
+    assert page.inner_text("[data-testid=eligibility]") == "Bookable"
+
+    page.goto(f"{live_url}/providers/details/?id={provider_id}")
+    assert page.inner_text("[data-testid=eligibility-panel] [data-testid=eligibility]") == "Bookable"
+    page.goto(f"{live_url}/vetting_ready/")
+    assert page.locator(f"[data-testid=case-{case_id}]").count() == 0
+    assert page.console_errors == [], page.console_errors
+
+    db.session.rollback()  # end the test's own read snapshot before looking again
+    case = db.session.get(VettingCase, case_id)
+    assert case.status == CaseStatus.APPROVED
+    assert case.decided_by_id == officer_b_id
+    assert {c.kind: (c.status, c.completed_by_id) for c in case.checks} == {
+        kind: (CheckStatus.PASSED, officer_a_id) for kind in CheckKind
+    }
+    assert db.session.get(Provider, provider_id).vetting_status == VettingStatus.APPROVED
+    notes = db.session.scalars(
+        sa.select(Notification).where(
+            Notification.template == "vetting_approved", Notification.recipient == provider_email
+        )
+    ).all()
+    assert len(notes) == 1
+    views = db.session.scalars(
+        sa.select(AuditEvent.actor_id).where(
+            AuditEvent.action == "vetting.case_view",
+            AuditEvent.object_type == "VettingCase",
+            AuditEvent.object_id == str(case_id),
+        )
+    ).all()
+    assert officer_b_id in views and officer_a_id in views, views
+
+
+def test_a_support_agent_cannot_open_a_vetting_case_by_its_address(page, live_url):
+    agent = make_staff("support_agent")
+    _provider, case = make_applicant()
+    db.session.commit()
+    case_id = case.id
+    _sign_in(page, live_url, agent.email)
+
+    for path in (f"/vetting_cases/details/?id={case_id}", "/vetting_mine/"):
+        response = page.goto(f"{live_url}{path}")
+        assert response.status == 403, path
+        assert "Not allowed" in page.inner_text("h2"), path
+        assert "Your role does not give access" in page.inner_text("body"), path
+        assert page.locator("[data-testid=case-title]").count() == 0, path
+    # Nor does the menu offer the vetting screens (the selector finds the agent's other menus).
+    page.goto(f"{live_url}/")
+    menus = [text.strip() for text in page.locator(".navbar a.dropdown-toggle").all_inner_texts()]
+    assert "Marketplace" in menus and "Vetting" not in menus, menus
+    # The browser reports each refused page load, and nothing else (no script blocked or broken).
+    assert len(page.console_errors) == 2, page.console_errors
+    assert all("status of 403" in error for error in page.console_errors), page.console_errors
+
+    db.session.rollback()
+    views = db.session.scalar(
+        sa.select(sa.func.count()).select_from(AuditEvent).where(AuditEvent.action == "vetting.case_view")
+    )
+    assert views == 0  # a refused opening is not a viewing of the file

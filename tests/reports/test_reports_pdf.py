@@ -1,0 +1,194 @@
+"""Each report rendered from fixture data and read back with pypdf: text, pages, metadata, attachments."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import current_app
+
+from console.db import utcnow
+from reports import builders, services
+from reports.render import render_pdf
+from reports.workflow import Period, ReportKind, RunStatus, Verdict
+from tests import factories
+from tests.reports.conftest import read_pdf, squash
+
+
+def build(kind: str, parameters: dict, actor):
+    """Request a run and build it in this process, as the job does; return it and its PDF bytes."""
+    run = services.request_report(ReportKind(kind), parameters=parameters, actor=actor, now=utcnow())
+    run = services.start_run(run.id, now=utcnow())
+    seen: list[int] = []
+    services.build_run(run, clock=utcnow, progress=seen.append)
+    assert run.status == RunStatus.SUCCEEDED and run.progress == 100
+    assert seen == sorted(seen) and len(seen) >= 3  # progress reported between steps
+    path = Path(current_app.config["FILES_DIR"]) / run.file.storage_name[:2] / run.file.storage_name
+    return run, path.read_bytes()
+
+
+def check_common(run, reader, text: str, title: str) -> None:
+    assert reader.metadata.title == title
+    assert reader.metadata.author == "Ekoklean Console"
+    assert reader.metadata.subject
+    assert len(reader.pages) == run.page_count
+    flat = squash(text)
+    assert f"page 1 of {run.page_count}" in flat
+    assert run.reference in flat and "data as of" in flat and "Generated" in flat
+
+
+def last_month(today):
+    end = today.replace(day=1) - timedelta(days=1)
+    return {"starts_on": end.replace(day=1).isoformat(), "ends_on": end.isoformat()}
+
+
+def test_provider_dossier(world, queue_redis):
+    run, pdf = build("provider_dossier", {"provider_id": world.insured.id}, world.manager)
+    reader, text = read_pdf(pdf)
+    check_common(run, reader, text, "Provider dossier")
+    flat = squash(text)
+    assert world.insured.reference in flat and world.insured.siret in flat
+    assert "provider.create" in flat and "policy" in flat.lower()  # the audit trail
+    assert "No complaint or dispute data is recorded" in flat
+    # Injected markup is printed as text, never interpreted or fetched.
+    assert '<img src="http://127.0.0.1:9/tracker.png">' in flat and "<script>alert(1)</script>" in flat
+    assert '<link rel="attachment" href="file:///etc/passwd">' in flat
+    assert "url(file:///etc/passwd)" in flat
+    assert not reader.attachments
+
+
+def test_provider_register_lists_exceptions_and_attaches_the_full_register(world, queue_redis):
+    run, pdf = build("provider_register", {}, world.officer)
+    reader, text = read_pdf(pdf)
+    check_common(run, reader, text, "Provider compliance register")
+    flat = squash(text)
+    assert world.uninsured.reference in flat and world.restricted.reference in flat
+    assert world.insured.reference not in flat  # compliant: only in the CSV
+    assert world.applicant.reference not in flat
+    assert "RC Pro expired" in flat and "restricted: safety complaint" in flat
+    (name,) = reader.attachments
+    assert name.startswith("provider-register-") and name.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(reader.attachments[name][0].decode("utf-8"))))
+    by_reference = {row["reference"]: row for row in rows}
+    assert by_reference[world.insured.reference]["compliant"] == "yes"
+    assert by_reference[world.insured.reference]["RC Pro today"] == "valid"
+    assert by_reference[world.uninsured.reference]["RC Pro today"] == "expired"
+    assert by_reference[world.restricted.reference]["RC Pro today"] == "expiring"
+    assert by_reference[world.restricted.reference]["active restrictions"] == "safety_complaint"
+    assert world.applicant.reference not in by_reference
+    # PDF/A-3b: the variant that allows embedded files.
+    metadata = reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert b'pdfaid:part="3"' in metadata and b'pdfaid:conformance="B"' in metadata
+
+
+def test_insurance_expiry(world, queue_redis):
+    run, pdf = build("insurance_expiry", {"days": 30}, world.manager)
+    reader, text = read_pdf(pdf)
+    check_common(run, reader, text, "Insurance expiry and uninsured exposure")
+    flat = squash(text)
+    assert world.restricted.reference in flat  # cover ends within 12 days
+    assert world.uninsured.reference in flat  # expired, with a scheduled booking
+    assert "Uninsured exposure" in flat
+    (name,) = reader.attachments
+    rows = list(csv.reader(io.StringIO(reader.attachments[name][0].decode())))
+    lists = {(row[0], row[1]) for row in rows[1:]}
+    assert ("expired", world.uninsured.reference) in lists and (
+        "exposure",
+        world.uninsured.reference,
+    ) in lists
+
+
+def test_insurance_expiry_window_is_respected(world, queue_redis):
+    _, pdf = build("insurance_expiry", {"days": 7}, world.manager)
+    flat = squash(read_pdf(pdf)[1])
+    assert "Cover ending within 7 days" in flat
+    assert world.restricted.reference not in flat.split("Expired")[0].split("Cover ending within 7 days")[1]
+
+
+def test_policy_compliance(world, queue_redis):
+    run, pdf = build("policy_compliance", last_month(world.today), world.manager)
+    reader, text = read_pdf(pdf)
+    check_common(run, reader, text, "Customer protection policy compliance")
+    flat = squash(text)
+    for n in range(1, 9):
+        assert f"{n}. " in flat
+    assert "Rigorous provider selection" in flat and "Providers hold RC Pro insurance" in flat
+    assert "No complaint or dispute data is recorded" in flat  # promise 6 says so, with no figure
+    assert "Policy versions and client notifications are not recorded" in flat
+    assert "Bookings served or scheduled while uninsured (exposure)" in flat
+    assert "<svg" not in flat and "Measured shares" in flat  # the chart is drawn, not printed as markup
+
+
+def test_policy_compliance_verdicts_follow_the_data(world):
+    period = Period(world.today - timedelta(days=40), world.today)
+    data = builders.build_policy_compliance(period, progress=lambda p: None).data
+    promises = {p.number: p for p in data.promises}
+    assert (
+        promises[4].verdict == Verdict.NOT_MET
+    )  # 2 of 3 active providers insured today; an uninsured booking
+    assert dict(promises[4].evidence)["Active providers insured on the last day"] == "2 of 3"
+    assert dict(promises[4].evidence)["Bookings served or scheduled while uninsured (exposure)"] == "1"
+    assert promises[5].verdict == Verdict.NOT_MET  # 3 reviews, none moderated
+    assert promises[6].verdict == Verdict.NO_DATA and promises[8].verdict == Verdict.NO_DATA
+    assert promises[7].verdict == Verdict.MET
+
+
+def test_targets_are_configurable(world, app):
+    period = Period(world.today - timedelta(days=40), world.today)
+    app.config["REPORT_TARGETS"] = {"reviews_moderated_pct": [0, 0], "insured_pct": [60, 5]}
+    try:
+        data = builders.build_policy_compliance(period, progress=lambda p: None).data
+    finally:
+        app.config.pop("REPORT_TARGETS")
+    promises = {p.number: p for p in data.promises}
+    assert promises[5].verdict == Verdict.MET
+    assert promises[4].target.startswith("≥ 60 %")
+
+
+def test_complaints_report_says_there_is_no_data_yet(world, queue_redis):
+    run, pdf = build("complaints", last_month(world.today), world.manager)
+    reader, text = read_pdf(pdf)
+    check_common(run, reader, text, "Complaints and disputes")
+    flat = squash(text)
+    assert flat.count("No complaint or dispute data is recorded") == 5  # one per section, no figures
+    assert "%" not in flat.split("Volumes", 1)[1]
+
+
+@pytest.mark.parametrize("pages_wanted", [1])
+def test_complaints_template_draws_charts_from_plain_data(app, pages_wanted):
+    """When the complaints module provides figures, the sections and their SVG charts render."""
+    data = builders.ComplaintsData(
+        volumes=[("damage", 12), ("no-show", 5), ("quality <b>", 30)],
+        sla=[builders.SeverityRow("critical", 3, 100.0, 66.7), builders.SeverityRow("high", 10, 90.0, 80.0)],
+        resolution_hours=(20.5, 70.25),
+        outcomes=[builders.OutcomeRow("upheld", 4, 120_000, 90_000)],
+        top_providers=[("PRV-000001", "Durand <script>", 7)],
+    )
+    header = services.Header("Complaints and disputes", "s", "complaints", "p", "as of", "gen", "RPT-000001")
+    rendered = render_pdf("complaints.html", context={"header": header, "data": data})
+    reader, text = read_pdf(rendered.pdf)
+    flat = squash(text)
+    assert "47 complaints" in flat and "20.5 hours" in flat and "70.2 hours" in flat
+    assert "quality <b>" in flat and "Durand <script>" in flat
+    assert "Resolved within SLA (%)" in flat and "Disputes per outcome" in flat
+    assert "No complaint" not in flat
+    assert len(reader.pages) >= pages_wanted
+
+
+def test_a_long_register_paginates_with_its_table_header_on_every_page(queue_redis):
+    manager = factories.make_staff("manager")
+    for n in range(150):  # approved, never insured: all exceptions
+        factories.make_provider(trade_name=f"Sans Assurance {n:03d}")
+    run, pdf = build("provider_register", {}, manager)
+    reader, _ = read_pdf(pdf)
+    assert len(reader.pages) >= 3
+    table_pages = [
+        squash(page.extract_text()) for page in reader.pages if "Sans Assurance" in page.extract_text()
+    ]
+    assert len(table_pages) >= 2
+    for text in table_pages:
+        assert "Reference Provider City RC Pro Issues" in text
+    assert "Sans Assurance 149" in squash(read_pdf(pdf)[1])

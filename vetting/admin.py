@@ -1,0 +1,769 @@
+"""Vetting screens: the officers' queues and the case page, where every step is a button.
+
+Nothing is editable inline: each form posts to one endpoint that calls one service. Support
+agents reach none of these pages (default deny), nor the documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload, selectinload
+from wtforms.fields.choices import SelectChoice
+
+from console.access import Role
+from console.admin_base import ConsoleModelView, attempt_decision, parse_id
+from console.audit import services as audit
+from console.audit.models import AuditEvent
+from console.auth.models import StaffRole, StaffUser
+from console.db import db, utcnow
+from console.errors import DomainError
+from console.files.services import send_stored
+from console.marketplace.models import Provider
+from vetting import forms, services
+from vetting import workflow as wf
+from vetting.models import Reference, VettingCase, VettingCheck, VettingDocument, VettingSweep
+from vetting.workflow import CaseStatus, CheckKind, CheckStatus, Round
+
+OFFICERS = frozenset({Role.VETTING_OFFICER, Role.MANAGER})
+CASE_PURPOSE = "Vetting work on the provider's file"
+DOCUMENT_PURPOSES = {
+    "vetting": "Checking the applicant's document",
+    "renewal": "Re-vetting",
+    "audit": "An audit or inspection",
+}
+STATUS_CLASSES = {
+    CheckStatus.PENDING: "secondary",
+    CheckStatus.IN_PROGRESS: "info",
+    CheckStatus.PASSED: "success",
+    CheckStatus.FAILED: "danger",
+}
+
+
+def officers() -> list[StaffUser]:
+    """Active vetting officers, for assignment."""
+    return list(
+        db.session.scalars(
+            sa.select(StaffUser)
+            .join(StaffRole)
+            .where(StaffRole.role == Role.VETTING_OFFICER, StaffUser.active.is_(True))
+            .order_by(StaffUser.full_name)
+        )
+    )
+
+
+# --- list formatters ----------------------------------------------------------------------------
+
+
+def _case(view, context, model, name) -> Markup:
+    case = model if isinstance(model, VettingCase) else model.case
+    return Markup('<a href="{}" data-testid="case-{}">{}</a>').format(
+        url_for("vetting_cases.details_view", id=case.id), case.id, case.reference
+    )
+
+
+def _provider(view, context, model, name) -> str:
+    case = model if isinstance(model, VettingCase) else model.case
+    return str(case.provider)
+
+
+def _due(view, context, model, name) -> Markup:
+    case = model if isinstance(model, VettingCase) else model.case
+    when = case.due_at.strftime("%Y-%m-%d %H:%M UTC")
+    if case.status == CaseStatus.AWAITING_PROVIDER:
+        return Markup('<span class="text-muted" title="paused while awaiting the provider">paused</span>')
+    if case.status in wf.ACTIVE and case.due_at <= utcnow():
+        return Markup('<span class="badge badge-danger" data-testid="overdue">Overdue</span> {}').format(when)
+    return Markup("{}").format(when)
+
+
+def _checks(view, context, model, name) -> Markup:
+    return Markup(" ").join(
+        Markup('<span class="badge badge-{}" title="{}">{}: {}</span>').format(
+            STATUS_CLASSES[c.status],
+            c.assignee.full_name if c.assignee else "unassigned",
+            c.kind.value,
+            c.status.value.replace("_", " "),
+        )
+        for c in model.checks
+    )
+
+
+def _status(view, context, model, name) -> Markup:
+    text = model.status.value.replace("_", " ")
+    if getattr(model, "withdrawal_proposed_at", None) and model.status == CaseStatus.AWAITING_PROVIDER:
+        return Markup(
+            '{} <span class="badge badge-warning" data-testid="may-withdraw">may be withdrawn</span>'
+        ).format(text)
+    return Markup("{}").format(text)
+
+
+class CaseColumns:
+    column_list = ["reference", "provider", "round", "status", "checks", "due_at", "opened_at"]
+    column_labels = {"reference": "Case", "due_at": "Due", "opened_at": "Opened"}
+    column_formatters = {
+        "reference": _case,
+        "provider": _provider,
+        "due_at": _due,
+        "checks": _checks,
+        "status": _status,
+    }
+    column_sortable_list = ["due_at", "opened_at"]
+    column_default_sort = [("due_at", False), ("id", False)]
+    column_filters = ["status", "round", "due_at", "opened_at"]
+    reference_searches = {"VET": "id", "PRV": "provider_id"}
+
+
+def _eager(query):
+    return query.options(
+        joinedload(VettingCase.provider),
+        selectinload(VettingCase.checks).joinedload(VettingCheck.assignee),
+    )
+
+
+# --- the case page ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckPanel:
+    check: VettingCheck
+    problems: list[str]
+    may_work: bool
+
+
+@dataclass(frozen=True)
+class CasePanel:
+    today: date
+    checks: dict[str, CheckPanel]
+    approval_problems: list[str]
+    insurance_problem: str | None
+    officers: list[StaffUser]
+    timeline: list[TimelineRow]
+    forms: dict[str, Any]
+    purposes: dict[str, str]
+    may_withdraw_for_silence: bool
+
+
+ACTION_LABELS = {
+    "vetting.open": "case opened",
+    "vetting.start_review": "review started",
+    "vetting.await_provider": "provider asked for something (deadline paused)",
+    "vetting.provider_answered": "provider answered",
+    "vetting.checks_complete": "all checks completed: ready for decision",
+    "vetting.reopen": "sent back to review",
+    "vetting.approve": "approved",
+    "vetting.reject": "rejected",
+    "vetting.withdraw": "withdrawn",
+    "vetting.withdrawal_proposed": "withdrawal proposed (30 days without answer)",
+    "vetting.chase": "provider chased",
+    "vetting.check_assign": "check assigned",
+    "vetting.check_start": "check started",
+    "vetting.check_passed": "check passed",
+    "vetting.check_failed": "check failed",
+    "vetting.identity_verified": "identity document recorded",
+    "vetting.siret_checked": "SIRET status recorded",
+    "vetting.b3_viewed": "criminal-record extract viewed (not stored)",
+    "vetting.skills_recorded": "assessment recorded",
+    "vetting.reference_add": "reference added",
+    "vetting.reference_attempt": "reference contacted",
+    "vetting.document_add": "document added",
+    "file.download": "document downloaded",
+}
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    at: Any
+    who: str
+    what: str
+
+
+def _case_timeline(case: VettingCase) -> list[TimelineRow]:
+    """What happened to the case, its checks, references and documents, newest first.
+
+    Each opening of the page is in the audit trail too, but left out here: it would bury the steps.
+    """
+    names = {c.id: c.kind.value for c in case.checks}
+    keys = [("VettingCase", case.id)]
+    keys += [("VettingCheck", c.id) for c in case.checks]
+    keys += [("Reference", r.id) for r in case.references]
+    keys += [("VettingDocument", d.id) for d in case.documents]
+    conditions = [
+        sa.and_(AuditEvent.object_type == kind, AuditEvent.object_id == str(key)) for kind, key in keys
+    ]
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(sa.or_(*conditions), AuditEvent.action != "vetting.case_view")
+        .order_by(AuditEvent.seq.desc())
+    ).all()
+    staff_ids = {e.actor_id for e in events if e.actor_id}
+    people = {
+        s.id: s.full_name for s in db.session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(staff_ids)))
+    }
+    rows = []
+    for e in events:
+        what = ACTION_LABELS.get(e.action, e.action)
+        if e.object_type == "VettingCheck":
+            what = f"{names.get(int(e.object_id), '')} {what}".strip()
+        rows.append(TimelineRow(e.occurred_at, people.get(e.actor_id, e.actor), what))
+    return rows
+
+
+class CaseListBase(CaseColumns, ConsoleModelView):
+    """A list of cases with bulk assignment (to a chosen officer, or to me)."""
+
+    roles = OFFICERS
+    export_roles = frozenset()
+    action_roles = {"assign": OFFICERS, "assign_to_me": frozenset({Role.VETTING_OFFICER})}
+    list_template = "vetting/case_list.html"
+    queue_intro = "Every vetting case, the most urgent first."
+
+    def get_query(self):
+        return _eager(super().get_query())
+
+    def render(self, template: str, **kwargs: Any):
+        return super().render(template, queue_intro=self.queue_intro, officer_choices=officers(), **kwargs)
+
+    @action("assign", "Assign to the chosen officer", "Assign the open checks of the selected cases?")
+    def action_assign(self, ids):
+        assignee = db.session.get(StaffUser, parse_id(request.form.get("assignee", "")) or 0)
+        if assignee is None:
+            flash("Choose the officer to assign the selected cases to.", "danger")
+            return
+        self.run_for_each(
+            ids,
+            lambda case, actor, now: services.assign_case(case, assignee=assignee, actor=actor, now=now),
+            done=f"Assigned to {assignee.full_name}",
+        )
+
+    @action("assign_to_me", "Assign to me", "Take the open checks of the selected cases?")
+    def action_assign_to_me(self, ids):
+        self.run_for_each(
+            ids,
+            lambda case, actor, now: services.assign_case(case, assignee=actor, actor=actor, now=now),
+            done="Assigned to you",
+        )
+
+
+class VettingCaseAdmin(CaseListBase):
+    """Every case; its page is where officers record evidence and decide."""
+
+    method_roles = {
+        name: OFFICERS
+        for name in (
+            "open_case",
+            "assign_check",
+            "start_check",
+            "identity",
+            "siret",
+            "b3",
+            "skills",
+            "complete",
+            "add_reference",
+            "log_attempt",
+            "upload",
+            "document",
+            "await_provider",
+            "provider_answered",
+            "withdraw",
+            "reopen",
+            "approve",
+            "reject",
+        )
+    }
+    details_template = "vetting/case_details.html"
+
+    # --- the page -------------------------------------------------------------------------------
+
+    @expose("/details/")
+    def details_view(self):
+        case = self.get_one(request.args.get("id", ""))
+        if case is not None:  # every opening of a vetting file is in the audit trail
+            audit.record(current_user, "vetting.case_view", case, purpose=CASE_PURPOSE, now=utcnow())
+            db.session.commit()
+        return super().details_view()
+
+    def case_panel(self, case: VettingCase) -> CasePanel:
+        from insurance.services import insurance_problem
+
+        now = utcnow()
+        today = services.paris_today(now)
+        user_may_work = case.status in wf.ACTIVE and case.status != CaseStatus.AWAITING_PROVIDER
+        checks = {
+            c.kind.value: CheckPanel(
+                c,
+                services.check_problems(c, today=today),
+                user_may_work and c.status not in (CheckStatus.PASSED, CheckStatus.FAILED),
+            )
+            for c in case.checks
+        }
+        skills = case.check(CheckKind.SKILLS)
+        return CasePanel(
+            today=today,
+            checks=checks,
+            approval_problems=services.approval_problems(case, approver=current_user, today=today),
+            insurance_problem=insurance_problem(case.provider, today),
+            officers=officers(),
+            timeline=_case_timeline(case),
+            forms={
+                "identity": forms.IdentityForm(formdata=None),
+                "b3": forms.B3Form(formdata=None),
+                "skills": forms.SkillsForm(
+                    formdata=None,
+                    score=skills.score,
+                    trial_passed=skills.trial_passed,
+                    **(skills.rubric or {}),
+                ),
+                "complete": forms.CompleteForm(formdata=None),
+                "reference": forms.ReferenceForm(formdata=None),
+                "attempt": forms.AttemptForm(formdata=None),
+                "upload": forms.UploadForm(formdata=None),
+                "reject": forms.RejectForm(formdata=None),
+            },
+            purposes=DOCUMENT_PURPOSES,
+            may_withdraw_for_silence=wf.may_withdraw(case.awaiting_since, now),
+        )
+
+    # --- loading ----------------------------------------------------------------------------------
+
+    def _case(self, case_id: int) -> VettingCase:
+        case = self.get_one(str(case_id))
+        return case if case is not None else abort(404)
+
+    def _check(self, check_id: int) -> VettingCheck:
+        key = parse_id(check_id)
+        check = db.session.get(VettingCheck, key) if key else None
+        return check if check is not None else abort(404)
+
+    def _back(self, case_id: int, anchor: str = ""):
+        return redirect(url_for(".details_view", id=case_id) + (f"#{anchor}" if anchor else ""))
+
+    def _run(self, case_id: int, form, use_case: Callable[..., Any], success: str, anchor: str = ""):
+        """Validate the form, run the use case with the acting person and commit, or explain."""
+        if form.validate_on_submit():
+            version = parse_id(form.expected_version.data) if hasattr(form, "expected_version") else None
+            if hasattr(form, "expected_version") and version is None:
+                flash("The form was incomplete; reload the page and try again.", "danger")
+            else:
+                attempt_decision(
+                    lambda: use_case(form, actor=current_user, now=utcnow(), **_version(form, version)),
+                    success,
+                )
+        else:
+            flash(_form_errors(form), "danger")
+        return self._back(case_id, anchor)
+
+    # --- case steps -----------------------------------------------------------------------------
+
+    @expose("/open/<int:provider_id>", methods=("POST",))
+    def open_case(self, provider_id: int):
+        provider = db.session.get(Provider, parse_id(provider_id) or 0) or abort(404)
+        form = forms.FlaskForm()
+        if not form.validate_on_submit():
+            flash(_form_errors(form), "danger")
+        else:
+            round_ = Round.RENEWAL if provider.vetting_status.value == "approved" else Round.INITIAL
+            if attempt_decision(
+                lambda: services.open_case(provider, round=round_, actor=current_user, now=utcnow()),
+                f"A {round_.value} vetting case is open for {provider.reference}.",
+            ):
+                case = services.active_case(provider.id)
+                return self._back(case.id)
+        return redirect(url_for("providers.details_view", id=provider.id))
+
+    @expose("/await/<int:case_id>", methods=("POST",))
+    def await_provider(self, case_id: int):
+        case = self._case(case_id)
+        return self._run(
+            case.id,
+            forms.TextForm(),
+            lambda f, **kw: services.await_provider(case, request=f.text.data, **kw),
+            "The provider is asked; the deadline is paused until they answer.",
+        )
+
+    @expose("/answered/<int:case_id>", methods=("POST",))
+    def provider_answered(self, case_id: int):
+        case = self._case(case_id)
+        return self._run(
+            case.id,
+            forms.VersionedForm(),
+            lambda f, **kw: services.provider_answered(case, **kw),
+            "The provider answered; the deadline runs again.",
+        )
+
+    @expose("/withdraw/<int:case_id>", methods=("POST",))
+    def withdraw(self, case_id: int):
+        case = self._case(case_id)
+        return self._run(
+            case.id,
+            forms.TextForm(),
+            lambda f, **kw: services.withdraw_case(case, reason=f.text.data, **kw),
+            f"{case.reference} is withdrawn; the applicant is being told.",
+        )
+
+    @expose("/reopen/<int:case_id>", methods=("POST",))
+    def reopen(self, case_id: int):
+        case = self._case(case_id)
+        return self._run(
+            case.id,
+            forms.VersionedForm(),
+            lambda f, **kw: services.reopen_case(case, **kw),
+            f"{case.reference} is back in review.",
+        )
+
+    @expose("/approve/<int:case_id>", methods=("POST",))
+    def approve(self, case_id: int):
+        case = self._case(case_id)
+        return self._run(
+            case.id,
+            forms.VersionedForm(),
+            lambda f, **kw: services.approve_case(case, **kw),
+            f"Approved: {case.provider} can be booked (unless restricted); the provider is being told.",
+        )
+
+    @expose("/reject/<int:case_id>", methods=("POST",))
+    def reject(self, case_id: int):
+        case = self._case(case_id)
+        return self._run(
+            case.id,
+            forms.RejectForm(),
+            lambda f, **kw: services.reject_case(
+                case, reason=f.reason.data, statement=f.statement.data, **kw
+            ),
+            f"Rejected: {case.provider}; the statement of reasons is being sent.",
+        )
+
+    # --- check steps ----------------------------------------------------------------------------
+
+    @expose("/check/<int:check_id>/assign", methods=("POST",))
+    def assign_check(self, check_id: int):
+        check = self._check(check_id)
+        form = forms.AssignForm()
+        form.assignee.choices = [SelectChoice(str(o.id), o.full_name) for o in officers()]
+        if not form.validate_on_submit():
+            flash("Choose an active vetting officer.", "danger")
+            return self._back(check.case_id, check.kind.value)
+        assignee = db.session.get(StaffUser, int(form.assignee.data))
+        attempt_decision(
+            lambda: services.assign_check(check, assignee=assignee, actor=current_user, now=utcnow()),
+            f"The {check.kind.value} check is assigned to {assignee.full_name}.",
+        )
+        return self._back(check.case_id, check.kind.value)
+
+    @expose("/check/<int:check_id>/start", methods=("POST",))
+    def start_check(self, check_id: int):
+        check = self._check(check_id)
+        form = forms.FlaskForm()
+        if form.validate_on_submit():
+            attempt_decision(
+                lambda: services.start_check(check, actor=current_user, now=utcnow()),
+                f"The {check.kind.value} check is started.",
+            )
+        else:
+            flash(_form_errors(form), "danger")
+        return self._back(check.case_id, check.kind.value)
+
+    def _evidence(self, check_id: int, form, use_case: Callable[..., Any], success: str):
+        check = self._check(check_id)
+        return self._run(
+            check.case_id, form, lambda f, **kw: use_case(check, f, **kw), success, check.kind.value
+        )
+
+    @expose("/check/<int:check_id>/identity", methods=("POST",))
+    def identity(self, check_id: int):
+        return self._evidence(
+            check_id,
+            forms.IdentityForm(),
+            lambda check, f, **kw: services.record_identity(
+                check,
+                document_type=f.document_type.data,
+                expiry=f.document_expiry.data,
+                last4=f.last4.data,
+                **kw,
+            ),
+            "Identity document recorded (type, expiry and last 4 characters only).",
+        )
+
+    @expose("/check/<int:check_id>/siret", methods=("POST",))
+    def siret(self, check_id: int):
+        return self._evidence(
+            check_id,
+            forms.SiretForm(),
+            lambda check, f, **kw: services.record_siret_active(check, active=f.active.data == "1", **kw),
+            "SIRET status recorded.",
+        )
+
+    @expose("/check/<int:check_id>/b3", methods=("POST",))
+    def b3(self, check_id: int):
+        return self._evidence(
+            check_id,
+            forms.B3Form(),
+            lambda check, f, **kw: services.record_b3_viewing(
+                check, issue_date=f.issue_date.data, outcome=f.outcome.data, **kw
+            ),
+            "Viewing of the extract recorded (date and outcome only; nothing of it is kept).",
+        )
+
+    @expose("/check/<int:check_id>/skills", methods=("POST",))
+    def skills(self, check_id: int):
+        return self._evidence(
+            check_id,
+            forms.SkillsForm(),
+            lambda check, f, **kw: services.record_skills(
+                check,
+                score=f.score.data,
+                trial_passed=f.trial_passed.data,
+                rubric={item: getattr(f, item).data for item in wf.RUBRIC},
+                **kw,
+            ),
+            "Assessment and trial recorded.",
+        )
+
+    @expose("/check/<int:check_id>/complete", methods=("POST",))
+    def complete(self, check_id: int):
+        return self._evidence(
+            check_id,
+            forms.CompleteForm(),
+            lambda check, f, **kw: services.complete_check(
+                check, passed=f.outcome.data == "pass", notes=f.notes.data, **kw
+            ),
+            "Check completed.",
+        )
+
+    # --- references and documents ---------------------------------------------------------------
+
+    @expose("/reference/<int:case_id>", methods=("POST",))
+    def add_reference(self, case_id: int):
+        case, form = self._case(case_id), forms.ReferenceForm()
+        if form.validate_on_submit():
+            fields = {name: getattr(form, name).data for name in ("name", "relationship", "phone", "email")}
+            attempt_decision(
+                lambda: services.add_reference(case, fields=fields, actor=current_user, now=utcnow()),
+                "Reference added.",
+            )
+        else:
+            flash(_form_errors(form), "danger")
+        return self._back(case.id, "references")
+
+    @expose("/attempt/<int:reference_id>", methods=("POST",))
+    def log_attempt(self, reference_id: int):
+        reference = db.session.get(Reference, parse_id(reference_id) or 0) or abort(404)
+        form = forms.AttemptForm()
+        if form.validate_on_submit():
+            attempt_decision(
+                lambda: services.log_attempt(
+                    reference,
+                    outcome=form.outcome.data,
+                    note=form.note.data,
+                    number=parse_id(form.number.data) or -1,  # missing: refused as stale
+                    actor=current_user,
+                    now=utcnow(),
+                ),
+                "Contact attempt logged.",
+            )
+        else:
+            flash(_form_errors(form), "danger")
+        return self._back(reference.case_id, "references")
+
+    @expose("/upload/<int:case_id>", methods=("POST",))
+    def upload(self, case_id: int):
+        case, form = self._case(case_id), forms.UploadForm()
+        if form.validate_on_submit():
+            upload = form.file.data
+            attempt_decision(
+                lambda: services.upload_document(
+                    case,
+                    kind=form.kind.data,
+                    upload=(upload.stream, upload.filename),
+                    actor=current_user,
+                    now=utcnow(),
+                ),
+                "Document stored.",
+            )
+        else:
+            flash(_form_errors(form), "danger")
+        return self._back(case.id, "documents")
+
+    @expose("/document/<int:document_id>")
+    def document(self, document_id: int):
+        document = db.session.get(VettingDocument, parse_id(document_id) or 0) or abort(404)
+        purpose = request.args.get("purpose", "")
+        if purpose not in DOCUMENT_PURPOSES:
+            flash("Choose why you open this document; each opening is recorded.", "danger")
+            return self._back(document.case_id, "documents")
+        try:
+            return send_stored(document.file, actor=current_user, purpose=purpose, now=utcnow())
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return self._back(document.case_id, "documents")
+
+
+def _version(form, version: int | None) -> dict[str, int]:
+    return {"expected_version": version} if hasattr(form, "expected_version") else {}
+
+
+def _form_errors(form) -> str:
+    messages = [
+        f"{getattr(form, name).label.text}: {'; '.join(errors)}" for name, errors in form.errors.items()
+    ]
+    if "csrf_token" in form.errors:
+        return "The form expired; reload the page and try again. Nothing was saved."
+    return "Nothing was saved. " + (" ".join(messages) or "The form was incomplete.")
+
+
+# --- the queues ----------------------------------------------------------------------------------
+
+
+class CaseQueueAdmin(CaseListBase):
+    """A queue: active cases matching `condition`; the case page is `vetting_cases.details_view`."""
+
+    can_view_details = False
+    column_display_actions = False
+
+    def condition(self):
+        return sa.true()
+
+    def _visible(self, query):
+        return query.filter(VettingCase.status.in_([s.value for s in wf.ACTIVE]), self.condition())
+
+    def get_query(self):
+        return self._visible(super().get_query())
+
+    def get_count_query(self):
+        return self._visible(super().get_count_query())
+
+    def get_one(self, id: Any) -> Any:
+        return None  # a queue has no page of its own
+
+    def home_badge(self) -> str | None:
+        total = db.session.scalar(self._visible(sa.select(sa.func.count()).select_from(VettingCase)))
+        return f"{total}" if total else None
+
+
+def _unassigned_check():
+    return sa.exists().where(
+        VettingCheck.case_id == VettingCase.id,
+        VettingCheck.assignee_id.is_(None),
+        VettingCheck.status.in_([CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value]),
+    )
+
+
+class UnassignedQueue(CaseQueueAdmin):
+    queue_intro = "Cases with a check nobody has taken. Select them and assign them."
+    column_default_sort = [("opened_at", False), ("id", False)]
+
+    def condition(self):
+        return sa.and_(VettingCase.status != CaseStatus.AWAITING_PROVIDER, _unassigned_check())
+
+
+class AwaitingQueue(CaseQueueAdmin):
+    queue_intro = "Waiting for the provider: the deadline is paused. Flagged cases may be withdrawn."
+    column_default_sort = [("opened_at", False), ("id", False)]
+
+    def condition(self):
+        return VettingCase.status == CaseStatus.AWAITING_PROVIDER
+
+
+class ReadyQueue(CaseQueueAdmin):
+    queue_intro = "All three checks are completed: approve or reject (four eyes)."
+
+    def condition(self):
+        return VettingCase.status == CaseStatus.READY
+
+
+class OverdueQueue(CaseQueueAdmin):
+    queue_intro = "Past the 10-business-day deadline (time awaiting the provider excluded)."
+
+    def condition(self):
+        return sa.and_(VettingCase.status != CaseStatus.AWAITING_PROVIDER, VettingCase.due_at <= utcnow())
+
+
+class MyChecksAdmin(ConsoleModelView):
+    """The checks assigned to me that are not completed, oldest case first."""
+
+    roles = frozenset({Role.VETTING_OFFICER})
+    export_roles = frozenset()
+    can_view_details = False
+    column_display_actions = False
+    list_template = "vetting/case_list.html"
+    column_list = ["case", "provider", "kind", "status", "due_at", "started_at"]
+    column_labels = {"due_at": "Case due", "started_at": "Started"}
+    column_formatters = {"case": _case, "provider": _provider, "due_at": _due}
+    column_sortable_list = ["started_at"]
+    column_default_sort = [("case_id", False), ("id", False)]
+    column_filters = ["kind", "status"]
+
+    def render(self, template: str, **kwargs: Any):
+        intro = "Checks assigned to you that are not completed."
+        return super().render(template, queue_intro=intro, officer_choices=[], **kwargs)
+
+    def _mine(self, query):
+        return query.filter(
+            VettingCheck.assignee_id == current_user.id,
+            VettingCheck.status.in_([CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value]),
+        )
+
+    def get_query(self):
+        return self._mine(super().get_query()).options(
+            joinedload(VettingCheck.case).joinedload(VettingCase.provider)
+        )
+
+    def get_count_query(self):
+        return self._mine(super().get_count_query())
+
+    def get_one(self, id: Any) -> Any:
+        return None
+
+    def home_badge(self) -> str | None:
+        total = db.session.scalar(self._mine(sa.select(sa.func.count()).select_from(VettingCheck)))
+        return f"{total}" if total else None
+
+
+def _counts(view, context, model, name) -> str:
+    return ", ".join(f"{k.replace('_', ' ')}: {n:,}" for k, n in sorted((model.counts or {}).items()))
+
+
+class VettingSweepAdmin(ConsoleModelView):
+    """What each vetting sweep and retention purge did."""
+
+    roles = OFFICERS
+    export_roles = frozenset()
+    can_view_details = False
+    column_list = ["day", "started_at", "counts"]
+    column_labels = {"started_at": "Ran at"}
+    column_formatters = {"counts": _counts}
+    column_default_sort = ("id", True)
+
+
+def cases_of(provider_id: int) -> list[VettingCase]:
+    """A provider's cases, the latest first (the provider page's vetting panel)."""
+    query = (
+        sa.select(VettingCase).where(VettingCase.provider_id == provider_id).order_by(VettingCase.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def register(admin) -> None:
+    admin.app.jinja_env.globals["vetting_cases_of"] = cases_of
+    category = "Vetting"
+    queues = [
+        (MyChecksAdmin, VettingCheck, "My checks", "vetting_mine"),
+        (UnassignedQueue, VettingCase, "Unassigned", "vetting_unassigned"),
+        (AwaitingQueue, VettingCase, "Awaiting provider", "vetting_awaiting"),
+        (ReadyQueue, VettingCase, "Ready for decision", "vetting_ready"),
+        (OverdueQueue, VettingCase, "Overdue", "vetting_overdue"),
+        (VettingCaseAdmin, VettingCase, "All cases", "vetting_cases"),
+        (VettingSweepAdmin, VettingSweep, "Vetting sweeps", "vetting_sweeps"),
+    ]
+    for view, model, name, endpoint in queues:
+        admin.add_view(view(model, name=name, endpoint=endpoint, category=category))

@@ -1,0 +1,38 @@
+"""Vetting events on the provider's timeline: cases opened, paused, decided; checks completed."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from console.access import Role, user_has_any
+from console.db import db
+from console.timeline import Event
+from vetting.models import VettingCase
+
+
+def provider_events(provider_id: int) -> list[Event]:
+    """Shown to vetting officers and managers only: a check's outcome is not for every role."""
+    if not user_has_any({Role.VETTING_OFFICER, Role.MANAGER}):
+        return []
+    events = []
+    cases = db.session.scalars(
+        sa.select(VettingCase)
+        .where(VettingCase.provider_id == provider_id)
+        .options(selectinload(VettingCase.checks), selectinload(VettingCase.decided_by))
+    ).all()
+    for case in cases:
+        events.append(Event(case.opened_at, "vetting", f"{case} opened by {case.opened_by}"))
+        for check in case.checks:
+            if check.completed_at:
+                events.append(
+                    Event(
+                        check.completed_at,
+                        "vetting",
+                        f"{case.reference}: {check.kind.value} check {check.status.value}",
+                    )
+                )
+        if case.decided_at:
+            who = case.decided_by.full_name if case.decided_by else "someone"
+            events.append(Event(case.decided_at, "vetting", f"{case.reference} {case.status.value} by {who}"))
+    return events
