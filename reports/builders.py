@@ -87,16 +87,19 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
 
 
 def _disputes_missing() -> Missing | None:
-    """The complaints module is built separately; until it is installed and wired, say so."""
+    """The complaints module is a separate package; without it, say so instead of a number."""
     if importlib.util.find_spec("disputes") is None:
         return Missing(
             "No complaint or dispute data is recorded in the console yet (the complaints and "
             "disputes module is not installed), so this section shows no figures."
         )
-    return Missing(
-        "The complaints and disputes module is installed but this report section is not wired to "
-        "it yet, so it shows no figures."
-    )
+    return None
+
+
+def _reporting():
+    from disputes import reporting  # late: the console runs without the complaints module
+
+    return reporting
 
 
 @dataclass(frozen=True)
@@ -141,23 +144,36 @@ class ComplaintsData:
 
 
 def complaint_volumes(period: Period) -> list[tuple[str, int]] | Missing:
-    return _disputes_missing()
+    missing = _disputes_missing()
+    return missing if missing else _reporting().complaint_volumes(*day_bounds(period))
 
 
 def sla_attainment(period: Period) -> list[SeverityRow] | Missing:
-    return _disputes_missing()
+    missing = _disputes_missing()
+    return (
+        missing
+        if missing
+        else [SeverityRow(*row) for row in _reporting().sla_by_severity(*day_bounds(period))]
+    )
 
 
 def resolution_times(period: Period) -> tuple[float | None, float | None] | Missing:
-    return _disputes_missing()
+    missing = _disputes_missing()
+    return missing if missing else _reporting().resolution_hours(*day_bounds(period))
 
 
 def dispute_outcomes(period: Period) -> list[OutcomeRow] | Missing:
-    return _disputes_missing()
+    missing = _disputes_missing()
+    return (
+        missing
+        if missing
+        else [OutcomeRow(*row) for row in _reporting().dispute_outcomes(*day_bounds(period))]
+    )
 
 
 def most_complained_about(period: Period) -> list[tuple[str, str, int]] | Missing:
-    return _disputes_missing()
+    missing = _disputes_missing()
+    return missing if missing else _reporting().most_complained_about(*day_bounds(period))
 
 
 def build_complaints(period: Period, *, progress: Progress) -> Built:
@@ -894,7 +910,7 @@ def build_provider_dossier(provider_id: int, day: date, *, progress: Progress) -
         ],
         bookings=[(status.value, count) for status, count in bookings],
         reviews=reviews,
-        complaints=_disputes_missing(),
+        complaints=_disputes_missing() or _reporting().provider_complaints(provider.id),
         audit=[
             (
                 _when(e.occurred_at),

@@ -46,13 +46,15 @@ def last_month(today):
 
 
 def test_provider_dossier(world, queue_redis):
+    factories.make_complaint(provider=world.insured, category="quality")
     run, pdf = build("provider_dossier", {"provider_id": world.insured.id}, world.manager)
     reader, text = read_pdf(pdf)
     check_common(run, reader, text, "Provider dossier")
     flat = squash(text)
     assert world.insured.reference in flat and world.insured.siret in flat
     assert "provider.create" in flat and "policy" in flat.lower()  # the audit trail
-    assert "No complaint or dispute data is recorded" in flat
+    assert "No complaint or dispute data is recorded" not in flat
+    assert "quality 1" in flat.split("Complaints and disputes")[-1]  # from the complaints module
     # Injected markup is printed as text, never interpreted or fetched.
     assert '<img src="http://127.0.0.1:9/tracker.png">' in flat and "<script>alert(1)</script>" in flat
     assert '<link rel="attachment" href="file:///etc/passwd">' in flat
@@ -116,7 +118,8 @@ def test_policy_compliance(world, queue_redis):
     for n in range(1, 9):
         assert f"{n}. " in flat
     assert "Rigorous provider selection" in flat and "Providers hold RC Pro insurance" in flat
-    assert "No complaint or dispute data is recorded" in flat  # promise 6 says so, with no figure
+    assert "No complaint or dispute data is recorded" not in flat  # promise 6 reads the complaints module
+    assert "Responsive customer service" in flat
     assert "Policy versions and client notifications are not recorded" in flat
     assert "Bookings served or scheduled while uninsured (exposure)" in flat
     assert "<svg" not in flat and "Measured shares" in flat  # the chart is drawn, not printed as markup
@@ -148,13 +151,24 @@ def test_targets_are_configurable(world, app):
     assert promises[4].target.startswith("≥ 60 %")
 
 
-def test_complaints_report_says_there_is_no_data_yet(world, queue_redis):
-    run, pdf = build("complaints", last_month(world.today), world.manager)
+def test_complaints_report_reads_the_complaints_module(world, queue_redis):
+    from datetime import UTC, date, datetime, time
+
+    from disputes import services as complaints
+
+    period = last_month(world.today)
+    when = datetime.combine(date.fromisoformat(period["starts_on"]) + timedelta(days=9), time(10), UTC)
+    agent = factories.make_staff("support_agent")
+    complaint = factories.make_complaint(provider=world.insured, category="quality", actor=agent, now=when)
+    for event in ("triage", "start", "resolve"):
+        complaints.transition(complaint, event, actor=agent, now=when + timedelta(hours=5))
+    run, pdf = build("complaints", period, world.manager)
     reader, text = read_pdf(pdf)
     check_common(run, reader, text, "Complaints and disputes")
     flat = squash(text)
-    assert flat.count("No complaint or dispute data is recorded") == 5  # one per section, no figures
-    assert "%" not in flat.split("Volumes", 1)[1]
+    assert "No complaint or dispute data is recorded" not in flat
+    assert "1 complaints in the period" in flat and world.insured.reference in flat
+    assert "5.0 hours" in flat  # median time to resolution
 
 
 @pytest.mark.parametrize("pages_wanted", [1])
