@@ -1,14 +1,13 @@
 """Gather each report's figures as plain data (dataclasses), for the templates.
 
 Builders read; they never change anything. Each takes its parameters, the day the data is
-read for, and a `progress(percent)` callback. Sections whose data the console does not record
-yet (complaints, disputes, policy versions) say so instead of showing a number.
+read for, and a `progress(percent)` callback. A section whose data the console does not record
+(policy versions) says so instead of showing a number.
 """
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -33,6 +32,7 @@ from console.marketplace.models import (
 from console.privacy import redaction_count
 from console.restrictions.models import Restriction, RestrictionProposal
 from console.restrictions.workflow import ProposalStatus, Source
+from disputes import reporting
 from insurance.models import InsuranceCover
 from insurance.workflow import EXPIRING_WITHIN_DAYS
 from reports import workflow as wf
@@ -83,23 +83,7 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-# --- the complaints and disputes seam ----------------------------------------------------------
-
-
-def _disputes_missing() -> Missing | None:
-    """The complaints module is a separate package; without it, say so instead of a number."""
-    if importlib.util.find_spec("disputes") is None:
-        return Missing(
-            "No complaint or dispute data is recorded in the console yet (the complaints and "
-            "disputes module is not installed), so this section shows no figures."
-        )
-    return None
-
-
-def _reporting():
-    from disputes import reporting  # late: the console runs without the complaints module
-
-    return reporting
+# --- complaints and disputes (figures from disputes.reporting) ------------------------------------
 
 
 @dataclass(frozen=True)
@@ -120,60 +104,43 @@ class OutcomeRow:
 
 @dataclass(frozen=True)
 class ComplaintsData:
-    volumes: list[tuple[str, int]] | Missing  # per category
-    sla: list[SeverityRow] | Missing
-    resolution_hours: tuple[float | None, float | None] | Missing  # median, 90th percentile
-    outcomes: list[OutcomeRow] | Missing
-    top_providers: list[tuple[str, str, int]] | Missing  # reference, name, complaints
+    volumes: list[tuple[str, int]]  # per category
+    sla: list[SeverityRow]
+    resolution_hours: tuple[float | None, float | None]  # median, 90th percentile
+    outcomes: list[OutcomeRow]
+    top_providers: list[tuple[str, str, int]]  # reference, name, complaints
 
     @property
     def sla_chart(self) -> list[tuple[str, float]]:
-        if isinstance(self.sla, Missing):
-            return []
         return [(r.severity, r.resolution_met_pct) for r in self.sla if r.resolution_met_pct is not None]
 
     @property
     def outcome_chart(self) -> list[tuple[str, int]]:
-        return [] if isinstance(self.outcomes, Missing) else [(r.outcome, r.disputes) for r in self.outcomes]
+        return [(r.outcome, r.disputes) for r in self.outcomes]
 
     @property
     def provider_chart(self) -> list[tuple[str, int]]:
-        if isinstance(self.top_providers, Missing):
-            return []
         return [(f"{reference} {name}", count) for reference, name, count in self.top_providers]
 
 
-def complaint_volumes(period: Period) -> list[tuple[str, int]] | Missing:
-    missing = _disputes_missing()
-    return missing if missing else _reporting().complaint_volumes(*day_bounds(period))
+def complaint_volumes(period: Period) -> list[tuple[str, int]]:
+    return reporting.complaint_volumes(*day_bounds(period))
 
 
-def sla_attainment(period: Period) -> list[SeverityRow] | Missing:
-    missing = _disputes_missing()
-    return (
-        missing
-        if missing
-        else [SeverityRow(*row) for row in _reporting().sla_by_severity(*day_bounds(period))]
-    )
+def sla_attainment(period: Period) -> list[SeverityRow]:
+    return [SeverityRow(*row) for row in reporting.sla_by_severity(*day_bounds(period))]
 
 
-def resolution_times(period: Period) -> tuple[float | None, float | None] | Missing:
-    missing = _disputes_missing()
-    return missing if missing else _reporting().resolution_hours(*day_bounds(period))
+def resolution_times(period: Period) -> tuple[float | None, float | None]:
+    return reporting.resolution_hours(*day_bounds(period))
 
 
-def dispute_outcomes(period: Period) -> list[OutcomeRow] | Missing:
-    missing = _disputes_missing()
-    return (
-        missing
-        if missing
-        else [OutcomeRow(*row) for row in _reporting().dispute_outcomes(*day_bounds(period))]
-    )
+def dispute_outcomes(period: Period) -> list[OutcomeRow]:
+    return [OutcomeRow(*row) for row in reporting.dispute_outcomes(*day_bounds(period))]
 
 
-def most_complained_about(period: Period) -> list[tuple[str, str, int]] | Missing:
-    missing = _disputes_missing()
-    return missing if missing else _reporting().most_complained_about(*day_bounds(period))
+def most_complained_about(period: Period) -> list[tuple[str, str, int]]:
+    return reporting.most_complained_about(*day_bounds(period))
 
 
 def build_complaints(period: Period, *, progress: Progress) -> Built:
@@ -437,11 +404,6 @@ def _promise_reviews(since, until, targets) -> Promise:
 def _promise_service(period: Period, targets) -> Promise:
     sla = sla_attainment(period)
     target = targets["sla_attained_pct"]
-    if isinstance(sla, Missing):
-        return Promise(
-            6, "Responsive customer service", "Complaints handled within their SLA", "—",
-            f"≥ {target.value:g} %", Verdict.NO_DATA, [], sla.reason,
-        )  # fmt: skip
     met = [row.resolution_met_pct for row in sla if row.resolution_met_pct is not None]
     measured = round(sum(met) / len(met), 1) if met else None
     return Promise(
@@ -462,15 +424,10 @@ def _promise_prices(period: Period, since, until, targets) -> Promise:
     recorded = sum(count for version, count in versions if version)
     measured = wf.percent(recorded, total)
     target = targets["terms_recorded_pct"]
-    disputes = dispute_outcomes(period)
+    decided = sum(row.disputes for row in dispute_outcomes(period))
     evidence = [("Bookings in the period", f"{total:,}")]
     evidence += [(f"Sold under cancellation terms {v}", f"{c:,}") for v, c in versions[:6]]
-    evidence.append(
-        (
-            "Disputes decided against the terms",
-            disputes.reason if isinstance(disputes, Missing) else "see report 4",
-        )
-    )
+    evidence.append(("Disputes decided against the terms (see report 4)", f"{decided:,}"))
     return Promise(
         7,
         "Transparent prices and cancellation conditions",
@@ -910,7 +867,7 @@ def build_provider_dossier(provider_id: int, day: date, *, progress: Progress) -
         ],
         bookings=[(status.value, count) for status, count in bookings],
         reviews=reviews,
-        complaints=_disputes_missing() or _reporting().provider_complaints(provider.id),
+        complaints=reporting.provider_complaints(provider.id),
         audit=[
             (
                 _when(e.occurred_at),

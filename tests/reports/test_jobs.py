@@ -175,7 +175,7 @@ def test_a_worker_killed_mid_job_leaves_a_run_shown_as_failed_within_minutes(app
         worker.wait(timeout=10)
     finally:
         if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGKILL)
+            _kill_worker_and_horse(worker)
             worker.wait(timeout=10)
         _wait_for_killed_backends()
     assert db.session.get(ReportRun, run_id).status == RunStatus.RUNNING
