@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from console.access import Role
 from console.audit import services as audit
 from console.auth.models import StaffRole, StaffUser
+from console.auth.services import active_staff
 from console.db import db
 from console.errors import DomainError
 from console.marketplace.models import Booking, Client, Provider
@@ -409,14 +410,7 @@ def sweep_sla(*, now: datetime, actor: str = SWEEP_ACTOR) -> dict[str, int]:
 
 
 def _managers() -> list[StaffUser]:
-    return list(
-        db.session.scalars(
-            sa.select(StaffUser)
-            .join(StaffRole)
-            .where(StaffRole.role == Role.MANAGER, StaffUser.active.is_(True))
-            .order_by(StaffUser.id)
-        )
-    )
+    return active_staff(Role.MANAGER)
 
 
 def _claim(ids: list[int], timer: Timer, level: AlertLevel, now: datetime) -> list[int]:

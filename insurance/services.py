@@ -143,7 +143,7 @@ def verify_policy(
 def prompt_managers_to_lift(provider: Provider, *, now: datetime) -> int:
     """Cover is back: ask the managers to lift the provider's insurance restriction (a person decides)."""
     from console.access import Role
-    from console.auth.models import StaffRole, StaffUser
+    from console.auth.services import active_staff
     from console.notifications.services import queue_notification
 
     active = db.session.scalars(
@@ -155,9 +155,7 @@ def prompt_managers_to_lift(provider: Provider, *, now: datetime) -> int:
     ).all()
     if not active:
         return 0
-    managers = db.session.scalars(
-        sa.select(StaffUser).join(StaffRole).where(StaffRole.role == Role.MANAGER, StaffUser.active.is_(True))
-    ).all()
+    managers = active_staff(Role.MANAGER)
     for restriction in active:
         for manager in managers:
             queue_notification(
@@ -287,12 +285,8 @@ def close_moot_proposals(provider_ids: list[int], *, actor: Any, now: datetime) 
         )
         if proposal.provider_id in wanted
     ]
-    for proposal in proposals:
-        proposal.status, proposal.decided_at = ProposalStatus.DISMISSED, now
-        proposal.decision_note = "Closed automatically: a verified policy covers today."
-        db.session.flush()
-        audit.record(actor, "restriction.proposal_closed_moot", proposal, now=now)
-    return len(proposals)
+    note = "Closed automatically: a verified policy covers today."
+    return restrictions.close_moot_proposals(proposals, note=note, actor=actor, now=now)
 
 
 # --- the daily sweep -------------------------------------------------------------------------

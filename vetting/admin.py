@@ -24,7 +24,8 @@ from console.access import Role
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.audit import services as audit
 from console.audit.models import AuditEvent
-from console.auth.models import StaffRole, StaffUser
+from console.auth.models import StaffUser
+from console.auth.services import active_staff
 from console.db import db, utcnow
 from console.errors import DomainError
 from console.files.services import send_stored
@@ -51,14 +52,7 @@ STATUS_CLASSES = {
 
 def officers() -> list[StaffUser]:
     """Active vetting officers, for assignment."""
-    return list(
-        db.session.scalars(
-            sa.select(StaffUser)
-            .join(StaffRole)
-            .where(StaffRole.role == Role.VETTING_OFFICER, StaffUser.active.is_(True))
-            .order_by(StaffUser.full_name)
-        )
-    )
+    return active_staff(Role.VETTING_OFFICER, order_by_name=True)
 
 
 # --- list formatters ----------------------------------------------------------------------------

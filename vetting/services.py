@@ -240,9 +240,10 @@ def approve_case(
 
 
 def _close_moot_revetting_proposals(provider: Provider, *, actor: Any, now: datetime) -> int:
-    """An approval answers an open 're-vetting overdue' proposal: close it (not a restriction
-    decision; a restriction already decided stays until a person lifts it)."""
+    """An approval answers an open 're-vetting overdue' proposal (a restriction already decided
+    stays until a person lifts it)."""
     from console.restrictions.models import RestrictionProposal
+    from console.restrictions.services import close_moot_proposals
     from console.restrictions.workflow import ProposalStatus
 
     proposals = db.session.scalars(
@@ -252,12 +253,8 @@ def _close_moot_revetting_proposals(provider: Provider, *, actor: Any, now: date
             RestrictionProposal.status == ProposalStatus.OPEN,
         )
     ).all()
-    for proposal in proposals:
-        proposal.status, proposal.decided_at = ProposalStatus.DISMISSED, now
-        proposal.decision_note = "Closed automatically: the re-vetting was approved."
-        db.session.flush()
-        audit.record(actor, "restriction.proposal_closed_moot", proposal, now=now)
-    return len(proposals)
+    note = "Closed automatically: the re-vetting was approved."
+    return close_moot_proposals(proposals, note=note, actor=actor, now=now)
 
 
 def reject_case(

@@ -143,6 +143,19 @@ def deactivate_staff(staff: StaffUser, *, actor, now: datetime) -> None:
     end_all_sessions(staff, reason="deactivated", now=now)
 
 
+def active_staff(role: Role, *, order_by_name: bool = False) -> list[StaffUser]:
+    """The active staff members holding `role` (by id, or by name for a choice list)."""
+    order = StaffUser.full_name if order_by_name else StaffUser.id
+    return list(
+        db.session.scalars(
+            sa.select(StaffUser)
+            .join(StaffRole)
+            .where(StaffRole.role == Role(role), StaffUser.active.is_(True))
+            .order_by(order, StaffUser.id)
+        )
+    )
+
+
 def get_staff_by_email(email: str) -> StaffUser | None:
     """The account for an e-mail address, case-insensitively."""
     return db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email.strip().lower()))

@@ -231,18 +231,11 @@ def _vetting_sweep():
 
 
 def _vetting_officer_ids() -> list[int]:
-    """Who verified the seeded certificates: the active vetting officers (none: left empty)."""
+    """Who verified the seeded certificates and worked the seeded cases: the active vetting officers."""
     from console.access import Role
-    from console.auth.models import StaffRole, StaffUser
+    from console.auth.services import active_staff
 
-    return list(
-        db.session.scalars(
-            sa.select(StaffUser.id)
-            .join(StaffRole)
-            .where(StaffRole.role == Role.VETTING_OFFICER, StaffUser.active.is_(True))
-            .order_by(StaffUser.id)
-        )
-    )
+    return [staff.id for staff in active_staff(Role.VETTING_OFFICER)]
 
 
 def _sweep(report: SeedReport):

@@ -50,24 +50,8 @@ def store_upload(stream: BinaryIO, filename: str, *, actor: Any, now: datetime) 
     if len(data) > MAX_BYTES:
         raise UploadRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     content_type, extension = sniff(data[:16])
-    storage_name = secrets.token_hex(16) + extension
-    path = _path(storage_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".part")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
-    on_rollback(_remove, path)
-    stored = StoredFile(
-        storage_name=storage_name,
-        original_name=Path(filename or "upload").name[:200] or "upload",
-        content_type=content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        uploaded_by=audit.actor_label(actor)[1],
-        uploaded_at=now,
-    )
-    db.session.add(stored)
-    db.session.flush()
+    name = Path(filename or "upload").name[:200] or "upload"
+    stored = _save(data, name, content_type=content_type, extension=extension, actor=actor, now=now)
     audit.record(
         actor, "file.upload", stored, changes={"sha256": stored.sha256, "size": stored.size}, now=now
     )
@@ -123,6 +107,13 @@ def store_generated(
 
     An OSError (disk full, storage not writable) propagates and leaves no file behind.
     """
+    return _save(data, filename[:200], content_type=content_type, extension=extension, actor=actor, now=now)
+
+
+def _save(
+    data: bytes, name: str, *, content_type: str, extension: str, actor: Any, now: datetime
+) -> StoredFile:
+    """Write the bytes under a random name (atomically) and add their record; a rollback removes them."""
     storage_name = secrets.token_hex(16) + extension
     path = _path(storage_name)
     temporary = path.with_suffix(".part")
@@ -136,7 +127,7 @@ def store_generated(
     on_rollback(_remove, path)
     stored = StoredFile(
         storage_name=storage_name,
-        original_name=filename[:200],
+        original_name=name,
         content_type=content_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

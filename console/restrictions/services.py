@@ -260,6 +260,22 @@ def _notify(provider: Provider, template: str, restriction: Restriction, now: da
     )
 
 
+def close_moot_proposals(
+    proposals: Iterable[RestrictionProposal], *, note: str, actor: Any, now: datetime
+) -> int:
+    """Close open proposals that a new fact has answered (cover verified, re-vetting approved).
+
+    Not a restriction decision: nobody is recorded as having decided; the note says why.
+    """
+    closed = 0
+    for proposal in proposals:
+        proposal.status, proposal.decided_at, proposal.decision_note = ProposalStatus.DISMISSED, now, note
+        db.session.flush()
+        audit.record(actor, "restriction.proposal_closed_moot", proposal, now=now)
+        closed += 1
+    return closed
+
+
 def open_proposals_query():
     """Open proposals, the most urgent first."""
     return (

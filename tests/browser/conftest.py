@@ -9,6 +9,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
+from tests.factories import PASSWORD
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -62,3 +64,12 @@ def page(browser):
     page.console_errors = errors
     yield page
     context.close()
+
+
+def sign_in(page, live_url: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form and wait for the console's header."""
+    page.goto(f"{live_url}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector("[data-testid=signed-in-as]")

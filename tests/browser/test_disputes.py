@@ -11,19 +11,12 @@ from console.db import db
 from console.notifications.models import Notification
 from disputes.models import Complaint, Dispute
 from disputes.workflow import DisputeStatus, Status
-from tests.factories import PASSWORD, make_booking, make_complaint, make_staff
+from tests.browser.conftest import sign_in
+from tests.factories import make_booking, make_complaint, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def _sign_in(page, live_url, email, password=PASSWORD):
-    page.goto(f"{live_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=signed-in-as]")
 
 
 def _server_errors(page) -> list[str]:
@@ -47,7 +40,7 @@ def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decis
     page = browser.new_page()
     errors = _server_errors(page)
     page.on("dialog", lambda dialog: dialog.accept())
-    _sign_in(page, live_url, agent.email)
+    sign_in(page, live_url, agent.email)
     page.goto(f"{live_url}/complaints/new/")
     page.fill("#client_reference", client_ref)
     page.fill("#booking_reference", booking_ref)
@@ -122,7 +115,7 @@ def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decis
     # A manager decides it from the managers' queue.
     manager_page = browser.new_page()
     manager_errors = _server_errors(manager_page)
-    _sign_in(manager_page, live_url, manager.email)
+    sign_in(manager_page, live_url, manager.email)
     manager_page.goto(f"{live_url}/disputes-to-decide/")
     manager_page.click("table.model-list a[data-testid^=dispute-]")
     manager_page.wait_for_url(dispute_url)
@@ -158,7 +151,7 @@ def test_an_agent_bulk_assigns_unassigned_complaints_to_a_colleague(browser, liv
     ids = [c.id for c in complaints]
     page = browser.new_page()
     errors = _server_errors(page)
-    _sign_in(page, live_url, agent.email)
+    sign_in(page, live_url, agent.email)
     page.goto(f"{live_url}/queue/unassigned/")
     for complaint_id in ids[:2]:
         page.check(f"input.action-checkbox[value='{complaint_id}']")

@@ -15,19 +15,12 @@ from console.restrictions.workflow import ProposalStatus
 from insurance import services
 from insurance.models import InsurancePolicy
 from insurance.workflow import InsuranceStatus, Verification, paris_today
-from tests.factories import PASSWORD, make_provider, make_staff
+from tests.browser.conftest import sign_in
+from tests.factories import make_provider, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
-
-
-def _sign_in(page, live_url, email, password=PASSWORD):
-    page.goto(f"{live_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=signed-in-as]")
 
 
 def _register(provider, *, starts, ends, number):
@@ -68,7 +61,7 @@ def test_a_vetting_officer_verifies_the_successor_of_an_expired_policy(page, liv
     db.session.commit()
     provider_id, pending_id, proposal_id, officer_id = provider.id, pending.id, proposal.id, officer.id
     assert services.provider_status(provider_id, today) == InsuranceStatus.EXPIRED
-    _sign_in(page, live_url, officer.email)
+    sign_in(page, live_url, officer.email)
 
     page.goto(f"{live_url}/certificates/")
     assert page.locator("a[data-testid^=open-]").count() == 1  # the verified one is not queued

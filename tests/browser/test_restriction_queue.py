@@ -17,21 +17,14 @@ from console.restrictions import workflow as wf
 from console.restrictions.models import Restriction, RestrictionProposal
 from console.restrictions.services import propose_restriction
 from console.restrictions.workflow import ProposalStatus
-from tests.factories import PASSWORD, make_provider, make_staff
+from tests.browser.conftest import sign_in
+from tests.factories import make_provider, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]
 
 SWEEP = "system:insurance-sweep"
 NOT_PAINTED = {"rgba(0, 0, 0, 0)", "transparent", "rgb(255, 255, 255)", "rgba(255, 255, 255, 1)"}
 HOSTILE_NAME = "<script>window.__x=1</script><b>Bold</b>"
-
-
-def _sign_in(page, live_url, email, password=PASSWORD):
-    page.goto(f"{live_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=signed-in-as]")
 
 
 def _propose(reason_code, *, now=None, **provider_fields):
@@ -71,7 +64,7 @@ def test_a_manager_confirms_an_insurance_proposal_from_the_queue(page, live_url,
     manager_id, insurance_id, provider_id = manager.id, insurance.id, insurance.provider_id
     provider_email = insurance.provider.email
     statement = insurance.statement
-    _sign_in(page, live_url, manager.email)
+    sign_in(page, live_url, manager.email)
 
     page.goto(f"{live_url}/proposals/")
     assert _queue_order(page) == [str(overdue.id), str(insurance.id), str(quality.id)]
@@ -128,7 +121,7 @@ def test_a_manager_dismisses_two_proposals_at_once(page, live_url):
     db.session.commit()
     provider_ids = [first.provider_id, second.provider_id]
     proposal_ids = [first.id, second.id]
-    _sign_in(page, live_url, manager.email)
+    sign_in(page, live_url, manager.email)
 
     page.goto(f"{live_url}/proposals/")
     for proposal_id in proposal_ids:
@@ -153,7 +146,7 @@ def test_a_vetting_officer_sees_only_vetting_proposals(page, live_url):
     vetting = _propose("revetting_overdue")
     insurance = _propose("insurance_lapsed")
     db.session.commit()
-    _sign_in(page, live_url, officer.email)
+    sign_in(page, live_url, officer.email)
 
     page.goto(f"{live_url}/proposals/")
     assert _queue_order(page) == [str(vetting.id)]
@@ -169,7 +162,7 @@ def test_a_hostile_trade_name_is_shown_as_text(page, live_url):
     manager = make_staff("manager")
     proposal = _propose("insurance_lapsed", trade_name=HOSTILE_NAME)
     db.session.commit()
-    _sign_in(page, live_url, manager.email)
+    sign_in(page, live_url, manager.email)
 
     for url in (f"{live_url}/proposals/", f"{live_url}/proposals/decide/{proposal.id}"):
         page.goto(url)
@@ -198,7 +191,7 @@ def test_two_managers_decide_the_same_proposal(browser, live_url):
             page = context.new_page()
             page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
             failures.append(_track_server_errors(page))
-            _sign_in(page, live_url, manager.email)
+            sign_in(page, live_url, manager.email)
             page.goto(decide_url)
             page.wait_for_selector("[data-testid=confirm]")
             pages.append(page)

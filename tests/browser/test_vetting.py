@@ -13,7 +13,8 @@ from console.audit.models import AuditEvent
 from console.db import db, utcnow
 from console.marketplace.models import Provider, VettingStatus
 from console.notifications.models import Notification
-from tests.factories import PASSWORD, make_applicant, make_staff, make_verified_policy
+from tests.browser.conftest import sign_in
+from tests.factories import make_applicant, make_staff, make_verified_policy
 from vetting.models import VettingCase
 from vetting.services import paris_today
 from vetting.workflow import CaseStatus, CheckKind, CheckStatus
@@ -23,14 +24,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed]
 FLASH_OK, FLASH_REFUSED = ".alert-dismissable.alert-success", ".alert-dismissable.alert-danger"
 KINDS = [kind.value for kind in CheckKind]  # background, skills, references
 RUBRIC_MARKS = {"punctuality": "5", "thoroughness": "4", "care_of_belongings": "5", "communication": "4"}
-
-
-def _sign_in(page, live_url, email, password=PASSWORD):
-    page.goto(f"{live_url}/login")
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector("[data-testid=signed-in-as]")
 
 
 def _sign_out(page, live_url):
@@ -116,7 +109,7 @@ def test_two_officers_take_an_applicant_from_application_to_approval(page, live_
     page.on("dialog", lambda dialog: dialog.accept())  # the bulk action's confirmation
 
     # Officer A takes the unassigned case.
-    _sign_in(page, live_url, officer_a.email)
+    sign_in(page, live_url, officer_a.email)
     page.goto(f"{live_url}/vetting_unassigned/")
     assert page.locator(f"[data-testid=case-{case_id}]").count() == 1
     page.check(f"input.action-checkbox[value='{case_id}']")
@@ -162,7 +155,7 @@ def test_two_officers_take_an_applicant_from_application_to_approval(page, live_
     _sign_out(page, live_url)
 
     # Officer B decides.
-    _sign_in(page, live_url, officer_b.email)
+    sign_in(page, live_url, officer_b.email)
     page.goto(f"{live_url}/vetting_ready/")
     with page.expect_navigation():
         page.click(f"[data-testid=case-{case_id}]")
@@ -211,7 +204,7 @@ def test_a_support_agent_cannot_open_a_vetting_case_by_its_address(page, live_ur
     _provider, case = make_applicant()
     db.session.commit()
     case_id = case.id
-    _sign_in(page, live_url, agent.email)
+    sign_in(page, live_url, agent.email)
 
     for path in (f"/vetting_cases/details/?id={case_id}", "/vetting_mine/"):
         response = page.goto(f"{live_url}{path}")
