@@ -23,6 +23,7 @@ from console.errors import DomainError
 from console.files.models import StoredFile
 
 MAX_BYTES = 10 * 1024 * 1024
+MISSING = "The file is missing from storage; tell the team."
 SIGNATURES = (
     (b"%PDF-", "application/pdf", ".pdf"),
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
@@ -60,15 +61,24 @@ def store_upload(stream: BinaryIO, filename: str, *, actor: Any, now: datetime) 
 
 def send_stored(stored: StoredFile, *, actor: Any, purpose: str, now: datetime):
     """A download response for a stored file, as an attachment; the access is audited."""
+    path = _readable_path(stored)
+    if not path.is_file():
+        raise DomainError(MISSING)
+    return _attachment(path, stored, actor=actor, purpose=purpose, now=now)
+
+
+def _readable_path(stored: StoredFile) -> Path:
     if stored.purged_at is not None:
         raise DomainError("This file was deleted under the retention rules; only its record remains.")
-    path = _path(stored.storage_name)
-    if not path.is_file():
-        raise DomainError("The file is missing from storage; tell the team.")
+    return _path(stored.storage_name)
+
+
+def _attachment(body: Path | BinaryIO, stored: StoredFile, *, actor: Any, purpose: str, now: datetime):
+    """Audit the download, commit, and send the bytes as an attachment that never renders inline."""
     audit.record(actor, "file.download", stored, purpose=purpose, now=now)
     db.session.commit()
     response = send_file(
-        path, mimetype=stored.content_type, as_attachment=True, download_name=stored.original_name
+        body, mimetype=stored.content_type, as_attachment=True, download_name=stored.original_name
     )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "no-store"
@@ -141,12 +151,10 @@ def _save(
 
 def send_verified(stored: StoredFile, *, actor: Any, purpose: str, now: datetime):
     """Like `send_stored`, but the bytes are hashed first: a mismatch is refused and audited."""
-    if stored.purged_at is not None:
-        raise DomainError("This file was deleted under the retention rules; only its record remains.")
     try:
-        data = _path(stored.storage_name).read_bytes()
+        data = _readable_path(stored).read_bytes()
     except OSError as exc:
-        raise DomainError("The file is missing from storage; tell the team.") from exc
+        raise DomainError(MISSING) from exc
     actual = hashlib.sha256(data).hexdigest()
     if actual != stored.sha256:
         audit.record(
@@ -162,11 +170,4 @@ def send_verified(stored: StoredFile, *, actor: Any, purpose: str, now: datetime
             "The stored file does not match the fingerprint recorded when it was made; it was not "
             "sent. The mismatch is in the audit trail; tell the team."
         )
-    audit.record(actor, "file.download", stored, purpose=purpose, now=now)
-    db.session.commit()
-    response = send_file(
-        io.BytesIO(data), mimetype=stored.content_type, as_attachment=True, download_name=stored.original_name
-    )
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _attachment(io.BytesIO(data), stored, actor=actor, purpose=purpose, now=now)
