@@ -1,4 +1,4 @@
-"""Vetting screens: the officers' queues and the case page, where every step is a button.
+"""Vetting screens: the case page, where every step is a button (the lists are in `queues.py`).
 
 Nothing is editable inline: each form posts to one endpoint that calls one service. Support
 agents reach none of these pages (default deny), nor the documents.
@@ -14,18 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_login import current_user
-from markupsafe import Markup
-from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields.choices import SelectChoice
 
-from console.access import Role
-from console.admin_base import ConsoleModelView, attempt_decision, parse_id
+from console.admin_base import attempt_decision, parse_id
 from console.audit import services as audit
 from console.audit.models import AuditEvent
 from console.auth.models import StaffUser
-from console.auth.services import active_staff
 from console.db import db, utcnow
 from console.errors import DomainError
 from console.files.services import send_stored
@@ -33,97 +28,25 @@ from console.marketplace.models import Provider
 from vetting import forms, services
 from vetting import workflow as wf
 from vetting.models import Reference, VettingCase, VettingCheck, VettingDocument, VettingSweep
+from vetting.queues import (
+    OFFICERS,
+    AwaitingQueue,
+    CaseListBase,
+    MyChecksAdmin,
+    OverdueQueue,
+    ReadyQueue,
+    UnassignedQueue,
+    VettingSweepAdmin,
+    officers,
+)
 from vetting.workflow import CaseStatus, CheckKind, CheckStatus, Round
 
-OFFICERS = frozenset({Role.VETTING_OFFICER, Role.MANAGER})
 CASE_PURPOSE = "Vetting work on the provider's file"
 DOCUMENT_PURPOSES = {
     "vetting": "Checking the applicant's document",
     "renewal": "Re-vetting",
     "audit": "An audit or inspection",
 }
-STATUS_CLASSES = {
-    CheckStatus.PENDING: "secondary",
-    CheckStatus.IN_PROGRESS: "info",
-    CheckStatus.PASSED: "success",
-    CheckStatus.FAILED: "danger",
-}
-
-
-def officers() -> list[StaffUser]:
-    """Active vetting officers, for assignment."""
-    return active_staff(Role.VETTING_OFFICER, order_by_name=True)
-
-
-# --- list formatters ----------------------------------------------------------------------------
-
-
-def _case(view, context, model, name) -> Markup:
-    case = model if isinstance(model, VettingCase) else model.case
-    return Markup('<a href="{}" data-testid="case-{}">{}</a>').format(
-        url_for("vetting_cases.details_view", id=case.id), case.id, case.reference
-    )
-
-
-def _provider(view, context, model, name) -> str:
-    case = model if isinstance(model, VettingCase) else model.case
-    return str(case.provider)
-
-
-def _due(view, context, model, name) -> Markup:
-    case = model if isinstance(model, VettingCase) else model.case
-    when = case.due_at.strftime("%Y-%m-%d %H:%M UTC")
-    if case.status == CaseStatus.AWAITING_PROVIDER:
-        return Markup('<span class="text-muted" title="paused while awaiting the provider">paused</span>')
-    if case.status in wf.ACTIVE and case.due_at <= utcnow():
-        return Markup('<span class="badge badge-danger" data-testid="overdue">Overdue</span> {}').format(when)
-    return Markup("{}").format(when)
-
-
-def _checks(view, context, model, name) -> Markup:
-    return Markup(" ").join(
-        Markup('<span class="badge badge-{}" title="{}">{}: {}</span>').format(
-            STATUS_CLASSES[c.status],
-            c.assignee.full_name if c.assignee else "unassigned",
-            c.kind.value,
-            c.status.value.replace("_", " "),
-        )
-        for c in model.checks
-    )
-
-
-def _status(view, context, model, name) -> Markup:
-    text = model.status.value.replace("_", " ")
-    if getattr(model, "withdrawal_proposed_at", None) and model.status == CaseStatus.AWAITING_PROVIDER:
-        return Markup(
-            '{} <span class="badge badge-warning" data-testid="may-withdraw">may be withdrawn</span>'
-        ).format(text)
-    return Markup("{}").format(text)
-
-
-class CaseColumns:
-    column_list = ["reference", "provider", "round", "status", "checks", "due_at", "opened_at"]
-    column_labels = {"reference": "Case", "due_at": "Due", "opened_at": "Opened"}
-    column_formatters = {
-        "reference": _case,
-        "provider": _provider,
-        "due_at": _due,
-        "checks": _checks,
-        "status": _status,
-    }
-    column_sortable_list = ["due_at", "opened_at"]
-    column_default_sort = [("due_at", False), ("id", False)]
-    column_filters = ["status", "round", "due_at", "opened_at"]
-    reference_searches = {"VET": "id", "PRV": "provider_id"}
-
-
-def _eager(query):
-    return query.options(
-        joinedload(VettingCase.provider),
-        selectinload(VettingCase.checks).joinedload(VettingCheck.assignee),
-    )
-
-
 # --- the case page ------------------------------------------------------------------------------
 
 
@@ -210,42 +133,6 @@ def _case_timeline(case: VettingCase) -> list[TimelineRow]:
             what = f"{names.get(int(e.object_id), '')} {what}".strip()
         rows.append(TimelineRow(e.occurred_at, people.get(e.actor_id, e.actor), what))
     return rows
-
-
-class CaseListBase(CaseColumns, ConsoleModelView):
-    """A list of cases with bulk assignment (to a chosen officer, or to me)."""
-
-    roles = OFFICERS
-    export_roles = frozenset()
-    action_roles = {"assign": OFFICERS, "assign_to_me": frozenset({Role.VETTING_OFFICER})}
-    list_template = "vetting/case_list.html"
-    queue_intro = "Every vetting case, the most urgent first."
-
-    def get_query(self):
-        return _eager(super().get_query())
-
-    def render(self, template: str, **kwargs: Any):
-        return super().render(template, queue_intro=self.queue_intro, officer_choices=officers(), **kwargs)
-
-    @action("assign", "Assign to the chosen officer", "Assign the open checks of the selected cases?")
-    def action_assign(self, ids):
-        assignee = db.session.get(StaffUser, parse_id(request.form.get("assignee", "")) or 0)
-        if assignee is None:
-            flash("Choose the officer to assign the selected cases to.", "danger")
-            return
-        self.run_for_each(
-            ids,
-            lambda case, actor, now: services.assign_case(case, assignee=assignee, actor=actor, now=now),
-            done=f"Assigned to {assignee.full_name}",
-        )
-
-    @action("assign_to_me", "Assign to me", "Take the open checks of the selected cases?")
-    def action_assign_to_me(self, ids):
-        self.run_for_each(
-            ids,
-            lambda case, actor, now: services.assign_case(case, assignee=actor, actor=actor, now=now),
-            done="Assigned to you",
-        )
 
 
 class VettingCaseAdmin(CaseListBase):
@@ -613,130 +500,6 @@ def _form_errors(form) -> str:
     if "csrf_token" in form.errors:
         return "The form expired; reload the page and try again. Nothing was saved."
     return "Nothing was saved. " + (" ".join(messages) or "The form was incomplete.")
-
-
-# --- the queues ----------------------------------------------------------------------------------
-
-
-class CaseQueueAdmin(CaseListBase):
-    """A queue: active cases matching `condition`; the case page is `vetting_cases.details_view`."""
-
-    can_view_details = False
-    column_display_actions = False
-
-    def condition(self):
-        return sa.true()
-
-    def _visible(self, query):
-        return query.filter(VettingCase.status.in_([s.value for s in wf.ACTIVE]), self.condition())
-
-    def get_query(self):
-        return self._visible(super().get_query())
-
-    def get_count_query(self):
-        return self._visible(super().get_count_query())
-
-    def get_one(self, id: Any) -> Any:
-        return None  # a queue has no page of its own
-
-    def home_badge(self) -> str | None:
-        total = db.session.scalar(self._visible(sa.select(sa.func.count()).select_from(VettingCase)))
-        return f"{total}" if total else None
-
-
-def _unassigned_check():
-    return sa.exists().where(
-        VettingCheck.case_id == VettingCase.id,
-        VettingCheck.assignee_id.is_(None),
-        VettingCheck.status.in_([CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value]),
-    )
-
-
-class UnassignedQueue(CaseQueueAdmin):
-    queue_intro = "Cases with a check nobody has taken. Select them and assign them."
-    column_default_sort = [("opened_at", False), ("id", False)]
-
-    def condition(self):
-        return sa.and_(VettingCase.status != CaseStatus.AWAITING_PROVIDER, _unassigned_check())
-
-
-class AwaitingQueue(CaseQueueAdmin):
-    queue_intro = "Waiting for the provider: the deadline is paused. Flagged cases may be withdrawn."
-    column_default_sort = [("opened_at", False), ("id", False)]
-
-    def condition(self):
-        return VettingCase.status == CaseStatus.AWAITING_PROVIDER
-
-
-class ReadyQueue(CaseQueueAdmin):
-    queue_intro = "All three checks are completed: approve or reject (four eyes)."
-
-    def condition(self):
-        return VettingCase.status == CaseStatus.READY
-
-
-class OverdueQueue(CaseQueueAdmin):
-    queue_intro = "Past the 10-business-day deadline (time awaiting the provider excluded)."
-
-    def condition(self):
-        return sa.and_(VettingCase.status != CaseStatus.AWAITING_PROVIDER, VettingCase.due_at <= utcnow())
-
-
-class MyChecksAdmin(ConsoleModelView):
-    """The checks assigned to me that are not completed, oldest case first."""
-
-    roles = frozenset({Role.VETTING_OFFICER})
-    export_roles = frozenset()
-    can_view_details = False
-    column_display_actions = False
-    list_template = "vetting/case_list.html"
-    column_list = ["case", "provider", "kind", "status", "due_at", "started_at"]
-    column_labels = {"due_at": "Case due", "started_at": "Started"}
-    column_formatters = {"case": _case, "provider": _provider, "due_at": _due}
-    column_sortable_list = ["started_at"]
-    column_default_sort = [("case_id", False), ("id", False)]
-    column_filters = ["kind", "status"]
-
-    def render(self, template: str, **kwargs: Any):
-        intro = "Checks assigned to you that are not completed."
-        return super().render(template, queue_intro=intro, officer_choices=[], **kwargs)
-
-    def _mine(self, query):
-        return query.filter(
-            VettingCheck.assignee_id == current_user.id,
-            VettingCheck.status.in_([CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value]),
-        )
-
-    def get_query(self):
-        return self._mine(super().get_query()).options(
-            joinedload(VettingCheck.case).joinedload(VettingCase.provider)
-        )
-
-    def get_count_query(self):
-        return self._mine(super().get_count_query())
-
-    def get_one(self, id: Any) -> Any:
-        return None
-
-    def home_badge(self) -> str | None:
-        total = db.session.scalar(self._mine(sa.select(sa.func.count()).select_from(VettingCheck)))
-        return f"{total}" if total else None
-
-
-def _counts(view, context, model, name) -> str:
-    return ", ".join(f"{k.replace('_', ' ')}: {n:,}" for k, n in sorted((model.counts or {}).items()))
-
-
-class VettingSweepAdmin(ConsoleModelView):
-    """What each vetting sweep and retention purge did."""
-
-    roles = OFFICERS
-    export_roles = frozenset()
-    can_view_details = False
-    column_list = ["day", "started_at", "counts"]
-    column_labels = {"started_at": "Ran at"}
-    column_formatters = {"counts": _counts}
-    column_default_sort = ("id", True)
 
 
 def cases_of(provider_id: int) -> list[VettingCase]:
