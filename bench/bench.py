@@ -103,7 +103,7 @@ def sign_in(client, email: str = BENCH_EMAIL, password: str = BENCH_PASSWORD) ->
 
 def vetting_officer() -> tuple[str, str]:
     """The demo vetting officer (the seed assigns checks to the demo officers): e-mail, password."""
-    from console.demo import DEMO_STAFF
+    from demo.staff import DEMO_STAFF
 
     return next((email, password) for email, _, roles, password in DEMO_STAFF if "vetting_officer" in roles)
 
@@ -156,7 +156,7 @@ def sample_values(app) -> dict[str, str]:
     import sqlalchemy as sa
 
     from console.db import db
-    from console.marketplace.models import Client, Provider
+    from marketplace.models import Client, Provider
 
     names = db.session.scalars(sa.select(Client.full_name).order_by(Client.id).limit(5_000)).all()
     last_names = Counter(name.rsplit(" ", 1)[-1] for name in names)
@@ -208,11 +208,11 @@ def time_sweep(statements: list[int]) -> dict:
 
     import sqlalchemy as sa
 
+    from console.business_time import paris_today
     from console.db import db, utcnow
-    from console.marketplace.models import Provider, VettingStatus
     from insurance.models import InsurancePolicy
     from insurance.services import sweep_policies
-    from insurance.workflow import paris_today
+    from marketplace.models import Provider, VettingStatus
 
     providers = db.session.scalar(sa.select(sa.func.count()).select_from(Provider))
     approved = db.session.scalar(

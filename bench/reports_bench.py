@@ -92,8 +92,8 @@ def _noncompliant_share(run) -> str:
 
 def run_reports(app, env: dict[str, str]) -> list[str]:
     """Build the three budgeted reports on a forked worker; print their figures; return failures."""
+    from console.business_time import paris_today
     from console.db import db, utcnow
-    from insurance.workflow import paris_today
     from reports.models import ReportRun
 
     redis_url, embedded = _redis_url(app)

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from enum import StrEnum
 from typing import Any
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
+from console.domain import ALL_ROLES, Role
 
-class Role(StrEnum):
-    VETTING_OFFICER = "vetting_officer"
-    SUPPORT_AGENT = "support_agent"
-    MANAGER = "manager"
-    ADMIN = "admin"
-
-    @property
-    def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
-
-
-ALL_ROLES = frozenset(Role)
+__all__ = ["ALL_ROLES", "PUBLIC", "Role", "Roles", "guard", "public", "roles_required", "user_has_any"]
 PUBLIC = "public"
 Roles = frozenset[Role]
 

@@ -24,18 +24,11 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from console.access import ALL_ROLES, Role, Roles, user_has_any
 from console.db import db, is_write_conflict, utcnow
-from console.errors import DomainError
-from console.marketplace.validation import parse_reference
+from console.domain import DomainError
+from console.spreadsheet import neutralise
+from console.validation import parse_reference
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_ID = 2**31 - 1
-
-
-def neutralise(value: Any) -> Any:
-    """A cell a spreadsheet would run as a formula starts with a quote instead."""
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value  # integer primary keys are 32-bit on PostgreSQL
 
 
 def parse_id(value: Any) -> int | None:

@@ -13,6 +13,11 @@ PARIS = ZoneInfo("Europe/Paris")
 OPENS, CLOSES = time(9, 0), time(18, 0)
 
 
+def paris_today(now: datetime) -> date:
+    """The calendar day in France at `now` (every sweep's and report's "today")."""
+    return now.astimezone(PARIS).date()
+
+
 def easter_sunday(year: int) -> date:
     """Western Easter (anonymous Gregorian algorithm)."""
     a, b, c = year % 19, year // 100, year % 100

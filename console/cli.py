@@ -9,8 +9,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from console.access import Role
 from console.db import db, utcnow
+from console.domain import Role
 
 staff_cli = AppGroup("staff", help="Manage staff accounts.")
 audit_cli = AppGroup("audit", help="Check the audit trail.")
@@ -134,7 +134,5 @@ def jobs_schedule() -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from console.demo import demo_cli
-
-    for group in (staff_cli, audit_cli, jobs_cli, demo_cli):
+    for group in (staff_cli, audit_cli, jobs_cli):
         app.cli.add_command(group)

@@ -131,7 +131,7 @@ def _run_after_commit_hooks(session) -> None:
         except Exception as exc:
             # The data is committed; a failed side effect (Redis down, say) is logged and left
             # to the periodic sweeps that pick up pending work, never turned into a 500.
-            from console.errors import QueueUnavailable
+            from console.domain import QueueUnavailable
 
             name = getattr(callback, "__name__", callback)
             if isinstance(exc, QueueUnavailable):

@@ -13,14 +13,6 @@ from werkzeug.exceptions import HTTPException
 log = logging.getLogger(__name__)
 
 
-class DomainError(ValueError):
-    """A rule refused what was asked; the message is written for the staff member."""
-
-
-class QueueUnavailable(DomainError):
-    """The job queue (Redis) cannot be reached right now."""
-
-
 def _page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import current_app, url_for
 
-from console.access import Role
+from console.domain import Role
 
 ROLE_INTROS = {
     Role.VETTING_OFFICER: "Take providers from application to approval.",

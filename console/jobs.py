@@ -20,7 +20,7 @@ from rq.job import Job
 
 from console import redis_server
 from console.db import after_commit, db
-from console.errors import QueueUnavailable
+from console.domain import QueueUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,14 @@ def ensure_available() -> None:
 # --- jobs -------------------------------------------------------------------------------
 
 _job_app: Flask | None = None
+_app_factory: Callable[[], Flask] | None = None
+
+
+def use_app_factory(factory: Callable[[], Flask]) -> None:
+    """Hand the job wrapper the app factory, for jobs run by a worker without an app context
+    (a plain `rq worker`); the factory calls this, so this module never imports it."""
+    global _app_factory
+    _app_factory = factory
 
 
 def _app_for_job() -> Flask:
@@ -75,9 +83,9 @@ def _app_for_job() -> Flask:
     if has_app_context():
         return current_app._get_current_object()
     if _job_app is None:
-        from console.app import create_app
-
-        _job_app = create_app()
+        if _app_factory is None:
+            raise RuntimeError("no app factory: create the app once before running jobs")
+        _job_app = _app_factory()
     return _job_app
 
 

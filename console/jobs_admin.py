@@ -18,10 +18,10 @@ from rq.registry import (
     StartedJobRegistry,
 )
 
-from console.access import Role
 from console.admin_base import ConsoleBaseView
 from console.audit import services as audit
 from console.db import db
+from console.domain import Role
 from console.jobs import QUEUES, REDIS_ERRORS, get_queue, get_redis
 
 SHOWN = 50

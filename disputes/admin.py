@@ -20,17 +20,16 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from console.access import Role
+from console import validation as v
 from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, parse_id
 from console.auth.models import StaffUser
 from console.db import db, utcnow
-from console.errors import DomainError
-from console.marketplace import validation as v
-from console.marketplace.models import Booking, Client, Provider
+from console.domain import DomainError, Role
 from disputes import queries, services
 from disputes import workflow as wf
 from disputes.models import Complaint, EntryKind, Macro
 from disputes.workflow import Category, Channel, Severity, TimerState
+from marketplace.models import Booking, Client, Provider
 
 SUPPORT, MANAGER = Role.SUPPORT_AGENT, Role.MANAGER
 AGENTS = frozenset({SUPPORT, MANAGER})

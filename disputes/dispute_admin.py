@@ -18,14 +18,14 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
-from console.errors import DomainError
+from console.domain import DomainError
 from console.files.services import send_stored
+from console.money import AmountField, format_cents
 from disputes import dispute_services as services
 from disputes import workflow as wf
 from disputes.admin import AGENTS, MANAGERS, VersionForm, _choices, form_errors
 from disputes.models import Complaint, Dispute, DisputeEvidence
 from disputes.workflow import DisputeKind, DisputeStatus, EvidenceSide, Outcome
-from insurance.admin import AmountField, format_cents
 from insurance.models import InsurancePolicy
 
 
@@ -176,7 +176,7 @@ class DisputeAdmin(ConsoleModelView):
         )
 
     def panel(self, dispute: Dispute) -> DisputePanel:
-        from console.access import Role
+        from console.domain import Role
 
         awarded = dispute.proposed_amount_cents or dispute.amount_awarded_cents or 0
         return DisputePanel(

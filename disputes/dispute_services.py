@@ -10,10 +10,10 @@ from typing import Any, BinaryIO
 import sqlalchemy as sa
 from flask import current_app
 
-from console.access import Role
 from console.audit import services as audit
+from console.business_time import paris_today
 from console.db import db
-from console.errors import DomainError
+from console.domain import DomainError, Role
 from console.files import services as files
 from console.notifications.services import queue_notification
 from disputes import workflow as wf
@@ -21,7 +21,7 @@ from disputes.models import Complaint, Dispute, DisputeEvidence
 from disputes.services import _check_version, _enum, require_staff
 from disputes.workflow import DisputeKind, DisputeStatus, EvidenceSide, Outcome
 from insurance.models import InsurancePolicy
-from insurance.workflow import Verification, paris_today
+from insurance.workflow import Verification
 
 MAX_EVIDENCE = 30
 

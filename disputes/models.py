@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
 from console.files.models import StoredFile
-from console.marketplace.models import Booking, Client, Provider, Review
 from console.privacy import RedactedText
 from disputes.workflow import (
     Category,
@@ -26,6 +25,7 @@ from disputes.workflow import (
     Severity,
     Status,
 )
+from marketplace.models import Booking, Client, Provider, Review
 
 OPEN_SQL = "status NOT IN ('resolved', 'closed')"
 

@@ -11,15 +11,15 @@ import sqlalchemy as sa
 
 from console.audit import services as audit
 from console.db import db
-from console.errors import DomainError
-from console.marketplace.models import ModerationStatus, Provider, Review
+from console.domain import DomainError
 from console.notifications.services import queue_notification
-from console.restrictions import services as restrictions
-from console.restrictions.models import RestrictionProposal
 from disputes import workflow as wf
 from disputes.models import ModerationDecision, ReviewFlag, ReviewScan
 from disputes.services import require_staff
 from disputes.workflow import FlagRule, Moderation
+from marketplace.models import ModerationStatus, Provider, Review
+from restrictions import services as restrictions
+from restrictions.models import RestrictionProposal
 
 SCAN_ACTOR = "system:review-scan"
 

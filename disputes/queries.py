@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from console.business_time import PARIS
 from console.db import db
-from console.errors import DomainError
-from console.marketplace.models import ModerationStatus, Review
+from console.domain import DomainError
 from disputes import workflow as wf
 from disputes.models import Complaint, Dispute, ReviewFlag, Timer
 from disputes.workflow import DisputeStatus, Severity
+from marketplace.models import ModerationStatus, Review
 
 # (at-risk moment, due moment, met) columns of each timer, as stored by services.refresh_sla.
 TIMER_COLUMNS = {

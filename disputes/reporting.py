@@ -12,9 +12,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from console.db import db
-from console.marketplace.models import Provider
 from disputes.models import Complaint, Dispute
 from disputes.workflow import Severity
+from marketplace.models import Provider
 
 
 def _pct(part: int, whole: int) -> float | None:

@@ -22,11 +22,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
-from console.marketplace.models import ModerationStatus, Review
 from disputes import moderation_services as services
 from disputes import workflow as wf
 from disputes.admin import AGENTS, form_errors
 from disputes.models import ReviewFlag
+from marketplace.models import ModerationStatus, Review
 
 
 class ModerationForm(FlaskForm):

@@ -14,15 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from console.access import Role
 from console.audit import services as audit
 from console.auth.models import StaffRole, StaffUser
 from console.auth.services import active_staff
 from console.db import db
-from console.errors import DomainError
-from console.marketplace.models import Booking, Client, Provider
+from console.domain import DomainError, Role
 from console.notifications.services import queue_notification
-from console.restrictions import services as restrictions
 from disputes import workflow as wf
 from disputes.models import (
     AlertLevel,
@@ -36,6 +33,8 @@ from disputes.models import (
 )
 from disputes.queries import TIMER_COLUMNS
 from disputes.workflow import Category, Channel, Severity, Status
+from marketplace.models import Booking, Client, Provider
+from restrictions import services as restrictions
 
 SUPPORT_ROLES = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
 SWEEP_ACTOR = "system:complaint-sla-sweep"

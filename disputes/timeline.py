@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from console.db import db
-from console.marketplace.models import Review
 from console.timeline import Event
 from disputes.models import Complaint, Dispute, ModerationDecision
+from marketplace.models import Review
 
 RECENT = 100  # the most recent of each kind: a provider's page stays quick
 

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from console.business_time import add_business_hours, business_hours_between
-from console.errors import DomainError
+from console.domain import DomainError
 from console.redaction import redact_card_numbers
 
 # --- complaints -------------------------------------------------------------------------------

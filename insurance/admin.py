@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,22 +24,22 @@ from wtforms import DateField, HiddenField, SelectMultipleField, StringField, Te
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
+from console import validation as v
 from console.access import Role, user_has_any
-from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, neutralise, parse_id
-from console.business_time import PARIS
+from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, parse_id
+from console.business_time import PARIS, paris_today
 from console.db import db, utcnow
-from console.errors import DomainError
+from console.domain import DomainError
 from console.files.services import UploadRefused, send_stored
-from console.marketplace import validation as v
-from console.marketplace.models import Booking, BookingStatus, Provider, ServiceKind, VettingStatus
+from console.money import AmountField, format_cents
+from console.spreadsheet import neutralise
 from insurance import services
-from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep
 from insurance.workflow import InsuranceStatus, Verification
+from marketplace.models import Booking, BookingStatus, Provider, ServiceKind, VettingStatus
 
 VETTING, MANAGER = Role.VETTING_OFFICER, Role.MANAGER
 VERIFIERS = frozenset({VETTING, MANAGER})
-THIN_SPACE = "\u2009"
 PAGE_SIZE = 50
 
 # Why a certificate is opened: recorded with each download in the audit trail.
@@ -54,64 +52,10 @@ PURPOSES = {
 
 def today() -> date:
     """The day in France: the day insurance cover is counted in."""
-    return wf.paris_today(utcnow())
-
-
-# --- money ------------------------------------------------------------------------------------
-
-MAX_AMOUNT_EUROS = Decimal(10) ** 10
-_SEPARATORS = re.compile(r"[ \u00a0\u2009\u202f']")  # thousands separators people type or paste
-_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
-
-
-def euros_to_cents(text: str | None, *, allow_zero: bool) -> int:
-    """'1 500 000', '1500000.50' or '150,5' as integer cents, parsed exactly (no floats).
-
-    Raises ValueError with a message for the form on anything else: not a number, negative,
-    zero where it is not allowed, more than two decimals, absurdly large.
-    """
-    cleaned = _SEPARATORS.sub("", (text or "").strip()).replace(",", ".")
-    if cleaned.startswith("-") and _AMOUNT.fullmatch(cleaned[1:]):
-        raise ValueError("An amount cannot be negative.")
-    if len(cleaned) > 20 or not _AMOUNT.fullmatch(cleaned):
-        raise ValueError("Enter an amount in euros, digits only: 1500000 or 1 500 000,50.")
-    amount = Decimal(cleaned)
-    if amount.as_tuple().exponent < -2:
-        raise ValueError("At most two decimals (cents).")
-    if amount > MAX_AMOUNT_EUROS:
-        raise ValueError("This amount is too large.")
-    if amount == 0 and not allow_zero:
-        raise ValueError("The amount must be more than zero.")
-    return int(amount * 100)
-
-
-def format_cents(cents: int | None, currency: str = "EUR") -> str:
-    """12345678 -> '123 456.78 EUR', 150000000 -> '1 500 000 EUR' (thin-space thousands)."""
-    if cents is None:
-        return ""
-    euros, rest = divmod(cents, 100)
-    text = f"{euros:,}".replace(",", THIN_SPACE)
-    return f"{text}.{rest:02d} {currency}" if rest else f"{text} {currency}"
+    return paris_today(utcnow())
 
 
 # --- the registration form ------------------------------------------------------------------
-
-
-class AmountField(StringField):
-    """Euros typed as text; `cents` holds the exact value once the field validates."""
-
-    def __init__(self, label: str, *, allow_zero: bool, **kwargs: Any):
-        super().__init__(label, validators=[InputRequired(), Length(max=30)], **kwargs)
-        self.allow_zero = allow_zero
-        self.cents: int | None = None
-
-    def post_validate(self, form, validation_stopped: bool) -> None:
-        if validation_stopped or self.errors:
-            return
-        try:
-            self.cents = euros_to_cents(self.data, allow_zero=self.allow_zero)
-        except ValueError as exc:
-            self.errors.append(str(exc))
 
 
 class PolicyForm(FlaskForm):
@@ -624,7 +568,7 @@ def _exposure(day: date) -> list[ExpiryRow]:
             .group_by(Booking.provider_id)
         )
         rows += [
-            ExpiryRow(pid, wf.paris_today(first), bookings=count, next_booking=first)
+            ExpiryRow(pid, paris_today(first), bookings=count, next_booking=first)
             for pid, count, first in db.session.execute(query)
         ]
     rows.sort(key=lambda r: (r.next_booking, r.provider_id))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from console.business_time import paris_today
 from console.db import utcnow
 from console.jobs import job
 from insurance import services
-from insurance.workflow import paris_today
 
 
 @job(timeout=600)

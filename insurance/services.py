@@ -12,21 +12,22 @@ from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
+from console import validation as v
 from console.audit import services as audit
+from console.business_time import paris_today
 from console.db import db
-from console.errors import DomainError
+from console.domain import DomainError
 from console.files import services as files
 from console.jobs import enqueue_after_commit
-from console.marketplace import validation as v
-from console.marketplace.models import Provider, ServiceKind, VettingStatus
 from console.notifications.models import Notification
 from console.notifications.services import render_message
-from console.restrictions import services as restrictions
-from console.restrictions.models import Restriction, RestrictionProposal
-from console.restrictions.workflow import ProposalStatus, Source
 from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.workflow import InsuranceStatus, Period, Verification
+from marketplace.models import Provider, ServiceKind, VettingStatus
+from restrictions import services as restrictions
+from restrictions.models import Restriction, RestrictionProposal
+from restrictions.workflow import ProposalStatus, Source
 
 SWEEP_ACTOR = "system:insurance-sweep"
 _SWEEP_LOCK_ID = 7_415_290_002
@@ -131,7 +132,7 @@ def verify_policy(
     db.session.flush()
     audit.record(actor, "insurance.verify", policy, changes=changes, now=now)
     refresh_cover([policy.provider_id])
-    if provider_status(policy.provider_id, wf.paris_today(now)) in (
+    if provider_status(policy.provider_id, paris_today(now)) in (
         InsuranceStatus.VALID,
         InsuranceStatus.EXPIRING,
     ):
@@ -142,8 +143,8 @@ def verify_policy(
 
 def prompt_managers_to_lift(provider: Provider, *, now: datetime) -> int:
     """Cover is back: ask the managers to lift the provider's insurance restriction (a person decides)."""
-    from console.access import Role
     from console.auth.services import active_staff
+    from console.domain import Role
     from console.notifications.services import queue_notification
 
     active = db.session.scalars(

@@ -4,18 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 
-from console.business_time import PARIS
-from console.errors import DomainError
+from console.domain import DomainError
 
 EXPIRING_WITHIN_DAYS = 30
-
-
-def paris_today(now: datetime) -> date:
-    """The calendar day in France at `now` (the sweep's "today")."""
-    return now.astimezone(PARIS).date()
 
 
 BEFORE_END_DAYS = (30, 14, 7, 1)

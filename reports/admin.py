@@ -13,11 +13,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
+from console import validation as v
 from console.admin_base import ConsoleBaseView, attempt_decision, parse_id
 from console.db import db, utcnow
-from console.errors import DomainError
-from console.marketplace import validation as v
-from console.marketplace.models import Provider
+from console.domain import DomainError
+from marketplace.models import Provider
 from reports import services
 from reports import workflow as wf
 from reports.models import ReportRun

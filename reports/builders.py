@@ -18,10 +18,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from console.admin_base import neutralise
 from console.audit.models import AuditEvent
 from console.business_time import PARIS
-from console.marketplace.models import (
+from console.privacy import redaction_count
+from console.spreadsheet import neutralise
+from disputes import reporting
+from insurance.models import InsuranceCover
+from insurance.workflow import EXPIRING_WITHIN_DAYS
+from marketplace.models import (
     Booking,
     BookingStatus,
     ModerationStatus,
@@ -29,15 +33,11 @@ from console.marketplace.models import (
     Review,
     VettingStatus,
 )
-from console.privacy import redaction_count
-from console.restrictions.models import Restriction, RestrictionProposal
-from console.restrictions.workflow import ProposalStatus, Source
-from disputes import reporting
-from insurance.models import InsuranceCover
-from insurance.workflow import EXPIRING_WITHIN_DAYS
 from reports import workflow as wf
 from reports.render import CsvAttachment
 from reports.workflow import Period, Verdict
+from restrictions.models import Restriction, RestrictionProposal
+from restrictions.workflow import ProposalStatus, Source
 from vetting.models import VettingCase
 from vetting.workflow import CaseStatus
 

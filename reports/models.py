@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
 from console.files.models import StoredFile
-from console.marketplace.models import Provider
 from console.privacy import RedactedText
+from marketplace.models import Provider
 from reports.workflow import ReportKind, RunStatus, run_reference
 
 

@@ -21,13 +21,12 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 
 from console.audit import services as audit
-from console.business_time import PARIS
+from console.business_time import PARIS, paris_today
 from console.db import db
-from console.errors import DomainError
+from console.domain import DomainError
 from console.files import services as files
 from console.jobs import REDIS_ERRORS, enqueue_after_commit, ensure_available, get_queue, get_redis
-from console.marketplace.models import Provider
-from insurance.workflow import paris_today
+from marketplace.models import Provider
 from reports import builders
 from reports import workflow as wf
 from reports.models import ReportRun

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from console.access import Role
-from console.errors import DomainError
+from console.domain import DomainError, Role
 
 MAX_PERIOD_DAYS = 366
 DEFAULT_EXPIRY_DAYS = 30

@@ -119,8 +119,8 @@ def make_provider(*, approved: bool = True, **overrides):
     """Create and flush a provider (approved by vetting unless told otherwise)."""
     from datetime import date
 
-    from console.marketplace import services
-    from console.marketplace.models import VettingStatus
+    from marketplace import services
+    from marketplace.models import VettingStatus
 
     return services.create_provider(
         fields=provider_fields(**overrides),
@@ -132,7 +132,7 @@ def make_provider(*, approved: bool = True, **overrides):
 
 
 def make_client(**overrides):
-    from console.marketplace import services
+    from marketplace import services
 
     n = next(_counter)
     fields = {
@@ -148,7 +148,7 @@ def make_client(**overrides):
 def make_booking(client=None, provider=None, *, status="completed", price_cents=4500, **overrides):
     from datetime import UTC, datetime
 
-    from console.marketplace import services
+    from marketplace import services
 
     values = {
         "client": client or make_client(),
@@ -201,7 +201,7 @@ def make_verified_policy(provider, *, verifier=None, starts_on=None, ends_on=Non
     """An RC Pro policy covering today, verified (by a fresh officer unless given)."""
     from datetime import timedelta
 
-    from insurance.workflow import paris_today
+    from console.business_time import paris_today
 
     today = paris_today(utcnow())
     return make_policy(

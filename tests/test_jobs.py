@@ -14,7 +14,7 @@ from console import jobs
 from console.audit import services as audit
 from console.audit.models import AuditEvent
 from console.db import db
-from console.errors import QueueUnavailable
+from console.domain import QueueUnavailable
 from console.schedule import Periodic, schedule_periodic_jobs
 from tests.conftest import PROJECT_ROOT_ENV, csrf_token, signed_in_client
 

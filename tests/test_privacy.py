@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 from console.audit.models import AuditEvent
 from console.db import db, utcnow
-from console.marketplace.models import Review
 from console.privacy import REDACTION_ACTION, RedactedText, redaction_count
+from marketplace.models import Review
 from tests.factories import make_booking
 
 CARD = "5555 5555 5555 4444"  # a Mastercard test number

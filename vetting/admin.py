@@ -21,10 +21,11 @@ from console.admin_base import attempt_decision, parse_id
 from console.audit import services as audit
 from console.audit.models import AuditEvent
 from console.auth.models import StaffUser
+from console.business_time import paris_today
 from console.db import db, utcnow
-from console.errors import DomainError
+from console.domain import DomainError
 from console.files.services import send_stored
-from console.marketplace.models import Provider
+from marketplace.models import Provider
 from vetting import forms, services
 from vetting import workflow as wf
 from vetting.models import Reference, VettingCase, VettingCheck, VettingDocument, VettingSweep
@@ -177,7 +178,7 @@ class VettingCaseAdmin(CaseListBase):
         from insurance.services import insurance_problem
 
         now = utcnow()
-        today = services.paris_today(now)
+        today = paris_today(now)
         user_may_work = case.status in wf.ACTIVE and case.status != CaseStatus.AWAITING_PROVIDER
         checks = {
             c.kind.value: CheckPanel(

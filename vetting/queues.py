@@ -13,11 +13,11 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
-from console.access import Role
 from console.admin_base import ConsoleModelView, parse_id
 from console.auth.models import StaffUser
 from console.auth.services import active_staff
 from console.db import db, utcnow
+from console.domain import Role
 from vetting import services
 from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck

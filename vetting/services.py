@@ -15,16 +15,15 @@ import sqlalchemy as sa
 from flask import current_app
 from stdnum.fr import siret as stdnum_siret
 
-from console.access import Role
+from console import validation as v
 from console.audit import services as audit
 from console.auth.models import StaffUser
-from console.business_time import PARIS, business_hours_between
+from console.business_time import PARIS, business_hours_between, paris_today
 from console.db import db
-from console.errors import DomainError
+from console.domain import DomainError, Role
 from console.files import services as files
-from console.marketplace import validation as v
-from console.marketplace.models import Provider, VettingStatus
 from console.notifications.services import queue_notification
+from marketplace.models import Provider, VettingStatus
 from vetting import workflow as wf
 from vetting.models import (
     DocumentKind,
@@ -51,10 +50,6 @@ AWAITING_NOTE_MAX = 500
 
 class StaleCase(DomainError):
     """Someone changed the case since the page was opened."""
-
-
-def paris_today(now: datetime) -> date:
-    return now.astimezone(PARIS).date()
 
 
 def pass_mark() -> int:
@@ -242,9 +237,9 @@ def approve_case(
 def _close_moot_revetting_proposals(provider: Provider, *, actor: Any, now: datetime) -> int:
     """An approval answers an open 're-vetting overdue' proposal (a restriction already decided
     stays until a person lifts it)."""
-    from console.restrictions.models import RestrictionProposal
-    from console.restrictions.services import close_moot_proposals
-    from console.restrictions.workflow import ProposalStatus
+    from restrictions.models import RestrictionProposal
+    from restrictions.services import close_moot_proposals
+    from restrictions.workflow import ProposalStatus
 
     proposals = db.session.scalars(
         sa.select(RestrictionProposal).where(

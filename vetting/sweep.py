@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from console.audit import services as audit
+from console.business_time import paris_today
 from console.db import db
 from console.files import services as files
-from console.marketplace.models import Provider, VettingStatus
-from console.restrictions.services import propose_restriction
+from marketplace.models import Provider, VettingStatus
+from restrictions.services import propose_restriction
 from vetting import services
 from vetting import workflow as wf
 from vetting.models import DocumentKind, VettingCase, VettingDocument, VettingSweep
@@ -31,7 +32,7 @@ PURGED = "(purged)"
 
 def sweep_cases(*, now: datetime, actor: str = SWEEP_ACTOR) -> VettingSweep:
     """The daily pass over active and approved cases."""
-    today = services.paris_today(now)
+    today = paris_today(now)
     counts: Counter[str] = Counter()
     counts["chases"] = chase_providers(now=now)
     counts["withdrawals_proposed"] = propose_withdrawals(now=now, actor=actor)
@@ -185,7 +186,7 @@ def propose_overdue(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> 
 def purge_retention(*, now: datetime, actor: str = RETENTION_ACTOR) -> VettingSweep:
     """Identity documents 3 months after the case decision; rejected applicants' personal data
     3 months after rejection (an anonymous row stays for statistics). Safe to run twice."""
-    today = services.paris_today(now)
+    today = paris_today(now)
     cutoff = wf.add_months(today, -RETENTION_MONTHS)
     counts: Counter[str] = Counter()
     counts["identity_documents_purged"] = purge_identity_documents(cutoff=cutoff, now=now, actor=actor)

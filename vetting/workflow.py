@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from console.business_time import add_business_hours
-from console.errors import DomainError
+from console.domain import DomainError
 
 CASE_BUSINESS_DAYS = 10
 HOURS_PER_BUSINESS_DAY = 9

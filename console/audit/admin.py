@@ -6,9 +6,9 @@ import json
 
 from markupsafe import Markup
 
-from console.access import Role
 from console.admin_base import ConsoleModelView
 from console.audit.models import AuditEvent
+from console.domain import Role
 
 
 def _changes(view, context, model, name) -> Markup:

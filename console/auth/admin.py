@@ -11,11 +11,11 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectMultipleFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from console.access import Role
 from console.admin_base import ConsoleModelView
 from console.auth import services
 from console.auth.models import StaffUser
 from console.db import db, utcnow
+from console.domain import Role
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 

@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from console.access import Role
 from console.db import UTCDateTime, db, enum_type, utcnow
+from console.domain import Role
 from console.privacy import RedactedText
 
 

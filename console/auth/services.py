@@ -12,12 +12,11 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
-from console.access import Role
 from console.audit import services as audit
 from console.auth.models import LoginAttempt, StaffRole, StaffSession, StaffUser
 from console.auth.passwords import burn_verification_time, hash_password, verify_password
 from console.db import db
-from console.errors import DomainError
+from console.domain import DomainError, Role
 
 LOGIN_ACTOR = "system:login"
 

@@ -19,7 +19,7 @@ from flask import current_app, send_file
 
 from console.audit import services as audit
 from console.db import db, on_rollback
-from console.errors import DomainError
+from console.domain import DomainError
 from console.files.models import StoredFile
 
 MAX_BYTES = 10 * 1024 * 1024

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from console.access import Role
 from console.admin_base import ConsoleModelView
+from console.domain import Role
 from console.notifications.models import Notification
 
 

@@ -15,7 +15,7 @@ from flask import current_app, render_template
 from jinja2 import TemplateNotFound
 
 from console.db import db
-from console.errors import DomainError
+from console.domain import DomainError
 from console.notifications.models import Notification, NotificationStatus
 
 NO_SMTP = "not sent: no SMTP configured"

@@ -8,13 +8,14 @@ from datetime import timedelta
 
 import pytest
 
+from console.business_time import paris_today
 from console.db import db, utcnow
-from console.restrictions.models import RestrictionProposal
-from console.restrictions.services import propose_restriction
-from console.restrictions.workflow import ProposalStatus
 from insurance import services
 from insurance.models import InsurancePolicy
-from insurance.workflow import InsuranceStatus, Verification, paris_today
+from insurance.workflow import InsuranceStatus, Verification
+from restrictions.models import RestrictionProposal
+from restrictions.services import propose_restriction
+from restrictions.workflow import ProposalStatus
 from tests.browser.conftest import sign_in
 from tests.factories import make_provider, make_staff
 

@@ -11,12 +11,12 @@ import pytest
 import sqlalchemy as sa
 
 from console.db import db, utcnow
-from console.marketplace.models import Provider
 from console.notifications.models import Notification
-from console.restrictions import workflow as wf
-from console.restrictions.models import Restriction, RestrictionProposal
-from console.restrictions.services import propose_restriction
-from console.restrictions.workflow import ProposalStatus
+from marketplace.models import Provider
+from restrictions import workflow as wf
+from restrictions.models import Restriction, RestrictionProposal
+from restrictions.services import propose_restriction
+from restrictions.workflow import ProposalStatus
 from tests.browser.conftest import sign_in
 from tests.factories import make_provider, make_staff
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from console.access import Role
 from console.auth.views import GENERIC_FAILURE
 from console.db import db
+from console.domain import Role
 from tests.factories import PASSWORD, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]

@@ -10,13 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 from console.audit.models import AuditEvent
+from console.business_time import paris_today
 from console.db import db, utcnow
-from console.marketplace.models import Provider, VettingStatus
 from console.notifications.models import Notification
+from marketplace.models import Provider, VettingStatus
 from tests.browser.conftest import sign_in
 from tests.factories import make_applicant, make_staff, make_verified_policy
 from vetting.models import VettingCase
-from vetting.services import paris_today
 from vetting.workflow import CaseStatus, CheckKind, CheckStatus
 
 pytestmark = [pytest.mark.browser, pytest.mark.committed]

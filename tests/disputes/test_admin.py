@@ -378,7 +378,7 @@ def test_a_card_number_as_a_refund_id_is_refused(client_as):
 
 
 def test_moderation_from_the_review_page(client_as):
-    from console.marketplace import services as marketplace
+    from marketplace import services as marketplace
 
     client = client_as("support_agent")
     review = marketplace.record_review(
@@ -405,7 +405,7 @@ def test_moderation_from_the_review_page(client_as):
 
 
 def test_bulk_publish_from_the_moderation_queue(client_as):
-    from console.marketplace import services as marketplace
+    from marketplace import services as marketplace
 
     client = client_as("support_agent")
     reviews = [

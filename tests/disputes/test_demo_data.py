@@ -7,10 +7,10 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from console.db import db, utcnow
-from console.marketplace.models import Booking, Review
 from disputes import queries, services
 from disputes.models import Complaint, ComplaintStatusChange, Dispute, ReviewFlag, ReviewScan
 from disputes.workflow import DisputeKind, DisputeStatus, Status
+from marketplace.models import Booking, Review
 
 
 def _count(model, *where) -> int:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from console.db import db
-from console.errors import DomainError
+from console.domain import DomainError
 from console.files.models import StoredFile
 from console.notifications.models import Notification
 from disputes import dispute_services as services

@@ -13,13 +13,13 @@ from rq.job import Job
 
 from console import jobs
 from console.db import db, is_write_conflict, utcnow
-from console.marketplace import services as marketplace
 from console.notifications.models import Notification
 from console.schedule import PERIODIC_JOBS
 from disputes import jobs as dispute_jobs
 from disputes import services
 from disputes.models import ReviewFlag, SlaAlert
 from disputes.workflow import Status
+from marketplace import services as marketplace
 from tests.factories import make_booking, make_complaint, make_staff
 
 

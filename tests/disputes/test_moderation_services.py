@@ -8,15 +8,15 @@ import pytest
 import sqlalchemy as sa
 
 from console.db import db
-from console.errors import DomainError
-from console.marketplace import services as marketplace
-from console.marketplace.models import ModerationStatus
+from console.domain import DomainError
 from console.notifications.models import Notification
-from console.restrictions.models import Restriction, RestrictionProposal
-from console.restrictions.workflow import Source
 from disputes import moderation_services as services
 from disputes.models import ModerationDecision, ReviewFlag, ReviewScan
 from disputes.workflow import FlagRule
+from marketplace import services as marketplace
+from marketplace.models import ModerationStatus
+from restrictions.models import Restriction, RestrictionProposal
+from restrictions.workflow import Source
 from tests.factories import make_booking, make_provider, make_staff
 
 

@@ -9,14 +9,14 @@ import sqlalchemy as sa
 
 from console.audit.models import AuditEvent
 from console.db import db
-from console.errors import DomainError
+from console.domain import DomainError
 from console.notifications.models import Notification
 from console.privacy import REDACTION_ACTION
-from console.restrictions.models import Restriction, RestrictionProposal
-from console.restrictions.workflow import Source
 from disputes import queries, services
 from disputes.models import Complaint, ComplaintEntry, ComplaintStatusChange, EntryKind, Macro, SlaAlert
 from disputes.workflow import Severity, Status, TimerState
+from restrictions.models import Restriction, RestrictionProposal
+from restrictions.workflow import Source
 from tests.factories import make_booking, make_client, make_complaint, make_provider, make_staff
 
 CARD = "4970 1012 3456 7893"
@@ -304,9 +304,9 @@ def test_the_dashboard_counts(agent, now):
 
 
 def test_complaints_disputes_and_hidden_reviews_appear_on_the_provider_timeline(agent, now):
-    from console.marketplace import services as marketplace
     from console.timeline import provider_timeline
     from disputes import dispute_services, moderation_services
+    from marketplace import services as marketplace
 
     booking = make_booking()
     complaint = make_complaint(booking=booking, actor=agent, now=now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from console.errors import DomainError
+from console.domain import DomainError
 from disputes import workflow as wf
 from disputes.workflow import (
     Category,

@@ -12,15 +12,16 @@ import pytest
 import sqlalchemy as sa
 
 from console.audit.models import AuditEvent
+from console.business_time import paris_today
 from console.db import db, utcnow
 from console.files.models import StoredFile
-from console.restrictions.models import RestrictionProposal
-from console.restrictions.services import propose_restriction
-from console.restrictions.workflow import ProposalStatus
+from console.money import euros_to_cents, format_cents
 from insurance import services
-from insurance.admin import euros_to_cents, format_cents
 from insurance.models import InsurancePolicy
-from insurance.workflow import InsuranceStatus, Verification, paris_today
+from insurance.workflow import InsuranceStatus, Verification
+from restrictions.models import RestrictionProposal
+from restrictions.services import propose_restriction
+from restrictions.workflow import ProposalStatus
 from tests.conftest import count_queries, csrf_token
 from tests.factories import make_booking, make_provider, make_siret, make_staff
 

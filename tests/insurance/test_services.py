@@ -12,17 +12,17 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 
 from console import jobs
+from console import validation as v
 from console.db import db
-from console.errors import DomainError
-from console.marketplace import validation as v
+from console.domain import DomainError
 from console.notifications.models import Notification
-from console.restrictions import services as restrictions
-from console.restrictions.models import RestrictionProposal
-from console.restrictions.workflow import ProposalStatus
 from insurance import jobs as insurance_jobs
 from insurance import services
 from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.workflow import InsuranceStatus, Verification
+from restrictions import services as restrictions
+from restrictions.models import RestrictionProposal
+from restrictions.workflow import ProposalStatus
 from tests.factories import make_provider, make_staff
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -11,10 +11,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from console.business_time import paris_today
 from console.db import db
 from insurance import services
 from insurance.models import InsurancePolicy
-from insurance.workflow import Verification, paris_today
+from insurance.workflow import Verification
 from tests.factories import make_provider
 
 

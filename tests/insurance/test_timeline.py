@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from console.db import db
-from console.restrictions import services as restrictions
 from insurance import services
+from restrictions import services as restrictions
 from tests.factories import make_provider, make_staff
 from tests.insurance.test_services import TODAY, _fields
 

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from console.errors import DomainError
+from console.business_time import paris_today
+from console.domain import DomainError
 from insurance.workflow import (
     DEFAULT_MIN_COVERAGE_CENTS,
     EXPIRING_WITHIN_DAYS,
@@ -27,7 +28,6 @@ from insurance.workflow import (
     last_cover_end,
     merged,
     next_verification,
-    paris_today,
     reminder_step,
     status_on,
     verification_flags,

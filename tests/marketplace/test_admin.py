@@ -6,8 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from console.db import db
-from console.marketplace.models import Provider
-from console.restrictions import services as restrictions
+from marketplace.models import Provider
+from restrictions import services as restrictions
 from tests.conftest import count_queries, csrf_token
 from tests.factories import make_booking, make_provider, make_staff, provider_fields
 
@@ -112,7 +112,7 @@ def _seed_rows(n: int, now) -> None:
     manager = make_staff("manager")
     for i in range(n):
         booking = make_booking()
-        from console.marketplace import services
+        from marketplace import services
 
         services.record_review(
             booking=booking, rating=1 + i % 5, text=f"avis {i}", actor="system:tests", now=now

@@ -7,13 +7,13 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from console import validation as v
 from console.audit.models import AuditEvent
 from console.db import db
-from console.errors import DomainError
-from console.marketplace import services
-from console.marketplace import validation as v
-from console.marketplace.models import Booking, Provider, Review
-from console.restrictions import services as restrictions
+from console.domain import DomainError
+from marketplace import services
+from marketplace.models import Booking, Provider, Review
+from restrictions import services as restrictions
 from tests.factories import make_booking, make_client, make_provider, make_staff, provider_fields
 
 

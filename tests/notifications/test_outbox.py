@@ -9,7 +9,7 @@ from aiosmtpd.controller import Controller
 from rq import Queue, SimpleWorker
 
 from console.db import db
-from console.errors import DomainError
+from console.domain import DomainError
 from console.notifications import services
 from console.notifications.jobs import deliver_pending
 from console.notifications.models import Notification, NotificationStatus

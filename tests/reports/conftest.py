@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from pypdf import PdfReader
 
+from console.business_time import paris_today
 from console.db import db, utcnow
-from console.marketplace import services as marketplace
-from console.restrictions import services as restrictions
 from insurance import services as insurance
-from insurance.workflow import paris_today
+from marketplace import services as marketplace
+from restrictions import services as restrictions
 from tests import factories
 
 # Text a client or provider could type: it must come out of the PDF as text, never be fetched.

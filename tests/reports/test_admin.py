@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from rq import Queue, SimpleWorker
 
 from console.audit.models import AuditEvent
+from console.business_time import paris_today
 from console.db import db, utcnow
-from insurance.workflow import paris_today
 from reports.models import ReportRun
 from reports.workflow import RunStatus
 from tests import factories

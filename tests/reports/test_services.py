@@ -11,10 +11,10 @@ from rq import Queue
 from rq.job import Job
 
 from console.audit.models import AuditEvent
+from console.business_time import paris_today
 from console.db import db, utcnow
-from console.errors import QueueUnavailable
+from console.domain import QueueUnavailable
 from console.files.models import StoredFile
-from insurance.workflow import paris_today
 from reports import services
 from reports import workflow as wf
 from reports.models import ReportRun

@@ -7,8 +7,7 @@ from datetime import date
 
 import pytest
 
-from console.access import Role
-from console.errors import DomainError
+from console.domain import DomainError, Role
 from reports import workflow as wf
 from reports.workflow import ReportKind, RunStatus, Target, Verdict
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from console.db import db
-from console.restrictions import services
-from console.restrictions.models import Restriction, RestrictionProposal
-from console.restrictions.workflow import ProposalStatus
+from restrictions import services
+from restrictions.models import Restriction, RestrictionProposal
+from restrictions.workflow import ProposalStatus
 from tests.conftest import csrf_token
 from tests.factories import make_provider, make_staff
 

@@ -15,12 +15,12 @@ from console import jobs
 from console.audit.models import AuditEvent
 from console.auth.models import StaffUser
 from console.db import db, is_write_conflict
-from console.errors import DomainError
-from console.marketplace.models import Provider
+from console.domain import DomainError
 from console.notifications.models import Notification
-from console.restrictions import services
-from console.restrictions.models import Restriction, RestrictionProposal
-from console.restrictions.workflow import PersonRequired, ProposalStatus, ReviewOutcome, Source
+from marketplace.models import Provider
+from restrictions import services
+from restrictions.models import Restriction, RestrictionProposal
+from restrictions.workflow import PersonRequired, ProposalStatus, ReviewOutcome, Source
 from tests.factories import make_provider, make_staff
 
 JOB_ACTOR = "system:insurance-sweep"

@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from console.access import Role
-from console.errors import DomainError
-from console.restrictions import workflow as wf
-from console.restrictions.workflow import ProposalStatus, Source
+from console.domain import DomainError, Role
+from restrictions import workflow as wf
+from restrictions.workflow import ProposalStatus, Source
 
 EVENTS = ["confirm", "dismiss"]
 

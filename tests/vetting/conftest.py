@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from console.business_time import paris_today
 from console.db import utcnow
 from tests.factories import make_applicant, make_staff, make_verified_policy
 from vetting import services
@@ -15,7 +16,7 @@ RUBRIC_MARKS = {"punctuality": 5, "thoroughness": 4, "care_of_belongings": 5, "c
 
 
 def today() -> date:
-    return services.paris_today(utcnow())
+    return paris_today(utcnow())
 
 
 def record_background(check, officer, now=None):

@@ -12,12 +12,12 @@ from sqlalchemy.exc import IntegrityError
 from console import jobs
 from console.audit.models import AuditEvent
 from console.db import db, utcnow
-from console.errors import DomainError
+from console.domain import DomainError
 from console.files.models import StoredFile
 from console.files.services import MAX_BYTES, UploadRefused
-from console.marketplace.models import VettingStatus
-from console.marketplace.validation import InvalidField
 from console.notifications.models import Notification
+from console.validation import InvalidField
+from marketplace.models import VettingStatus
 from tests.factories import make_applicant, make_provider, make_staff, make_verified_policy
 from tests.vetting.conftest import (
     RUBRIC_MARKS,
@@ -350,7 +350,7 @@ def test_a_second_officer_approves_and_the_provider_becomes_bookable(applicant, 
 
 
 def test_approval_leaves_a_restricted_provider_not_bookable(applicant, ready_case, second_officer):
-    from console.restrictions.services import restrict_provider
+    from restrictions.services import restrict_provider
 
     manager = make_staff("manager")
     restrict_provider(

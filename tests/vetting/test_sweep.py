@@ -12,10 +12,10 @@ from rq import Queue, SimpleWorker
 from rq.job import Job
 
 from console.db import db, utcnow
-from console.marketplace.models import Provider, VettingStatus
 from console.notifications.models import Notification
-from console.restrictions.models import RestrictionProposal
-from console.restrictions.workflow import ProposalStatus
+from marketplace.models import Provider, VettingStatus
+from restrictions.models import RestrictionProposal
+from restrictions.workflow import ProposalStatus
 from tests.factories import make_applicant
 from tests.vetting.conftest import pass_all_checks
 from vetting import jobs as vetting_jobs

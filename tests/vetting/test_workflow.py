@@ -19,7 +19,7 @@ from console.business_time import (
     business_hours_between,
     is_business_day,
 )
-from console.errors import DomainError
+from console.domain import DomainError
 from vetting.workflow import (
     ACTIVE,
     CASE_EVENTS,

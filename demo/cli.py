@@ -13,33 +13,10 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from console import redis_server
-from console.db import db, utcnow
+from console.db import db
+from demo.staff import DEMO_STAFF, seed_staff
 
 demo_cli = AppGroup("demo", help="Demo data and the all-in-one demo runner.")
-DEMO_ACTOR = "system:demo-seed"
-
-# Documented in the README; for local demos only.
-DEMO_STAFF = [
-    ("admin@demo.ekoklean.fr", "Alice Admin", ["admin"], "admin-demo-2026"),
-    ("manager@demo.ekoklean.fr", "Marc Manager", ["manager"], "manager-demo-2026"),
-    ("vetting@demo.ekoklean.fr", "Valérie Vetting", ["vetting_officer"], "vetting-demo-2026"),
-    ("vetting2@demo.ekoklean.fr", "Victor Vetting", ["vetting_officer"], "vetting2-demo-2026"),
-    ("support@demo.ekoklean.fr", "Sophie Support", ["support_agent"], "support-demo-2026"),
-]
-
-
-def seed_staff() -> list[str]:
-    """Create the demo staff accounts that do not exist yet; return the e-mails created."""
-    from console.auth import services
-
-    created = []
-    for email, name, roles, password in DEMO_STAFF:
-        if services.get_staff_by_email(email) is None:
-            services.create_staff(
-                email=email, full_name=name, roles=roles, password=password, actor=DEMO_ACTOR, now=utcnow()
-            )
-            created.append(email)
-    return created
 
 
 @demo_cli.command("seed")
@@ -55,7 +32,7 @@ def seed_staff() -> list[str]:
 @click.option("--reset", is_flag=True, help="Delete the marketplace data first (staff accounts are kept).")
 def demo_seed(scale: str, seed_value: int, reset: bool) -> None:
     """Create demo staff and marketplace data (idempotent: existing data is kept unless --reset)."""
-    from console import demo_data  # late: it imports this module
+    from demo import seed as demo_data  # late: it loads every domain's models
 
     created = seed_staff()
     db.session.commit()

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type, utcnow
-from console.marketplace.models import Provider
 from console.privacy import RedactedText
-from console.restrictions.workflow import ProposalStatus, ReviewOutcome, Source
+from marketplace.models import Provider
+from restrictions.workflow import ProposalStatus, ReviewOutcome, Source
 
 
 class RestrictionProposal(db.Model):

@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from console.access import Role
 from console.business_time import add_business_days, add_business_hours
-from console.errors import DomainError
+from console.domain import DomainError, Role
 from console.redaction import redact_card_numbers
 
 

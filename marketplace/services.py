@@ -9,11 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from console import validation as v
 from console.audit import services as audit
 from console.db import db
-from console.errors import DomainError
-from console.marketplace import validation as v
-from console.marketplace.models import (
+from console.domain import DomainError
+from marketplace.models import (
     Booking,
     BookingStatus,
     Client,

@@ -13,20 +13,20 @@ from stdnum.fr import siret as stdnum_siret
 
 from console.audit.models import AuditEvent
 from console.db import db, utcnow
-from console.demo_data.generator import SCALES, card_number, siret_for
-from console.demo_data.policies import one_year_end, one_year_start, policy_number
-from console.marketplace.models import Booking, BookingStatus, Client, Provider, Review, VettingStatus
-from console.marketplace.validation import POSTCODE_RE
 from console.notifications.models import Notification
 from console.privacy import REDACTION_ACTION
 from console.redaction import find_card_numbers
-from console.restrictions.models import RestrictionProposal
-from console.restrictions.workflow import ProposalStatus, Source
+from console.validation import POSTCODE_RE
+from demo.generator import SCALES, card_number, siret_for
+from demo.policies import one_year_end, one_year_start, policy_number
 from insurance import services as insurance
 from insurance import workflow as wf
 from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.services import SWEEP_ACTOR
 from insurance.workflow import InsuranceStatus, Verification
+from marketplace.models import Booking, BookingStatus, Client, Provider, Review, VettingStatus
+from restrictions.models import RestrictionProposal
+from restrictions.workflow import ProposalStatus, Source
 from vetting.models import Reference, VettingCase
 from vetting.sweep import SWEEP_ACTOR as VETTING_SWEEP_ACTOR
 from vetting.workflow import ACTIVE, CaseStatus, CheckStatus

@@ -11,14 +11,14 @@ import sqlalchemy as sa
 from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.db import db
-from console.errors import DomainError
+from console.domain import DomainError
 from console.jobs import in_job
-from console.marketplace.models import Provider
 from console.notifications.services import queue_notification
 from console.redaction import redact_card_numbers
-from console.restrictions import workflow as wf
-from console.restrictions.models import Restriction, RestrictionProposal
-from console.restrictions.workflow import PersonRequired, ProposalStatus, ReviewOutcome, Source
+from marketplace.models import Provider
+from restrictions import workflow as wf
+from restrictions.models import Restriction, RestrictionProposal
+from restrictions.workflow import PersonRequired, ProposalStatus, ReviewOutcome, Source
 
 EVIDENCE_MAX = 20
 

@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from console.demo_data.generator import _cumulative, _Generator, _pick, siret_for
-from console.demo_data.reference import (
+from demo.generator import _cumulative, _Generator, _pick, siret_for
+from demo.reference import (
     COVERAGE_EUR,
     DEDUCTIBLE_EUR,
     INSURERS,
@@ -35,7 +35,7 @@ from console.demo_data.reference import (
     LOW_COVERAGE_REJECTION,
     REJECTION_REASONS,
 )
-from console.marketplace.models import VettingStatus
+from marketplace.models import VettingStatus
 
 APPROVED_MIX = (
     ("valid", 0.855),

@@ -326,7 +326,7 @@ FLAG_COLUMNS = ("review_id", "rule", "detail", "created_at", "created_by")
 
 def flag_rows(seed: int, *, now: datetime) -> Iterator[tuple]:
     """Reports and rule matches on some of the reviews waiting for moderation."""
-    from console.marketplace.models import ModerationStatus, Review
+    from marketplace.models import ModerationStatus, Review
 
     rng = random.Random(seed * 11 + 3)
     pending = db.session.scalars(
@@ -397,8 +397,8 @@ def load(gen, seed: int, scale_name: str, loader, echo) -> dict[str, int]:
 
 def support_staff() -> tuple[list[int], list[int]]:
     """(agents and managers, managers): the active staff who take complaints and decide disputes."""
-    from console.access import Role
     from console.auth.models import StaffRole, StaffUser
+    from console.domain import Role
 
     def ids(roles) -> list[int]:
         return list(

@@ -21,8 +21,8 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from console.business_time import PARIS
-from console.demo_data.generator import _Generator
-from console.marketplace.models import VettingStatus
+from demo.generator import _Generator
+from marketplace.models import VettingStatus
 from vetting import workflow as wf
 
 RELATIONSHIPS = (

@@ -15,15 +15,14 @@ from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField,
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from console.access import Role
+from console import validation as v
 from console.admin_base import ConsoleModelView, parse_id
 from console.db import db, utcnow
-from console.errors import DomainError
-from console.marketplace import services
-from console.marketplace import validation as v
-from console.marketplace.models import Booking, Client, Provider, Review, ServiceKind
-from console.restrictions.models import Restriction
+from console.domain import DomainError, Role
 from console.timeline import provider_timeline
+from marketplace import services
+from marketplace.models import Booking, Client, Provider, Review, ServiceKind
+from restrictions.models import Restriction
 
 VETTING, SUPPORT, MANAGER = Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER
 

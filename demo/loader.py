@@ -9,8 +9,8 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from console.db import db
-from console.demo_data.generator import CHUNK, Echo
-from console.marketplace.models import (
+from demo.generator import CHUNK, Echo
+from marketplace.models import (
     Client,
     Provider,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from console.marketplace.models import (
+from marketplace.models import (
     ServiceKind,
 )
 

@@ -15,14 +15,14 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from console.access import Role
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
-from console.marketplace.models import Provider
-from console.restrictions import services
-from console.restrictions import workflow as wf
-from console.restrictions.models import Restriction, RestrictionProposal
-from console.restrictions.workflow import ProposalStatus, ReviewOutcome, Source
+from console.domain import Role
+from marketplace.models import Provider
+from restrictions import services
+from restrictions import workflow as wf
+from restrictions.models import Restriction, RestrictionProposal
+from restrictions.workflow import ProposalStatus, ReviewOutcome, Source
 
 VETTING, SUPPORT, MANAGER = Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER
 DECIDERS = frozenset({MANAGER, VETTING})

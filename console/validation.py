@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from stdnum import exceptions as stdnum_errors
 from stdnum.fr import siret as stdnum_siret
 
-from console.errors import DomainError
+from console.domain import DomainError
 from console.redaction import redact_card_numbers
 
 POSTCODE_RE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")

@@ -17,7 +17,7 @@ from faker import Faker
 from stdnum import luhn
 from stdnum.fr import siret as stdnum_siret
 
-from console.demo_data.reference import (
+from demo.reference import (
     CARD_REVIEW_TEXTS,
     CITIES,
     CLASSIC_STREETS,
@@ -37,7 +37,7 @@ from console.demo_data.reference import (
     TERMS_VERSIONS,
     TRADE_NAMES,
 )
-from console.marketplace.models import (
+from marketplace.models import (
     BookingStatus,
     ModerationStatus,
     ServiceKind,

@@ -27,25 +27,25 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from console.db import db, utcnow
-from console.demo import DEMO_ACTOR
-from console.demo_data.generator import (
+from demo.generator import (
     DEFAULT_SEED,
     SCALES,
     Echo,
     _Generator,
     card_number,
 )
-from console.demo_data.loader import (
+from demo.loader import (
     _Loader,
     delete_marketplace_data,
 )
-from console.demo_data.policies import _PolicyGenerator
-from console.demo_data.reference import (
+from demo.policies import _PolicyGenerator
+from demo.reference import (
     CARD_REVIEW_TEXTS,
     PROPOSALS,
 )
-from console.demo_data.vetting import _VettingGenerator
-from console.marketplace.models import Booking, Client, Provider, Review
+from demo.staff import DEMO_ACTOR
+from demo.vetting import _VettingGenerator
+from marketplace.models import Booking, Client, Provider, Review
 
 
 @dataclass
@@ -86,8 +86,8 @@ def seed(
     def next_id(model) -> int:
         return (connection.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
 
+    from console.business_time import paris_today
     from insurance.models import InsurancePolicy
-    from insurance.workflow import paris_today
 
     gen.first_provider, gen.first_client = next_id(Provider), next_id(Client)
     now = utcnow()
@@ -111,7 +111,7 @@ def seed(
         report.seconds[name] = time.perf_counter() - t0
         echo(f"  {name:<12} {count:>10,} rows {report.seconds[name]:8.1f} s")
 
-    from console.demo_data import complaints  # complaints, disputes and review flags (issue 6)
+    from demo import complaints  # complaints, disputes and review flags (issue 6)
 
     report.counts.update(complaints.load(gen, seed, scale, loader, echo))
     t0 = time.perf_counter()
@@ -172,7 +172,7 @@ def _queue_down_in_one_line(echo: Echo) -> Iterator[None]:
     """`make demo` seeds before it starts Redis, so the sweep's after-commit enqueue of the outbox
     delivery fails and `console.db` logs a traceback. Say it in one line instead: the reminders are
     committed in the outbox and the worker's periodic delivery (every minute) sends them."""
-    from console.errors import QueueUnavailable
+    from console.domain import QueueUnavailable
 
     dropped = []
 
@@ -232,16 +232,16 @@ def _vetting_sweep():
 
 def _vetting_officer_ids() -> list[int]:
     """Who verified the seeded certificates and worked the seeded cases: the active vetting officers."""
-    from console.access import Role
     from console.auth.services import active_staff
+    from console.domain import Role
 
     return [staff.id for staff in active_staff(Role.VETTING_OFFICER)]
 
 
 def _sweep(report: SeedReport):
     """The daily insurance sweep, once, through the real service (as the 06:00 job would run it)."""
+    from console.business_time import paris_today
     from insurance import services
-    from insurance.workflow import paris_today
 
     now = utcnow()
     connection = db.session.connection()
@@ -255,7 +255,7 @@ def _sweep(report: SeedReport):
 
 def _card_reviews(gen: _Generator) -> int:
     """A few reviews in which the client typed a card number, through the service (redacted)."""
-    from console.marketplace import services
+    from marketplace import services
 
     rng = gen.rng
     candidates = gen.unreviewed_recent[: len(CARD_REVIEW_TEXTS) * 3]
@@ -278,8 +278,8 @@ def _card_reviews(gen: _Generator) -> int:
 
 def _open_proposals(gen: _Generator) -> int:
     """Open restriction proposals from several sources, some overdue, through the service."""
-    from console.restrictions import services
-    from console.restrictions.models import RestrictionProposal
+    from restrictions import services
+    from restrictions.models import RestrictionProposal
 
     rng = gen.rng
     now = utcnow()

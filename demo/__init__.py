@@ -1,0 +1,1 @@
+"""Demo data at small and large scale, and the `demo` CLI."""
