@@ -26,3 +26,13 @@ class Role(StrEnum):
 
 
 ALL_ROLES = frozenset(Role)
+
+
+class StaleRecord(DomainError):
+    """Someone changed the record since the page was opened."""
+
+
+def ensure_version(record: object, expected_version: int | None) -> None:
+    """Refuse a change made from a stale page: `expected_version` is the version the page showed."""
+    if expected_version is not None and record.version != expected_version:  # type: ignore[attr-defined]
+        raise StaleRecord(f"{record} was changed by someone else since you opened it. Reload and try again.")

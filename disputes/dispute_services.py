@@ -13,12 +13,12 @@ from flask import current_app
 from console.audit import services as audit
 from console.business_time import paris_today
 from console.db import db
-from console.domain import DomainError, Role
+from console.domain import DomainError, Role, ensure_version
 from console.files import services as files
 from console.notifications.services import queue_notification
 from disputes import workflow as wf
 from disputes.models import Complaint, Dispute, DisputeEvidence
-from disputes.services import _check_version, _enum, require_staff
+from disputes.services import _enum, require_staff
 from disputes.workflow import DisputeKind, DisputeStatus, EvidenceSide, Outcome
 from insurance.models import InsurancePolicy
 from insurance.workflow import Verification
@@ -151,7 +151,7 @@ def record_provider_response(
     dispute: Dispute, *, text: str, actor: Any, now: datetime, expected_version: int | None = None
 ) -> Dispute:
     person = require_staff(actor)
-    _check_version(dispute, expected_version)
+    ensure_version(dispute, expected_version)
     _not_decided(dispute)
     dispute.provider_response = wf.clean_text(text, limit=wf.BODY_MAX, what="provider's response")
     dispute.provider_responded_at = now
@@ -166,7 +166,7 @@ def record_insurer_claim(
 ) -> Dispute:
     """The insurer's claim reference of a damage dispute."""
     person = require_staff(actor)
-    _check_version(dispute, expected_version)
+    ensure_version(dispute, expected_version)
     if dispute.kind != DisputeKind.DAMAGE:
         raise DomainError("Only a damage dispute has an insurer's claim.")
     dispute.insurer_claim_reference = wf.clean_claim_reference(reference)
@@ -203,7 +203,7 @@ def propose_decision(
 ) -> Dispute:
     """Above the threshold, an agent proposes the decision; a manager other than them decides."""
     person = require_staff(actor)
-    _check_version(dispute, expected_version)
+    ensure_version(dispute, expected_version)
     outcome, amount, reasons = _decision_values(dispute, outcome, amount_awarded_cents, reasons)
     if not needs_manager(dispute, amount):
         raise DomainError("At or below the threshold there is nothing to propose: decide it yourself.")
@@ -232,7 +232,7 @@ def decide_dispute(
 ) -> Dispute:
     """Decide: upheld, partially upheld or rejected, with the amount and written reasons."""
     person = require_staff(actor)
-    _check_version(dispute, expected_version)
+    ensure_version(dispute, expected_version)
     _not_decided(dispute)
     outcome, amount, reasons = _decision_values(dispute, outcome, amount_awarded_cents, reasons)
     wf.ensure_decider(
@@ -264,7 +264,7 @@ def send_back(
 ) -> Dispute:
     """A manager returns a proposal to the agents, with a note (no decision)."""
     person = require_staff(actor, {Role.MANAGER})
-    _check_version(dispute, expected_version)
+    ensure_version(dispute, expected_version)
     note = wf.clean_text(note, limit=wf.REASON_MAX, what="note for the agent")
     dispute.status = wf.next_dispute_status(dispute.status, "send_back")
     dispute.proposed_outcome = dispute.proposed_amount_cents = dispute.proposed_reasons = None
@@ -280,7 +280,7 @@ def record_refund(
 ) -> Dispute:
     """The payment provider's transaction id of the refund paid for a decided dispute."""
     person = require_staff(actor)
-    _check_version(dispute, expected_version)
+    ensure_version(dispute, expected_version)
     if dispute.status != DisputeStatus.DECIDED or not dispute.amount_awarded_cents:
         raise DomainError(f"{dispute} awards nothing to refund (yet).")
     if dispute.payment_transaction_id:

@@ -18,7 +18,7 @@ from console.audit import services as audit
 from console.auth.models import StaffRole, StaffUser
 from console.auth.services import active_staff
 from console.db import db
-from console.domain import DomainError, Role
+from console.domain import DomainError, Role, ensure_version
 from console.notifications.services import queue_notification
 from disputes import workflow as wf
 from disputes.models import (
@@ -47,11 +47,6 @@ def require_staff(actor: Any, roles: Iterable[Role] = SUPPORT_ROLES) -> StaffUse
     if not isinstance(actor, StaffUser) or not actor.has_any_role(roles):
         raise DomainError("Only an active support agent or manager can do this.")
     return actor
-
-
-def _check_version(obj: Any, expected_version: int | None) -> None:
-    if expected_version is not None and obj.version != expected_version:
-        raise DomainError(f"{obj} was changed by someone else meanwhile. Reload and try again.")
 
 
 def _enum(enum_cls, value, what: str):
@@ -179,7 +174,7 @@ def transition(
     """Move a complaint along the workflow (people, or the auto-close job for `close`)."""
     if not (event == "close" and isinstance(actor, str)):
         actor = require_staff(actor)
-    _check_version(complaint, expected_version)
+    ensure_version(complaint, expected_version)
     before = complaint.status
     complaint.status = wf.next_status(complaint.status, event)
     complaint.status_changed_at = now
@@ -208,7 +203,7 @@ def change_severity(
 ) -> Complaint:
     """The agent overrides the category's severity, with a reason; the SLA targets follow."""
     person = require_staff(actor)
-    _check_version(complaint, expected_version)
+    ensure_version(complaint, expected_version)
     severity = _enum(Severity, severity, "severity")
     reason = wf.clean_text(reason, limit=wf.REASON_MAX, what="reason for the change of severity")
     if severity == complaint.severity:
@@ -247,7 +242,7 @@ def assign(
 ) -> Complaint:
     """Give a complaint to an agent (or to nobody)."""
     person = require_staff(actor)
-    _check_version(complaint, expected_version)
+    ensure_version(complaint, expected_version)
     if assignee is not None and not assignee.has_any_role(SUPPORT_ROLES):
         raise DomainError(f"{assignee.full_name} is not an active support agent or manager.")
     if not complaint.is_open:

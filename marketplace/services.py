@@ -12,7 +12,7 @@ from flask import current_app
 from console import validation as v
 from console.audit import services as audit
 from console.db import db
-from console.domain import DomainError
+from console.domain import DomainError, ensure_version
 from marketplace.models import (
     Booking,
     BookingStatus,
@@ -27,10 +27,6 @@ from marketplace.models import (
 PROVIDER_FIELDS = ("legal_name", "trade_name", "siret", "email", "phone", "address_line", "postcode", "city")
 CLIENT_FIELDS = ("full_name", "email", "phone", "postcode", "city")
 CONSENTS = ("consent_marketing_email", "consent_marketing_sms", "consent_partner_sharing")
-
-
-class StaleEdit(DomainError):
-    """Someone else saved the record since this form was opened."""
 
 
 def clean_provider(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -55,11 +51,6 @@ def _ensure_siret_free(siret: str, provider_id: int | None) -> None:
     other = db.session.scalar(sa.select(Provider).where(Provider.siret == siret, Provider.id != provider_id))
     if other is not None:
         raise v.InvalidField("siret", f"This SIRET is already registered for {other.reference}.")
-
-
-def _check_version(obj: Any, expected_version: int | None) -> None:
-    if expected_version is not None and obj.version != expected_version:
-        raise StaleEdit(f"{obj} was changed by someone else since you opened it. Reload and try again.")
 
 
 def create_provider(
@@ -91,7 +82,7 @@ def update_provider(
     provider: Provider, *, fields: Mapping[str, Any], expected_version: int | None, actor: Any, now: datetime
 ) -> Provider:
     """Change a provider's details; refuse if someone else saved meanwhile."""
-    _check_version(provider, expected_version)
+    ensure_version(provider, expected_version)
     values = clean_provider(fields)
     _ensure_siret_free(values["siret"], provider.id)
     for key, value in values.items():
@@ -127,7 +118,7 @@ def update_client(
     client: Client, *, fields: Mapping[str, Any], expected_version: int | None, actor: Any, now: datetime
 ) -> Client:
     """Change a client's details and consents (consent changes are timestamped)."""
-    _check_version(client, expected_version)
+    ensure_version(client, expected_version)
     for key, value in clean_client(fields).items():
         setattr(client, key, value)
     changes = audit.diff(client)

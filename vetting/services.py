@@ -20,7 +20,7 @@ from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.business_time import PARIS, business_hours_between, paris_today
 from console.db import db
-from console.domain import DomainError, Role
+from console.domain import DomainError, Role, ensure_version
 from console.files import services as files
 from console.notifications.services import queue_notification
 from marketplace.models import Provider, VettingStatus
@@ -48,10 +48,6 @@ NOTE_MAX = 2000
 AWAITING_NOTE_MAX = 500
 
 
-class StaleCase(DomainError):
-    """Someone changed the case since the page was opened."""
-
-
 def pass_mark() -> int:
     return int(current_app.config.get("VETTING_PASS_MARK", wf.DEFAULT_PASS_MARK))
 
@@ -69,11 +65,6 @@ def require_officer(actor: Any) -> StaffUser:
     if not actor.roles & {Role.VETTING_OFFICER, Role.MANAGER}:
         raise DomainError("Only vetting officers and managers work on vetting cases.")
     return actor
-
-
-def _ensure_version(obj: Any, expected_version: int | None) -> None:
-    if expected_version is not None and obj.version != expected_version:
-        raise StaleCase(f"{obj} was changed by someone else since you opened it. Reload and try again.")
 
 
 def _note(
@@ -138,7 +129,7 @@ def await_provider(
 ) -> VettingCase:
     """Ask the provider for something; the deadline pauses until they answer."""
     person = require_officer(actor)
-    _ensure_version(case, expected_version)
+    ensure_version(case, expected_version)
     text = _note(request, AWAITING_NOTE_MAX, required=True, what="request to the provider")
     _move(
         case,
@@ -159,7 +150,7 @@ def provider_answered(
 ) -> VettingCase:
     """The provider answered: the clock runs again and the deadline moves by the pause."""
     person = require_officer(actor)
-    _ensure_version(case, expected_version)
+    ensure_version(case, expected_version)
     wf.next_case_status(case.status, "provider_answered")  # refuse before reading the pause
     paused = case.paused_hours + business_hours_between(case.awaiting_since, now)
     _move(
@@ -180,7 +171,7 @@ def withdraw_case(
 ) -> VettingCase:
     """Close a case the applicant stopped answering (30 days awaiting) or asked to stop."""
     person = require_officer(actor)
-    _ensure_version(case, expected_version)
+    ensure_version(case, expected_version)
     text = _note(reason, required=True, what="reason for withdrawing")
     if case.status == CaseStatus.AWAITING_PROVIDER and not wf.may_withdraw(case.awaiting_since, now):
         raise DomainError(
@@ -222,7 +213,7 @@ def approve_case(
 ) -> VettingCase:
     """Approve once all checks passed, RC Pro is valid today and a second person decides."""
     person = require_officer(actor)
-    _ensure_version(case, expected_version)
+    ensure_version(case, expected_version)
     problems = approval_problems(case, approver=person, today=paris_today(now))
     if problems:
         raise DomainError(f"{case.reference} cannot be approved: " + "; ".join(problems) + ".")
@@ -263,7 +254,7 @@ def reject_case(
 ) -> VettingCase:
     """Reject with a reason code; the applicant receives a statement of reasons."""
     person = require_officer(actor)
-    _ensure_version(case, expected_version)
+    ensure_version(case, expected_version)
     try:
         reason = RejectionReason(reason)
     except ValueError as exc:
@@ -339,7 +330,7 @@ def assign_case(case: VettingCase, *, assignee: StaffUser, actor: Any, now: date
 def _working(check: VettingCheck, actor: Any, expected_version: int | None = None) -> StaffUser:
     """The check must be open for evidence; the case active and not awaiting the provider."""
     person = require_officer(actor)
-    _ensure_version(check, expected_version)
+    ensure_version(check, expected_version)
     case = check.case
     if case.status in wf.FINAL:
         raise DomainError(f"{case.reference} is {case.status.value}; its checks are closed.")
@@ -526,7 +517,7 @@ def complete_check(
 def reopen_case(case: VettingCase, *, actor: Any, now: datetime, expected_version: int | None = None) -> None:
     """Send a case that is ready for decision back into review (a new fact came in)."""
     person = require_officer(actor)
-    _ensure_version(case, expected_version)
+    ensure_version(case, expected_version)
     _move(case, "reopen", person, now)
 
 

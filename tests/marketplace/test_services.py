@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from console import validation as v
 from console.audit.models import AuditEvent
 from console.db import db
-from console.domain import DomainError
+from console.domain import DomainError, StaleRecord
 from marketplace import services
 from marketplace.models import Booking, Provider, Review
 from restrictions import services as restrictions
@@ -86,7 +86,7 @@ def test_updates_check_the_version_and_record_a_diff(now):
     assert provider.version == version + 1
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "provider.update"))
     assert event.changes["city"] == {"before": "Lyon", "after": "Villeurbanne"}
-    with pytest.raises(services.StaleEdit, match="changed by someone else"):
+    with pytest.raises(StaleRecord, match="changed by someone else"):
         services.update_provider(
             provider, fields=fields, expected_version=version, actor="system:tests", now=now
         )

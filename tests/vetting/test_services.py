@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from console import jobs
 from console.audit.models import AuditEvent
 from console.db import db, utcnow
-from console.domain import DomainError
+from console.domain import DomainError, StaleRecord
 from console.files.models import StoredFile
 from console.files.services import MAX_BYTES, UploadRefused
 from console.notifications.models import Notification
@@ -361,7 +361,7 @@ def test_approval_leaves_a_restricted_provider_not_bookable(applicant, ready_cas
 
 
 def test_a_stale_page_cannot_approve(ready_case, second_officer):
-    with pytest.raises(services.StaleCase):
+    with pytest.raises(StaleRecord):
         services.approve_case(
             ready_case, actor=second_officer, now=utcnow(), expected_version=ready_case.version - 1
         )

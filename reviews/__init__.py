@@ -1,0 +1,1 @@
+"""Reviews: the Review records, moderation, flags and rating alerts."""
