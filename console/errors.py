@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, render_template, request
+from flask import Flask, current_app, flash, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
+
+from console.db import db, is_write_conflict
 
 log = logging.getLogger(__name__)
 
@@ -18,90 +20,88 @@ def _page(status: int, title: str, message: str):
 
 
 def init_app(app: Flask) -> None:
-    @app.errorhandler(CSRFError)
-    def csrf_error(exc: CSRFError):
-        if request.endpoint == "auth.login":
-            from console.auth.views import LoginForm  # late: avoid a cycle at import time
+    """Answer every failure with a page that says what happened and that nothing was half-saved."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(403, _forbidden)
+    app.register_error_handler(404, _not_found)
+    app.register_error_handler(405, _method_not_allowed)
+    app.register_error_handler(413, _too_large)
+    app.register_error_handler(DataError, _bad_value)
+    for database_error in (StaleDataError, OperationalError, InterfaceError):
+        app.register_error_handler(database_error, _database_down)
+    app.register_error_handler(Exception, _unexpected)
 
-            flash("The sign-in form expired. Please try again.", "warning")
-            return render_template("auth/login.html", form=LoginForm(formdata=None)), 400
+
+def _csrf_error(exc: CSRFError):
+    if request.endpoint == "auth.login":
+        from console.auth.views import LoginForm  # late: avoid a cycle at import time
+
+        flash("The sign-in form expired. Please try again.", "warning")
+        return render_template("auth/login.html", form=LoginForm(formdata=None)), 400
+    return _page(
+        400,
+        "This form has expired",
+        "The page was open too long or came from elsewhere. Go back, reload and try again.",
+    )
+
+
+def _forbidden(exc):
+    return _page(
+        403,
+        "Not allowed",
+        "Your role does not give access to this page or action. Ask a manager or an admin if you need it.",
+    )
+
+
+def _not_found(exc):
+    return _page(404, "Not found", "There is nothing at this address.")
+
+
+def _method_not_allowed(exc):
+    return _page(405, "Not allowed", "This address does not accept that kind of request.")
+
+
+def _too_large(exc):
+    limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    return _page(413, "Too large", f"What you sent is larger than the {limit} MB limit. Nothing was saved.")
+
+
+def _bad_value(exc: DataError):
+    log.warning("value refused by the database on %s: %s", request.path, exc.orig)
+    _rollback_quietly()
+    return _page(
+        400, "Value not accepted", "A value in the request is out of range or malformed. Nothing was saved."
+    )
+
+
+def _database_down(exc: Exception):
+    _rollback_quietly()
+    if is_write_conflict(exc):
         return _page(
-            400,
-            "This form has expired",
-            "The page was open too long or came from elsewhere. Go back, reload and try again.",
+            409,
+            "Changed at the same time",
+            "Someone else changed this record at the same moment. Nothing of yours was saved; "
+            "reload the page, check, and try again.",
         )
+    log.exception("database error")
+    return _page(
+        503, "Database unavailable", "The database did not answer. Nothing was saved; try again in a moment."
+    )
 
-    @app.errorhandler(403)
-    def forbidden(exc):
-        return _page(
-            403,
-            "Not allowed",
-            "Your role does not give access to this page or action. "
-            "Ask a manager or an admin if you need it.",
-        )
 
-    @app.errorhandler(404)
-    def not_found(exc):
-        return _page(404, "Not found", "There is nothing at this address.")
-
-    @app.errorhandler(405)
-    def method_not_allowed(exc):
-        return _page(405, "Not allowed", "This address does not accept that kind of request.")
-
-    @app.errorhandler(413)
-    def too_large(exc):
-        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return _page(
-            413, "Too large", f"What you sent is larger than the {limit} MB limit. Nothing was saved."
-        )
-
-    @app.errorhandler(DataError)
-    def bad_value(exc):
-        log.warning("value refused by the database on %s: %s", request.path, exc.orig)
-        _rollback_quietly()
-        return _page(
-            400,
-            "Value not accepted",
-            "A value in the request is out of range or malformed. Nothing was saved.",
-        )
-
-    @app.errorhandler(StaleDataError)
-    @app.errorhandler(OperationalError)
-    @app.errorhandler(InterfaceError)
-    def database_down(exc):
-        from console.db import is_write_conflict
-
-        _rollback_quietly()
-        if is_write_conflict(exc):
-            return _page(
-                409,
-                "Changed at the same time",
-                "Someone else changed this record at the same moment. Nothing of yours was saved; "
-                "reload the page, check, and try again.",
-            )
-        log.exception("database error")
-        return _page(
-            503,
-            "Database unavailable",
-            "The database did not answer. Nothing was saved; try again in a moment.",
-        )
-
-    @app.errorhandler(Exception)
-    def unexpected(exc):
-        if isinstance(exc, HTTPException):
-            return exc
-        log.exception("unhandled error on %s", request.path)
-        _rollback_quietly()
-        return _page(
-            500,
-            "Something went wrong",
-            "The error was logged and nothing was half-saved. Try again, or tell the team.",
-        )
+def _unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return exc
+    log.exception("unhandled error on %s", request.path)
+    _rollback_quietly()
+    return _page(
+        500,
+        "Something went wrong",
+        "The error was logged and nothing was half-saved. Try again, or tell the team.",
+    )
 
 
 def _rollback_quietly() -> None:
-    from console.db import db
-
     try:
         db.session.rollback()
     except Exception:  # the database may be the thing that is gone

@@ -6,15 +6,12 @@ import bisect
 import heapq
 import math
 import random
-import re
-import unicodedata
 from array import array
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from faker import Faker
-from stdnum import luhn
 from stdnum.fr import siret as stdnum_siret
 
 from demo.reference import (
@@ -37,6 +34,7 @@ from demo.reference import (
     TERMS_VERSIONS,
     TRADE_NAMES,
 )
+from demo.values import _cumulative, _mobile, _pick, _slug, siret_for
 from marketplace.models import (
     BookingStatus,
     ModerationStatus,
@@ -78,47 +76,6 @@ class _Pools:
         self.city_cum = list(_cumulative(weight for _, _, weight in CITIES))
         self.domains = [d for d, _ in EMAIL_DOMAINS]
         self.domain_cum = list(_cumulative(w for _, w in EMAIL_DOMAINS))
-
-
-def _cumulative(weights: Iterable[float]) -> Iterator[float]:
-    total = 0.0
-    for weight in weights:
-        total += weight
-        yield total
-
-
-def _pick(rng: random.Random, items: list, cum: list[float]):
-    return items[bisect.bisect(cum, rng.random() * cum[-1])]
-
-
-def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-
-
-def _slug(text: str, sep: str) -> str:
-    return re.sub(r"[^a-z0-9]+", sep, _ascii(text)).strip(sep)
-
-
-def siret_for(index: int) -> str:
-    """A valid, unique SIRET for a provider number: a Luhn SIREN, establishment 0001, check digit."""
-    body = f"{(index * 7919 + 31_000_000) % 100_000_000:08d}"  # a bijection on 8 digits
-    siren = body + luhn.calc_check_digit(body)
-    nic = siren + "0001"
-    return nic + luhn.calc_check_digit(nic)
-
-
-def _mobile(rng: random.Random) -> str:
-    """A French mobile number in E.164 (+336… or +337…, allocated ranges only)."""
-    if rng.random() < 0.7:
-        return f"+336{rng.choice('01245678')}{rng.randrange(10_000_000):07d}"
-    return f"+337{rng.choice('3456789')}{rng.randrange(10_000_000):07d}"
-
-
-def card_number(rng: random.Random, prefix: str, length: int = 16) -> str:
-    """A Luhn-valid card number starting with `prefix`, grouped by four."""
-    body = prefix + "".join(str(rng.randrange(10)) for _ in range(length - len(prefix) - 1))
-    digits = body + luhn.calc_check_digit(body)
-    return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
 
 
 def _terms_version(when: datetime) -> str:

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from demo.generator import _cumulative, _Generator, _pick, siret_for
+from demo.generator import _Generator
 from demo.reference import (
     COVERAGE_EUR,
     DEDUCTIBLE_EUR,
@@ -35,6 +35,7 @@ from demo.reference import (
     LOW_COVERAGE_REJECTION,
     REJECTION_REASONS,
 )
+from demo.values import _cumulative, _pick, siret_for
 from marketplace.models import VettingStatus
 
 APPROVED_MIX = (

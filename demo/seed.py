@@ -32,7 +32,6 @@ from demo.generator import (
     SCALES,
     Echo,
     _Generator,
-    card_number,
 )
 from demo.loader import (
     _Loader,
@@ -44,6 +43,7 @@ from demo.reference import (
     PROPOSALS,
 )
 from demo.staff import DEMO_ACTOR
+from demo.values import card_number
 from demo.vetting import _VettingGenerator
 from marketplace.models import Booking, Client, Provider, Review
 

@@ -22,7 +22,6 @@ from console.domain import DomainError, Role
 from console.timeline import provider_timeline
 from marketplace import services
 from marketplace.models import Booking, Client, Provider, Review, ServiceKind
-from restrictions.models import Restriction
 
 VETTING, SUPPORT, MANAGER = Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER
 
@@ -60,9 +59,7 @@ class BookableFilter(BaseSQLAFilter):
         super().__init__(Provider.id, "Bookable", options=(("1", "Yes"), ("0", "No")))
 
     def apply(self, query, value, alias=None):
-        active = sa.exists().where(Restriction.provider_id == Provider.id, Restriction.ended_at.is_(None))
-        bookable = sa.and_(Provider.vetting_status == "approved", ~active)
-        return query.filter(bookable if value == "1" else ~bookable)
+        return query.filter(Provider.is_bookable if value == "1" else ~Provider.is_bookable)
 
     def operation(self):
         return "is"

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.db import UTCDateTime, db, enum_type, utcnow
@@ -58,6 +59,11 @@ def _reference(prefix: str, width: int):
         return f"{prefix}-{self.id:0{width}d}" if self.id is not None else f"{prefix}-(new)"
 
     return property(reference)
+
+
+# The restrictions table, named here without importing the restrictions package (which builds on
+# this one): a restriction is active until it has an end.
+_RESTRICTION = sa.table("restriction", sa.column("provider_id"), sa.column("ended_at"))
 
 
 class Provider(db.Model):
@@ -112,10 +118,17 @@ class Provider(db.Model):
         reasons += [f"restricted: {r.reason_code.replace('_', ' ')}" for r in self.active_restrictions]
         return reasons
 
-    @property
+    @hybrid_property
     def is_bookable(self) -> bool:
         """Bookable exactly when the latest vetting is approved and no restriction is active."""
         return not self.not_bookable_reasons
+
+    @is_bookable.inplace.expression
+    @classmethod
+    def _is_bookable_expression(cls) -> sa.ColumnElement[bool]:
+        """The same rule in SQL, for lists, filters and figures."""
+        active = sa.exists().where(_RESTRICTION.c.provider_id == cls.id, _RESTRICTION.c.ended_at.is_(None))
+        return sa.and_(cls.vetting_status == VettingStatus.APPROVED, ~active)
 
     def __str__(self) -> str:
         return f"{self.reference} {self.display_name}"

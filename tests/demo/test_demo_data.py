@@ -17,8 +17,9 @@ from console.notifications.models import Notification
 from console.privacy import REDACTION_ACTION
 from console.redaction import find_card_numbers
 from console.validation import POSTCODE_RE
-from demo.generator import SCALES, card_number, siret_for
+from demo.generator import SCALES
 from demo.policies import one_year_end, one_year_start, policy_number
+from demo.values import card_number, siret_for
 from insurance import services as insurance
 from insurance import workflow as wf
 from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder

@@ -106,6 +106,27 @@ def test_eligibility_is_derived(now):
     assert provider.is_bookable
 
 
+def test_bookable_in_sql_is_the_same_rule_as_in_python(now):
+    """`Provider.is_bookable` is one hybrid: the SQL filter and the attribute always agree."""
+    manager = make_staff("manager")
+    applicant, free, restricted, lifted = (
+        make_provider(approved=False),
+        *(make_provider() for _ in range(3)),
+    )
+    restrictions.restrict_provider(
+        restricted, reason_code="terms_breach", statement="X.", actor=manager, now=now
+    )
+    ended = restrictions.restrict_provider(
+        lifted, reason_code="terms_breach", statement="Y.", actor=manager, now=now
+    )
+    restrictions.lift_restriction(ended, reason="Resolved.", actor=manager, now=now)
+    db.session.flush()
+    ids = [applicant.id, free.id, restricted.id, lifted.id]
+    in_sql = set(db.session.scalars(sa.select(Provider.id).where(Provider.id.in_(ids), Provider.is_bookable)))
+    in_python = {p.id for p in (applicant, free, restricted, lifted) if p.is_bookable}
+    assert in_sql == in_python == {free.id, lifted.id}
+
+
 def test_client_consent_changes_are_timestamped(now):
     client = make_client()
     assert client.reference.startswith("CLI-") and client.phone == "+33145678901"
