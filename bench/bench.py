@@ -279,59 +279,32 @@ def _counts(counts: dict) -> str:
     return ", ".join(f"{key} {value:,}" for key, value in counts.items())
 
 
-def main() -> int:
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    env = dict(os.environ) | {"DATABASE_URL": url}
-    ensure_database(url)
-    flask("db", "upgrade", env=env)
-    seed_seconds = seed_if_needed(env)
-
-    os.environ["DATABASE_URL"] = url
-    import sqlalchemy as sa
-
-    from console.app import create_app
-    from console.db import db
-
-    app = create_app()
-    with app.app_context():
-        ensure_manager()
-        values = sample_values(app)
-        engine = db.engine
-        city = filter_query(app, "providers", "city", "Paris")
-        vetting = filter_query(app, "providers", "vetting_status", "not_vetted")
-        status = filter_query(app, "bookings", "status", "cancelled")
-        rating = filter_query(app, "reviews", "rating", "1")
-        not_bookable = named_filter_query(app, "providers", "Bookable", "0")
-        active = named_filter_query(app, "restrictions", "Active", "1")
-        complaint_status = filter_query(app, "complaints", "status", "waiting_on_client")
-        in_review = filter_query(app, "vetting_cases", "status", "in_review")
-        case_id = ready_case_id()
-        db.session.remove()
-
+def page_list(values: dict, q: dict) -> list[tuple[str, str]]:
+    """The manager's pages: every list, search, filter and deep page, and the support queues."""
     pages = [
         ("/providers/", "/providers/"),
         ("/providers/ search last name", f"/providers/?search={values['last_name']}"),
         ("/providers/ search PRV-012345", "/providers/?search=PRV-012345"),
         ("/providers/ search SIRET", f"/providers/?search={values['siret']}"),
-        ("/providers/ filter city", f"/providers/?{city}"),
-        ("/providers/ filter vetting", f"/providers/?{vetting}"),
+        ("/providers/ filter city", f"/providers/?{q['city']}"),
+        ("/providers/ filter vetting", f"/providers/?{q['vetting']}"),
         ("/providers/ page 50", "/providers/?page=49"),
-        ("/providers/ not bookable", f"/providers/?{not_bookable}"),
+        ("/providers/ not bookable", f"/providers/?{q['not_bookable']}"),
         ("/clients/", "/clients/"),
         ("/clients/ search name", f"/clients/?search={values['last_name']}"),
         ("/clients/ search e-mail", f"/clients/?search={values['email_fragment']}"),
         ("/bookings/", "/bookings/"),
         ("/bookings/ search PRV-000123", "/bookings/?search=PRV-000123"),
         ("/bookings/ search CLI-0001234", "/bookings/?search=CLI-0001234"),
-        ("/bookings/ filter status", f"/bookings/?{status}"),
+        ("/bookings/ filter status", f"/bookings/?{q['status']}"),
         ("/bookings/ page 50", "/bookings/?page=49"),
         ("/reviews/", "/reviews/"),
         ("/reviews/ search PRV-000123", "/reviews/?search=PRV-000123"),
-        ("/reviews/ filter rating", f"/reviews/?{rating}"),
+        ("/reviews/ filter rating", f"/reviews/?{q['rating']}"),
         ("/reviews/ search text", "/reviews/?search=ponctuelle"),
         ("/proposals/", "/proposals/"),
         ("/restrictions/", "/restrictions/"),
-        ("/restrictions/ active", f"/restrictions/?{active}"),
+        ("/restrictions/ active", f"/restrictions/?{q['active']}"),
         ("/policies/", "/policies/"),
         ("/policies/ search PRV-000123", "/policies/?search=PRV-000123"),
         ("/certificates/", "/certificates/"),
@@ -343,7 +316,7 @@ def main() -> int:
         ("/complaints/", "/complaints/"),
         ("/complaints/ search CMP-0012345", "/complaints/?search=CMP-0012345"),
         ("/complaints/ search CLI-0001234", "/complaints/?search=CLI-0001234"),
-        ("/complaints/ filter status", f"/complaints/?{complaint_status}"),
+        ("/complaints/ filter status", f"/complaints/?{q['complaint_status']}"),
         ("/complaints/ page 50", "/complaints/?page=49"),
         ("/queue/mine/", "/queue/mine/"),
         ("/queue/unassigned/", "/queue/unassigned/"),
@@ -356,7 +329,11 @@ def main() -> int:
         ("/moderation/ reviews to moderate", "/moderation/"),
         ("/flags/ flagged reviews", "/flags/"),
     ]
-    # The vetting officers' queues, as the demo officer to whom the seed assigned checks.
+    return pages
+
+
+def vetting_page_list(q: dict, case_id: int) -> list[tuple[str, str]]:
+    """The vetting officers' queues, as the demo officer to whom the seed assigned checks."""
     vetting_pages = [
         ("/vetting_mine/ (my checks)", "/vetting_mine/"),
         ("/vetting_unassigned/", "/vetting_unassigned/"),
@@ -365,19 +342,28 @@ def main() -> int:
         ("/vetting_overdue/", "/vetting_overdue/"),
         ("/vetting_cases/", "/vetting_cases/"),
         ("/vetting_cases/ search PRV-012345", "/vetting_cases/?search=PRV-012345"),
-        ("/vetting_cases/ filter in review", f"/vetting_cases/?{in_review}"),
+        ("/vetting_cases/ filter in review", f"/vetting_cases/?{q['in_review']}"),
         ("/vetting_cases/ page 50", "/vetting_cases/?page=49"),
         ("case page (ready for decision)", f"/vetting_cases/details/?id={case_id}"),
     ]
-    client = app.test_client()
-    sign_in(client)
-    officer_client = app.test_client()
-    sign_in(officer_client, *vetting_officer())
+    return vetting_pages
+
+
+def count_statements(engine) -> list[int]:
+    """A counter of the SQL statements the engine runs (reset it by setting [0] = 0)."""
+    import sqlalchemy as sa
+
     statements = [0]
 
     @sa.event.listens_for(engine, "before_cursor_execute")
     def count(conn, cursor, statement, parameters, context, executemany):
         statements[0] += 1
+
+    return statements
+
+
+def time_pages(statements: list[int], jobs: list) -> list[tuple]:
+    """Time each (client, label, url): median, p95 and SQL statements per request."""
 
     def measure(client, url: str) -> tuple[list[float], list[int], str | None]:
         times, counts = [], []
@@ -395,18 +381,19 @@ def main() -> int:
                 counts.append(statements[0])
         return times, counts, None
 
-    rows, failures, slow = [], [], []
-    for who, label, url in [(client, *p) for p in pages] + [(officer_client, *p) for p in vetting_pages]:
+    rows = []
+    for who, label, url in jobs:
         times, counts, error = measure(who, url)
         if error:
-            failures.append(f"{url}: {error}")
-            rows.append((label, url, None, None, None))
+            rows.append((label, url, None, None, None, error))
             continue
         p95 = statistics.quantiles(times, n=20, method="inclusive")[-1]
-        rows.append((label, url, statistics.median(times), p95, max(counts)))
-        if p95 > P95_LIMIT_MS:
-            slow.append(f"{url} (p95 {p95:.0f} ms)")
+        rows.append((label, url, statistics.median(times), p95, max(counts), None))
+    return rows
 
+
+def print_pages(rows: list[tuple], seed_seconds: float | None) -> list[str]:
+    """Print the table of pages; return the failures (not 200, or p95 over budget)."""
     if seed_seconds is not None:
         print(f"\nseeded the large data set in {seed_seconds:.0f} s ({seed_seconds / 60:.1f} min)")
     print(
@@ -414,16 +401,58 @@ def main() -> int:
         "manager; the vetting pages as the demo vetting officer)"
     )
     print(f"{'page':<40} {'median ms':>10} {'p95 ms':>8} {'SQL/req':>8}  url")
-    for label, url, median, p95, sql in rows:
+    failures = []
+    for label, url, median, p95, sql, error in rows:
         if median is None:
             print(f"{label:<40} {'NOT 200':>10} {'':>8} {'':>8}  {url}")
-        else:
-            flag = "  <-- over 300 ms" if p95 > P95_LIMIT_MS else ""
-            print(f"{label:<40} {median:>10.1f} {p95:>8.1f} {sql:>8}  {url}{flag}")
+            failures.append(f"NOT 200: {url}: {error}")
+            continue
+        flag = "  <-- over 300 ms" if p95 > P95_LIMIT_MS else ""
+        print(f"{label:<40} {median:>10.1f} {p95:>8.1f} {sql:>8}  {url}{flag}")
+        if p95 > P95_LIMIT_MS:
+            failures.append(f"SLOW: {url} (p95 {p95:.0f} ms)")
     for failure in failures:
-        print(f"NOT 200: {failure}")
-    for page in slow:
-        print(f"SLOW: {page}")
+        print(failure)
+    return failures
+
+
+def main() -> int:
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    env = dict(os.environ) | {"DATABASE_URL": url}
+    ensure_database(url)
+    flask("db", "upgrade", env=env)
+    seed_seconds = seed_if_needed(env)
+
+    os.environ["DATABASE_URL"] = url
+    from console.app import create_app
+    from console.db import db
+
+    app = create_app()
+    with app.app_context():
+        ensure_manager()
+        values = sample_values(app)
+        engine = db.engine
+        q = {
+            "city": filter_query(app, "providers", "city", "Paris"),
+            "vetting": filter_query(app, "providers", "vetting_status", "not_vetted"),
+            "status": filter_query(app, "bookings", "status", "cancelled"),
+            "rating": filter_query(app, "reviews", "rating", "1"),
+            "not_bookable": named_filter_query(app, "providers", "Bookable", "0"),
+            "active": named_filter_query(app, "restrictions", "Active", "1"),
+            "complaint_status": filter_query(app, "complaints", "status", "waiting_on_client"),
+            "in_review": filter_query(app, "vetting_cases", "status", "in_review"),
+        }
+        case_id = ready_case_id()
+        db.session.remove()
+
+    client = app.test_client()
+    sign_in(client)
+    officer_client = app.test_client()
+    sign_in(officer_client, *vetting_officer())
+    jobs = [(client, *p) for p in page_list(values, q)]
+    jobs += [(officer_client, *p) for p in vetting_page_list(q, case_id)]
+    statements = count_statements(engine)
+    page_failures = print_pages(time_pages(statements, jobs), seed_seconds)
 
     with app.app_context():
         sweep_failures = print_sweep(time_sweep(statements))
@@ -435,7 +464,7 @@ def main() -> int:
     report_failures = run_reports(app, env)
     for failure in report_failures:
         print(failure)
-    return 1 if failures or slow or sweep_failures or report_failures else 0
+    return 1 if page_failures or sweep_failures or report_failures else 0
 
 
 if __name__ == "__main__":

@@ -81,66 +81,11 @@ def seed(
     anchor = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     gen = _Generator(sizes, seed, anchor, echo)
     loader = _Loader(echo, rebuild_indexes=scale == "large")
-    connection = loader.connection
-
-    def next_id(model) -> int:
-        return (connection.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
-
-    from console.business_time import paris_today
-    from insurance.models import InsurancePolicy
-
-    gen.first_provider, gen.first_client = next_id(Provider), next_id(Client)
     now = utcnow()
-    policies = _PolicyGenerator(
-        gen, seed, today=paris_today(now), now=now, officers=_vetting_officer_ids(), actor=DEMO_ACTOR
-    )
-    steps = (
-        ("providers", Provider, gen.providers, gen.PROVIDER_COLUMNS, lambda: sizes.providers),
-        ("clients", Client, gen.clients, gen.CLIENT_COLUMNS, lambda: sizes.clients),
-        ("bookings", Booking, gen.bookings, gen.BOOKING_COLUMNS, lambda: sizes.bookings),
-        ("reviews", Review, gen.reviews, gen.REVIEW_COLUMNS, gen.choose_reviews),
-        ("policies", InsurancePolicy, policies.rows, policies.COLUMNS, policies.plan),
-    )
-    for name, model, rows, columns, total in steps:
-        t0 = time.perf_counter()
-        first = {Provider: gen.first_provider, Client: gen.first_client}.get(model) or next_id(model)
-        expected = total()  # for reviews: chooses the reviewed bookings, before generating rows
-        count = loader.load(model.__table__, columns, rows(first), expected)
-        loader.reset_sequence(model.__table__)
-        report.counts[name] = count
-        report.seconds[name] = time.perf_counter() - t0
-        echo(f"  {name:<12} {count:>10,} rows {report.seconds[name]:8.1f} s")
-
-    from demo import complaints  # complaints, disputes and review flags (issue 6)
-
-    report.counts.update(complaints.load(gen, seed, scale, loader, echo))
-    t0 = time.perf_counter()
-    cases = _load_vetting(gen, seed, loader, next_id, now=now)
-    report.counts["vetting_cases"] = cases.count
-    report.seconds["vetting"] = seconds = time.perf_counter() - t0
-    echo(f"  {'vetting':<12} {cases.count:>10,} cases ({cases.rows:,} rows in all) {seconds:8.1f} s")
-    mix = ", ".join(f"{kind} {count:,}" for kind, count in sorted(cases.kinds.items()))
-    echo(f"  {'':<12} {'':>10} {mix}")
-
-    t0 = time.perf_counter()
-    card_reviews = _card_reviews(gen)
-    report.counts["reviews"] += card_reviews
-    report.counts["proposals"] = _open_proposals(gen)
-    report.seconds["services"] = seconds = time.perf_counter() - t0
-    echo(f"  {'proposals':<12} {report.counts['proposals']:>10,} open (through the service)  {seconds:.1f} s")
-    echo(f"  {'':<12} {card_reviews:>10,} reviews in which a client typed a card number (redacted, audited)")
-    mix = ", ".join(f"{kind.replace('_', ' ')} {count:,}" for kind, count in sorted(policies.kinds.items()))
-    echo(f"  {'':<12} {'':>10} providers by insurance situation: {mix}")
-
-    t0 = time.perf_counter()
-    sweep = _sweep(report)
-    report.seconds["sweep"] = seconds = time.perf_counter() - t0
-    counts = ", ".join(f"{key} {value:,}" for key, value in sweep.counts.items())
-    echo(f"  {'sweep':<12} {counts}  {seconds:.1f} s (insurance sweep for {sweep.day:%d/%m/%Y})")
-    t0 = time.perf_counter()
-    vetting_sweep = _vetting_sweep()
-    counts = ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in vetting_sweep.counts.items())
-    echo(f"  {'':<12} {counts}  {time.perf_counter() - t0:.1f} s (vetting sweep)")
+    policies = _load_records(gen, seed, loader, report, now=now, echo=echo)
+    _load_support_and_vetting(gen, seed, scale, loader, report, now=now, echo=echo)
+    _open_proposals_and_card_reviews(gen, report, policies, echo=echo)
+    _run_sweeps(report, echo=echo)
     t0 = time.perf_counter()
     with _queue_down_in_one_line(echo):
         db.session.commit()
@@ -153,6 +98,83 @@ def seed(
     report.total_seconds = time.perf_counter() - started
     echo(f"Seeded in {report.total_seconds:.1f} s.")
     return report
+
+
+def _next_id(connection, model) -> int:
+    return (connection.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
+
+
+def _load_records(gen: _Generator, seed: int, loader: _Loader, report: SeedReport, *, now, echo: Echo):
+    """Bulk-load providers, clients, bookings, reviews and RC Pro policies; return the policy generator."""
+    from console.business_time import paris_today
+    from insurance.models import InsurancePolicy
+
+    sizes, connection = gen.scale, loader.connection
+    gen.first_provider, gen.first_client = _next_id(connection, Provider), _next_id(connection, Client)
+    policies = _PolicyGenerator(
+        gen, seed, today=paris_today(now), now=now, officers=_vetting_officer_ids(), actor=DEMO_ACTOR
+    )
+    steps = (
+        ("providers", Provider, gen.providers, gen.PROVIDER_COLUMNS, lambda: sizes.providers),
+        ("clients", Client, gen.clients, gen.CLIENT_COLUMNS, lambda: sizes.clients),
+        ("bookings", Booking, gen.bookings, gen.BOOKING_COLUMNS, lambda: sizes.bookings),
+        ("reviews", Review, gen.reviews, gen.REVIEW_COLUMNS, gen.choose_reviews),
+        ("policies", InsurancePolicy, policies.rows, policies.COLUMNS, policies.plan),
+    )
+    for name, model, rows, columns, total in steps:
+        t0 = time.perf_counter()
+        first = {Provider: gen.first_provider, Client: gen.first_client}.get(model) or _next_id(
+            connection, model
+        )
+        expected = total()  # for reviews: chooses the reviewed bookings, before generating rows
+        count = loader.load(model.__table__, columns, rows(first), expected)
+        loader.reset_sequence(model.__table__)
+        report.counts[name] = count
+        report.seconds[name] = time.perf_counter() - t0
+        echo(f"  {name:<12} {count:>10,} rows {report.seconds[name]:8.1f} s")
+    return policies
+
+
+def _load_support_and_vetting(
+    gen: _Generator, seed: int, scale: str, loader: _Loader, report: SeedReport, *, now, echo: Echo
+) -> None:
+    """Complaints, disputes and review flags, then every provider's vetting cases."""
+    from demo import complaints
+
+    report.counts.update(complaints.load(gen, seed, scale, loader, echo))
+    t0 = time.perf_counter()
+    cases = _load_vetting(gen, seed, loader, lambda model: _next_id(loader.connection, model), now=now)
+    report.counts["vetting_cases"] = cases.count
+    report.seconds["vetting"] = seconds = time.perf_counter() - t0
+    echo(f"  {'vetting':<12} {cases.count:>10,} cases ({cases.rows:,} rows in all) {seconds:8.1f} s")
+    mix = ", ".join(f"{kind} {count:,}" for kind, count in sorted(cases.kinds.items()))
+    echo(f"  {'':<12} {'':>10} {mix}")
+
+
+def _open_proposals_and_card_reviews(gen: _Generator, report: SeedReport, policies, *, echo: Echo) -> None:
+    """Through the services: reviews with a typed card number (redacted) and open proposals."""
+    t0 = time.perf_counter()
+    card_reviews = _card_reviews(gen)
+    report.counts["reviews"] += card_reviews
+    report.counts["proposals"] = _open_proposals(gen)
+    report.seconds["services"] = seconds = time.perf_counter() - t0
+    echo(f"  {'proposals':<12} {report.counts['proposals']:>10,} open (through the service)  {seconds:.1f} s")
+    echo(f"  {'':<12} {card_reviews:>10,} reviews in which a client typed a card number (redacted, audited)")
+    mix = ", ".join(f"{kind.replace('_', ' ')} {count:,}" for kind, count in sorted(policies.kinds.items()))
+    echo(f"  {'':<12} {'':>10} providers by insurance situation: {mix}")
+
+
+def _run_sweeps(report: SeedReport, *, echo: Echo) -> None:
+    """The daily insurance and vetting sweeps, once, as their jobs would run them."""
+    t0 = time.perf_counter()
+    sweep = _sweep(report)
+    report.seconds["sweep"] = seconds = time.perf_counter() - t0
+    counts = ", ".join(f"{key} {value:,}" for key, value in sweep.counts.items())
+    echo(f"  {'sweep':<12} {counts}  {seconds:.1f} s (insurance sweep for {sweep.day:%d/%m/%Y})")
+    t0 = time.perf_counter()
+    vetting_sweep = _vetting_sweep()
+    counts = ", ".join(f"{key.replace('_', ' ')} {value:,}" for key, value in vetting_sweep.counts.items())
+    echo(f"  {'':<12} {counts}  {time.perf_counter() - t0:.1f} s (vetting sweep)")
 
 
 def _analyze() -> None:
