@@ -11,10 +11,10 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from console import access, config, errors, jobs, security
+from console import access, config, errors, i18n, jobs, security
 from console.admin_base import ConsoleIndexView
 from console.db import configure_sqlite
-from console.extensions import babel, csrf, db, migrate
+from console.extensions import csrf, db, migrate
 
 PROJECT_ROOT = config.PROJECT_ROOT
 
@@ -42,7 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # The role guard runs before the CSRF check, so a forbidden POST is a 403 whatever its CSRF token.
     app.before_request(lambda: access.guard(app))
     csrf.init_app(app)
-    babel.init_app(app)
+    i18n.init_app(app)
     errors.init_app(app)
 
     from console import health
@@ -78,6 +78,7 @@ def _register_admin(app: Flask) -> None:
     from console import jobs_admin
     from console.audit import admin as audit_admin
     from console.auth import admin as staff_admin
+    from console.auth import profile
     from console.notifications import admin as notifications_admin
     from disputes import admin as disputes_admin
     from insurance import admin as insurance_admin
@@ -95,6 +96,7 @@ def _register_admin(app: Flask) -> None:
         audit_admin,
         notifications_admin,
         jobs_admin,
+        profile,
     ):
         module.register(admin)
     from reports import admin as reports_admin

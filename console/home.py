@@ -42,7 +42,7 @@ def home_sections(user) -> list[Section]:
                 v.home_badge() if hasattr(v, "home_badge") else None,
             )
             for v in views
-            if v.endpoint != "admin" and role in v.roles_for("index")
+            if v.endpoint != "admin" and getattr(v, "on_home", True) and role in v.roles_for("index")
         ]
         sections.append(Section(role, ROLE_INTROS[role], links))
     return sections

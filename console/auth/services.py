@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
 
 from console.audit import services as audit
 from console.auth.models import LoginAttempt, StaffRole, StaffSession, StaffUser
@@ -128,6 +129,21 @@ def update_staff(
     if not active or new_password:
         end_all_sessions(staff, reason="deactivated" if not active else "password_changed", now=now)
     return staff
+
+
+def set_language(staff: StaffUser, language: str, *, now: datetime) -> None:
+    """The staff member's own choice of language; an unsupported value is refused."""
+    from console.formatting import LANGUAGES
+
+    if language not in LANGUAGES:
+        raise StaffError(_("This language is not available."))
+    if staff.language == language:
+        return
+    before, staff.language = staff.language, language
+    db.session.flush()
+    audit.record(
+        staff, "staff.language", staff, changes={"language": {"before": before, "after": language}}, now=now
+    )
 
 
 def deactivate_staff(staff: StaffUser, *, actor, now: datetime) -> None:

@@ -1,0 +1,41 @@
+"""Language and time for people: French by default, English for a staff member who chose it;
+Jinja filters that show stored UTC times in Paris and cents as euros (console/formatting.py)."""
+
+from __future__ import annotations
+
+from flask import Flask, has_request_context
+from flask_login import current_user
+
+from console import formatting
+from console.config import PROJECT_ROOT
+from console.db import utcnow
+from console.extensions import babel
+
+TRANSLATIONS = PROJECT_ROOT / "translations"
+
+
+def select_locale() -> str:
+    """The signed-in staff member's language; French for everyone else."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return formatting.supported_language(getattr(current_user, "language", None))
+    return formatting.DEFAULT_LANGUAGE
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", formatting.DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(
+        datetime=formatting.format_datetime,
+        date=formatting.format_date,
+        money=formatting.format_money,
+        number=formatting.format_number,
+        percent=formatting.format_percent,
+        delta=formatting.format_delta,
+    )
+    app.jinja_env.globals.update(
+        current_language=formatting.current_language,
+        relative=lambda value, now=None: formatting.format_relative(value, now or utcnow()),
+        utcnow=utcnow,
+    )
