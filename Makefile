@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format install migrate clean bench
+.PHONY: demo test lint format install migrate clean bench translations
+SOURCES := console marketplace restrictions insurance vetting disputes reviews reports demo templates
+CATALOGUE := translations/fr/LC_MESSAGES/messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -15,7 +17,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(CATALOGUE).mo
+
+# The French catalogue, compiled (make translations extracts the messages and updates it).
+$(CATALOGUE).mo: $(CATALOGUE).po | $(STAMP)
+	$(BIN)/pybabel compile --statistics -d translations -l fr
+
+translations: $(STAMP)
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o translations/messages.pot $(SOURCES)
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations -l fr --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d translations -l fr
 
 migrate: install
 	$(FLASK) db upgrade

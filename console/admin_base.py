@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, has_request_context
+from flask import Response, abort, flash, has_request_context, stream_with_context
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
@@ -21,11 +21,12 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.utils import secure_filename
 
+from console import spreadsheet
 from console.access import ALL_ROLES, Role, Roles, user_has_any
 from console.db import db, is_write_conflict, utcnow
 from console.domain import DomainError
-from console.spreadsheet import neutralise
 from console.validation import parse_reference
 
 MAX_ID = 2**31 - 1
@@ -167,8 +168,20 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
         return frozenset()
 
     def get_export_value(self, model: Any, name: str) -> Any:
-        """Export cells that a spreadsheet would run as a formula start with a quote instead."""
-        return neutralise(super().get_export_value(model, name))
+        """Export cells in the French spreadsheet form; formulas neutralised (console/spreadsheet.py)."""
+        return spreadsheet.cell(super().get_export_value(model, name))
+
+    def _export_csv(self, return_url: Any):
+        """CSV with `;`, a byte-order mark and French values, streamed."""
+        _, data = self._export_data()
+        titles = [str(title) for _, title in self._export_columns]
+        rows = ([self.get_export_value(row, name) for name, _ in self._export_columns] for row in data)
+        filename = secure_filename(self.get_export_name(export_type="csv"))
+        return Response(
+            stream_with_context(spreadsheet.csv_lines(titles, rows)),
+            headers={"Content-Disposition": f"attachment;filename={filename}"},
+            mimetype="text/csv; charset=utf-8",
+        )
 
     def get_one(self, id: Any) -> Any:
         key = parse_id(id)

@@ -1,9 +1,42 @@
-"""Domain errors and staff roles: plain Python, so the rules (`workflow.py` modules) can use them
-without loading Flask or SQLAlchemy."""
+"""Domain errors, staff roles and the translation functions: plain Python, so the rules
+(`workflow.py` modules) can use them without loading Flask or SQLAlchemy."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from typing import Any
+
+
+class _Untranslated:
+    """Until the app installs its catalogues (console/i18n.py), messages stay in the source text."""
+
+    def gettext(self, message: str) -> str:
+        return message
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return singular if n == 1 else plural
+
+
+_catalogue: Callable[[], Any] = _Untranslated
+
+
+def install_catalogue(catalogue: Callable[[], Any]) -> None:
+    """Use `catalogue()` (an object with gettext/ngettext: the reader's translations) from now on."""
+    global _catalogue
+    _catalogue = catalogue
+
+
+def _(message: str, **params: Any) -> str:
+    """`message` in the reader's language, `%(name)s` placeholders filled from `params`."""
+    text = _catalogue().gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
+    """The singular or plural form for `n` in the reader's language; `%(num)s` is `n`."""
+    text = _catalogue().ngettext(singular, plural, n)
+    return text % ({"num": n} | params)
 
 
 class DomainError(ValueError):
@@ -22,7 +55,12 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            Role.VETTING_OFFICER: _("Vetting officer"),
+            Role.SUPPORT_AGENT: _("Support agent"),
+            Role.MANAGER: _("Manager"),
+            Role.ADMIN: _("Admin"),
+        }[self]
 
 
 ALL_ROLES = frozenset(Role)
@@ -35,4 +73,9 @@ class StaleRecord(DomainError):
 def ensure_version(record: object, expected_version: int | None) -> None:
     """Refuse a change made from a stale page: `expected_version` is the version the page showed."""
     if expected_version is not None and record.version != expected_version:  # type: ignore[attr-defined]
-        raise StaleRecord(f"{record} was changed by someone else since you opened it. Reload and try again.")
+        raise StaleRecord(
+            _(
+                "%(record)s was changed by someone else since you opened it. Reload and try again.",
+                record=record,
+            )
+        )

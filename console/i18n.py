@@ -4,9 +4,10 @@ Jinja filters that show stored UTC times in Paris and cents as euros (console/fo
 from __future__ import annotations
 
 from flask import Flask, has_request_context
+from flask_babel import get_translations
 from flask_login import current_user
 
-from console import formatting
+from console import domain, formatting
 from console.config import PROJECT_ROOT
 from console.db import utcnow
 from console.extensions import babel
@@ -26,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     babel.init_app(app, locale_selector=select_locale)
+    domain.install_catalogue(get_translations)
     app.jinja_env.filters.update(
         datetime=formatting.format_datetime,
         date=formatting.format_date,

@@ -30,6 +30,22 @@ EXTERNAL_REDIS_URL = os.environ.get("REDIS_URL", "")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "committed: runs with real commits; tables are emptied afterwards")
+    _compile_catalogue()
+
+
+def _compile_catalogue() -> None:
+    """The French catalogue compiled as `make install` does, for a bare `pytest` after a change."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    po = PROJECT_ROOT / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
+    mo = po.with_suffix(".mo")
+    if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+        return
+    with po.open("rb") as source:
+        catalogue = read_po(source, locale="fr")
+    with mo.open("wb") as target:
+        write_mo(target, catalogue)
 
 
 @pytest.fixture(scope="session")
