@@ -41,6 +41,7 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "REDIS_URL": env.get("REDIS_URL", ""),
         "EMBEDDED_REDIS_DIR": env.get("EMBEDDED_REDIS_DIR", str(Path(instance_path) / "redis")),
         "FILES_DIR": env.get("FILES_DIR", str(Path(instance_path) / "files")),
+        "DEFAULT_LANGUAGE": env.get("DEFAULT_LANGUAGE", "fr"),
         "SMTP_URL": env.get("SMTP_URL", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Ekoklean Console <no-reply@ekoklean.fr>"),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),

@@ -3,7 +3,7 @@ Jinja filters that show stored UTC times in Paris and cents as euros (console/fo
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context
+from flask import Flask, current_app, has_request_context
 from flask_babel import get_translations
 from flask_login import current_user
 
@@ -16,10 +16,11 @@ TRANSLATIONS = PROJECT_ROOT / "translations"
 
 
 def select_locale() -> str:
-    """The signed-in staff member's language; French for everyone else."""
+    """The signed-in staff member's language; the console's default language (French) otherwise:
+    sign-in page, jobs and commands (e-mails choose their recipient's language themselves)."""
     if has_request_context() and current_user and current_user.is_authenticated:
         return formatting.supported_language(getattr(current_user, "language", None))
-    return formatting.DEFAULT_LANGUAGE
+    return formatting.supported_language(current_app.config.get("DEFAULT_LANGUAGE"))
 
 
 def init_app(app: Flask) -> None:

@@ -84,6 +84,9 @@ def make_test_app(database_url: str, redis_url: str, files_dir: str, **overrides
         "SMTP_URL": "",
         "PASSWORD_HASH_COST": "fast",
         "SERVER_NAME": None,
+        # Outside a staff member's request (jobs, services called directly, the sign-in page) the
+        # tests read English; the French tests (tests/test_french.py) use the French default.
+        "DEFAULT_LANGUAGE": "en",
     }
     config.update(overrides)
     return create_app(config)

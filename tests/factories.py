@@ -11,10 +11,17 @@ PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
 
 
-def make_staff(*roles: str, email: str | None = None, password: str = PASSWORD, name: str | None = None):
-    """Create and flush a staff member (roles default to support_agent)."""
+def make_staff(
+    *roles: str,
+    email: str | None = None,
+    password: str = PASSWORD,
+    name: str | None = None,
+    language: str = "en",
+):
+    """Create and flush a staff member (roles default to support_agent). Most tests read the
+    console in English, as a staff member who chose it; the French tests pass language="fr"."""
     n = next(_counter)
-    return staff_services.create_staff(
+    staff = staff_services.create_staff(
         email=email or f"staff{n}@example.com",
         full_name=name or f"Staff Member {n}",
         roles=roles or ("support_agent",),
@@ -22,6 +29,8 @@ def make_staff(*roles: str, email: str | None = None, password: str = PASSWORD, 
         actor="system:tests",
         now=utcnow(),
     )
+    staff.language = language
+    return staff
 
 
 CERTIFICATE_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"

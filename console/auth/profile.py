@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 
 from console.access import ALL_ROLES
 from console.admin_base import ConsoleBaseView
@@ -16,7 +17,7 @@ from console.auth import services
 from console.db import db, utcnow
 from console.formatting import supported_language
 
-LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
+LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 
 
 class LanguageForm(FlaskForm):
