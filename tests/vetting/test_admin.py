@@ -14,7 +14,7 @@ from console.files.models import StoredFile
 from tests.conftest import count_queries, csrf_token
 from tests.factories import make_applicant, make_staff, make_verified_policy
 from tests.vetting.conftest import RUBRIC_MARKS, pass_all_checks
-from vetting import services
+from vetting import checks, services
 from vetting.models import VettingCase
 from vetting.workflow import CaseStatus, CheckKind
 
@@ -40,7 +40,7 @@ def case_in_review(officer):
     provider, case = make_applicant()
     make_verified_policy(provider)
     for check in case.checks:
-        services.start_check(check, actor=officer, now=utcnow())
+        checks.start_check(check, actor=officer, now=utcnow())
     db.session.commit()
     return case
 
@@ -66,7 +66,7 @@ def test_the_case_page_shows_the_three_checks_and_records_the_viewing(client_as,
 
 
 def test_support_agents_cannot_open_cases_queues_or_documents(client_as, case_in_review, officer):
-    document = services.upload_document(
+    document = checks.upload_document(
         case_in_review, kind="identity", upload=(io.BytesIO(PDF), "id.pdf"), actor=officer, now=utcnow()
     )
     db.session.commit()
@@ -157,7 +157,7 @@ def test_an_upload_that_lies_about_its_type_is_refused_and_nothing_is_stored(cli
 def test_a_document_is_downloaded_only_with_a_purpose_and_the_access_is_audited(
     client_as, case_in_review, officer
 ):
-    document = services.upload_document(
+    document = checks.upload_document(
         case_in_review,
         kind="certification",
         upload=(io.BytesIO(PDF), "cap-proprete.pdf"),
@@ -178,7 +178,7 @@ def test_a_document_is_downloaded_only_with_a_purpose_and_the_access_is_audited(
 
 
 def test_the_same_attempt_posted_twice_is_logged_once(client_as, case_in_review, officer):
-    reference = services.add_reference(
+    reference = checks.add_reference(
         case_in_review,
         fields={"name": "Mme Roux", "relationship": "cliente", "phone": "0611223344"},
         actor=officer,
@@ -296,7 +296,7 @@ def test_the_provider_page_links_the_case_for_officers_only(client_as, case_in_r
 
 def test_an_officer_opens_a_new_case_for_a_provider_without_one(client_as, applicant, officer):
     provider, case = applicant
-    services.start_check(case.check(CheckKind.SKILLS), actor=officer, now=utcnow())
+    checks.start_check(case.check(CheckKind.SKILLS), actor=officer, now=utcnow())
     services.reject_case(
         case, reason="skills_insufficient", statement="Score 40.", actor=officer, now=utcnow()
     )
