@@ -365,3 +365,42 @@ def test_an_application_withdrawn_on_request_from_the_case_page(client_as, case_
     assert "is withdrawn" in _text(response)
     db.session.expire_all()
     assert db.session.get(VettingCase, case_in_review.id).status == CaseStatus.WITHDRAWN
+
+
+def test_the_case_page_offers_only_the_steps_the_workflow_allows(client_as, officer):
+    """Open: no check work started, no rejection yet; in review: reject and withdraw; awaiting:
+    the provider's answer, no check forms, no decision card; decided: nothing but the record."""
+    provider, case = make_applicant()
+    make_verified_policy(provider)
+    db.session.commit()
+    client = client_as("vetting_officer")
+
+    page = _text(client.get(_page(case)))
+    assert 'data-testid="start-background"' in page and 'data-testid="decision"' in page
+    assert 'data-testid="reject-form"' not in page  # an open case cannot be rejected yet
+    assert 'data-testid="await-form"' in page and 'data-testid="withdraw-form"' in page
+    assert 'data-testid="case-due"' in page and 'data-testid="upload-form"' in page
+
+    checks.start_check(case.check(CheckKind.BACKGROUND), actor=officer, now=utcnow())
+    db.session.commit()
+    page = _text(client.get(_page(case)))
+    assert 'data-testid="reject-form"' in page and 'data-testid="withdraw-form"' in page
+    assert 'data-testid="identity-form"' in page and 'data-testid="complete-background"' in page
+    assert 'data-testid="start-skills"' in page and 'data-testid="start-background"' not in page
+
+    services.await_provider(case, request="A recent extract, please.", actor=officer, now=utcnow())
+    db.session.commit()
+    page = _text(client.get(_page(case)))
+    assert 'data-testid="provider-answered"' in page
+    assert 'data-testid="decision"' not in page and 'data-testid="case-due"' not in page
+    assert 'data-testid="identity-form"' not in page and 'data-testid="start-skills"' not in page
+    assert 'data-testid="upload-form"' in page
+
+    services.reject_case(
+        case, reason="other", statement="Documents never received.", actor=officer, now=utcnow()
+    )
+    db.session.commit()
+    page = _text(client.get(_page(case)))
+    assert 'data-testid="decision-note"' in page and "Documents never received." in page
+    for gone in ("decision", "upload-form", "provider-answered", "reference-form", "assign-skills"):
+        assert f'data-testid="{gone}"' not in page
