@@ -426,3 +426,27 @@ def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -
             evidence=["No verified RC Pro policy covers today (insurance sweep)."],
         )
     return len(providers)
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def purge_applicant_policies(provider_ids: list[int], *, placeholder: str, actor: str, now: datetime) -> int:
+    """A purged applicant's declared RC Pro policies name them: keep the dates and amounts only.
+
+    The insured name becomes `placeholder`, the insured SIRET the provider's (already replaced)
+    one, and each certificate is purged (audited by the file store). Safe to run twice.
+    """
+    if not provider_ids:
+        return 0
+    policies = db.session.scalars(
+        sa.select(InsurancePolicy)
+        .where(InsurancePolicy.provider_id.in_(provider_ids))
+        .options(joinedload(InsurancePolicy.provider))
+        .order_by(InsurancePolicy.id)
+    ).all()
+    for policy in policies:
+        policy.insured_name, policy.insured_siret = placeholder, policy.provider.siret
+        if policy.certificate is not None:
+            files.purge(policy.certificate, actor=actor, now=now)
+    return len(policies)

@@ -283,3 +283,16 @@ def open_proposals_query():
         .where(RestrictionProposal.status == ProposalStatus.OPEN)
         .order_by(RestrictionProposal.due_at)
     )
+
+
+def open_proposals_of(provider_id: int, *, reason_code: str) -> list[RestrictionProposal]:
+    """A provider's open proposals for one reason (e.g. to close those a new fact answered)."""
+    return list(
+        db.session.scalars(
+            sa.select(RestrictionProposal).where(
+                RestrictionProposal.provider_id == provider_id,
+                RestrictionProposal.reason_code == reason_code,
+                RestrictionProposal.status == ProposalStatus.OPEN,
+            )
+        )
+    )
