@@ -9,10 +9,11 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from console.domain import DomainError, Role
+from insurance.workflow import EXPIRING_WITHIN_DAYS  # a pure rule: the expiring window
 
 MAX_PERIOD_DAYS = 366
-DEFAULT_EXPIRY_DAYS = 30
-MAX_EXPIRY_DAYS = 30  # the expiry board looks 30 days ahead
+DEFAULT_EXPIRY_DAYS = EXPIRING_WITHIN_DAYS
+MAX_EXPIRY_DAYS = EXPIRING_WITHIN_DAYS  # the expiry board looks as far ahead, no further
 # A running run whose job has not been seen alive for this long is abandoned (its worker died).
 ABANDONED_AFTER = timedelta(minutes=3)
 # A queued run whose job is not in Redis after this long was never queued (or Redis lost it).
