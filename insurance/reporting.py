@@ -1,8 +1,9 @@
 """Read-only insurance figures for other packages: cover on a day, the expiry board, a provider's policies.
 
 The one definition of "verified cover on day D" (`cover_includes`, `covered_on`) and of the expiring
-window (`insurance.workflow.EXPIRING_WITHIN_DAYS`) used by the insurance screens and the reports.
-Functions return plain values (tuples, dataclasses), never ORM objects.
+window (`EXPIRING_WITHIN_DAYS`, from insurance.workflow; other packages read it here) used by the
+insurance screens and the reports. Besides those two SQL expressions, the functions return plain
+values (tuples, dataclasses), never ORM objects.
 """
 
 from __future__ import annotations
