@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -23,7 +23,8 @@ from console.notifications.models import Notification
 from console.notifications.services import render_message
 from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, PolicyReminder
-from insurance.workflow import InsuranceStatus, Period, Verification
+from insurance.reporting import periods_by_provider, provider_status  # one definition, used here too
+from insurance.workflow import InsuranceStatus, Period
 from marketplace.models import Provider, ServiceKind, VettingStatus
 from restrictions import services as restrictions
 from restrictions.models import Restriction, RestrictionProposal
@@ -194,19 +195,6 @@ def _decide(policy: InsurancePolicy, event: str, actor: Any, expected_version: i
     policy.verification = wf.next_verification(policy.verification, event)
 
 
-def periods_by_provider(provider_ids: list[int] | None = None) -> dict[int, list[tuple[int, Period]]]:
-    """Verified policies as (policy id, period), per provider: one query."""
-    query = sa.select(
-        InsurancePolicy.provider_id, InsurancePolicy.id, InsurancePolicy.starts_on, InsurancePolicy.ends_on
-    ).where(InsurancePolicy.verification == Verification.VERIFIED)
-    if provider_ids is not None:
-        query = query.where(InsurancePolicy.provider_id.in_(provider_ids))
-    result: dict[int, list[tuple[int, Period]]] = defaultdict(list)
-    for provider_id, policy_id, starts_on, ends_on in db.session.execute(query):
-        result[provider_id].append((policy_id, Period(starts_on, ends_on)))
-    return result
-
-
 def refresh_cover(
     provider_ids: list[int] | None = None, *, by_provider: dict[int, list[tuple[int, Period]]] | None = None
 ) -> int:
@@ -254,11 +242,6 @@ def refresh_cover(
             ],
         )
     return len(stale) + len(fresh)
-
-
-def provider_status(provider_id: int, day: date) -> InsuranceStatus:
-    periods = periods_by_provider([provider_id]).get(provider_id, [])
-    return wf.status_on(day, [p for _, p in periods])
 
 
 def insurance_problem(provider: Provider, today: date) -> str | None:
