@@ -11,7 +11,6 @@ import io
 import sqlalchemy as sa
 from flask import Response, request
 from flask_admin import expose
-from marketplace.reporting import provider_names
 from sqlalchemy.orm import selectinload
 
 from console.access import Role
@@ -22,6 +21,7 @@ from insurance.models import InsurancePolicy
 from insurance.reporting import ENDING_WINDOWS, EXPIRING_WINDOW, build_board, today
 from insurance.workflow import Verification
 from marketplace.models import Provider
+from marketplace.reporting import provider_names
 
 PAGE_SIZE = 50
 
