@@ -38,24 +38,11 @@ def min_coverage_cents() -> int:
     return int(current_app.config.get("RC_PRO_MIN_COVERAGE_CENTS", wf.DEFAULT_MIN_COVERAGE_CENTS))
 
 
-def register_policy(
-    provider: Provider,
-    *,
-    fields: Mapping[str, Any],
-    certificate: tuple[BinaryIO, str] | None,
-    actor: Any,
-    now: datetime,
-) -> InsurancePolicy:
-    """Record a policy as declared by the provider; it counts only once an officer verifies it."""
-    number = "".join(str(fields.get("policy_number", "")).split()).upper()
+def _policy_number(provider: Provider, value: Any) -> str:
+    """The policy number without spaces, upper-case, not registered for another provider."""
+    number = "".join(str(value or "").split()).upper()
     if not number or len(number) > 60:
         raise v.InvalidField("policy_number", "A policy number is required (at most 60 characters).")
-    try:
-        siret = v.siret(fields.get("insured_siret", ""))
-    except v.InvalidField as exc:
-        raise v.InvalidField("insured_siret", str(exc)) from exc
-    if siret != provider.siret:
-        raise v.InvalidField("insured_siret", f"The insured SIRET differs from {provider.reference}'s SIRET.")
     other = db.session.scalar(
         sa.select(InsurancePolicy.provider_id).where(
             InsurancePolicy.policy_number == number, InsurancePolicy.provider_id != provider.id
@@ -65,6 +52,24 @@ def register_policy(
         raise v.InvalidField(
             "policy_number", "This policy number is already registered for another provider."
         )
+    return number
+
+
+def _insured_siret(provider: Provider, value: Any) -> str:
+    """A valid SIRET, the provider's own."""
+    try:
+        siret = v.siret(value or "")
+    except v.InvalidField as exc:
+        raise v.InvalidField("insured_siret", str(exc)) from exc
+    if siret != provider.siret:
+        raise v.InvalidField("insured_siret", f"The insured SIRET differs from {provider.reference}'s SIRET.")
+    return siret
+
+
+def _declared_values(provider: Provider, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The declared policy's fields, checked and normalised (raises InvalidField on the first bad one)."""
+    number = _policy_number(provider, fields.get("policy_number"))
+    siret = _insured_siret(provider, fields.get("insured_siret"))
     starts_on, ends_on = fields.get("starts_on"), fields.get("ends_on")
     if not isinstance(starts_on, date) or not isinstance(ends_on, date):
         raise v.InvalidField("starts_on", "Start and end dates are required.")
@@ -72,41 +77,42 @@ def register_policy(
     wf.ensure_policy_values(
         coverage_cents=coverage, deductible_cents=deductible, starts_on=starts_on, ends_on=ends_on
     )
-    known = {kind.value for kind in ServiceKind}
     activities = sorted(set(fields.get("activities") or []))
-    if not set(activities) <= known:
+    if not set(activities) <= {kind.value for kind in ServiceKind}:
         raise v.InvalidField("activities", "Unknown activity; choose among the services offered.")
+    return {
+        "insurer": v.text("insurer", fields.get("insurer"), limit=120),
+        "policy_number": number,
+        "insured_name": v.text("insured_name", fields.get("insured_name"), limit=200),
+        "insured_siret": siret,
+        "activities": activities,
+        "coverage_per_claim_cents": coverage,
+        "deductible_cents": deductible,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+    }
+
+
+def register_policy(
+    provider: Provider,
+    *,
+    fields: Mapping[str, Any],
+    certificate: tuple[BinaryIO, str] | None,
+    actor: Any,
+    now: datetime,
+) -> InsurancePolicy:
+    """Record a policy as declared by the provider; it counts only once an officer verifies it."""
+    values = _declared_values(provider, fields)
     policy = InsurancePolicy(
-        provider=provider,
-        insurer=v.text("insurer", fields.get("insurer"), limit=120),
-        policy_number=number,
-        insured_name=v.text("insured_name", fields.get("insured_name"), limit=200),
-        insured_siret=siret,
-        activities=activities,
-        coverage_per_claim_cents=coverage,
-        deductible_cents=deductible,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        created_at=now,
-        created_by=audit.actor_label(actor)[1],
+        provider=provider, created_at=now, created_by=audit.actor_label(actor)[1], **values
     )
     if certificate is not None:
         policy.certificate = files.store_upload(certificate[0], certificate[1], actor=actor, now=now)
     db.session.add(policy)
     db.session.flush()
-    audit.record(
-        actor,
-        "insurance.register",
-        policy,
-        now=now,
-        changes={
-            "provider": provider.reference,
-            "policy_number": number,
-            "starts_on": starts_on,
-            "ends_on": ends_on,
-            "coverage_per_claim_cents": coverage,
-        },
-    )
+    audited = ("policy_number", "starts_on", "ends_on", "coverage_per_claim_cents")
+    changes = {"provider": provider.reference} | {key: values[key] for key in audited}
+    audit.record(actor, "insurance.register", policy, now=now, changes=changes)
     return policy
 
 
