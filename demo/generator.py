@@ -39,10 +39,10 @@ from demo.reference import (
 )
 from marketplace.models import (
     BookingStatus,
-    ModerationStatus,
     ServiceKind,
     VettingStatus,
 )
+from reviews.workflow import ModerationStatus
 
 Echo = Callable[[str], None]
 

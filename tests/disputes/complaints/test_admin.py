@@ -11,9 +11,13 @@ import sqlalchemy as sa
 from console.audit.models import AuditEvent
 from console.db import db, utcnow
 from console.notifications.models import Notification
-from disputes import dispute_services, moderation_services, services
-from disputes.models import Complaint, ComplaintEntry, Dispute, Macro
-from disputes.workflow import DisputeStatus, Status
+from disputes.complaints import services
+from disputes.complaints.models import Complaint, ComplaintEntry, Macro
+from disputes.complaints.workflow import Status
+from disputes.disputes import services as dispute_services
+from disputes.disputes.models import Dispute
+from disputes.disputes.workflow import DisputeStatus
+from reviews import services as moderation_services
 from tests.conftest import count_queries, csrf_token
 from tests.factories import make_booking, make_complaint, make_dispute, make_staff
 
@@ -378,10 +382,9 @@ def test_a_card_number_as_a_refund_id_is_refused(client_as):
 
 
 def test_moderation_from_the_review_page(client_as):
-    from marketplace import services as marketplace
 
     client = client_as("support_agent")
-    review = marketplace.record_review(
+    review = moderation_services.record_review(
         booking=make_booking(), rating=1, text="<b>Nul</b> 06 12 34 56 78", actor="system:tests", now=utcnow()
     )
     db.session.commit()
@@ -405,11 +408,10 @@ def test_moderation_from_the_review_page(client_as):
 
 
 def test_bulk_publish_from_the_moderation_queue(client_as):
-    from marketplace import services as marketplace
 
     client = client_as("support_agent")
     reviews = [
-        marketplace.record_review(
+        moderation_services.record_review(
             booking=make_booking(), rating=5, text="Parfait", actor="system:tests", now=utcnow()
         )
         for _ in range(2)

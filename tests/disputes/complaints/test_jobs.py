@@ -15,11 +15,13 @@ from console import jobs
 from console.db import db, is_write_conflict, utcnow
 from console.notifications.models import Notification
 from console.schedule import PERIODIC_JOBS
-from disputes import jobs as dispute_jobs
-from disputes import services
-from disputes.models import ReviewFlag, SlaAlert
-from disputes.workflow import Status
-from marketplace import services as marketplace
+from disputes.complaints import jobs as dispute_jobs
+from disputes.complaints import services
+from disputes.complaints.models import SlaAlert
+from disputes.complaints.workflow import Status
+from reviews import jobs as review_jobs
+from reviews import services as reviews
+from reviews.models import ReviewFlag
 from tests.factories import make_booking, make_complaint, make_staff
 
 
@@ -59,7 +61,7 @@ def test_the_auto_close_job_closes_old_resolved_complaints(queue_redis):
 
 
 def test_the_review_scan_job_flags_contact_details(queue_redis):
-    marketplace.record_review(
+    reviews.record_review(
         booking=make_booking(),
         rating=5,
         text="Contact direct: marie@example.fr",
@@ -67,7 +69,7 @@ def test_the_review_scan_job_flags_contact_details(queue_redis):
         now=utcnow(),
     )
     db.session.commit()
-    job = jobs.enqueue(dispute_jobs.scan_reviews)
+    job = jobs.enqueue(review_jobs.scan_reviews)
     _work(queue_redis)
     assert Job.fetch(job.id, connection=queue_redis).get_status() == "finished"
     assert db.session.scalar(sa.select(ReviewFlag.rule)).value == "contact_details"

@@ -1,8 +1,9 @@
 """Complaint use cases: intake, transitions, severity, assignment, conversation, the SLA clock,
 the SLA sweep and the auto-close. The acting staff member (or `system:<job>`) is a parameter.
 
-Disputes are in `disputes.dispute_services`, review moderation in `disputes.moderation_services`,
-the queues' conditions and the dashboard's numbers (read-only) in `disputes.queries`.
+Disputes are in `disputes.disputes.services`, review moderation in `reviews.services`, the
+queues' conditions in `disputes.complaints.queues`, the dashboard's numbers in
+`disputes.complaints.reporting`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from console.auth.services import active_staff
 from console.db import db
 from console.domain import DomainError, Role, ensure_version
 from console.notifications.services import queue_notification
-from disputes import workflow as wf
-from disputes.models import (
+from disputes.complaints import workflow as wf
+from disputes.complaints.models import (
     AlertLevel,
     Complaint,
     ComplaintEntry,
@@ -31,8 +32,8 @@ from disputes.models import (
     SlaAlert,
     Timer,
 )
-from disputes.queries import TIMER_COLUMNS
-from disputes.workflow import Category, Channel, Severity, Status
+from disputes.complaints.queues import TIMER_COLUMNS
+from disputes.complaints.workflow import Category, Channel, Severity, Status
 from marketplace.models import Booking, Client, Provider
 from restrictions import services as restrictions
 
