@@ -1,4 +1,4 @@
-"""The SLA sweep, auto-close and review scan as jobs on a real Redis with a real RQ worker."""
+"""The SLA sweep and auto-close as jobs on a real Redis with a real RQ worker."""
 
 from __future__ import annotations
 
@@ -19,10 +19,7 @@ from disputes.complaints import jobs as dispute_jobs
 from disputes.complaints import services
 from disputes.complaints.models import SlaAlert
 from disputes.complaints.workflow import Status
-from reviews import jobs as review_jobs
-from reviews import services as reviews
-from reviews.models import ReviewFlag
-from tests.factories import make_booking, make_complaint, make_staff
+from tests.factories import make_complaint, make_staff
 
 
 def _work(queue_redis) -> None:
@@ -58,21 +55,6 @@ def test_the_auto_close_job_closes_old_resolved_complaints(queue_redis):
     assert Job.fetch(job.id, connection=queue_redis).return_value() == 1
     db.session.expire_all()
     assert complaint.status == Status.CLOSED
-
-
-def test_the_review_scan_job_flags_contact_details(queue_redis):
-    reviews.record_review(
-        booking=make_booking(),
-        rating=5,
-        text="Contact direct: marie@example.fr",
-        actor="system:tests",
-        now=utcnow(),
-    )
-    db.session.commit()
-    job = jobs.enqueue(review_jobs.scan_reviews)
-    _work(queue_redis)
-    assert Job.fetch(job.id, connection=queue_redis).get_status() == "finished"
-    assert db.session.scalar(sa.select(ReviewFlag.rule)).value == "contact_details"
 
 
 def test_the_periodic_jobs_are_in_the_one_list_and_resolve():
