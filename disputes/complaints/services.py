@@ -60,6 +60,17 @@ def _enum(enum_cls, value, what: str):
 # --- intake -----------------------------------------------------------------------------------
 
 
+def _complained_about(client: Client, booking: Booking | None, provider: Provider | None) -> Provider | None:
+    """The provider the complaint is about: the booking's, which must be the client's own."""
+    if booking is None:
+        return provider
+    if booking.client_id != client.id:
+        raise DomainError(f"{booking} is a booking of another client, not of {client.reference}.")
+    if provider is not None and provider.id != booking.provider_id:
+        raise DomainError(f"{booking} was served by {booking.provider.reference}, not {provider.reference}.")
+    return booking.provider
+
+
 def create_complaint(
     *,
     client: Client,
@@ -77,14 +88,7 @@ def create_complaint(
     channel, category = _enum(Channel, channel, "channel"), _enum(Category, category, "category")
     subject = wf.clean_text(subject, limit=wf.SUBJECT_MAX, what="subject")
     description = wf.clean_text(description, limit=wf.BODY_MAX, what="description")
-    if booking is not None:
-        if booking.client_id != client.id:
-            raise DomainError(f"{booking} is a booking of another client, not of {client.reference}.")
-        if provider is not None and provider.id != booking.provider_id:
-            raise DomainError(
-                f"{booking} was served by {booking.provider.reference}, not {provider.reference}."
-            )
-        provider = booking.provider
+    provider = _complained_about(client, booking, provider)
     complaint = Complaint(
         client=client,
         booking=booking,
