@@ -215,6 +215,24 @@ class PolicySummary:
     verified_by: str  # the deciding officer's name, "" while pending
     verified_at: datetime | None
 
+    def __str__(self) -> str:
+        return f"{self.insurer} {self.policy_number}"
+
+
+def _summary(p: InsurancePolicy) -> PolicySummary:
+    return PolicySummary(
+        p.id,
+        p.insurer,
+        p.policy_number,
+        p.starts_on,
+        p.ends_on,
+        p.coverage_per_claim_cents,
+        p.currency,
+        p.verification.value,
+        p.verified_by.full_name if p.verified_by else "",
+        p.verified_at,
+    )  # fmt: skip
+
 
 def provider_policies(provider_id: int) -> list[PolicySummary]:
     """Every policy registered for the provider, oldest cover first."""
@@ -223,18 +241,29 @@ def provider_policies(provider_id: int) -> list[PolicySummary]:
         .where(InsurancePolicy.provider_id == provider_id)
         .order_by(InsurancePolicy.starts_on)
     ).all()
-    return [
-        PolicySummary(
-            p.id,
-            p.insurer,
-            p.policy_number,
-            p.starts_on,
-            p.ends_on,
-            p.coverage_per_claim_cents,
-            p.currency,
-            p.verification.value,
-            p.verified_by.full_name if p.verified_by else "",
-            p.verified_at,
-        )  # fmt: skip
-        for p in policies
-    ]
+    return [_summary(p) for p in policies]
+
+
+# --- for disputes (damage claims) ---
+
+
+def verified_policy_covering(provider_id: int, day: date) -> int | None:
+    """The id of the provider's verified RC Pro policy covering `day` (the latest-ending), if any."""
+    return db.session.scalar(
+        sa.select(InsurancePolicy.id)
+        .where(
+            InsurancePolicy.provider_id == provider_id,
+            InsurancePolicy.verification == Verification.VERIFIED,
+            cover_includes(InsurancePolicy, day),
+        )
+        .order_by(InsurancePolicy.ends_on.desc())
+        .limit(1)
+    )
+
+
+def policy_summary(policy_id: int | None) -> PolicySummary | None:
+    """A policy's insurer, number, dates and verification, or None when there is no such policy."""
+    if policy_id is None:
+        return None
+    policy = db.session.get(InsurancePolicy, policy_id)
+    return _summary(policy) if policy else None

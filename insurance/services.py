@@ -26,11 +26,12 @@ from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, Po
 from insurance.reporting import periods_by_provider, provider_status  # one definition, used here too
 from insurance.workflow import InsuranceStatus, Period
 from marketplace.models import Provider, ServiceKind, VettingStatus
+from restrictions import reporting as restriction_reporting
 from restrictions import services as restrictions
-from restrictions.models import Restriction, RestrictionProposal
-from restrictions.workflow import ProposalStatus, Source
+from restrictions.workflow import Source
 
 SWEEP_ACTOR = "system:insurance-sweep"
+LAPSE_REASON = "insurance_lapsed"  # the restriction reason code (restrictions.workflow.REASONS)
 _SWEEP_LOCK_ID = 7_415_290_002
 
 
@@ -143,7 +144,7 @@ def verify_policy(
         InsuranceStatus.VALID,
         InsuranceStatus.EXPIRING,
     ):
-        close_moot_proposals([policy.provider_id], actor=actor, now=now)
+        close_proposals_of_covered([policy.provider_id], actor=actor, now=now)
         prompt_managers_to_lift(policy.provider, now=now)
     return policy
 
@@ -154,13 +155,7 @@ def prompt_managers_to_lift(provider: Provider, *, now: datetime) -> int:
     from console.domain import Role
     from console.notifications.services import queue_notification
 
-    active = db.session.scalars(
-        sa.select(Restriction).where(
-            Restriction.provider_id == provider.id,
-            Restriction.reason_code == "insurance_lapsed",
-            Restriction.ended_at.is_(None),
-        )
-    ).all()
+    active = restrictions.active_restrictions_of(provider.id, reason_code=LAPSE_REASON)
     if not active:
         return 0
     managers = active_staff(Role.MANAGER)
@@ -262,19 +257,10 @@ def insurance_problem(provider: Provider, today: date) -> str | None:
     )
 
 
-def close_moot_proposals(provider_ids: list[int], *, actor: Any, now: datetime) -> int:
+def close_proposals_of_covered(provider_ids: list[int], *, actor: Any, now: datetime) -> int:
     """Close open insurance proposals of providers covered again (not a restriction decision)."""
     wanted = set(provider_ids)  # may be every covered provider: filter in Python, not in an IN list
-    proposals = [
-        proposal
-        for proposal in db.session.scalars(
-            sa.select(RestrictionProposal).where(
-                RestrictionProposal.source == Source.INSURANCE,
-                RestrictionProposal.status == ProposalStatus.OPEN,
-            )
-        )
-        if proposal.provider_id in wanted
-    ]
+    proposals = [p for p in restrictions.open_proposals_from(Source.INSURANCE) if p.provider_id in wanted]
     note = "Closed automatically: a verified policy covers today."
     return restrictions.close_moot_proposals(proposals, note=note, actor=actor, now=now)
 
@@ -310,7 +296,7 @@ def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> I
             due.append({"policy_id": policy_id, "step": step, "sent_on": today})
     counts["reminders"] = _send_reminders(due, now=now)
     counts["proposals"] = _propose_for_lapses([p for p in lapsed if p in active], actor=actor, now=now)
-    counts["proposals_closed"] = close_moot_proposals(covered, actor=actor, now=now) if covered else 0
+    counts["proposals_closed"] = close_proposals_of_covered(covered, actor=actor, now=now) if covered else 0
     counts["covered"], counts["lapsed"] = len(covered), len(lapsed)
     sweep = InsuranceSweep(day=today, started_at=now, finished_at=now, counts=dict(counts))
     db.session.add(sweep)
@@ -383,20 +369,8 @@ def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -
     """An insurance proposal for each lapsed provider without one open or an insurance restriction."""
     if not provider_ids:
         return 0
-    handled = set(
-        db.session.scalars(
-            sa.select(RestrictionProposal.provider_id).where(
-                RestrictionProposal.source == Source.INSURANCE,
-                RestrictionProposal.status == ProposalStatus.OPEN,
-            )
-        )
-    ) | set(
-        db.session.scalars(
-            sa.select(Restriction.provider_id).where(
-                Restriction.reason_code == "insurance_lapsed",
-                Restriction.ended_at.is_(None),
-            )
-        )
+    handled = restriction_reporting.providers_already_handled(
+        source=Source.INSURANCE, reason_code=LAPSE_REASON
     )
     todo = [pid for pid in provider_ids if pid not in handled]
     providers = [
@@ -409,7 +383,7 @@ def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -
     for provider in providers:
         restrictions.propose_restriction(
             provider,
-            reason_code="insurance_lapsed",
+            reason_code=LAPSE_REASON,
             actor=actor,
             now=now,
             evidence=["No verified RC Pro policy covers today (insurance sweep)."],

@@ -12,6 +12,19 @@ from console.db import db
 from restrictions.models import Restriction, RestrictionProposal
 from restrictions.workflow import ProposalStatus, Source
 
+
+def providers_already_handled(*, source: Source, reason_code: str) -> set[int]:
+    """Providers with an open proposal from `source` or a restriction for `reason_code` in force
+    (a new signal of the same kind opens nothing more for them)."""
+    proposed = sa.select(RestrictionProposal.provider_id).where(
+        RestrictionProposal.source == source, RestrictionProposal.status == ProposalStatus.OPEN
+    )
+    restricted = sa.select(Restriction.provider_id).where(
+        Restriction.reason_code == reason_code, Restriction.ended_at.is_(None)
+    )
+    return set(db.session.scalars(sa.union(proposed, restricted)))
+
+
 # --- for the compliance reports ---
 
 

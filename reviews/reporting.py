@@ -8,7 +8,8 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from console.db import db
-from marketplace.models import ModerationStatus, Review
+from reviews.models import Review, ReviewFlag
+from reviews.workflow import ModerationStatus
 
 # --- for the compliance reports ---
 
@@ -46,4 +47,31 @@ def provider_ratings(provider_id: int) -> list[int]:
             .where(Review.provider_id == provider_id)
             .order_by(Review.submitted_at.desc())
         )
+    )
+
+
+# --- for the support dashboard ---
+
+
+def reviews_pending() -> int:
+    """Reviews waiting for moderation (the moderation queue)."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Review)
+            .where(Review.moderation_status == ModerationStatus.PENDING)
+        )
+        or 0
+    )
+
+
+def reviews_flagged() -> int:
+    """Reviews with at least one open flag (the flag queue)."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(ReviewFlag.review_id))).where(
+                ReviewFlag.resolved_at.is_(None)
+            )
+        )
+        or 0
     )

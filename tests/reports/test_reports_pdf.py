@@ -126,7 +126,7 @@ def test_policy_compliance(world, queue_redis):
 def test_complaints_report_reads_the_complaints_module(world, queue_redis):
     from datetime import UTC, date, datetime, time
 
-    from disputes import services as complaints
+    from disputes.complaints import services as complaints
 
     period = last_month(world.today)
     when = datetime.combine(date.fromisoformat(period["starts_on"]) + timedelta(days=9), time(10), UTC)

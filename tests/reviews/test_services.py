@@ -10,13 +10,11 @@ import sqlalchemy as sa
 from console.db import db
 from console.domain import DomainError
 from console.notifications.models import Notification
-from disputes import moderation_services as services
-from disputes.models import ModerationDecision, ReviewFlag, ReviewScan
-from disputes.workflow import FlagRule
-from marketplace import services as marketplace
-from marketplace.models import ModerationStatus
 from restrictions.models import Restriction, RestrictionProposal
 from restrictions.workflow import Source
+from reviews import services
+from reviews.models import ModerationDecision, ReviewFlag, ReviewScan
+from reviews.workflow import FlagRule, ModerationStatus
 from tests.factories import make_booking, make_provider, make_staff
 
 
@@ -27,7 +25,7 @@ def agent():
 
 def _review(now, *, rating=4, text="Très bien, ponctuelle.", provider=None, minutes=0):
     booking = make_booking(provider=provider)
-    return marketplace.record_review(
+    return services.record_review(
         booking=booking, rating=rating, text=text, actor="system:tests", now=now + timedelta(minutes=minutes)
     )
 

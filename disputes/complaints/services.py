@@ -1,8 +1,9 @@
 """Complaint use cases: intake, transitions, severity, assignment, conversation, the SLA clock,
 the SLA sweep and the auto-close. The acting staff member (or `system:<job>`) is a parameter.
 
-Disputes are in `disputes.dispute_services`, review moderation in `disputes.moderation_services`,
-the queues' conditions and the dashboard's numbers (read-only) in `disputes.queries`.
+Disputes are in `disputes.disputes.services`, review moderation in `reviews.services`, the
+queues' conditions in `disputes.complaints.queues`, the dashboard's numbers in
+`disputes.complaints.reporting`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from console.auth.services import active_staff
 from console.db import db
 from console.domain import DomainError, Role, ensure_version
 from console.notifications.services import queue_notification
-from disputes import workflow as wf
-from disputes.models import (
+from disputes.complaints import workflow as wf
+from disputes.complaints.models import (
     AlertLevel,
     Complaint,
     ComplaintEntry,
@@ -31,8 +32,8 @@ from disputes.models import (
     SlaAlert,
     Timer,
 )
-from disputes.queries import TIMER_COLUMNS
-from disputes.workflow import Category, Channel, Severity, Status
+from disputes.complaints.queues import TIMER_COLUMNS
+from disputes.complaints.workflow import Category, Channel, Severity, Status
 from marketplace.models import Booking, Client, Provider
 from restrictions import services as restrictions
 
@@ -59,6 +60,17 @@ def _enum(enum_cls, value, what: str):
 # --- intake -----------------------------------------------------------------------------------
 
 
+def _complained_about(client: Client, booking: Booking | None, provider: Provider | None) -> Provider | None:
+    """The provider the complaint is about: the booking's, which must be the client's own."""
+    if booking is None:
+        return provider
+    if booking.client_id != client.id:
+        raise DomainError(f"{booking} is a booking of another client, not of {client.reference}.")
+    if provider is not None and provider.id != booking.provider_id:
+        raise DomainError(f"{booking} was served by {booking.provider.reference}, not {provider.reference}.")
+    return booking.provider
+
+
 def create_complaint(
     *,
     client: Client,
@@ -76,14 +88,7 @@ def create_complaint(
     channel, category = _enum(Channel, channel, "channel"), _enum(Category, category, "category")
     subject = wf.clean_text(subject, limit=wf.SUBJECT_MAX, what="subject")
     description = wf.clean_text(description, limit=wf.BODY_MAX, what="description")
-    if booking is not None:
-        if booking.client_id != client.id:
-            raise DomainError(f"{booking} is a booking of another client, not of {client.reference}.")
-        if provider is not None and provider.id != booking.provider_id:
-            raise DomainError(
-                f"{booking} was served by {booking.provider.reference}, not {provider.reference}."
-            )
-        provider = booking.provider
+    provider = _complained_about(client, booking, provider)
     complaint = Complaint(
         client=client,
         booking=booking,

@@ -1,5 +1,4 @@
-"""Complaints (with their status history, conversation and SLA alerts), disputes and their
-evidence, canned replies, and review moderation (decisions and flags)."""
+"""Complaints, with their status history, conversation and SLA alerts, and canned replies."""
 
 from __future__ import annotations
 
@@ -11,21 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
-from console.files.models import StoredFile
 from console.privacy import RedactedText
-from disputes.workflow import (
-    Category,
-    Channel,
-    DisputeKind,
-    DisputeStatus,
-    EvidenceSide,
-    FlagRule,
-    Moderation,
-    Outcome,
-    Severity,
-    Status,
-)
-from marketplace.models import Booking, Client, Provider, Review
+from disputes.complaints.workflow import Category, Channel, Severity, Status
+from marketplace.models import Booking, Client, Provider
 
 OPEN_SQL = "status NOT IN ('resolved', 'closed')"
 
@@ -193,155 +180,3 @@ class Macro(db.Model):
 
     def __str__(self) -> str:
         return self.title
-
-
-class Dispute(db.Model):
-    """A money claim raised from a complaint, decided against the booking's price and terms."""
-
-    __tablename__ = "dispute"
-    REFERENCE_PREFIX, REFERENCE_WIDTH = "DSP", 6
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
-    booking_id: Mapped[int] = mapped_column(sa.ForeignKey("booking.id"))
-    kind: Mapped[DisputeKind] = mapped_column(enum_type(DisputeKind, "dispute_kind"))
-    status: Mapped[DisputeStatus] = mapped_column(
-        enum_type(DisputeStatus, "dispute_status"), default=DisputeStatus.OPEN
-    )
-    amount_claimed_cents: Mapped[int]
-    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
-    claim: Mapped[str] = mapped_column(RedactedText())
-    provider_response: Mapped[str | None] = mapped_column(RedactedText())
-    provider_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    insurance_policy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("insurance_policy.id"))
-    insurer_claim_reference: Mapped[str | None] = mapped_column(sa.String(60))
-    proposed_outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome, "dispute_proposed_outcome"))
-    proposed_amount_cents: Mapped[int | None]
-    proposed_reasons: Mapped[str | None] = mapped_column(RedactedText())
-    proposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
-    proposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    outcome: Mapped[Outcome | None] = mapped_column(enum_type(Outcome, "dispute_outcome"))
-    amount_awarded_cents: Mapped[int | None]
-    reasons: Mapped[str | None] = mapped_column(RedactedText())
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    payment_transaction_id: Mapped[str | None] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_by: Mapped[str] = mapped_column(sa.String(254))
-    version: Mapped[int] = mapped_column(default=1)
-
-    complaint: Mapped[Complaint] = relationship()
-    booking: Mapped[Booking] = relationship()
-    proposed_by: Mapped[StaffUser | None] = relationship(foreign_keys=[proposed_by_id])
-    decided_by: Mapped[StaffUser | None] = relationship(foreign_keys=[decided_by_id])
-    evidence: Mapped[list[DisputeEvidence]] = relationship(
-        back_populates="dispute", order_by="DisputeEvidence.id"
-    )
-
-    __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (
-        sa.CheckConstraint("amount_claimed_cents > 0", name="claim_positive"),
-        sa.CheckConstraint(
-            "amount_awarded_cents IS NULL OR amount_awarded_cents >= 0", name="award_not_negative"
-        ),
-        sa.CheckConstraint(
-            "(status = 'decided') = (decided_at IS NOT NULL AND outcome IS NOT NULL "
-            "AND reasons IS NOT NULL AND amount_awarded_cents IS NOT NULL)",
-            name="decided_with_reasons",
-        ),
-        sa.CheckConstraint(
-            "decided_by_id IS NULL OR proposed_by_id IS NULL OR decided_by_id <> proposed_by_id "
-            "OR status <> 'decided' OR proposed_at IS NULL",
-            name="decider_not_proposer",
-        ),
-        sa.Index("ix_dispute_status_created", "status", "created_at"),
-    )
-
-    @property
-    def reference(self) -> str:
-        return f"DSP-{self.id:06d}" if self.id is not None else "DSP-(new)"
-
-    def __str__(self) -> str:
-        return self.reference
-
-
-class DisputeEvidence(db.Model):
-    __tablename__ = "dispute_evidence"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    dispute_id: Mapped[int] = mapped_column(sa.ForeignKey("dispute.id"), index=True)
-    side: Mapped[EvidenceSide] = mapped_column(enum_type(EvidenceSide, "evidence_side"))
-    file_id: Mapped[int] = mapped_column(sa.ForeignKey("stored_file.id"))
-    description: Mapped[str | None] = mapped_column(RedactedText(500))
-    added_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    added_by: Mapped[str] = mapped_column(sa.String(254))
-
-    dispute: Mapped[Dispute] = relationship(back_populates="evidence")
-    file: Mapped[StoredFile] = relationship()
-
-
-class ModerationDecision(db.Model):
-    """Each publish, hide or restore of a review, with who and why (the review's text is never edited)."""
-
-    __tablename__ = "review_moderation"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id"))
-    event: Mapped[str] = mapped_column(sa.String(10))
-    before: Mapped[Moderation] = mapped_column(enum_type(Moderation, "moderation_before"))
-    after: Mapped[Moderation] = mapped_column(enum_type(Moderation, "moderation_after"))
-    reason_code: Mapped[str | None] = mapped_column(sa.String(40))
-    note: Mapped[str | None] = mapped_column(RedactedText(2000))
-    decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
-    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    notification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notification.id"))
-
-    decided_by: Mapped[StaffUser] = relationship()
-
-    __table_args__ = (
-        sa.Index("ix_review_moderation_review", "review_id", "decided_at"),
-        sa.CheckConstraint("event <> 'hide' OR reason_code IS NOT NULL", name="hide_has_reason"),
-    )
-
-
-class ReviewFlag(db.Model):
-    """A review reported by a user or matching a rule; open until a moderator acts on the review."""
-
-    __tablename__ = "review_flag"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id"))
-    rule: Mapped[FlagRule] = mapped_column(enum_type(FlagRule, "review_flag_rule"))
-    detail: Mapped[str | None] = mapped_column(RedactedText(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    created_by: Mapped[str] = mapped_column(sa.String(254))
-    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
-
-    review: Mapped[Review] = relationship()
-
-    __table_args__ = (
-        sa.Index(
-            "uq_review_flag_open",
-            "review_id",
-            "rule",
-            unique=True,
-            postgresql_where=sa.text("resolved_at IS NULL"),
-            sqlite_where=sa.text("resolved_at IS NULL"),
-        ),
-        sa.Index(
-            "ix_review_flag_open_created",
-            "created_at",
-            postgresql_where=sa.text("resolved_at IS NULL"),
-            sqlite_where=sa.text("resolved_at IS NULL"),
-        ),
-    )
-
-
-class ReviewScan(db.Model):
-    """Reviews the flag rules have read (the scan job reads each new review once)."""
-
-    __tablename__ = "review_scan"
-
-    review_id: Mapped[int] = mapped_column(sa.ForeignKey("review.id"), primary_key=True)
-    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime)

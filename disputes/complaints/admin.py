@@ -1,7 +1,7 @@
 """Support screens: the complaint queues and a complaint's page, canned replies, the dashboard.
 
 Every change goes through the services; the pages only show and forward. Disputes are in
-`disputes.dispute_admin`, review moderation in `disputes.review_admin`.
+`disputes.disputes.admin`, review moderation in `reviews.admin`; the forms in `forms`.
 """
 
 from __future__ import annotations
@@ -13,22 +13,32 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from console import validation as v
 from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, parse_id
 from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import DomainError, Role
-from disputes import queries, services
-from disputes import workflow as wf
-from disputes.models import Complaint, EntryKind, Macro
-from disputes.workflow import Category, Channel, Severity, TimerState
+from disputes.complaints import queues, reporting, services
+from disputes.complaints import workflow as wf
+from disputes.complaints.forms import (
+    AssignForm,
+    ComplaintForm,
+    EntryForm,
+    MacroForm,
+    SeverityForm,
+    TransitionForm,
+    _choices,
+    form_errors,
+)
+from disputes.complaints.models import Complaint, EntryKind, Macro
+from disputes.complaints.workflow import Severity, TimerState
+from disputes.disputes import services as dispute_services
+from disputes.disputes.admin import OpenDisputeForm
+from disputes.disputes.workflow import DisputeKind
 from marketplace.models import Booking, Client, Provider
 
 SUPPORT, MANAGER = Role.SUPPORT_AGENT, Role.MANAGER
@@ -42,94 +52,6 @@ STATE_CLASSES = {
     TimerState.MET: "success",
 }
 TIMER_LABELS = {TimerState.DUE: "due", TimerState.AT_RISK: "at risk", TimerState.BREACHED: "breached"}
-
-
-def _choices(enum_cls) -> list[SelectChoice]:
-    return [SelectChoice(m.value, m.value.replace("_", " ").capitalize()) for m in enum_cls]
-
-
-# --- forms ------------------------------------------------------------------------------------
-
-
-class ComplaintForm(FlaskForm):
-    client_reference = StringField(
-        "Client reference", validators=[DataRequired(), Length(max=30)], description="e.g. CLI-0001234"
-    )
-    booking_reference = StringField(
-        "Booking reference (optional)",
-        validators=[Optional(), Length(max=30)],
-        description="e.g. BKG-0001234; the booking fills in the provider",
-    )
-    provider_reference = StringField(
-        "Provider reference (optional, without a booking)", validators=[Optional(), Length(max=30)]
-    )
-    channel = SelectField("Channel", choices=_choices(Channel))
-    category = SelectField(
-        "Category",
-        choices=_choices(Category),
-        description="The severity follows from the category; it can be changed afterwards, with a reason.",
-    )
-    subject = StringField("Subject", validators=[DataRequired(), Length(max=wf.SUBJECT_MAX)])
-    description = TextAreaField(
-        "What the client reports", validators=[DataRequired(), Length(max=wf.BODY_MAX)]
-    )
-
-    def validate_client_reference(self, field) -> None:
-        if v.parse_reference(field.data, Client.REFERENCE_PREFIX) is None:
-            raise ValidationError("Enter a client reference such as CLI-0001234.")
-
-    def validate_booking_reference(self, field) -> None:
-        if field.data and v.parse_reference(field.data, Booking.REFERENCE_PREFIX) is None:
-            raise ValidationError("Enter a booking reference such as BKG-0001234.")
-
-    def validate_provider_reference(self, field) -> None:
-        if field.data and v.parse_reference(field.data, Provider.REFERENCE_PREFIX) is None:
-            raise ValidationError("Enter a provider reference such as PRV-000123.")
-
-
-class VersionForm(FlaskForm):
-    expected_version = HiddenField()
-
-    @property
-    def version(self) -> int:
-        return parse_id(self.expected_version.data) or -1  # a missing version counts as stale
-
-
-class TransitionForm(VersionForm):
-    event = StringField(validators=[DataRequired(), Length(max=30)])
-
-
-class SeverityForm(VersionForm):
-    severity = SelectField("Severity", choices=_choices(Severity))
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=wf.REASON_MAX)])
-
-
-class AssignForm(VersionForm):
-    assignee_id = StringField(validators=[Optional(), Length(max=12)])
-
-
-class EntryForm(FlaskForm):
-    kind = SelectField(
-        "Kind",
-        choices=[
-            SelectChoice(EntryKind.NOTE.value, "Internal note (never sent)"),
-            SelectChoice(EntryKind.TO_CLIENT.value, "Message to the client"),
-            SelectChoice(EntryKind.TO_PROVIDER.value, "Message to the provider"),
-        ],
-    )
-    body = TextAreaField("Text", validators=[DataRequired(), Length(max=wf.BODY_MAX)])
-
-
-class MacroForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=120)])
-    body = TextAreaField("Text of the reply", validators=[DataRequired(), Length(max=wf.BODY_MAX)])
-    active = BooleanField("Offered to the agents", default=True)
-
-
-def form_errors(form) -> str:
-    """The first error of each field, in one line for a flash message."""
-    messages = [f"{getattr(form, name).label.text}: {errors[0]}" for name, errors in form.errors.items()]
-    return "; ".join(messages) or "The form was incomplete; reload the page and try again."
 
 
 # --- list formatters --------------------------------------------------------------------------
@@ -193,12 +115,13 @@ class ComplaintPanel:
     disputes: list
     severities: list[SelectChoice]
     dispute_kinds: list[SelectChoice]
+    can_open_dispute: bool
     state_classes: dict
     timer_labels: dict
 
 
 class ComplaintAdmin(ConsoleModelView):
-    """One support queue of complaints; `queue` names which (queries.QUEUES)."""
+    """One support queue of complaints; `queue` names which (queues.QUEUES)."""
 
     queue = "all"
     roles = AGENTS
@@ -244,7 +167,7 @@ class ComplaintAdmin(ConsoleModelView):
     column_display_actions = False
 
     def _in_queue(self, query):
-        return query.filter(queries.queue_condition(self.queue, user_id=current_user.id, now=utcnow()))
+        return query.filter(queues.queue_condition(self.queue, user_id=current_user.id, now=utcnow()))
 
     def get_query(self):
         return self._in_queue(super().get_query()).options(
@@ -256,13 +179,13 @@ class ComplaintAdmin(ConsoleModelView):
 
     def render(self, template: str, **kwargs: Any):
         kwargs.setdefault("assignable", services.assignable_staff() if template == self.list_template else [])
-        return super().render(template, sla_now=utcnow(), queue_name=queries.QUEUES[self.queue], **kwargs)
+        return super().render(template, sla_now=utcnow(), queue_name=queues.QUEUES[self.queue], **kwargs)
 
     def home_badge(self) -> str | None:
         if self.queue in ("all", "waiting"):
             return None
-        count = queries.count_complaints(
-            queries.queue_condition(self.queue, user_id=current_user.id, now=utcnow())
+        count = queues.count_complaints(
+            queues.queue_condition(self.queue, user_id=current_user.id, now=utcnow())
         )
         return f"{count}" if count else None
 
@@ -352,21 +275,16 @@ class AllComplaintsAdmin(ComplaintAdmin):
         return found
 
     def panel(self, complaint: Complaint) -> ComplaintPanel:
-        from disputes.models import Dispute
-
         return ComplaintPanel(
             sla=services.sla_of(complaint, now=utcnow()),
             entries=services.conversation(complaint.id),
             events=[(e, wf.EVENT_LABELS[e]) for e in wf.allowed_events(complaint.status)],
             staff=services.assignable_staff(),
             macros=services.active_macros(),
-            disputes=list(
-                db.session.scalars(
-                    db.select(Dispute).where(Dispute.complaint_id == complaint.id).order_by(Dispute.id)
-                )
-            ),
+            disputes=dispute_services.of_complaint(complaint.id),
             severities=_choices(Severity),
-            dispute_kinds=_choices(wf.DisputeKind),
+            dispute_kinds=_choices(DisputeKind),
+            can_open_dispute=complaint.booking_id is not None and wf.takes_disputes(complaint.status),
             state_classes=STATE_CLASSES,
             timer_labels=TIMER_LABELS,
         )
@@ -455,9 +373,6 @@ class AllComplaintsAdmin(ComplaintAdmin):
 
     @expose("/open-dispute/<int:complaint_id>", methods=("POST",))
     def open_dispute(self, complaint_id: int):
-        from disputes import dispute_services
-        from disputes.dispute_admin import OpenDisputeForm
-
         complaint, form = self._load(complaint_id), OpenDisputeForm()
         if not form.validate_on_submit():
             flash(form_errors(form), "danger")
@@ -541,12 +456,10 @@ class SupportDashboard(ConsoleBaseView):
 
     @expose("/")
     def index(self):
-        return self.render("disputes/dashboard.html", data=queries.dashboard(now=utcnow()))
+        return self.render("disputes/dashboard.html", data=reporting.dashboard(now=utcnow()))
 
 
 def register(admin) -> None:
-    from disputes import dispute_admin, review_admin
-
     category = "Support"
     admin.add_view(
         SupportDashboard(name="Support dashboard", endpoint="support", url="/support", category=category)
@@ -556,12 +469,10 @@ def register(admin) -> None:
         admin.add_view(
             _queue_view(name)(
                 Complaint,
-                name=queries.QUEUES[name],
+                name=queues.QUEUES[name],
                 endpoint=f"complaints_{name}",
                 url=f"/queue/{name.replace('_', '-')}",
                 category=category,
             )
         )
-    dispute_admin.register(admin, category)
-    review_admin.register(admin, category)
     admin.add_view(MacroAdmin(Macro, name="Canned replies", endpoint="macros", category=category))

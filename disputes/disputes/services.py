@@ -16,12 +16,13 @@ from console.db import db
 from console.domain import DomainError, Role, ensure_version
 from console.files import services as files
 from console.notifications.services import queue_notification
-from disputes import workflow as wf
-from disputes.models import Complaint, Dispute, DisputeEvidence
-from disputes.services import _enum, require_staff
-from disputes.workflow import DisputeKind, DisputeStatus, EvidenceSide, Outcome
-from insurance.models import InsurancePolicy
-from insurance.workflow import Verification
+from disputes.complaints import workflow as complaint_wf
+from disputes.complaints.models import Complaint
+from disputes.complaints.services import _enum, require_staff
+from disputes.disputes import workflow as wf
+from disputes.disputes.models import Dispute, DisputeEvidence
+from disputes.disputes.workflow import DisputeKind, DisputeStatus, EvidenceSide, Outcome
+from insurance import reporting as insurance
 
 MAX_EVIDENCE = 30
 
@@ -44,11 +45,11 @@ def open_dispute(
     kind = _enum(DisputeKind, kind, "kind of dispute")
     if complaint.booking is None:
         raise DomainError(f"{complaint} names no booking: a dispute is decided against a booking.")
-    if complaint.status == wf.Status.CLOSED:
+    if not complaint_wf.takes_disputes(complaint.status):
         raise DomainError(f"{complaint} is closed; reopen it to open a dispute.")
     booking = complaint.booking
     amount = wf.ensure_claim(kind, amount_claimed_cents, booking_price_cents=booking.price_cents)
-    claim = wf.clean_text(claim, limit=wf.BODY_MAX, what="claim")
+    claim = complaint_wf.clean_text(claim, limit=complaint_wf.BODY_MAX, what="claim")
     undecided = db.session.scalar(
         sa.select(Dispute.id).where(
             Dispute.complaint_id == complaint.id, Dispute.status != DisputeStatus.DECIDED
@@ -90,17 +91,15 @@ def open_dispute(
 
 def policy_covering(provider_id: int, when: datetime) -> int | None:
     """The provider's verified RC Pro policy that covered the day of the service, if any."""
-    day = paris_today(when)
-    return db.session.scalar(
-        sa.select(InsurancePolicy.id)
-        .where(
-            InsurancePolicy.provider_id == provider_id,
-            InsurancePolicy.verification == Verification.VERIFIED,
-            InsurancePolicy.starts_on <= day,
-            InsurancePolicy.ends_on >= day,
+    return insurance.verified_policy_covering(provider_id, paris_today(when))
+
+
+def of_complaint(complaint_id: int) -> list[Dispute]:
+    """The disputes raised from a complaint, oldest first (for the complaint's page)."""
+    return list(
+        db.session.scalars(
+            sa.select(Dispute).where(Dispute.complaint_id == complaint_id).order_by(Dispute.id)
         )
-        .order_by(InsurancePolicy.ends_on.desc())
-        .limit(1)
     )
 
 
@@ -129,7 +128,7 @@ def add_evidence(
     )
     if count >= MAX_EVIDENCE:
         raise DomainError(f"At most {MAX_EVIDENCE} files per dispute.")
-    description = wf.clean_text(description, limit=500, what="description", required=False)
+    description = complaint_wf.clean_text(description, limit=500, what="description", required=False)
     stored = files.store_upload(upload[0], upload[1], actor=person, now=now)
     evidence = DisputeEvidence(
         dispute_id=dispute.id,
@@ -153,7 +152,9 @@ def record_provider_response(
     person = require_staff(actor)
     ensure_version(dispute, expected_version)
     _not_decided(dispute)
-    dispute.provider_response = wf.clean_text(text, limit=wf.BODY_MAX, what="provider's response")
+    dispute.provider_response = complaint_wf.clean_text(
+        text, limit=complaint_wf.BODY_MAX, what="provider's response"
+    )
     dispute.provider_responded_at = now
     changes = audit.diff(dispute)
     db.session.flush()
@@ -179,7 +180,7 @@ def record_insurer_claim(
 def _decision_values(dispute: Dispute, outcome, amount, reasons) -> tuple[Outcome, int, str]:
     outcome = _enum(Outcome, outcome, "outcome")
     amount = wf.ensure_award(outcome, amount, claimed_cents=dispute.amount_claimed_cents)
-    reasons = wf.clean_text(reasons, limit=wf.BODY_MAX, what="written reasons")
+    reasons = complaint_wf.clean_text(reasons, limit=complaint_wf.BODY_MAX, what="written reasons")
     return outcome, amount, reasons
 
 
@@ -265,7 +266,7 @@ def send_back(
     """A manager returns a proposal to the agents, with a note (no decision)."""
     person = require_staff(actor, {Role.MANAGER})
     ensure_version(dispute, expected_version)
-    note = wf.clean_text(note, limit=wf.REASON_MAX, what="note for the agent")
+    note = complaint_wf.clean_text(note, limit=complaint_wf.REASON_MAX, what="note for the agent")
     dispute.status = wf.next_dispute_status(dispute.status, "send_back")
     dispute.proposed_outcome = dispute.proposed_amount_cents = dispute.proposed_reasons = None
     dispute.proposed_by_id = dispute.proposed_at = None

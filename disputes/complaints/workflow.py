@@ -1,4 +1,4 @@
-"""Complaint, dispute and review-moderation rules, and the SLA clock. Pure: no Flask, no database.
+"""Complaint rules and the SLA clock. Pure: no Flask, no database.
 
 Time is always a parameter. The SLA clock counts business hours (Mon-Fri 09:00-18:00 Paris, French
 public holidays off) except for critical complaints, which run on calendar hours; it runs only
@@ -8,7 +8,6 @@ once the complaint is resolved.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -131,6 +130,11 @@ def next_status(current: Status, event: str) -> Status:
 
 def allowed_events(current: Status) -> list[str]:
     return [event for (status, event) in TRANSITIONS if status == current]
+
+
+def takes_disputes(current: Status) -> bool:
+    """Whether a dispute may be opened from a complaint in `current` (not once it is closed)."""
+    return Status(current) != Status.CLOSED
 
 
 def default_severity(category: Category) -> Severity:
@@ -328,209 +332,3 @@ def timer_state(
     if at_risk_at is not None and now >= at_risk_at:
         return TimerState.AT_RISK
     return TimerState.DUE
-
-
-# --- disputes ---------------------------------------------------------------------------------
-
-
-class DisputeKind(StrEnum):
-    REFUND = "refund"
-    DAMAGE = "damage"
-    CANCELLATION_FEE = "cancellation_fee"
-
-
-class DisputeStatus(StrEnum):
-    OPEN = "open"
-    AWAITING_DECISION = "awaiting_decision"  # proposed above the threshold: a manager decides
-    DECIDED = "decided"
-
-
-class Outcome(StrEnum):
-    UPHELD = "upheld"
-    PARTIALLY_UPHELD = "partially_upheld"
-    REJECTED = "rejected"
-
-
-class EvidenceSide(StrEnum):
-    CLIENT = "client"
-    PROVIDER = "provider"
-
-
-DISPUTE_TRANSITIONS: dict[tuple[DisputeStatus, str], DisputeStatus] = {
-    (DisputeStatus.OPEN, "propose"): DisputeStatus.AWAITING_DECISION,
-    (DisputeStatus.OPEN, "decide"): DisputeStatus.DECIDED,
-    (DisputeStatus.AWAITING_DECISION, "decide"): DisputeStatus.DECIDED,
-    (DisputeStatus.AWAITING_DECISION, "send_back"): DisputeStatus.OPEN,
-}
-DISPUTE_EVENTS = ("propose", "decide", "send_back")
-DEFAULT_MANAGER_THRESHOLD_CENTS = 50_000  # 500 EUR
-
-
-def next_dispute_status(current: DisputeStatus, event: str) -> DisputeStatus:
-    current = DisputeStatus(current)
-    if (current, event) not in DISPUTE_TRANSITIONS:
-        raise TransitionNotAllowed(
-            f"A dispute that is {current.value.replace('_', ' ')} cannot be {event.replace('_', ' ')}."
-        )
-    return DISPUTE_TRANSITIONS[current, event]
-
-
-def ensure_claim(kind: DisputeKind, amount_cents: object, *, booking_price_cents: int) -> int:
-    """A claimed amount: whole positive cents; a refund or a contested cancellation fee never exceeds
-    what the booking cost (damage may: it is about the client's belongings)."""
-    if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
-        raise DomainError("The amount claimed must be a whole number of cents.")
-    if amount_cents <= 0:
-        raise DomainError("The amount claimed must be more than zero.")
-    if DisputeKind(kind) == DisputeKind.REFUND and amount_cents > booking_price_cents:
-        raise DomainError("A refund cannot exceed the booking's price.")
-    if DisputeKind(kind) == DisputeKind.CANCELLATION_FEE and amount_cents > booking_price_cents:
-        raise DomainError("A cancellation fee cannot exceed the booking's price.")
-    return amount_cents
-
-
-def ensure_award(outcome: Outcome, awarded_cents: object, *, claimed_cents: int) -> int:
-    """The amount awarded must fit the outcome: all of the claim, part of it, or nothing."""
-    outcome = Outcome(outcome)
-    if isinstance(awarded_cents, bool) or not isinstance(awarded_cents, int) or awarded_cents < 0:
-        raise DomainError("The amount awarded must be a whole number of cents, zero or more.")
-    if outcome == Outcome.UPHELD and awarded_cents != claimed_cents:
-        raise DomainError("An upheld dispute awards the amount claimed.")
-    if outcome == Outcome.PARTIALLY_UPHELD and not 0 < awarded_cents < claimed_cents:
-        raise DomainError("A partially upheld dispute awards more than zero and less than the claim.")
-    if outcome == Outcome.REJECTED and awarded_cents != 0:
-        raise DomainError("A rejected dispute awards nothing.")
-    return awarded_cents
-
-
-def needs_manager(*, claimed_cents: int, awarded_cents: int, threshold_cents: int) -> bool:
-    """Whether a manager must decide: the money at stake (claim or award) is above the threshold."""
-    return max(claimed_cents, awarded_cents) > threshold_cents
-
-
-def ensure_decider(
-    *,
-    stake_above_threshold: bool,
-    decider_id: int,
-    decider_is_manager: bool,
-    proposed_by_id: int | None,
-    status: DisputeStatus,
-) -> None:
-    """A proposal is decided by someone else; above the threshold, a proposal first, then a manager."""
-    if status == DisputeStatus.AWAITING_DECISION and proposed_by_id == decider_id:
-        raise DomainError("Whoever proposed the decision cannot decide it: another manager does.")
-    if not stake_above_threshold:
-        return
-    if status != DisputeStatus.AWAITING_DECISION:
-        raise DomainError("Above the threshold, propose the decision first: a manager decides it.")
-    if not decider_is_manager:
-        raise DomainError("A manager must decide a dispute above the threshold.")
-
-
-TRANSACTION_ID_RE = re.compile(r"^[A-Za-z0-9_\-]{6,64}$")
-
-
-def clean_transaction_id(value: str | None) -> str:
-    """The payment provider's transaction id (e.g. re_3Nx…): never a card number."""
-    value = (value or "").strip()
-    if redact_card_numbers(value)[1]:
-        raise DomainError("This is a card number, not a transaction id. No card data is kept here.")
-    if not TRANSACTION_ID_RE.fullmatch(value):
-        raise DomainError("Enter the payment provider's transaction id: 6-64 letters, digits, '-' or '_'.")
-    return value
-
-
-CLAIM_REFERENCE_RE = re.compile(r"^[A-Za-z0-9/_.\-]{3,60}$")
-
-
-def clean_claim_reference(value: str | None) -> str:
-    value = (value or "").strip()
-    if redact_card_numbers(value)[1] or not CLAIM_REFERENCE_RE.fullmatch(value):
-        raise DomainError("Enter the insurer's claim reference: 3-60 letters, digits, '/', '.', '-' or '_'.")
-    return value
-
-
-# --- review moderation ------------------------------------------------------------------------
-
-
-class Moderation(StrEnum):
-    PENDING = "pending"
-    PUBLISHED = "published"
-    HIDDEN = "hidden"
-
-
-MODERATION_TRANSITIONS: dict[tuple[Moderation, str], Moderation] = {
-    (Moderation.PENDING, "publish"): Moderation.PUBLISHED,
-    (Moderation.PENDING, "hide"): Moderation.HIDDEN,
-    (Moderation.PUBLISHED, "hide"): Moderation.HIDDEN,
-    (Moderation.HIDDEN, "restore"): Moderation.PUBLISHED,
-}
-MODERATION_EVENTS = ("publish", "hide", "restore")
-
-HIDE_REASONS = {
-    "contact_details": "It contains contact details (phone number, e-mail or address)",
-    "insulting": "It contains insults or abusive language",
-    "personal_data": "It contains personal data about someone",
-    "payment_data": "It contains payment details",
-    "off_topic": "It is not about the service provided",
-    "conflict_of_interest": "It was written by someone with a conflict of interest",
-}
-
-
-def next_moderation(current: Moderation, event: str) -> Moderation:
-    current = Moderation(current)
-    if (current, event) not in MODERATION_TRANSITIONS:
-        raise TransitionNotAllowed(f"A {current.value} review cannot be {event}d.".replace("ed.", "ed."))
-    return MODERATION_TRANSITIONS[current, event]
-
-
-def hide_reason(code: str | None) -> str:
-    if code not in HIDE_REASONS:
-        raise DomainError("Choose the reason for hiding the review (it is sent to its author).")
-    return code
-
-
-class FlagRule(StrEnum):
-    USER_REPORT = "user_report"
-    CONTACT_DETAILS = "contact_details"
-    INSULT = "insult"
-    CARD_NUMBER = "card_number"
-
-
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-PHONE_RE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
-INSULTS = frozenset(
-    {"arnaque", "arnaqueur", "arnaqueuse", "connard", "connasse", "con", "conne", "débile", "idiot",
-     "idiote", "imbécile", "salope", "abruti", "abrutie", "escroc", "voleur",
-     "voleuse", "crétin", "crétine", "merde", "pourri", "pourrie", "stupid", "scammer"}
-)  # fmt: skip
-REDACTED_CARD_RE = re.compile(r"\[card [•]{4}\d{4}\]")
-WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-def flag_rules(text: str) -> dict[FlagRule, str]:
-    """The simple rules a review's text matches, each with what matched (for the flag queue)."""
-    found: dict[FlagRule, str] = {}
-    text = text or ""
-    contact = EMAIL_RE.search(text) or PHONE_RE.search(text)
-    if contact:
-        found[FlagRule.CONTACT_DETAILS] = contact.group(0)[:100]
-    words = [w for w in WORD_RE.findall(text.lower()) if w in INSULTS]
-    if words:
-        found[FlagRule.INSULT] = ", ".join(dict.fromkeys(words))[:100]
-    cards = REDACTED_CARD_RE.search(text) or (redact_card_numbers(text)[1] and re.search(r"\d", text))
-    if cards:
-        found[FlagRule.CARD_NUMBER] = "card number (masked)"
-    return found
-
-
-RATING_WINDOW = 10
-RATING_ALERT_BELOW = 3.5
-
-
-def rating_alert(recent_ratings: Sequence[int]) -> bool:
-    """A provider whose last 10 published ratings average below 3.5 needs a quality review."""
-    if len(recent_ratings) < RATING_WINDOW:
-        return False
-    window = list(recent_ratings)[:RATING_WINDOW]
-    return sum(window) < RATING_ALERT_BELOW * RATING_WINDOW

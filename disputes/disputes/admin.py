@@ -18,22 +18,28 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
-from console.domain import DomainError
+from console.domain import DomainError, Role
 from console.files.services import send_stored
 from console.money import AmountField, format_cents
-from disputes import dispute_services as services
-from disputes import workflow as wf
-from disputes.admin import AGENTS, MANAGERS, VersionForm, _choices, form_errors
-from disputes.models import Complaint, Dispute, DisputeEvidence
-from disputes.workflow import DisputeKind, DisputeStatus, EvidenceSide, Outcome
-from insurance.models import InsurancePolicy
+from disputes.complaints.forms import VersionForm, _choices, form_errors
+from disputes.complaints.models import Complaint
+from disputes.complaints.workflow import BODY_MAX
+from disputes.disputes import services
+from disputes.disputes import workflow as wf
+from disputes.disputes.models import Dispute, DisputeEvidence
+from disputes.disputes.workflow import DisputeKind, DisputeStatus, EvidenceSide, Outcome
+from insurance import reporting as insurance
+from insurance.reporting import PolicySummary
+
+AGENTS = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
+MANAGERS = frozenset({Role.MANAGER})
 
 
 class OpenDisputeForm(FlaskForm):
     kind = SelectField("Kind", choices=_choices(DisputeKind))
     amount = AmountField("Amount claimed (EUR)", allow_zero=False)
     claim = TextAreaField(
-        "The claim, as the client puts it", validators=[DataRequired(), Length(max=wf.BODY_MAX)]
+        "The claim, as the client puts it", validators=[DataRequired(), Length(max=BODY_MAX)]
     )
 
 
@@ -44,13 +50,13 @@ class EvidenceForm(FlaskForm):
 
 
 class TextForm(VersionForm):
-    text = TextAreaField("Text", validators=[DataRequired(), Length(max=wf.BODY_MAX)])
+    text = TextAreaField("Text", validators=[DataRequired(), Length(max=BODY_MAX)])
 
 
 class DecisionForm(VersionForm):
     outcome = SelectField("Outcome", choices=_choices(Outcome))
     amount = AmountField("Amount awarded (EUR)", allow_zero=True)
-    reasons = TextAreaField("Written reasons", validators=[DataRequired(), Length(max=wf.BODY_MAX)])
+    reasons = TextAreaField("Written reasons", validators=[DataRequired(), Length(max=BODY_MAX)])
 
 
 # --- list formatters --------------------------------------------------------------------------
@@ -93,11 +99,12 @@ class DisputePanel:
     proposed: str
     threshold: str
     needs_manager: bool
-    policy: InsurancePolicy | None
+    policy: PolicySummary | None
     evidence: list[DisputeEvidence]
     outcomes: list
     sides: list
     is_manager: bool
+    events: list[str]  # the workflow steps open now (workflow.allowed_events)
 
 
 class DisputeAdmin(ConsoleModelView):
@@ -176,8 +183,6 @@ class DisputeAdmin(ConsoleModelView):
         )
 
     def panel(self, dispute: Dispute) -> DisputePanel:
-        from console.domain import Role
-
         awarded = dispute.proposed_amount_cents or dispute.amount_awarded_cents or 0
         return DisputePanel(
             complaint=dispute.complaint,
@@ -187,13 +192,12 @@ class DisputeAdmin(ConsoleModelView):
             proposed=format_cents(dispute.proposed_amount_cents, dispute.currency),
             threshold=format_cents(services.manager_threshold_cents()),
             needs_manager=services.needs_manager(dispute, awarded),
-            policy=db.session.get(InsurancePolicy, dispute.insurance_policy_id)
-            if dispute.insurance_policy_id
-            else None,
+            policy=insurance.policy_summary(dispute.insurance_policy_id),
             evidence=list(dispute.evidence),
             outcomes=_choices(Outcome),
             sides=_choices(EvidenceSide),
             is_manager=Role.MANAGER in current_user.roles,
+            events=wf.allowed_events(dispute.status),
         )
 
     def _load(self, dispute_id: int) -> Dispute:
@@ -364,7 +368,8 @@ class AwaitingDecisionAdmin(DisputeAdmin):
         return f"{count} to decide" if count else None
 
 
-def register(admin, category: str) -> None:
+def register(admin) -> None:
+    category = "Support"
     admin.add_view(DisputeAdmin(Dispute, name="Disputes", endpoint="disputes", category=category))
     admin.add_view(
         AwaitingDecisionAdmin(

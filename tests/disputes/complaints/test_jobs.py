@@ -1,4 +1,4 @@
-"""The SLA sweep, auto-close and review scan as jobs on a real Redis with a real RQ worker."""
+"""The SLA sweep and auto-close as jobs on a real Redis with a real RQ worker."""
 
 from __future__ import annotations
 
@@ -15,12 +15,11 @@ from console import jobs
 from console.db import db, is_write_conflict, utcnow
 from console.notifications.models import Notification
 from console.schedule import PERIODIC_JOBS
-from disputes import jobs as dispute_jobs
-from disputes import services
-from disputes.models import ReviewFlag, SlaAlert
-from disputes.workflow import Status
-from marketplace import services as marketplace
-from tests.factories import make_booking, make_complaint, make_staff
+from disputes.complaints import jobs as dispute_jobs
+from disputes.complaints import services
+from disputes.complaints.models import SlaAlert
+from disputes.complaints.workflow import Status
+from tests.factories import make_complaint, make_staff
 
 
 def _work(queue_redis) -> None:
@@ -56,21 +55,6 @@ def test_the_auto_close_job_closes_old_resolved_complaints(queue_redis):
     assert Job.fetch(job.id, connection=queue_redis).return_value() == 1
     db.session.expire_all()
     assert complaint.status == Status.CLOSED
-
-
-def test_the_review_scan_job_flags_contact_details(queue_redis):
-    marketplace.record_review(
-        booking=make_booking(),
-        rating=5,
-        text="Contact direct: marie@example.fr",
-        actor="system:tests",
-        now=utcnow(),
-    )
-    db.session.commit()
-    job = jobs.enqueue(dispute_jobs.scan_reviews)
-    _work(queue_redis)
-    assert Job.fetch(job.id, connection=queue_redis).get_status() == "finished"
-    assert db.session.scalar(sa.select(ReviewFlag.rule)).value == "contact_details"
 
 
 def test_the_periodic_jobs_are_in_the_one_list_and_resolve():

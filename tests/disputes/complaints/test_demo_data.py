@@ -7,10 +7,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from console.db import db, utcnow
-from disputes import queries, services
-from disputes.models import Complaint, ComplaintStatusChange, Dispute, ReviewFlag, ReviewScan
-from disputes.workflow import DisputeKind, DisputeStatus, Status
-from marketplace.models import Booking, Review
+from disputes.complaints import queues as queries
+from disputes.complaints import services
+from disputes.complaints.models import Complaint, ComplaintStatusChange
+from disputes.complaints.workflow import Status
+from disputes.disputes.models import Dispute
+from disputes.disputes.workflow import DisputeKind, DisputeStatus
+from marketplace.models import Booking
+from reviews.models import Review, ReviewFlag, ReviewScan
 
 
 def _count(model, *where) -> int:

@@ -12,9 +12,9 @@ from console.db import db
 from console.domain import DomainError
 from console.files.models import StoredFile
 from console.notifications.models import Notification
-from disputes import dispute_services as services
-from disputes.models import Dispute, DisputeEvidence
-from disputes.workflow import DisputeStatus, Outcome
+from disputes.disputes import services
+from disputes.disputes.models import Dispute, DisputeEvidence
+from disputes.disputes.workflow import DisputeStatus, Outcome
 from insurance import services as insurance
 from tests.factories import make_booking, make_complaint, make_dispute, make_staff
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from console.business_time import PARIS
-from disputes import workflow as wf
-from disputes.workflow import Severity, Status, TimerState
+from disputes.complaints import workflow as wf
+from disputes.complaints.workflow import Severity, Status, TimerState
 
 
 def paris(*args) -> datetime:

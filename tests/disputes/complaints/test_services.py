@@ -12,9 +12,16 @@ from console.db import db
 from console.domain import DomainError
 from console.notifications.models import Notification
 from console.privacy import REDACTION_ACTION
-from disputes import queries, services
-from disputes.models import Complaint, ComplaintEntry, ComplaintStatusChange, EntryKind, Macro, SlaAlert
-from disputes.workflow import Severity, Status, TimerState
+from disputes.complaints import queues, reporting, services
+from disputes.complaints.models import (
+    Complaint,
+    ComplaintEntry,
+    ComplaintStatusChange,
+    EntryKind,
+    Macro,
+    SlaAlert,
+)
+from disputes.complaints.workflow import Severity, Status, TimerState
 from restrictions.models import Restriction, RestrictionProposal
 from restrictions.workflow import Source
 from tests.factories import make_booking, make_client, make_complaint, make_provider, make_staff
@@ -213,7 +220,7 @@ def test_managers_write_canned_replies(agent, now):
 def _queue(name, now, user_id=None):
     return set(
         db.session.scalars(
-            sa.select(Complaint.id).where(queries.queue_condition(name, user_id=user_id, now=now))
+            sa.select(Complaint.id).where(queues.queue_condition(name, user_id=user_id, now=now))
         )
     )
 
@@ -288,7 +295,7 @@ def test_queues_mine_and_unassigned(agent, now):
     assert _queue("unassigned", now) == {other.id}
     assert _queue("all", now) == {mine.id, other.id}
     with pytest.raises(DomainError):
-        queries.queue_condition("everything", user_id=None, now=now)
+        queues.queue_condition("everything", user_id=None, now=now)
 
 
 def test_the_dashboard_counts(agent, now):
@@ -297,7 +304,7 @@ def test_the_dashboard_counts(agent, now):
     services.send_message(b, to="to_client", body="Hello", actor=agent, now=now)
     for event in ("triage", "start", "resolve"):
         services.transition(b, event, actor=agent, now=now + timedelta(minutes=5))
-    data = queries.dashboard(now=now + timedelta(hours=5))
+    data = reporting.dashboard(now=now + timedelta(hours=5))
     assert data["open"]["high"] == {"new": 1} and data["open_total"] == 1
     assert data["breached"] == 1 and data["resolution"] == (1, 1) and data["first_response"] == (1, 1)
     assert services.sla_of(a, now=now + timedelta(hours=5)).first_response.state == TimerState.BREACHED
@@ -305,8 +312,8 @@ def test_the_dashboard_counts(agent, now):
 
 def test_complaints_disputes_and_hidden_reviews_appear_on_the_provider_timeline(agent, now):
     from console.timeline import provider_timeline
-    from disputes import dispute_services, moderation_services
-    from marketplace import services as marketplace
+    from disputes.disputes import services as dispute_services
+    from reviews import services as moderation_services
 
     booking = make_booking()
     complaint = make_complaint(booking=booking, actor=agent, now=now)
@@ -321,7 +328,9 @@ def test_complaints_disputes_and_hidden_reviews_appear_on_the_provider_timeline(
         actor=agent,
         now=now + timedelta(hours=1),
     )
-    review = marketplace.record_review(booking=booking, rating=1, text="x", actor="system:tests", now=now)
+    review = moderation_services.record_review(
+        booking=booking, rating=1, text="x", actor="system:tests", now=now
+    )
     moderation_services.moderate(
         review, "hide", reason_code="off_topic", actor=agent, now=now + timedelta(hours=2)
     )

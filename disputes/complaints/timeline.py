@@ -1,4 +1,4 @@
-"""Support events on the provider's timeline: complaints, dispute decisions, hidden reviews."""
+"""Support events on the provider's timeline: complaints and dispute decisions."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from console.db import db
 from console.timeline import Event
-from disputes.models import Complaint, Dispute, ModerationDecision
-from marketplace.models import Review
+from disputes.complaints.models import Complaint
+from disputes.disputes.models import Dispute
 
 RECENT = 100  # the most recent of each kind: a provider's page stays quick
 
@@ -34,14 +34,4 @@ def provider_events(provider_id: int) -> list[Event]:
         events.append(
             Event(decided_at, "support", f"Dispute DSP-{dispute_id:06d} {outcome.value.replace('_', ' ')}")
         )
-    hidden = db.session.execute(
-        sa.select(ModerationDecision.review_id, ModerationDecision.decided_at, ModerationDecision.event)
-        .join(Review, Review.id == ModerationDecision.review_id)
-        .where(Review.provider_id == provider_id, ModerationDecision.event.in_(("hide", "restore")))
-        .order_by(ModerationDecision.decided_at.desc())
-        .limit(RECENT)
-    )
-    for review_id, decided_at, event in hidden:
-        verb = "hidden" if event == "hide" else "restored"
-        events.append(Event(decided_at, "reviews", f"Review REV-{review_id:07d} {verb}"))
     return events

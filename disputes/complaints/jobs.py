@@ -1,10 +1,10 @@
-"""Complaint jobs: the SLA sweep, the auto-close and the review scan (thin; safe to run twice)."""
+"""Complaint jobs: the SLA sweep and the auto-close (thin; safe to run twice)."""
 
 from __future__ import annotations
 
 from console.db import utcnow
 from console.jobs import job
-from disputes import moderation_services, services
+from disputes.complaints import services
 
 
 @job(timeout=300)
@@ -17,9 +17,3 @@ def sweep_sla() -> dict:
 def auto_close_resolved() -> int:
     """Close complaints resolved 7 days ago or more."""
     return services.auto_close(now=utcnow())
-
-
-@job(timeout=300)
-def scan_reviews() -> dict:
-    """Run the flag rules over the reviews not read yet."""
-    return moderation_services.scan_reviews(now=utcnow())

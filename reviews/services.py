@@ -1,6 +1,6 @@
-"""Review moderation: publish, hide (author told why) or restore; never edit the text. Flags from
-users and simple rules; a quality proposal when a provider's last 10 published ratings average
-below 3.5 (a proposal for a manager, never a restriction)."""
+"""Reviews: intake of a client's review; moderation: publish, hide (author told why) or restore,
+never edit the text. Flags from users and simple rules; a quality proposal when a provider's last
+10 published ratings average below 3.5 (a proposal for a manager, never a restriction)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,48 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from console import validation as v
 from console.audit import services as audit
+from console.auth.models import StaffUser
 from console.db import db
-from console.domain import DomainError
+from console.domain import DomainError, Role
 from console.notifications.services import queue_notification
-from disputes import workflow as wf
-from disputes.models import ModerationDecision, ReviewFlag, ReviewScan
-from disputes.services import require_staff
-from disputes.workflow import FlagRule, Moderation
-from marketplace.models import ModerationStatus, Provider, Review
+from marketplace.models import Booking, BookingStatus, Provider
 from restrictions import services as restrictions
-from restrictions.models import RestrictionProposal
+from reviews import workflow as wf
+from reviews.models import ModerationDecision, Review, ReviewFlag, ReviewScan
+from reviews.workflow import FlagRule, ModerationStatus
 
 SCAN_ACTOR = "system:review-scan"
+MODERATORS = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
+
+
+def require_staff(actor: Any) -> StaffUser:
+    """A named, active support agent or manager (never a job) moderates."""
+    if not isinstance(actor, StaffUser) or not actor.has_any_role(MODERATORS):
+        raise DomainError("Only an active support agent or manager can do this.")
+    return actor
+
+
+def record_review(*, booking: Booking, rating: int, text: str, actor: Any, now: datetime) -> Review:
+    """Take in a client's review of a completed booking (one per booking)."""
+    if booking.status != BookingStatus.COMPLETED:
+        raise DomainError(f"{booking} is {booking.status.value}: only completed bookings are reviewed.")
+    if db.session.scalar(sa.select(Review.id).where(Review.booking_id == booking.id)) is not None:
+        raise DomainError(f"{booking} already has a review.")
+    review = Review(
+        booking=booking,
+        provider_id=booking.provider_id,
+        client_id=booking.client_id,
+        rating=v.rating(rating),
+        text=v.text("text", text, limit=10_000, required=False) or "",
+        submitted_at=now,
+        moderation_status=ModerationStatus.PENDING,
+    )
+    db.session.add(review)
+    db.session.flush()
+    audit.record(actor, "review.record", review, changes={"rating": review.rating}, now=now)
+    return review
 
 
 class AlreadyModerated(DomainError):
@@ -36,7 +65,7 @@ def moderate(
     now: datetime,
     reason_code: str | None = None,
     note: str | None = None,
-    expected_status: Moderation | str | None = None,
+    expected_status: ModerationStatus | str | None = None,
 ) -> ModerationDecision:
     """Publish, hide or restore a review. Hiding needs a reason code, sent to the review's author.
 
@@ -44,16 +73,16 @@ def moderate(
     at once cannot both win: the second is told someone else decided.
     """
     person = require_staff(actor)
-    before = Moderation(review.moderation_status.value)
-    if expected_status is not None and Moderation(expected_status) != before:
+    before = ModerationStatus(review.moderation_status)
+    if expected_status is not None and ModerationStatus(expected_status) != before:
         raise AlreadyModerated(_already(review))
     after = wf.next_moderation(before, event)
     reason_code = wf.hide_reason(reason_code) if event == "hide" else None
     note = wf.clean_text(note, limit=wf.REASON_MAX, what="note", required=False)
     updated = db.session.execute(
         sa.update(Review)
-        .where(Review.id == review.id, Review.moderation_status == ModerationStatus(before.value))
-        .values(moderation_status=ModerationStatus(after.value))
+        .where(Review.id == review.id, Review.moderation_status == before)
+        .values(moderation_status=after)
         .execution_options(synchronize_session=False)
     ).rowcount
     if updated != 1:
@@ -178,7 +207,7 @@ def scan_reviews(*, now: datetime, actor: str = SCAN_ACTOR, limit: int = 2000) -
     return {"scanned": len(reviews), "flagged": flagged}
 
 
-def check_rating(provider_id: int, *, actor: Any, now: datetime) -> RestrictionProposal | None:
+def check_rating(provider_id: int, *, actor: Any, now: datetime):
     """A quality proposal when the provider's last 10 published ratings average below 3.5."""
     ratings = db.session.scalars(
         sa.select(Review.rating)

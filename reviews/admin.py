@@ -1,7 +1,8 @@
-"""Review moderation screens: reviews waiting for moderation, the flag queue, a review's page.
+"""Review screens: the read-only review list, reviews waiting for moderation, the flag queue, a
+review's page.
 
 The review's text is shown, never editable; publishing, hiding and restoring go through
-`disputes.moderation_services`.
+`reviews.services`.
 """
 
 from __future__ import annotations
@@ -22,11 +23,19 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
-from disputes import moderation_services as services
-from disputes import workflow as wf
-from disputes.admin import AGENTS, form_errors
-from disputes.models import ReviewFlag
-from marketplace.models import ModerationStatus, Review
+from console.domain import Role
+from reviews import services
+from reviews import workflow as wf
+from reviews.models import Review, ReviewFlag
+from reviews.workflow import ModerationStatus
+
+AGENTS = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
+
+
+def form_errors(form) -> str:
+    """The first error of each field, in one line for a flash message."""
+    messages = [f"{getattr(form, name).label.text}: {errors[0]}" for name, errors in form.errors.items()]
+    return "; ".join(messages) or "The form was incomplete; reload the page and try again."
 
 
 class ModerationForm(FlaskForm):
@@ -148,9 +157,9 @@ class ModerationQueueAdmin(ConsoleModelView):
             flags=services.open_flags(review.id),
             history=services.moderation_history(review.id),
             reasons=wf.HIDE_REASONS,
-            events=[e for (s, e) in wf.MODERATION_TRANSITIONS if s.value == review.moderation_status.value],
+            events=wf.allowed_events(review.moderation_status),
         )
-        return self.render("disputes/review_moderate.html", panel=panel)
+        return self.render("reviews/review_moderate.html", panel=panel)
 
     @expose("/moderate/<int:review_id>", methods=("POST",))
     def moderate(self, review_id: int):
@@ -216,7 +225,55 @@ class FlagQueueAdmin(ModerationQueueAdmin):
         return f"{count:,} flagged" if count else None
 
 
-def register(admin, category: str) -> None:
+# --- the review records (read-only) -----------------------------------------------------------
+
+
+def _record_reference(view, context, model, name) -> str:
+    return model.reference
+
+
+def _record_excerpt(view, context, model, name) -> str:
+    text = model.text or ""
+    return text[:140] + ("…" if len(text) > 140 else "")
+
+
+class ReviewAdmin(ConsoleModelView):
+    """Read-only here; moderation is in the moderation queue and on a review's page."""
+
+    roles = AGENTS
+    export_roles = frozenset()
+    simple_list_pager = True
+    column_list = ["id", "submitted_at", "rating", "text", "provider", "booking", "moderation_status"]
+    column_details_list = [
+        "id",
+        "submitted_at",
+        "rating",
+        "text",
+        "provider",
+        "client",
+        "booking",
+        "moderation_status",
+    ]
+    column_labels = {"id": "Reference", "submitted_at": "Submitted", "moderation_status": "Moderation"}
+    column_formatters = {"id": _record_reference, "text": _record_excerpt}
+    column_formatters_detail = {"id": _record_reference}
+    column_sortable_list = ["id", "submitted_at", "rating"]
+    column_default_sort = ("id", True)
+    column_searchable_list = ["text"]
+    reference_searches = {"REV": "id", "PRV": "provider_id", "BKG": "booking_id", "CLI": "client_id"}
+    column_filters = ["rating", "moderation_status", "submitted_at"]
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .options(joinedload(Review.provider), joinedload(Review.booking), joinedload(Review.client))
+        )
+
+
+def register(admin) -> None:
+    admin.add_view(ReviewAdmin(Review, name="Reviews", endpoint="reviews", category="Marketplace"))
+    category = "Support"
     admin.add_view(
         ModerationQueueAdmin(Review, name="Reviews to moderate", endpoint="moderation", category=category)
     )
