@@ -80,10 +80,12 @@ def _register_admin(app: Flask) -> None:
     from console.auth import admin as staff_admin
     from console.auth import profile
     from console.notifications import admin as notifications_admin
-    from disputes import admin as disputes_admin
+    from disputes.complaints import admin as complaints_admin
+    from disputes.disputes import admin as disputes_admin
     from insurance import admin as insurance_admin
     from marketplace import admin as marketplace_admin
     from restrictions import admin as restrictions_admin
+    from reviews import admin as reviews_admin
     from vetting import admin as vetting_admin
 
     for module in (
@@ -91,7 +93,9 @@ def _register_admin(app: Flask) -> None:
         vetting_admin,
         insurance_admin,
         restrictions_admin,
+        complaints_admin,
         disputes_admin,
+        reviews_admin,
         staff_admin,
         audit_admin,
         notifications_admin,
@@ -104,9 +108,10 @@ def _register_admin(app: Flask) -> None:
     reports_admin.register(admin)
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}
 
-    from disputes.timeline import provider_events as support_events
+    from disputes.complaints.timeline import provider_events as support_events
     from insurance.timeline import provider_events as insurance_events
     from restrictions.timeline import provider_events as restriction_events
+    from reviews.timeline import provider_events as review_events
     from vetting.services import open_initial_case
     from vetting.timeline import provider_events as vetting_events
 
@@ -115,5 +120,6 @@ def _register_admin(app: Flask) -> None:
         insurance_events,
         vetting_events,
         support_events,
+        review_events,
     ]
     app.extensions["provider_created"] = [open_initial_case]

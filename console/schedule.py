@@ -57,9 +57,11 @@ PERIODIC_JOBS: list[Periodic] = [
     ),
     Periodic("retention.purge_security_logs", "console.auth.jobs.purge_security_logs", daily_at=time(3, 15)),
     Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),
-    Periodic("disputes.sweep_sla", "disputes.jobs.sweep_sla", every=timedelta(minutes=5)),
-    Periodic("disputes.scan_reviews", "disputes.jobs.scan_reviews", every=timedelta(minutes=10)),
-    Periodic("disputes.auto_close_resolved", "disputes.jobs.auto_close_resolved", daily_at=time(4, 30)),
+    Periodic("disputes.sweep_sla", "disputes.complaints.jobs.sweep_sla", every=timedelta(minutes=5)),
+    Periodic("disputes.scan_reviews", "reviews.jobs.scan_reviews", every=timedelta(minutes=10)),
+    Periodic(
+        "disputes.auto_close_resolved", "disputes.complaints.jobs.auto_close_resolved", daily_at=time(4, 30)
+    ),
     Periodic("vetting.sweep_cases", "vetting.jobs.sweep_cases", daily_at=time(6, 20)),
     Periodic("vetting.purge_retention", "vetting.jobs.purge_retention", daily_at=time(3, 30), timeout=900),
 ]

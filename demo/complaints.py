@@ -3,7 +3,7 @@
 Bulk loaded like the marketplace tables. Every complaint is about a client who had a completed
 booking (70 % name it, so the provider is known); most are closed, a few hundred (a few thousand
 at large scale) are open, recent, and spread over the support queues: new, at risk, breached,
-waiting. The SLA columns are computed by `disputes.workflow.sla` from the same status history
+waiting. The SLA columns are computed by `disputes.complaints.workflow.sla` from the same status history
 that is loaded, so the queues and the complaint pages agree. Safety complaints loaded this way
 open no restriction proposal (the seed's proposals come from `_open_proposals`).
 """
@@ -17,8 +17,10 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 
 from console.db import db
-from disputes import workflow as wf
-from disputes.workflow import Category, Channel, Status
+from disputes.complaints import workflow as wf
+from disputes.complaints.workflow import Category, Channel, Status
+from disputes.disputes import workflow as dispute_wf
+from reviews import workflow as review_wf
 
 CATEGORY_WEIGHTS = {
     Category.QUALITY: 25,
@@ -238,11 +240,11 @@ DISPUTE_COLUMNS = (
     "version",
 )
 DISPUTE_KINDS = {
-    Category.DAMAGE: wf.DisputeKind.DAMAGE,
-    Category.NO_SHOW: wf.DisputeKind.REFUND,
-    Category.QUALITY: wf.DisputeKind.REFUND,
-    Category.LATENESS: wf.DisputeKind.REFUND,
-    Category.BILLING: wf.DisputeKind.CANCELLATION_FEE,
+    Category.DAMAGE: dispute_wf.DisputeKind.DAMAGE,
+    Category.NO_SHOW: dispute_wf.DisputeKind.REFUND,
+    Category.QUALITY: dispute_wf.DisputeKind.REFUND,
+    Category.LATENESS: dispute_wf.DisputeKind.REFUND,
+    Category.BILLING: dispute_wf.DisputeKind.CANCELLATION_FEE,
 }
 
 
@@ -266,18 +268,21 @@ def dispute_rows(complaints: ComplaintGenerator, first_id: int, *, managers: lis
     for n, (complaint_id, booking_id, status, category) in enumerate(sorted(chosen)):
         kind = DISPUTE_KINDS[category]
         price = prices[booking_id]
-        claimed = price if kind == wf.DisputeKind.REFUND else rng.randrange(30, 1_500) * 100
+        claimed = price if kind == dispute_wf.DisputeKind.REFUND else rng.randrange(30, 1_500) * 100
         decided = status in (Status.RESOLVED, Status.CLOSED) and managers
         awaiting = (
-            not decided and claimed > wf.DEFAULT_MANAGER_THRESHOLD_CENTS and agents and rng.random() < 0.5
+            not decided
+            and claimed > dispute_wf.DEFAULT_MANAGER_THRESHOLD_CENTS
+            and agents
+            and rng.random() < 0.5
         )
-        outcome = rng.choice(list(wf.Outcome)) if decided else None
+        outcome = rng.choice(list(dispute_wf.Outcome)) if decided else None
         awarded = (
-            {wf.Outcome.UPHELD: claimed, wf.Outcome.REJECTED: 0}.get(outcome, claimed // 2)
+            {dispute_wf.Outcome.UPHELD: claimed, dispute_wf.Outcome.REJECTED: 0}.get(outcome, claimed // 2)
             if decided
             else None
         )
-        proposed = awaiting or (decided and claimed > wf.DEFAULT_MANAGER_THRESHOLD_CENTS and agents)
+        proposed = awaiting or (decided and claimed > dispute_wf.DEFAULT_MANAGER_THRESHOLD_CENTS and agents)
         decider = rng.choice(managers) if decided else None
         proposer = rng.choice([a for a in agents if a != decider] or [None]) if proposed else None
         opened = (
@@ -291,11 +296,11 @@ def dispute_rows(complaints: ComplaintGenerator, first_id: int, *, managers: lis
             booking_id,
             kind.value,
             (
-                wf.DisputeStatus.DECIDED
+                dispute_wf.DisputeStatus.DECIDED
                 if decided
-                else wf.DisputeStatus.AWAITING_DECISION
+                else dispute_wf.DisputeStatus.AWAITING_DECISION
                 if awaiting and proposer
-                else wf.DisputeStatus.OPEN
+                else dispute_wf.DisputeStatus.OPEN
             ).value,
             claimed,
             "EUR",
@@ -305,7 +310,7 @@ def dispute_rows(complaints: ComplaintGenerator, first_id: int, *, managers: lis
             "Décision fondée sur les pièces fournies par les deux parties." if decided else None,
             decider,
             opened + timedelta(days=3) if decided else None,
-            (outcome or wf.Outcome.PARTIALLY_UPHELD).value if proposer else None,
+            (outcome or dispute_wf.Outcome.PARTIALLY_UPHELD).value if proposer else None,
             (awarded if decided else claimed // 2) if proposer else None,
             "Proposition de l'agent." if proposer else None,
             proposer,
@@ -326,7 +331,8 @@ FLAG_COLUMNS = ("review_id", "rule", "detail", "created_at", "created_by")
 
 def flag_rows(seed: int, *, now: datetime) -> Iterator[tuple]:
     """Reports and rule matches on some of the reviews waiting for moderation."""
-    from marketplace.models import ModerationStatus, Review
+    from reviews.models import Review
+    from reviews.workflow import ModerationStatus
 
     rng = random.Random(seed * 11 + 3)
     pending = db.session.scalars(
@@ -337,7 +343,7 @@ def flag_rows(seed: int, *, now: datetime) -> Iterator[tuple]:
         detail = rng.choice(REPORTS)
         yield (
             review_id,
-            wf.FlagRule.USER_REPORT.value,
+            review_wf.FlagRule.USER_REPORT.value,
             detail,
             now - timedelta(hours=rng.uniform(1, 72)),
             SEED_ACTOR,
@@ -346,7 +352,7 @@ def flag_rows(seed: int, *, now: datetime) -> Iterator[tuple]:
 
 def mark_reviews_scanned(now: datetime) -> int:
     """The loaded reviews count as read by the flag rules (the scan job takes the new ones)."""
-    from disputes.models import ReviewScan
+    from reviews.models import ReviewScan
 
     result = db.session.execute(
         sa.insert(ReviewScan).from_select(
@@ -363,7 +369,9 @@ def load(gen, seed: int, scale_name: str, loader, echo) -> dict[str, int]:
     """Load complaints, their history, disputes and review flags; return the counts."""
     import time
 
-    from disputes.models import Complaint, ComplaintStatusChange, Dispute, ReviewFlag
+    from disputes.complaints.models import Complaint, ComplaintStatusChange
+    from disputes.disputes.models import Dispute
+    from reviews.models import ReviewFlag
 
     started, now = time.perf_counter(), datetime.now(UTC)
     agents, managers = support_staff()

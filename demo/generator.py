@@ -37,10 +37,10 @@ from demo.reference import (
 from demo.values import _cumulative, _mobile, _pick, _slug, siret_for
 from marketplace.models import (
     BookingStatus,
-    ModerationStatus,
     ServiceKind,
     VettingStatus,
 )
+from reviews.workflow import ModerationStatus
 
 Echo = Callable[[str], None]
 

@@ -45,7 +45,8 @@ from demo.reference import (
 from demo.staff import DEMO_ACTOR
 from demo.values import card_number
 from demo.vetting import _VettingGenerator
-from marketplace.models import Booking, Client, Provider, Review
+from marketplace.models import Booking, Client, Provider
+from reviews.models import Review
 
 
 @dataclass
@@ -277,7 +278,7 @@ def _sweep(report: SeedReport):
 
 def _card_reviews(gen: _Generator) -> int:
     """A few reviews in which the client typed a card number, through the service (redacted)."""
-    from marketplace import services
+    from reviews import services
 
     rng = gen.rng
     candidates = gen.unreviewed_recent[: len(CARD_REVIEW_TEXTS) * 3]

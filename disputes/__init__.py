@@ -1,0 +1,1 @@
+"""Support: complaints and disputes, one sub-package each; figures in disputes.reporting."""

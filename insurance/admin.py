@@ -1,46 +1,41 @@
-"""RC Pro screens: the policy register, the certificates to verify and the managers' expiry board.
+"""RC Pro screens: the policy register, the certificates to verify and the daily sweeps.
+
+The managers' expiry board is in `insurance.expiry_admin`, registered here with the others.
 
 Every state change goes through `insurance.services`; nothing is editable inline.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
-from sqlalchemy.orm import aliased, joinedload, selectinload
-from wtforms import DateField, HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from sqlalchemy.orm import joinedload
 
 from console import validation as v
 from console.access import Role, user_has_any
-from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, parse_id
-from console.business_time import PARIS, paris_today
+from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
 from console.domain import DomainError
 from console.files.services import UploadRefused, send_stored
-from console.money import AmountField, format_cents
-from console.spreadsheet import neutralise
+from console.money import format_cents
 from insurance import services
-from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep
+from insurance.expiry_admin import ExpiryBoard
+from insurance.forms import DecisionForm, PolicyForm, RejectForm, field_error
+from insurance.models import InsurancePolicy, InsuranceSweep
+from insurance.reporting import today
 from insurance.workflow import InsuranceStatus, Verification
-from marketplace.models import Booking, BookingStatus, Provider, ServiceKind, VettingStatus
+from marketplace.models import Provider, ServiceKind
 
 VETTING, MANAGER = Role.VETTING_OFFICER, Role.MANAGER
 VERIFIERS = frozenset({VETTING, MANAGER})
-PAGE_SIZE = 50
 
 # Why a certificate is opened: recorded with each download in the audit trail.
 PURPOSES = {
@@ -48,72 +43,6 @@ PURPOSES = {
     "dispute": "A dispute or a claim",
     "audit": "An audit or inspection",
 }
-
-
-def today() -> date:
-    """The day in France: the day insurance cover is counted in."""
-    return paris_today(utcnow())
-
-
-# --- the registration form ------------------------------------------------------------------
-
-
-class PolicyForm(FlaskForm):
-    provider_reference = StringField(
-        "Provider reference",
-        validators=[DataRequired(), Length(max=30)],
-        description="The provider's reference, e.g. PRV-000123 (shown on the provider's page).",
-    )
-    insurer = StringField("Insurer", validators=[DataRequired(), Length(max=120)])
-    policy_number = StringField("Policy number", validators=[DataRequired(), Length(max=60)])
-    insured_name = StringField(
-        "Insured name (as on the certificate)", validators=[DataRequired(), Length(max=200)]
-    )
-    insured_siret = StringField("Insured SIRET", validators=[DataRequired(), Length(max=20)])
-    activities = SelectMultipleField(
-        "Activities covered",
-        choices=[SelectChoice(s.value, s.label) for s in ServiceKind],
-        widget=widgets.ListWidget(prefix_label=False),
-        option_widget=widgets.CheckboxInput(),
-    )
-    coverage = AmountField("Coverage per claim (EUR)", allow_zero=False)
-    deductible = AmountField("Deductible (EUR)", allow_zero=True)
-    starts_on = DateField("Cover starts on", validators=[InputRequired()])
-    ends_on = DateField("Cover ends on (last day covered)", validators=[InputRequired()])
-    certificate = FileField(
-        "Certificate (PDF, JPEG or PNG)",
-        validators=[FileRequired("Attach the insurer's certificate.")],
-    )
-
-    def validate_provider_reference(self, field) -> None:
-        if v.parse_reference(field.data, Provider.REFERENCE_PREFIX) is None:
-            raise ValidationError("Enter a provider reference such as PRV-000123.")
-
-    def validate_ends_on(self, field) -> None:
-        if self.starts_on.data and field.data and field.data < self.starts_on.data:
-            raise ValidationError("The end date is before the start date.")
-
-
-# Service field names that differ from the form's.
-FORM_FIELDS = {
-    "siret": "insured_siret",
-    "coverage_per_claim_cents": "coverage",
-    "deductible_cents": "deductible",
-}
-
-
-def _field_error(form, name: str, message: str) -> None:
-    field = getattr(form, FORM_FIELDS.get(name, name), None)
-    if field is not None:
-        field.errors = [*field.errors, message]
-
-
-class DecisionForm(FlaskForm):
-    expected_version = HiddenField()
-
-
-class RejectForm(DecisionForm):
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=1000)])
 
 
 # --- list formatters ------------------------------------------------------------------------
@@ -303,7 +232,7 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
         key = v.parse_reference(form.provider_reference.data, Provider.REFERENCE_PREFIX)
         provider = db.session.get(Provider, key) if key else None
         if provider is None:
-            _field_error(form, "provider_reference", "There is no provider with this reference.")
+            field_error(form, "provider_reference", "There is no provider with this reference.")
             return False
         upload = form.certificate.data
         fields = {
@@ -329,11 +258,11 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
             return policy
         except v.InvalidField as exc:
             db.session.rollback()
-            _field_error(form, exc.field, str(exc))
+            field_error(form, exc.field, str(exc))
             flash(str(exc), "danger")
         except UploadRefused as exc:
             db.session.rollback()
-            _field_error(form, "certificate", str(exc))
+            field_error(form, "certificate", str(exc))
             flash(str(exc), "danger")
         except DomainError as exc:
             db.session.rollback()
@@ -465,213 +394,6 @@ class CertificateQueueAdmin(PolicyColumns, ConsoleModelView):
     def home_badge(self) -> str | None:
         total = db.session.scalar(self._pending(sa.select(sa.func.count()).select_from(InsurancePolicy)))
         return f"{total} to verify" if total else None
-
-
-# --- the expiry board -------------------------------------------------------------------------
-
-WINDOWS = {
-    "7": "Ends within 7 days",
-    "14": "Within 14 days",
-    "30": "Within 30 days",
-    "expired": "Expired",
-    "exposure": "Uninsured with bookings",
-}
-DEFAULT_WINDOW = "30"
-
-
-@dataclass(frozen=True)
-class ExpiryRow:
-    provider_id: int
-    day: date  # cover end (7/14/30, expired) or the next booking's day (exposure)
-    policy_id: int | None = None  # the policy whose end is `day`
-    bookings: int = 0  # exposure: scheduled bookings from today on
-    next_booking: datetime | None = None
-
-
-@dataclass
-class Board:
-    today: date
-    rows: dict[str, list[ExpiryRow]]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        return {window: len(rows) for window, rows in self.rows.items()}
-
-
-def build_board(day: date) -> Board:
-    """Every tab's rows from the merged cover chains: indexed queries, no per-provider work."""
-    approved = sa.exists().where(
-        Provider.id == InsuranceCover.provider_id, Provider.vetting_status == VettingStatus.APPROVED
-    )
-    ending_query = (
-        sa.select(InsuranceCover.provider_id, InsuranceCover.ends_on, InsuranceCover.policy_id)
-        .where(InsuranceCover.starts_on <= day, InsuranceCover.ends_on >= day)
-        .where(InsuranceCover.ends_on <= day + timedelta(days=30), approved)
-        .order_by(InsuranceCover.ends_on, InsuranceCover.provider_id)
-    )
-    ending = [ExpiryRow(pid, end, policy_id) for pid, end, policy_id in db.session.execute(ending_query)]
-    rows = {w: [r for r in ending if (r.day - day).days <= int(w)] for w in ("7", "14", "30")}
-    rows["expired"] = _expired(day, approved)
-    rows["exposure"] = _exposure(day)
-    return Board(day, rows)
-
-
-def _covered_today(provider_id, day: date):
-    current = aliased(InsuranceCover)
-    return sa.exists().where(
-        current.provider_id == provider_id, current.starts_on <= day, current.ends_on >= day
-    )
-
-
-def _expired(day: date, approved) -> list[ExpiryRow]:
-    """Providers whose last cover ended before `day`, with no cover today: the latest lapse first."""
-    lapsed = (
-        sa.select(
-            InsuranceCover.provider_id.label("provider_id"), sa.func.max(InsuranceCover.ends_on).label("end")
-        )
-        .where(InsuranceCover.ends_on < day, approved, ~_covered_today(InsuranceCover.provider_id, day))
-        .group_by(InsuranceCover.provider_id)
-        .subquery()
-    )
-    query = sa.select(lapsed.c.provider_id, lapsed.c.end, InsuranceCover.policy_id).join(
-        InsuranceCover,
-        sa.and_(InsuranceCover.provider_id == lapsed.c.provider_id, InsuranceCover.ends_on == lapsed.c.end),
-    )
-    rows = [ExpiryRow(pid, end, policy_id) for pid, end, policy_id in db.session.execute(query)]
-    rows.sort(key=lambda r: (r.day, r.provider_id), reverse=True)
-    return rows
-
-
-def _exposure(day: date) -> list[ExpiryRow]:
-    """Approved providers without cover today that still have scheduled bookings from today on.
-
-    Uncovered providers are few: their bookings are read through the (provider, start) index in
-    bounded batches, rather than by scanning every future booking.
-    """
-    day_start = datetime.combine(day, time.min, tzinfo=PARIS).astimezone(UTC)
-    uncovered = list(
-        db.session.scalars(
-            sa.select(Provider.id).where(
-                Provider.vetting_status == VettingStatus.APPROVED, ~_covered_today(Provider.id, day)
-            )
-        )
-    )
-    rows = []
-    for chunk in range(0, len(uncovered), 1000):
-        query = (
-            sa.select(Booking.provider_id, sa.func.count(), sa.func.min(Booking.scheduled_start))
-            .where(
-                Booking.provider_id.in_(uncovered[chunk : chunk + 1000]),
-                Booking.status == BookingStatus.SCHEDULED,
-                Booking.scheduled_start >= day_start,
-            )
-            .group_by(Booking.provider_id)
-        )
-        rows += [
-            ExpiryRow(pid, paris_today(first), bookings=count, next_booking=first)
-            for pid, count, first in db.session.execute(query)
-        ]
-    rows.sort(key=lambda r: (r.next_booking, r.provider_id))
-    return rows
-
-
-def _providers(ids: list[int], *, restrictions: bool = False) -> dict[int, Provider]:
-    found: dict[int, Provider] = {}
-    for start in range(0, len(ids), 1000):  # bounded IN lists
-        query = sa.select(Provider).where(Provider.id.in_(ids[start : start + 1000]))
-        if restrictions:
-            query = query.options(selectinload(Provider.active_restrictions))
-        found.update((p.id, p) for p in db.session.scalars(query))
-    return found
-
-
-def _names(ids: list[int]) -> dict[int, tuple[str, str]]:
-    """(reference, display name) per provider: plain columns, for long exports."""
-    found: dict[int, tuple[str, str]] = {}
-    prefix, width = Provider.REFERENCE_PREFIX, Provider.REFERENCE_WIDTH
-    for start in range(0, len(ids), 5000):
-        query = sa.select(Provider.id, Provider.legal_name, Provider.trade_name).where(
-            Provider.id.in_(ids[start : start + 5000])
-        )
-        for pid, legal_name, trade_name in db.session.execute(query):
-            found[pid] = (f"{prefix}-{pid:0{width}d}", trade_name or legal_name)
-    return found
-
-
-def _pending_policies(provider_ids: list[int]) -> dict[int, int]:
-    """The oldest pending policy of each provider on the page (a successor awaiting a decision)."""
-    if not provider_ids:
-        return {}
-    query = (
-        sa.select(InsurancePolicy.provider_id, sa.func.min(InsurancePolicy.id))
-        .where(
-            InsurancePolicy.provider_id.in_(provider_ids),
-            InsurancePolicy.verification == Verification.PENDING,
-        )
-        .group_by(InsurancePolicy.provider_id)
-    )
-    return dict(db.session.execute(query).all())
-
-
-class ExpiryBoard(ConsoleBaseView):
-    """Managers: whose cover ends soon, who has lapsed, who works uninsured."""
-
-    roles = frozenset({MANAGER})
-
-    @staticmethod
-    def _window() -> str:
-        window = request.args.get("window", DEFAULT_WINDOW)
-        return window if window in WINDOWS else DEFAULT_WINDOW
-
-    @expose("/")
-    def index(self):
-        window, board = self._window(), build_board(today())
-        rows = board.rows[window]
-        pages = max(1, -(-len(rows) // PAGE_SIZE))
-        page = min(parse_id(request.args.get("page", "1")) or 1, pages)
-        shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        ids = [r.provider_id for r in shown]
-        return self.render(
-            "insurance/expiry.html",
-            window=window,
-            windows=WINDOWS,
-            board=board,
-            counts=board.counts,
-            rows=shown,
-            providers=_providers(ids, restrictions=True),
-            pending=_pending_policies(ids),
-            page=page,
-            pages=pages,
-            total=len(rows),
-        )
-
-    @expose("/export.csv")
-    def export(self):
-        window, board = self._window(), build_board(today())
-        rows = board.rows[window]
-        names = _names([r.provider_id for r in rows])
-        out = io.StringIO()
-        writer = csv.writer(out)
-        if window == "exposure":
-            writer.writerow(["reference", "provider", "scheduled bookings", "next booking (UTC)"])
-        else:
-            label = "cover ended on" if window == "expired" else "cover ends on"
-            writer.writerow(["reference", "provider", label, "days", "policy id"])
-        for row in rows:
-            if window == "exposure":
-                cells = [row.bookings, row.next_booking.strftime("%Y-%m-%d %H:%M")]
-            else:
-                cells = [row.day.isoformat(), abs((row.day - board.today).days), row.policy_id or ""]
-            writer.writerow([neutralise(c) for c in (*names[row.provider_id], *cells)])
-        filename = f"rc-pro-{window}-{board.today.isoformat()}.csv"
-        return Response(
-            out.getvalue(),
-            mimetype="text/csv",
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "Cache-Control": "no-store",
-            },
-        )
 
 
 def _counts(view, context, model, name) -> str:

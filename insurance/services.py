@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, BinaryIO
@@ -23,18 +23,75 @@ from console.notifications.models import Notification
 from console.notifications.services import render_message
 from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, PolicyReminder
-from insurance.workflow import InsuranceStatus, Period, Verification
+from insurance.reporting import periods_by_provider, provider_status  # one definition, used here too
+from insurance.workflow import InsuranceStatus, Period
 from marketplace.models import Provider, ServiceKind, VettingStatus
+from restrictions import reporting as restriction_reporting
 from restrictions import services as restrictions
-from restrictions.models import Restriction, RestrictionProposal
-from restrictions.workflow import ProposalStatus, Source
+from restrictions.workflow import Source
 
 SWEEP_ACTOR = "system:insurance-sweep"
+LAPSE_REASON = "insurance_lapsed"  # the restriction reason code (restrictions.workflow.REASONS)
 _SWEEP_LOCK_ID = 7_415_290_002
 
 
 def min_coverage_cents() -> int:
     return int(current_app.config.get("RC_PRO_MIN_COVERAGE_CENTS", wf.DEFAULT_MIN_COVERAGE_CENTS))
+
+
+def _policy_number(provider: Provider, value: Any) -> str:
+    """The policy number without spaces, upper-case, not registered for another provider."""
+    number = "".join(str(value or "").split()).upper()
+    if not number or len(number) > 60:
+        raise v.InvalidField("policy_number", "A policy number is required (at most 60 characters).")
+    other = db.session.scalar(
+        sa.select(InsurancePolicy.provider_id).where(
+            InsurancePolicy.policy_number == number, InsurancePolicy.provider_id != provider.id
+        )
+    )
+    if other is not None:
+        raise v.InvalidField(
+            "policy_number", "This policy number is already registered for another provider."
+        )
+    return number
+
+
+def _insured_siret(provider: Provider, value: Any) -> str:
+    """A valid SIRET, the provider's own."""
+    try:
+        siret = v.siret(value or "")
+    except v.InvalidField as exc:
+        raise v.InvalidField("insured_siret", str(exc)) from exc
+    if siret != provider.siret:
+        raise v.InvalidField("insured_siret", f"The insured SIRET differs from {provider.reference}'s SIRET.")
+    return siret
+
+
+def _declared_values(provider: Provider, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The declared policy's fields, checked and normalised (raises InvalidField on the first bad one)."""
+    number = _policy_number(provider, fields.get("policy_number"))
+    siret = _insured_siret(provider, fields.get("insured_siret"))
+    starts_on, ends_on = fields.get("starts_on"), fields.get("ends_on")
+    if not isinstance(starts_on, date) or not isinstance(ends_on, date):
+        raise v.InvalidField("starts_on", "Start and end dates are required.")
+    coverage, deductible = fields.get("coverage_per_claim_cents"), fields.get("deductible_cents")
+    wf.ensure_policy_values(
+        coverage_cents=coverage, deductible_cents=deductible, starts_on=starts_on, ends_on=ends_on
+    )
+    activities = sorted(set(fields.get("activities") or []))
+    if not set(activities) <= {kind.value for kind in ServiceKind}:
+        raise v.InvalidField("activities", "Unknown activity; choose among the services offered.")
+    return {
+        "insurer": v.text("insurer", fields.get("insurer"), limit=120),
+        "policy_number": number,
+        "insured_name": v.text("insured_name", fields.get("insured_name"), limit=200),
+        "insured_siret": siret,
+        "activities": activities,
+        "coverage_per_claim_cents": coverage,
+        "deductible_cents": deductible,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+    }
 
 
 def register_policy(
@@ -46,66 +103,17 @@ def register_policy(
     now: datetime,
 ) -> InsurancePolicy:
     """Record a policy as declared by the provider; it counts only once an officer verifies it."""
-    number = "".join(str(fields.get("policy_number", "")).split()).upper()
-    if not number or len(number) > 60:
-        raise v.InvalidField("policy_number", "A policy number is required (at most 60 characters).")
-    try:
-        siret = v.siret(fields.get("insured_siret", ""))
-    except v.InvalidField as exc:
-        raise v.InvalidField("insured_siret", str(exc)) from exc
-    if siret != provider.siret:
-        raise v.InvalidField("insured_siret", f"The insured SIRET differs from {provider.reference}'s SIRET.")
-    other = db.session.scalar(
-        sa.select(InsurancePolicy.provider_id).where(
-            InsurancePolicy.policy_number == number, InsurancePolicy.provider_id != provider.id
-        )
-    )
-    if other is not None:
-        raise v.InvalidField(
-            "policy_number", "This policy number is already registered for another provider."
-        )
-    starts_on, ends_on = fields.get("starts_on"), fields.get("ends_on")
-    if not isinstance(starts_on, date) or not isinstance(ends_on, date):
-        raise v.InvalidField("starts_on", "Start and end dates are required.")
-    coverage, deductible = fields.get("coverage_per_claim_cents"), fields.get("deductible_cents")
-    wf.ensure_policy_values(
-        coverage_cents=coverage, deductible_cents=deductible, starts_on=starts_on, ends_on=ends_on
-    )
-    known = {kind.value for kind in ServiceKind}
-    activities = sorted(set(fields.get("activities") or []))
-    if not set(activities) <= known:
-        raise v.InvalidField("activities", "Unknown activity; choose among the services offered.")
+    values = _declared_values(provider, fields)
     policy = InsurancePolicy(
-        provider=provider,
-        insurer=v.text("insurer", fields.get("insurer"), limit=120),
-        policy_number=number,
-        insured_name=v.text("insured_name", fields.get("insured_name"), limit=200),
-        insured_siret=siret,
-        activities=activities,
-        coverage_per_claim_cents=coverage,
-        deductible_cents=deductible,
-        starts_on=starts_on,
-        ends_on=ends_on,
-        created_at=now,
-        created_by=audit.actor_label(actor)[1],
+        provider=provider, created_at=now, created_by=audit.actor_label(actor)[1], **values
     )
     if certificate is not None:
         policy.certificate = files.store_upload(certificate[0], certificate[1], actor=actor, now=now)
     db.session.add(policy)
     db.session.flush()
-    audit.record(
-        actor,
-        "insurance.register",
-        policy,
-        now=now,
-        changes={
-            "provider": provider.reference,
-            "policy_number": number,
-            "starts_on": starts_on,
-            "ends_on": ends_on,
-            "coverage_per_claim_cents": coverage,
-        },
-    )
+    audited = ("policy_number", "starts_on", "ends_on", "coverage_per_claim_cents")
+    changes = {"provider": provider.reference} | {key: values[key] for key in audited}
+    audit.record(actor, "insurance.register", policy, now=now, changes=changes)
     return policy
 
 
@@ -136,7 +144,7 @@ def verify_policy(
         InsuranceStatus.VALID,
         InsuranceStatus.EXPIRING,
     ):
-        close_moot_proposals([policy.provider_id], actor=actor, now=now)
+        close_proposals_of_covered([policy.provider_id], actor=actor, now=now)
         prompt_managers_to_lift(policy.provider, now=now)
     return policy
 
@@ -147,13 +155,7 @@ def prompt_managers_to_lift(provider: Provider, *, now: datetime) -> int:
     from console.domain import Role
     from console.notifications.services import queue_notification
 
-    active = db.session.scalars(
-        sa.select(Restriction).where(
-            Restriction.provider_id == provider.id,
-            Restriction.reason_code == "insurance_lapsed",
-            Restriction.ended_at.is_(None),
-        )
-    ).all()
+    active = restrictions.active_restrictions_of(provider.id, reason_code=LAPSE_REASON)
     if not active:
         return 0
     managers = active_staff(Role.MANAGER)
@@ -192,19 +194,6 @@ def _decide(policy: InsurancePolicy, event: str, actor: Any, expected_version: i
     if expected_version is not None and policy.version != expected_version:
         raise DomainError(f"{policy} was changed by someone else meanwhile. Reload and try again.")
     policy.verification = wf.next_verification(policy.verification, event)
-
-
-def periods_by_provider(provider_ids: list[int] | None = None) -> dict[int, list[tuple[int, Period]]]:
-    """Verified policies as (policy id, period), per provider: one query."""
-    query = sa.select(
-        InsurancePolicy.provider_id, InsurancePolicy.id, InsurancePolicy.starts_on, InsurancePolicy.ends_on
-    ).where(InsurancePolicy.verification == Verification.VERIFIED)
-    if provider_ids is not None:
-        query = query.where(InsurancePolicy.provider_id.in_(provider_ids))
-    result: dict[int, list[tuple[int, Period]]] = defaultdict(list)
-    for provider_id, policy_id, starts_on, ends_on in db.session.execute(query):
-        result[provider_id].append((policy_id, Period(starts_on, ends_on)))
-    return result
 
 
 def refresh_cover(
@@ -256,11 +245,6 @@ def refresh_cover(
     return len(stale) + len(fresh)
 
 
-def provider_status(provider_id: int, day: date) -> InsuranceStatus:
-    periods = periods_by_provider([provider_id]).get(provider_id, [])
-    return wf.status_on(day, [p for _, p in periods])
-
-
 def insurance_problem(provider: Provider, today: date) -> str | None:
     """Why the provider is not insured today (None when a verified policy covers today)."""
     status = provider_status(provider.id, today)
@@ -273,19 +257,10 @@ def insurance_problem(provider: Provider, today: date) -> str | None:
     )
 
 
-def close_moot_proposals(provider_ids: list[int], *, actor: Any, now: datetime) -> int:
+def close_proposals_of_covered(provider_ids: list[int], *, actor: Any, now: datetime) -> int:
     """Close open insurance proposals of providers covered again (not a restriction decision)."""
     wanted = set(provider_ids)  # may be every covered provider: filter in Python, not in an IN list
-    proposals = [
-        proposal
-        for proposal in db.session.scalars(
-            sa.select(RestrictionProposal).where(
-                RestrictionProposal.source == Source.INSURANCE,
-                RestrictionProposal.status == ProposalStatus.OPEN,
-            )
-        )
-        if proposal.provider_id in wanted
-    ]
+    proposals = [p for p in restrictions.open_proposals_from(Source.INSURANCE) if p.provider_id in wanted]
     note = "Closed automatically: a verified policy covers today."
     return restrictions.close_moot_proposals(proposals, note=note, actor=actor, now=now)
 
@@ -321,7 +296,7 @@ def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> I
             due.append({"policy_id": policy_id, "step": step, "sent_on": today})
     counts["reminders"] = _send_reminders(due, now=now)
     counts["proposals"] = _propose_for_lapses([p for p in lapsed if p in active], actor=actor, now=now)
-    counts["proposals_closed"] = close_moot_proposals(covered, actor=actor, now=now) if covered else 0
+    counts["proposals_closed"] = close_proposals_of_covered(covered, actor=actor, now=now) if covered else 0
     counts["covered"], counts["lapsed"] = len(covered), len(lapsed)
     sweep = InsuranceSweep(day=today, started_at=now, finished_at=now, counts=dict(counts))
     db.session.add(sweep)
@@ -394,20 +369,8 @@ def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -
     """An insurance proposal for each lapsed provider without one open or an insurance restriction."""
     if not provider_ids:
         return 0
-    handled = set(
-        db.session.scalars(
-            sa.select(RestrictionProposal.provider_id).where(
-                RestrictionProposal.source == Source.INSURANCE,
-                RestrictionProposal.status == ProposalStatus.OPEN,
-            )
-        )
-    ) | set(
-        db.session.scalars(
-            sa.select(Restriction.provider_id).where(
-                Restriction.reason_code == "insurance_lapsed",
-                Restriction.ended_at.is_(None),
-            )
-        )
+    handled = restriction_reporting.providers_already_handled(
+        source=Source.INSURANCE, reason_code=LAPSE_REASON
     )
     todo = [pid for pid in provider_ids if pid not in handled]
     providers = [
@@ -420,9 +383,33 @@ def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -
     for provider in providers:
         restrictions.propose_restriction(
             provider,
-            reason_code="insurance_lapsed",
+            reason_code=LAPSE_REASON,
             actor=actor,
             now=now,
             evidence=["No verified RC Pro policy covers today (insurance sweep)."],
         )
     return len(providers)
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+def purge_applicant_policies(provider_ids: list[int], *, placeholder: str, actor: str, now: datetime) -> int:
+    """A purged applicant's declared RC Pro policies name them: keep the dates and amounts only.
+
+    The insured name becomes `placeholder`, the insured SIRET the provider's (already replaced)
+    one, and each certificate is purged (audited by the file store). Safe to run twice.
+    """
+    if not provider_ids:
+        return 0
+    policies = db.session.scalars(
+        sa.select(InsurancePolicy)
+        .where(InsurancePolicy.provider_id.in_(provider_ids))
+        .options(joinedload(InsurancePolicy.provider))
+        .order_by(InsurancePolicy.id)
+    ).all()
+    for policy in policies:
+        policy.insured_name, policy.insured_siret = placeholder, policy.provider.siret
+        if policy.certificate is not None:
+            files.purge(policy.certificate, actor=actor, now=now)
+    return len(policies)

@@ -78,17 +78,23 @@ def last_cover_end(day: date, periods: Iterable[Period]) -> date | None:
     return max(ends) if ends else None
 
 
-def status_on(day: date, periods: Iterable[Period]) -> InsuranceStatus:
-    """valid, expiring (cover ends within 30 days), expired, or none, from verified policies."""
-    periods = list(periods)
-    until = covered_until(day, periods)
-    if until is not None:
+def cover_status(day: date, cover_end: date | None, lapsed: bool) -> InsuranceStatus:
+    """Covered on `day` until `cover_end`: valid, or expiring when it ends within EXPIRING_WITHIN_DAYS;
+    not covered (`cover_end` None): expired when a cover ended before (`lapsed`), else none."""
+    if cover_end is not None:
         return (
             InsuranceStatus.EXPIRING
-            if until - day <= timedelta(days=EXPIRING_WITHIN_DAYS)
+            if cover_end - day <= timedelta(days=EXPIRING_WITHIN_DAYS)
             else InsuranceStatus.VALID
         )
-    return InsuranceStatus.EXPIRED if last_cover_end(day, periods) else InsuranceStatus.NONE
+    return InsuranceStatus.EXPIRED if lapsed else InsuranceStatus.NONE
+
+
+def status_on(day: date, periods: Iterable[Period]) -> InsuranceStatus:
+    """valid, expiring (cover ends within EXPIRING_WITHIN_DAYS), expired, or none, from verified policies."""
+    periods = list(periods)
+    until = covered_until(day, periods)
+    return cover_status(day, until, until is None and last_cover_end(day, periods) is not None)
 
 
 def reminder_step(day: date, cover_end: date) -> int | None:

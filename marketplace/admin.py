@@ -21,7 +21,7 @@ from console.db import db, utcnow
 from console.domain import DomainError, Role
 from console.timeline import provider_timeline
 from marketplace import services
-from marketplace.models import Booking, Client, Provider, Review, ServiceKind
+from marketplace.models import Booking, Client, Provider, ServiceKind
 
 VETTING, SUPPORT, MANAGER = Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER
 
@@ -45,11 +45,6 @@ def _reference(view, context, model, name) -> str:
 
 def _price(view, context, model, name) -> str:
     return model.price
-
-
-def _excerpt(view, context, model, name) -> str:
-    text = model.text or ""
-    return text[:140] + ("…" if len(text) > 140 else "")
 
 
 class BookableFilter(BaseSQLAFilter):
@@ -313,43 +308,8 @@ class BookingAdmin(ConsoleModelView):
         return super().get_query().options(joinedload(Booking.client), joinedload(Booking.provider))
 
 
-class ReviewAdmin(ConsoleModelView):
-    """Read-only here; moderation comes with the disputes screens."""
-
-    roles = frozenset({SUPPORT, MANAGER})
-    export_roles = frozenset()
-    simple_list_pager = True
-    column_list = ["id", "submitted_at", "rating", "text", "provider", "booking", "moderation_status"]
-    column_details_list = [
-        "id",
-        "submitted_at",
-        "rating",
-        "text",
-        "provider",
-        "client",
-        "booking",
-        "moderation_status",
-    ]
-    column_labels = {"id": "Reference", "submitted_at": "Submitted", "moderation_status": "Moderation"}
-    column_formatters = {"id": _reference, "text": _excerpt}
-    column_formatters_detail = {"id": _reference}
-    column_sortable_list = ["id", "submitted_at", "rating"]
-    column_default_sort = ("id", True)
-    column_searchable_list = ["text"]
-    reference_searches = {"REV": "id", "PRV": "provider_id", "BKG": "booking_id", "CLI": "client_id"}
-    column_filters = ["rating", "moderation_status", "submitted_at"]
-
-    def get_query(self):
-        return (
-            super()
-            .get_query()
-            .options(joinedload(Review.provider), joinedload(Review.booking), joinedload(Review.client))
-        )
-
-
 def register(admin) -> None:
     category = "Marketplace"
     admin.add_view(ProviderAdmin(Provider, name="Providers", endpoint="providers", category=category))
     admin.add_view(ClientAdmin(Client, name="Clients", endpoint="clients", category=category))
     admin.add_view(BookingAdmin(Booking, name="Bookings", endpoint="bookings", category=category))
-    admin.add_view(ReviewAdmin(Review, name="Reviews", endpoint="reviews", category=category))

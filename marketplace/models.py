@@ -1,6 +1,6 @@
-"""Providers, clients, bookings and reviews.
+"""Providers, clients and bookings (reviews live in reviews/models.py).
 
-Public references (`PRV-000123`, `CLI-0001234`, `BKG-0001234`, `REV-0001234`) are derived from
+Public references (`PRV-000123`, `CLI-0001234`, `BKG-0001234`) are derived from
 the primary key, so looking one up is a primary-key lookup.
 """
 
@@ -46,12 +46,6 @@ class BookingStatus(StrEnum):
     SCHEDULED = "scheduled"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
-
-
-class ModerationStatus(StrEnum):
-    PENDING = "pending"
-    PUBLISHED = "published"
-    HIDDEN = "hidden"
 
 
 def _reference(prefix: str, width: int):
@@ -205,40 +199,6 @@ class Booking(db.Model):
     def price(self) -> str:
         euros, cents = divmod(self.price_cents, 100)
         return f"{euros:,}.{cents:02d} {self.currency}".replace(",", " ")
-
-    def __str__(self) -> str:
-        return self.reference
-
-
-class Review(db.Model):
-    """A client's review of a completed booking; moderation never edits its text."""
-
-    __tablename__ = "review"
-    REFERENCE_PREFIX, REFERENCE_WIDTH = "REV", 7
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    booking_id: Mapped[int] = mapped_column(sa.ForeignKey("booking.id"), unique=True)
-    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"))
-    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
-    rating: Mapped[int] = mapped_column(sa.SmallInteger)
-    text: Mapped[str] = mapped_column(RedactedText(), default="")
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    moderation_status: Mapped[ModerationStatus] = mapped_column(
-        enum_type(ModerationStatus, "moderation_status"), default=ModerationStatus.PENDING
-    )
-
-    booking: Mapped[Booking] = relationship()
-    provider: Mapped[Provider] = relationship()
-    client: Mapped[Client] = relationship()
-
-    __table_args__ = (
-        sa.CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),
-        sa.Index("ix_review_provider_submitted", "provider_id", "submitted_at"),
-        sa.Index("ix_review_status_submitted", "moderation_status", "submitted_at"),
-        sa.Index("ix_review_submitted", "submitted_at"),
-    )
-
-    reference = _reference(REFERENCE_PREFIX, REFERENCE_WIDTH)
 
     def __str__(self) -> str:
         return self.reference

@@ -12,14 +12,12 @@ from flask import current_app
 from console import validation as v
 from console.audit import services as audit
 from console.db import db
-from console.domain import DomainError, ensure_version
+from console.domain import ensure_version
 from marketplace.models import (
     Booking,
     BookingStatus,
     Client,
-    ModerationStatus,
     Provider,
-    Review,
     ServiceKind,
     VettingStatus,
 )
@@ -165,27 +163,6 @@ def record_booking(
     db.session.flush()
     audit.record(actor, "booking.record", booking, now=now)
     return booking
-
-
-def record_review(*, booking: Booking, rating: int, text: str, actor: Any, now: datetime) -> Review:
-    """Take in a client's review of a completed booking (one per booking)."""
-    if booking.status != BookingStatus.COMPLETED:
-        raise DomainError(f"{booking} is {booking.status.value}: only completed bookings are reviewed.")
-    if db.session.scalar(sa.select(Review.id).where(Review.booking_id == booking.id)) is not None:
-        raise DomainError(f"{booking} already has a review.")
-    review = Review(
-        booking=booking,
-        provider_id=booking.provider_id,
-        client_id=booking.client_id,
-        rating=v.rating(rating),
-        text=v.text("text", text, limit=10_000, required=False) or "",
-        submitted_at=now,
-        moderation_status=ModerationStatus.PENDING,
-    )
-    db.session.add(review)
-    db.session.flush()
-    audit.record(actor, "review.record", review, changes={"rating": review.rating}, now=now)
-    return review
 
 
 def _created(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:

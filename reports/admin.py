@@ -17,6 +17,7 @@ from console import validation as v
 from console.admin_base import ConsoleBaseView, attempt_decision, parse_id
 from console.db import db, utcnow
 from console.domain import DomainError
+from insurance.reporting import EXPIRING_WITHIN_DAYS
 from marketplace.models import Provider
 from reports import services
 from reports import workflow as wf
@@ -30,8 +31,8 @@ class RequestForm(FlaskForm):
     ends_on = DateField("to (inclusive)", validators=[Optional()])
     days = IntegerField(
         "Days ahead",
-        default=wf.DEFAULT_EXPIRY_DAYS,
-        validators=[Optional(), NumberRange(1, wf.MAX_EXPIRY_DAYS)],
+        default=EXPIRING_WITHIN_DAYS,
+        validators=[Optional(), NumberRange(1, EXPIRING_WITHIN_DAYS)],
     )
     provider_reference = StringField("Provider reference", description="e.g. PRV-000123")
 

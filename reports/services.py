@@ -26,6 +26,7 @@ from console.db import db
 from console.domain import DomainError
 from console.files import services as files
 from console.jobs import REDIS_ERRORS, enqueue_after_commit, ensure_available, get_queue, get_redis
+from insurance import reporting as insurance
 from marketplace.models import Provider
 from reports import builders
 from reports import workflow as wf
@@ -69,7 +70,8 @@ def check_parameters(kind: ReportKind, raw: dict[str, Any], *, today: date) -> d
         return {"starts_on": period.starts_on.isoformat(), "ends_on": period.ends_on.isoformat()}
     if kind == ReportKind.INSURANCE_EXPIRY:
         days = raw.get("days")
-        return {"days": wf.check_days(wf.DEFAULT_EXPIRY_DAYS if days is None else days)}
+        window = insurance.EXPIRING_WITHIN_DAYS  # the expiry board's window: default and maximum
+        return {"days": wf.check_days(window if days is None else days, maximum=window)}
     if kind == ReportKind.PROVIDER_DOSSIER:
         provider_id = raw.get("provider_id")
         if not isinstance(provider_id, int) or db.session.get(Provider, provider_id) is None:

@@ -11,8 +11,6 @@ from enum import StrEnum
 from console.domain import DomainError, Role
 
 MAX_PERIOD_DAYS = 366
-DEFAULT_EXPIRY_DAYS = 30
-MAX_EXPIRY_DAYS = 30  # the expiry board looks 30 days ahead
 # A running run whose job has not been seen alive for this long is abandoned (its worker died).
 ABANDONED_AFTER = timedelta(minutes=3)
 # A queued run whose job is not in Redis after this long was never queued (or Redis lost it).
@@ -133,9 +131,10 @@ def previous_month(today: date) -> Period:
     return Period(last.replace(day=1), last)
 
 
-def check_days(days: object) -> int:
-    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_EXPIRY_DAYS:
-        raise InvalidParameters(f"The number of days ahead must be between 1 and {MAX_EXPIRY_DAYS}.")
+def check_days(days: object, *, maximum: int) -> int:
+    """Days ahead for the expiry report: 1 to `maximum` (the expiring window, which the board shows)."""
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= maximum:
+        raise InvalidParameters(f"The number of days ahead must be between 1 and {maximum}.")
     return days
 
 

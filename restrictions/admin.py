@@ -134,8 +134,9 @@ class RestrictionProposalAdmin(ConsoleModelView):
 
     def _visible(self, query):
         query = query.filter(RestrictionProposal.status == ProposalStatus.OPEN)
-        if MANAGER not in current_user.roles:
-            query = query.filter(RestrictionProposal.source == Source.VETTING)
+        sources = wf.decidable_sources(current_user.roles)  # the same rule as services.may_decide
+        if sources != frozenset(Source):
+            query = query.filter(RestrictionProposal.source.in_(sources))
         return query
 
     def get_query(self):

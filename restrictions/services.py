@@ -283,3 +283,34 @@ def open_proposals_query():
         .where(RestrictionProposal.status == ProposalStatus.OPEN)
         .order_by(RestrictionProposal.due_at)
     )
+
+
+def open_proposals_from(source: Source) -> list[RestrictionProposal]:
+    """Every open proposal raised by one kind of signal (e.g. insurance lapses)."""
+    query = sa.select(RestrictionProposal).where(
+        RestrictionProposal.source == source, RestrictionProposal.status == ProposalStatus.OPEN
+    )
+    return list(db.session.scalars(query))
+
+
+def active_restrictions_of(provider_id: int, *, reason_code: str) -> list[Restriction]:
+    """A provider's restrictions for one reason that are still in force."""
+    query = sa.select(Restriction).where(
+        Restriction.provider_id == provider_id,
+        Restriction.reason_code == reason_code,
+        Restriction.ended_at.is_(None),
+    )
+    return list(db.session.scalars(query))
+
+
+def open_proposals_of(provider_id: int, *, reason_code: str) -> list[RestrictionProposal]:
+    """A provider's open proposals for one reason (e.g. to close those a new fact answered)."""
+    return list(
+        db.session.scalars(
+            sa.select(RestrictionProposal).where(
+                RestrictionProposal.provider_id == provider_id,
+                RestrictionProposal.reason_code == reason_code,
+                RestrictionProposal.status == ProposalStatus.OPEN,
+            )
+        )
+    )

@@ -136,10 +136,18 @@ def next_status(current: ProposalStatus, event: str) -> ProposalStatus:
     return TRANSITIONS[current, event]
 
 
+def decidable_sources(roles: Iterable[Role]) -> frozenset[Source]:
+    """The sources of the proposals these roles may decide: managers every source, vetting
+    officers those with a vetting reason (the decide queue filters on it too)."""
+    roles = frozenset(roles)
+    if Role.MANAGER in roles:
+        return frozenset(Source)
+    return frozenset({Source.VETTING}) if Role.VETTING_OFFICER in roles else frozenset()
+
+
 def may_decide(roles: Iterable[Role], source: Source) -> bool:
     """Managers decide every restriction; vetting officers also those with a vetting reason."""
-    roles = frozenset(roles)
-    return Role.MANAGER in roles or (Role.VETTING_OFFICER in roles and source == Source.VETTING)
+    return Source(source) in decidable_sources(roles)
 
 
 def ensure_statement(text: str | None, limit: int = STATEMENT_MAX) -> str:

@@ -176,7 +176,7 @@ def make_booking(client=None, provider=None, *, status="completed", price_cents=
 
 def make_complaint(*, client=None, booking=None, category="damage", actor=None, now=None, **overrides):
     """Create and flush a complaint (by a fresh support agent unless `actor` is given)."""
-    from disputes import services
+    from disputes.complaints import services
 
     if booking is not None and client is None:
         client = booking.client
@@ -194,9 +194,9 @@ def make_complaint(*, client=None, booking=None, category="damage", actor=None, 
 
 
 def make_dispute(complaint, *, kind="damage", amount_claimed_cents=12_000, actor=None, now=None):
-    from disputes import dispute_services
+    from disputes.disputes import services
 
-    return dispute_services.open_dispute(
+    return services.open_dispute(
         complaint,
         kind=kind,
         amount_claimed_cents=amount_claimed_cents,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from console.audit.models import AuditEvent
 from console.db import db, utcnow
 from console.privacy import REDACTION_ACTION, RedactedText, redaction_count
-from marketplace.models import Review
+from reviews.models import Review
 from tests.factories import make_booking
 
 CARD = "5555 5555 5555 4444"  # a Mastercard test number

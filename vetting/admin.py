@@ -7,8 +7,6 @@ agents reach none of these pages (default deny), nor the documents.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,15 +17,14 @@ from wtforms.fields.choices import SelectChoice
 
 from console.admin_base import attempt_decision, parse_id
 from console.audit import services as audit
-from console.audit.models import AuditEvent
 from console.auth.models import StaffUser
-from console.business_time import paris_today
 from console.db import db, utcnow
 from console.domain import DomainError
 from console.files.services import send_stored
-from marketplace.models import Provider
-from vetting import forms, services
+from marketplace.models import Provider, VettingStatus
+from vetting import checks, forms, services
 from vetting import workflow as wf
+from vetting.case_page import DOCUMENT_PURPOSES, CasePanel, case_panel
 from vetting.models import Reference, VettingCase, VettingCheck, VettingDocument, VettingSweep
 from vetting.queues import (
     OFFICERS,
@@ -40,100 +37,9 @@ from vetting.queues import (
     VettingSweepAdmin,
     officers,
 )
-from vetting.workflow import CaseStatus, CheckKind, CheckStatus, Round
+from vetting.workflow import Round
 
 CASE_PURPOSE = "Vetting work on the provider's file"
-DOCUMENT_PURPOSES = {
-    "vetting": "Checking the applicant's document",
-    "renewal": "Re-vetting",
-    "audit": "An audit or inspection",
-}
-# --- the case page ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CheckPanel:
-    check: VettingCheck
-    problems: list[str]
-    may_work: bool
-
-
-@dataclass(frozen=True)
-class CasePanel:
-    today: date
-    checks: dict[str, CheckPanel]
-    approval_problems: list[str]
-    insurance_problem: str | None
-    officers: list[StaffUser]
-    timeline: list[TimelineRow]
-    forms: dict[str, Any]
-    purposes: dict[str, str]
-    may_withdraw_for_silence: bool
-
-
-ACTION_LABELS = {
-    "vetting.open": "case opened",
-    "vetting.start_review": "review started",
-    "vetting.await_provider": "provider asked for something (deadline paused)",
-    "vetting.provider_answered": "provider answered",
-    "vetting.checks_complete": "all checks completed: ready for decision",
-    "vetting.reopen": "sent back to review",
-    "vetting.approve": "approved",
-    "vetting.reject": "rejected",
-    "vetting.withdraw": "withdrawn",
-    "vetting.withdrawal_proposed": "withdrawal proposed (30 days without answer)",
-    "vetting.chase": "provider chased",
-    "vetting.check_assign": "check assigned",
-    "vetting.check_start": "check started",
-    "vetting.check_passed": "check passed",
-    "vetting.check_failed": "check failed",
-    "vetting.identity_verified": "identity document recorded",
-    "vetting.siret_checked": "SIRET status recorded",
-    "vetting.b3_viewed": "criminal-record extract viewed (not stored)",
-    "vetting.skills_recorded": "assessment recorded",
-    "vetting.reference_add": "reference added",
-    "vetting.reference_attempt": "reference contacted",
-    "vetting.document_add": "document added",
-    "file.download": "document downloaded",
-}
-
-
-@dataclass(frozen=True)
-class TimelineRow:
-    at: Any
-    who: str
-    what: str
-
-
-def _case_timeline(case: VettingCase) -> list[TimelineRow]:
-    """What happened to the case, its checks, references and documents, newest first.
-
-    Each opening of the page is in the audit trail too, but left out here: it would bury the steps.
-    """
-    names = {c.id: c.kind.value for c in case.checks}
-    keys = [("VettingCase", case.id)]
-    keys += [("VettingCheck", c.id) for c in case.checks]
-    keys += [("Reference", r.id) for r in case.references]
-    keys += [("VettingDocument", d.id) for d in case.documents]
-    conditions = [
-        sa.and_(AuditEvent.object_type == kind, AuditEvent.object_id == str(key)) for kind, key in keys
-    ]
-    events = db.session.scalars(
-        sa.select(AuditEvent)
-        .where(sa.or_(*conditions), AuditEvent.action != "vetting.case_view")
-        .order_by(AuditEvent.seq.desc())
-    ).all()
-    staff_ids = {e.actor_id for e in events if e.actor_id}
-    people = {
-        s.id: s.full_name for s in db.session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(staff_ids)))
-    }
-    rows = []
-    for e in events:
-        what = ACTION_LABELS.get(e.action, e.action)
-        if e.object_type == "VettingCheck":
-            what = f"{names.get(int(e.object_id), '')} {what}".strip()
-        rows.append(TimelineRow(e.occurred_at, people.get(e.actor_id, e.actor), what))
-    return rows
 
 
 class VettingCaseAdmin(CaseListBase):
@@ -175,45 +81,7 @@ class VettingCaseAdmin(CaseListBase):
         return super().details_view()
 
     def case_panel(self, case: VettingCase) -> CasePanel:
-        from insurance.services import insurance_problem
-
-        now = utcnow()
-        today = paris_today(now)
-        user_may_work = case.status in wf.ACTIVE and case.status != CaseStatus.AWAITING_PROVIDER
-        checks = {
-            c.kind.value: CheckPanel(
-                c,
-                services.check_problems(c, today=today),
-                user_may_work and c.status not in (CheckStatus.PASSED, CheckStatus.FAILED),
-            )
-            for c in case.checks
-        }
-        skills = case.check(CheckKind.SKILLS)
-        return CasePanel(
-            today=today,
-            checks=checks,
-            approval_problems=services.approval_problems(case, approver=current_user, today=today),
-            insurance_problem=insurance_problem(case.provider, today),
-            officers=officers(),
-            timeline=_case_timeline(case),
-            forms={
-                "identity": forms.IdentityForm(formdata=None),
-                "b3": forms.B3Form(formdata=None),
-                "skills": forms.SkillsForm(
-                    formdata=None,
-                    score=skills.score,
-                    trial_passed=skills.trial_passed,
-                    **(skills.rubric or {}),
-                ),
-                "complete": forms.CompleteForm(formdata=None),
-                "reference": forms.ReferenceForm(formdata=None),
-                "attempt": forms.AttemptForm(formdata=None),
-                "upload": forms.UploadForm(formdata=None),
-                "reject": forms.RejectForm(formdata=None),
-            },
-            purposes=DOCUMENT_PURPOSES,
-            may_withdraw_for_silence=wf.may_withdraw(case.awaiting_since, now),
-        )
+        return case_panel(case, viewer=current_user, now=utcnow())
 
     # --- loading ----------------------------------------------------------------------------------
 
@@ -253,7 +121,7 @@ class VettingCaseAdmin(CaseListBase):
         if not form.validate_on_submit():
             flash(_form_errors(form), "danger")
         else:
-            round_ = Round.RENEWAL if provider.vetting_status.value == "approved" else Round.INITIAL
+            round_ = Round.RENEWAL if provider.vetting_status == VettingStatus.APPROVED else Round.INITIAL
             if attempt_decision(
                 lambda: services.open_case(provider, round=round_, actor=current_user, now=utcnow()),
                 f"A {round_.value} vetting case is open for {provider.reference}.",
@@ -336,7 +204,7 @@ class VettingCaseAdmin(CaseListBase):
             return self._back(check.case_id, check.kind.value)
         assignee = db.session.get(StaffUser, int(form.assignee.data))
         attempt_decision(
-            lambda: services.assign_check(check, assignee=assignee, actor=current_user, now=utcnow()),
+            lambda: checks.assign_check(check, assignee=assignee, actor=current_user, now=utcnow()),
             f"The {check.kind.value} check is assigned to {assignee.full_name}.",
         )
         return self._back(check.case_id, check.kind.value)
@@ -347,7 +215,7 @@ class VettingCaseAdmin(CaseListBase):
         form = forms.FlaskForm()
         if form.validate_on_submit():
             attempt_decision(
-                lambda: services.start_check(check, actor=current_user, now=utcnow()),
+                lambda: checks.start_check(check, actor=current_user, now=utcnow()),
                 f"The {check.kind.value} check is started.",
             )
         else:
@@ -365,7 +233,7 @@ class VettingCaseAdmin(CaseListBase):
         return self._evidence(
             check_id,
             forms.IdentityForm(),
-            lambda check, f, **kw: services.record_identity(
+            lambda check, f, **kw: checks.record_identity(
                 check,
                 document_type=f.document_type.data,
                 expiry=f.document_expiry.data,
@@ -380,7 +248,7 @@ class VettingCaseAdmin(CaseListBase):
         return self._evidence(
             check_id,
             forms.SiretForm(),
-            lambda check, f, **kw: services.record_siret_active(check, active=f.active.data == "1", **kw),
+            lambda check, f, **kw: checks.record_siret_active(check, active=f.active.data == "1", **kw),
             "SIRET status recorded.",
         )
 
@@ -389,7 +257,7 @@ class VettingCaseAdmin(CaseListBase):
         return self._evidence(
             check_id,
             forms.B3Form(),
-            lambda check, f, **kw: services.record_b3_viewing(
+            lambda check, f, **kw: checks.record_b3_viewing(
                 check, issue_date=f.issue_date.data, outcome=f.outcome.data, **kw
             ),
             "Viewing of the extract recorded (date and outcome only; nothing of it is kept).",
@@ -400,7 +268,7 @@ class VettingCaseAdmin(CaseListBase):
         return self._evidence(
             check_id,
             forms.SkillsForm(),
-            lambda check, f, **kw: services.record_skills(
+            lambda check, f, **kw: checks.record_skills(
                 check,
                 score=f.score.data,
                 trial_passed=f.trial_passed.data,
@@ -415,7 +283,7 @@ class VettingCaseAdmin(CaseListBase):
         return self._evidence(
             check_id,
             forms.CompleteForm(),
-            lambda check, f, **kw: services.complete_check(
+            lambda check, f, **kw: checks.complete_check(
                 check, passed=f.outcome.data == "pass", notes=f.notes.data, **kw
             ),
             "Check completed.",
@@ -429,7 +297,7 @@ class VettingCaseAdmin(CaseListBase):
         if form.validate_on_submit():
             fields = {name: getattr(form, name).data for name in ("name", "relationship", "phone", "email")}
             attempt_decision(
-                lambda: services.add_reference(case, fields=fields, actor=current_user, now=utcnow()),
+                lambda: checks.add_reference(case, fields=fields, actor=current_user, now=utcnow()),
                 "Reference added.",
             )
         else:
@@ -442,7 +310,7 @@ class VettingCaseAdmin(CaseListBase):
         form = forms.AttemptForm()
         if form.validate_on_submit():
             attempt_decision(
-                lambda: services.log_attempt(
+                lambda: checks.log_attempt(
                     reference,
                     outcome=form.outcome.data,
                     note=form.note.data,
@@ -462,7 +330,7 @@ class VettingCaseAdmin(CaseListBase):
         if form.validate_on_submit():
             upload = form.file.data
             attempt_decision(
-                lambda: services.upload_document(
+                lambda: checks.upload_document(
                     case,
                     kind=form.kind.data,
                     upload=(upload.stream, upload.filename),

@@ -18,6 +18,7 @@ from console.db import UTCDateTime, db, enum_type
 from console.files.models import StoredFile
 from console.privacy import RedactedText
 from marketplace.models import Provider
+from vetting import workflow
 from vetting.workflow import (
     AttemptOutcome,
     B3Outcome,
@@ -119,6 +120,11 @@ class VettingCase(db.Model):
     @property
     def reference(self) -> str:
         return f"VET-{self.id:06d}" if self.id is not None else "VET-(new)"
+
+    @property
+    def is_final(self) -> bool:
+        """Decided or withdrawn: a new case may be opened for the provider."""
+        return self.status in workflow.FINAL
 
     def check(self, kind: CheckKind) -> VettingCheck:
         return next(c for c in self.checks if c.kind == kind)

@@ -18,12 +18,12 @@ from console.auth.models import StaffUser
 from console.auth.services import active_staff
 from console.db import db, utcnow
 from console.domain import Role
-from vetting import services
+from vetting import checks
 from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck
 from vetting.workflow import CaseStatus, CheckStatus
 
-OFFICERS = frozenset({Role.VETTING_OFFICER, Role.MANAGER})
+OFFICERS = wf.OFFICER_ROLES
 STATUS_CLASSES = {
     CheckStatus.PENDING: "secondary",
     CheckStatus.IN_PROGRESS: "info",
@@ -129,7 +129,7 @@ class CaseListBase(CaseColumns, ConsoleModelView):
             return
         self.run_for_each(
             ids,
-            lambda case, actor, now: services.assign_case(case, assignee=assignee, actor=actor, now=now),
+            lambda case, actor, now: checks.assign_case(case, assignee=assignee, actor=actor, now=now),
             done=f"Assigned to {assignee.full_name}",
         )
 
@@ -137,7 +137,7 @@ class CaseListBase(CaseColumns, ConsoleModelView):
     def action_assign_to_me(self, ids):
         self.run_for_each(
             ids,
-            lambda case, actor, now: services.assign_case(case, assignee=actor, actor=actor, now=now),
+            lambda case, actor, now: checks.assign_case(case, assignee=actor, actor=actor, now=now),
             done="Assigned to you",
         )
 

@@ -14,9 +14,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased, selectinload
 
 from console.audit import services as audit
-from console.business_time import paris_today
+from console.business_time import PARIS, paris_today
 from console.db import db
 from console.files import services as files
+from insurance.services import purge_applicant_policies
 from marketplace.models import Provider, VettingStatus
 from restrictions.services import propose_restriction
 from vetting import services
@@ -66,7 +67,7 @@ def chase_providers(*, now: datetime) -> int:
         step = _latest_due_step(case, now)
         if step is None or not _claim_chase(case, step):
             continue
-        services._notify(case, "vetting_chase", now, step=step, request=case.awaiting_note)
+        services.notify(case, "vetting_chase", now, step=step, request=case.awaiting_note)
         audit.record(SWEEP_ACTOR, "vetting.chase", case, changes={"step": step}, now=now)
         sent += 1
     return sent
@@ -195,7 +196,7 @@ def purge_retention(*, now: datetime, actor: str = RETENTION_ACTOR) -> VettingSw
 
 
 def _decided_before(cutoff: date):
-    return VettingCase.decided_at < datetime.combine(cutoff, datetime.min.time(), tzinfo=services.PARIS)
+    return VettingCase.decided_at < datetime.combine(cutoff, datetime.min.time(), tzinfo=PARIS)
 
 
 def purge_identity_documents(*, cutoff: date, now: datetime, actor: str) -> int:
@@ -228,7 +229,8 @@ def purge_rejected_applicants(*, cutoff: date, now: datetime, actor: str) -> int
 
 def purge_applicant(provider: Provider, *, now: datetime, actor: str) -> None:
     """Replace the applicant's identity with placeholders; delete their references' contacts and
-    the officers' notes; purge every vetting document and insurance certificate. Case rows (round,
+    the officers' notes; purge every vetting document, and (through the insurance service) the
+    name and certificate of every RC Pro policy they declared. Case rows (round,
     dates, outcome, reason) stay for statistics, tied to an anonymous provider row that keeps only
     the département."""
     provider.legal_name, provider.trade_name = PURGED, None
@@ -247,18 +249,6 @@ def purge_applicant(provider: Provider, *, now: datetime, actor: str) -> None:
             db.session.delete(reference)
         for document in case.documents:
             files.purge(document.file, actor=actor, now=now)
-    _purge_policies(provider, now=now, actor=actor)
+    purge_applicant_policies([provider.id], placeholder=PURGED, actor=actor, now=now)
     db.session.flush()
     audit.record(actor, "vetting.applicant_purged", provider, changes={"cases": len(cases)}, now=now)
-
-
-def _purge_policies(provider: Provider, *, now: datetime, actor: str) -> None:
-    """The applicant's declared RC Pro policies name them: keep the dates and amounts only."""
-    from insurance.models import InsurancePolicy
-
-    for policy in db.session.scalars(
-        sa.select(InsurancePolicy).where(InsurancePolicy.provider_id == provider.id)
-    ):
-        policy.insured_name, policy.insured_siret = PURGED, provider.siret
-        if policy.certificate is not None:
-            files.purge(policy.certificate, actor=actor, now=now)

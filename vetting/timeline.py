@@ -5,15 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from console.access import Role, user_has_any
+from console.access import user_has_any
 from console.db import db
 from console.timeline import Event
+from vetting import workflow as wf
 from vetting.models import VettingCase
 
 
 def provider_events(provider_id: int) -> list[Event]:
     """Shown to vetting officers and managers only: a check's outcome is not for every role."""
-    if not user_has_any({Role.VETTING_OFFICER, Role.MANAGER}):
+    if not user_has_any(wf.OFFICER_ROLES):
         return []
     events = []
     cases = db.session.scalars(

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from console.business_time import add_business_hours
-from console.domain import DomainError
+from console.domain import DomainError, Role
 
 CASE_BUSINESS_DAYS = 10
 HOURS_PER_BUSINESS_DAY = 9
@@ -43,6 +43,10 @@ class CaseStatus(StrEnum):
 
 FINAL = frozenset({CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN})
 ACTIVE = frozenset(CaseStatus) - FINAL
+# The deadline runs (and the officers work the case) while active and not awaiting the provider.
+CLOCK_RUNNING = ACTIVE - {CaseStatus.AWAITING_PROVIDER}
+# The final states that carry a statement to the applicant (a rejection or a withdrawal).
+CLOSED_WITHOUT_APPROVAL = frozenset({CaseStatus.REJECTED, CaseStatus.WITHDRAWN})
 
 
 class CheckKind(StrEnum):
@@ -56,6 +60,9 @@ class CheckStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     PASSED = "passed"
     FAILED = "failed"
+
+
+COMPLETED_CHECKS = frozenset({CheckStatus.PASSED, CheckStatus.FAILED})
 
 
 class DocumentType(StrEnum):
@@ -133,6 +140,60 @@ def next_check_status(current: CheckStatus, event: str) -> CheckStatus:
         state = CheckStatus(current).value.replace("_", " ")
         raise TransitionNotAllowed(f"this step ({event}) is not allowed while the check is {state}")
     return CHECK_TRANSITIONS[current, event]
+
+
+def allowed_events(current: CaseStatus) -> frozenset[str]:
+    """The case steps the workflow allows from `current` (what the case page offers)."""
+    return frozenset(event for (status, event) in CASE_TRANSITIONS if status == current)
+
+
+def allowed_check_events(current: CheckStatus) -> frozenset[str]:
+    """The check steps the workflow allows from `current`."""
+    return frozenset(event for (status, event) in CHECK_TRANSITIONS if status == current)
+
+
+# --- who may work on a case ----------------------------------------------------------------
+
+OFFICER_ROLES = frozenset({Role.VETTING_OFFICER, Role.MANAGER})
+ASSIGNABLE_ROLE = Role.VETTING_OFFICER
+
+
+def worker_problem(*, is_person: bool, active: bool, roles: Iterable[str]) -> str | None:
+    """Why this actor may not do vetting work (None: they may). Jobs and sweeps never may."""
+    if not is_person or not active:
+        return "Vetting work is recorded by a named, active staff member."
+    if not OFFICER_ROLES & set(roles):
+        return "Only vetting officers and managers work on vetting cases."
+    return None
+
+
+def may_be_assigned(*, active: bool, roles: Iterable[str]) -> bool:
+    """Checks go to active vetting officers (a manager decides, but is not given checks)."""
+    return active and ASSIGNABLE_ROLE in set(roles)
+
+
+def check_completed(status: CheckStatus) -> bool:
+    return status in COMPLETED_CHECKS
+
+
+def check_open(case_status: CaseStatus, check_status: CheckStatus) -> bool:
+    """Evidence, assignment and completion are possible: the case is not final, the check not done."""
+    return case_status not in FINAL and not check_completed(check_status)
+
+
+def check_workable(case_status: CaseStatus, check_status: CheckStatus) -> bool:
+    """The case page offers work on a check while it is open and the case's clock runs."""
+    return case_status in CLOCK_RUNNING and check_open(case_status, check_status)
+
+
+def reference_open(status: ReferenceStatus) -> bool:
+    """A reference is contacted until it is verified (either way) or unreachable."""
+    return status == ReferenceStatus.PENDING
+
+
+def four_eyes_kept(approver_id: int | None, completer_ids: Iterable[int | None]) -> bool:
+    """The approver completed no check of the case."""
+    return approver_id not in set(completer_ids)
 
 
 # --- deadlines -----------------------------------------------------------------------------
@@ -253,8 +314,12 @@ def ensure_rubric(marks: dict[str, int]) -> dict[str, int]:
     return marks
 
 
+def positive_references(statuses: Iterable[ReferenceStatus]) -> int:
+    return sum(1 for s in statuses if s == ReferenceStatus.POSITIVE)
+
+
 def references_problems(statuses: Iterable[ReferenceStatus]) -> list[str]:
-    positive = sum(1 for s in statuses if s == ReferenceStatus.POSITIVE)
+    positive = positive_references(statuses)
     if positive < MIN_POSITIVE_REFERENCES:
         return [f"{positive} verified positive reference(s); {MIN_POSITIVE_REFERENCES} are needed"]
     return []
@@ -288,7 +353,7 @@ def approval_problems(
     ]
     if insurance_problem:
         problems.append(insurance_problem)
-    if approver_id in set(completer_ids):
+    if not four_eyes_kept(approver_id, completer_ids):
         problems.append("you completed a check of this case (four eyes: another officer must approve)")
     return problems
 

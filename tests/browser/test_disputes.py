@@ -9,8 +9,10 @@ import sqlalchemy as sa
 
 from console.db import db
 from console.notifications.models import Notification
-from disputes.models import Complaint, Dispute
-from disputes.workflow import DisputeStatus, Status
+from disputes.complaints.models import Complaint
+from disputes.complaints.workflow import Status
+from disputes.disputes.models import Dispute
+from disputes.disputes.workflow import DisputeStatus
 from tests.browser.conftest import sign_in
 from tests.factories import make_booking, make_complaint, make_staff
 

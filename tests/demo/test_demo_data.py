@@ -25,9 +25,10 @@ from insurance import workflow as wf
 from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.services import SWEEP_ACTOR
 from insurance.workflow import InsuranceStatus, Verification
-from marketplace.models import Booking, BookingStatus, Client, Provider, Review, VettingStatus
+from marketplace.models import Booking, BookingStatus, Client, Provider, VettingStatus
 from restrictions.models import RestrictionProposal
 from restrictions.workflow import ProposalStatus, Source
+from reviews.models import Review
 from vetting.models import Reference, VettingCase
 from vetting.sweep import SWEEP_ACTOR as VETTING_SWEEP_ACTOR
 from vetting.workflow import ACTIVE, CaseStatus, CheckStatus

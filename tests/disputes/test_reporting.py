@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from disputes import dispute_services, reporting, services
+from disputes import reporting
+from disputes.complaints import services
+from disputes.disputes import services as dispute_services
 from tests.factories import make_booking, make_complaint, make_provider, make_staff
 
 

@@ -575,3 +575,14 @@ def test_paris_today_accepts_any_aware_datetime():
     # 2025-01-15 18:00 in New York is 2025-01-16 00:00 in Paris.
     assert paris_today(datetime(2025, 1, 15, 18, 0, tzinfo=new_york)) == D(2025, 1, 16)
     assert paris_today(datetime(2025, 1, 15, 17, 59, tzinfo=new_york)) == D(2025, 1, 15)
+
+
+def test_cover_status_is_the_expiring_rule_of_status_on():
+    from insurance.workflow import EXPIRING_WITHIN_DAYS, InsuranceStatus, cover_status
+
+    day = date(2026, 11, 2)
+    window = timedelta(days=EXPIRING_WITHIN_DAYS)
+    assert cover_status(day, day + window, lapsed=False) == InsuranceStatus.EXPIRING
+    assert cover_status(day, day + window + timedelta(days=1), lapsed=False) == InsuranceStatus.VALID
+    assert cover_status(day, None, lapsed=True) == InsuranceStatus.EXPIRED
+    assert cover_status(day, None, lapsed=False) == InsuranceStatus.NONE

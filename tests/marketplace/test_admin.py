@@ -112,7 +112,7 @@ def _seed_rows(n: int, now) -> None:
     manager = make_staff("manager")
     for i in range(n):
         booking = make_booking()
-        from marketplace import services
+        from reviews import services
 
         services.record_review(
             booking=booking, rating=1 + i % 5, text=f"avis {i}", actor="system:tests", now=now

@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from console.business_time import paris_today
 from console.db import db, utcnow
 from insurance import services as insurance
-from marketplace import services as marketplace
 from restrictions import services as restrictions
+from reviews import services as reviews
 from tests import factories
 
 # Text a client or provider could type: it must come out of the PDF as text, never be fetched.
@@ -75,7 +75,7 @@ def world() -> World:
         booking = factories.make_booking(
             client, insured, scheduled_start=last_month + timedelta(hours=offset)
         )
-        marketplace.record_review(
+        reviews.record_review(
             booking=booking,
             rating=4 + offset % 2,
             text="Très bien " + INJECTION,

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from console.domain import DomainError, Role
+from insurance.workflow import EXPIRING_WITHIN_DAYS
 from reports import workflow as wf
 from reports.workflow import ReportKind, RunStatus, Target, Verdict
 
@@ -82,7 +83,7 @@ def test_previous_month():
 @pytest.mark.parametrize("days", [0, 31, -1, True, "7", 7.0, None])
 def test_bad_days_ahead(days):
     with pytest.raises(wf.InvalidParameters):
-        wf.check_days(days)
+        wf.check_days(days, maximum=EXPIRING_WITHIN_DAYS)
 
 
 def test_verdicts_against_a_target():

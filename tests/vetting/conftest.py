@@ -9,7 +9,7 @@ import pytest
 from console.business_time import paris_today
 from console.db import utcnow
 from tests.factories import make_applicant, make_staff, make_verified_policy
-from vetting import services
+from vetting import checks
 from vetting.workflow import CheckKind
 
 RUBRIC_MARKS = {"punctuality": 5, "thoroughness": 4, "care_of_belongings": 5, "communication": 4}
@@ -21,8 +21,8 @@ def today() -> date:
 
 def record_background(check, officer, now=None):
     now = now or utcnow()
-    services.start_check(check, actor=officer, now=now)
-    services.record_identity(
+    checks.start_check(check, actor=officer, now=now)
+    checks.record_identity(
         check,
         document_type="id_card",
         expiry=today() + timedelta(days=900),
@@ -30,23 +30,23 @@ def record_background(check, officer, now=None):
         actor=officer,
         now=now,
     )
-    services.record_siret_active(check, active=True, actor=officer, now=now)
-    services.record_b3_viewing(
+    checks.record_siret_active(check, active=True, actor=officer, now=now)
+    checks.record_b3_viewing(
         check, issue_date=today() - timedelta(days=20), outcome="compatible", actor=officer, now=now
     )
 
 
 def record_skills(check, officer, now=None, score=82):
     now = now or utcnow()
-    services.start_check(check, actor=officer, now=now)
-    services.record_skills(check, score=score, trial_passed=True, rubric=RUBRIC_MARKS, actor=officer, now=now)
+    checks.start_check(check, actor=officer, now=now)
+    checks.record_skills(check, score=score, trial_passed=True, rubric=RUBRIC_MARKS, actor=officer, now=now)
 
 
 def record_references(case, officer, now=None, positives=2):
     now = now or utcnow()
-    services.start_check(case.check(CheckKind.REFERENCES), actor=officer, now=now)
+    checks.start_check(case.check(CheckKind.REFERENCES), actor=officer, now=now)
     for n in range(positives):
-        reference = services.add_reference(
+        reference = checks.add_reference(
             case,
             fields={
                 "name": f"Mme Référence {n}",
@@ -56,7 +56,7 @@ def record_references(case, officer, now=None, positives=2):
             actor=officer,
             now=now,
         )
-        services.log_attempt(
+        checks.log_attempt(
             reference, outcome="positive", note="très sérieuse", number=1, actor=officer, now=now
         )
 
@@ -67,7 +67,7 @@ def pass_all_checks(case, officer, now=None):
     record_skills(case.check(CheckKind.SKILLS), officer, now)
     record_references(case, officer, now)
     for kind in CheckKind:
-        services.complete_check(case.check(kind), passed=True, notes=None, actor=officer, now=now)
+        checks.complete_check(case.check(kind), passed=True, notes=None, actor=officer, now=now)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from console.files.models import StoredFile
 from tests.conftest import count_queries, csrf_token
 from tests.factories import make_applicant, make_staff, make_verified_policy
 from tests.vetting.conftest import RUBRIC_MARKS, pass_all_checks
-from vetting import services
+from vetting import checks, services
 from vetting.models import VettingCase
 from vetting.workflow import CaseStatus, CheckKind
 
@@ -40,7 +40,7 @@ def case_in_review(officer):
     provider, case = make_applicant()
     make_verified_policy(provider)
     for check in case.checks:
-        services.start_check(check, actor=officer, now=utcnow())
+        checks.start_check(check, actor=officer, now=utcnow())
     db.session.commit()
     return case
 
@@ -66,7 +66,7 @@ def test_the_case_page_shows_the_three_checks_and_records_the_viewing(client_as,
 
 
 def test_support_agents_cannot_open_cases_queues_or_documents(client_as, case_in_review, officer):
-    document = services.upload_document(
+    document = checks.upload_document(
         case_in_review, kind="identity", upload=(io.BytesIO(PDF), "id.pdf"), actor=officer, now=utcnow()
     )
     db.session.commit()
@@ -157,7 +157,7 @@ def test_an_upload_that_lies_about_its_type_is_refused_and_nothing_is_stored(cli
 def test_a_document_is_downloaded_only_with_a_purpose_and_the_access_is_audited(
     client_as, case_in_review, officer
 ):
-    document = services.upload_document(
+    document = checks.upload_document(
         case_in_review,
         kind="certification",
         upload=(io.BytesIO(PDF), "cap-proprete.pdf"),
@@ -178,7 +178,7 @@ def test_a_document_is_downloaded_only_with_a_purpose_and_the_access_is_audited(
 
 
 def test_the_same_attempt_posted_twice_is_logged_once(client_as, case_in_review, officer):
-    reference = services.add_reference(
+    reference = checks.add_reference(
         case_in_review,
         fields={"name": "Mme Roux", "relationship": "cliente", "phone": "0611223344"},
         actor=officer,
@@ -296,7 +296,7 @@ def test_the_provider_page_links_the_case_for_officers_only(client_as, case_in_r
 
 def test_an_officer_opens_a_new_case_for_a_provider_without_one(client_as, applicant, officer):
     provider, case = applicant
-    services.start_check(case.check(CheckKind.SKILLS), actor=officer, now=utcnow())
+    checks.start_check(case.check(CheckKind.SKILLS), actor=officer, now=utcnow())
     services.reject_case(
         case, reason="skills_insufficient", statement="Score 40.", actor=officer, now=utcnow()
     )
@@ -365,3 +365,42 @@ def test_an_application_withdrawn_on_request_from_the_case_page(client_as, case_
     assert "is withdrawn" in _text(response)
     db.session.expire_all()
     assert db.session.get(VettingCase, case_in_review.id).status == CaseStatus.WITHDRAWN
+
+
+def test_the_case_page_offers_only_the_steps_the_workflow_allows(client_as, officer):
+    """Open: no check work started, no rejection yet; in review: reject and withdraw; awaiting:
+    the provider's answer, no check forms, no decision card; decided: nothing but the record."""
+    provider, case = make_applicant()
+    make_verified_policy(provider)
+    db.session.commit()
+    client = client_as("vetting_officer")
+
+    page = _text(client.get(_page(case)))
+    assert 'data-testid="start-background"' in page and 'data-testid="decision"' in page
+    assert 'data-testid="reject-form"' not in page  # an open case cannot be rejected yet
+    assert 'data-testid="await-form"' in page and 'data-testid="withdraw-form"' in page
+    assert 'data-testid="case-due"' in page and 'data-testid="upload-form"' in page
+
+    checks.start_check(case.check(CheckKind.BACKGROUND), actor=officer, now=utcnow())
+    db.session.commit()
+    page = _text(client.get(_page(case)))
+    assert 'data-testid="reject-form"' in page and 'data-testid="withdraw-form"' in page
+    assert 'data-testid="identity-form"' in page and 'data-testid="complete-background"' in page
+    assert 'data-testid="start-skills"' in page and 'data-testid="start-background"' not in page
+
+    services.await_provider(case, request="A recent extract, please.", actor=officer, now=utcnow())
+    db.session.commit()
+    page = _text(client.get(_page(case)))
+    assert 'data-testid="provider-answered"' in page
+    assert 'data-testid="decision"' not in page and 'data-testid="case-due"' not in page
+    assert 'data-testid="identity-form"' not in page and 'data-testid="start-skills"' not in page
+    assert 'data-testid="upload-form"' in page
+
+    services.reject_case(
+        case, reason="other", statement="Documents never received.", actor=officer, now=utcnow()
+    )
+    db.session.commit()
+    page = _text(client.get(_page(case)))
+    assert 'data-testid="decision-note"' in page and "Documents never received." in page
+    for gone in ("decision", "upload-form", "provider-answered", "reference-form", "assign-skills"):
+        assert f'data-testid="{gone}"' not in page

@@ -27,7 +27,7 @@ from tests.vetting.conftest import (
     record_skills,
     today,
 )
-from vetting import services
+from vetting import checks, services
 from vetting.models import VettingCase, VettingCheck, VettingDocument
 from vetting.workflow import CaseStatus, CheckKind, CheckStatus, ReferenceStatus, Round
 
@@ -93,13 +93,13 @@ def test_a_provider_has_one_active_case_at_most(officer):
 @pytest.fixture
 def background(applicant, officer):
     check = applicant[1].check(CheckKind.BACKGROUND)
-    services.start_check(check, actor=officer, now=utcnow())
+    checks.start_check(check, actor=officer, now=utcnow())
     return check
 
 
 def test_starting_a_check_moves_the_case_into_review_and_assigns_the_officer(applicant, officer):
     check = applicant[1].check(CheckKind.SKILLS)
-    services.start_check(check, actor=officer, now=utcnow())
+    checks.start_check(check, actor=officer, now=utcnow())
     assert check.status == CheckStatus.IN_PROGRESS and check.assignee_id == officer.id
     assert applicant[1].status == CaseStatus.IN_REVIEW
 
@@ -107,7 +107,7 @@ def test_starting_a_check_moves_the_case_into_review_and_assigns_the_officer(app
 def test_evidence_needs_a_started_check(applicant, officer):
     check = applicant[1].check(CheckKind.BACKGROUND)
     with pytest.raises(DomainError, match="Start the background check"):
-        services.record_siret_active(check, active=True, actor=officer, now=utcnow())
+        checks.record_siret_active(check, active=True, actor=officer, now=utcnow())
 
 
 @pytest.mark.parametrize(
@@ -123,7 +123,7 @@ def test_only_the_last_four_characters_of_an_identity_document_are_accepted(
     background, officer, last4, message
 ):
     with pytest.raises(DomainError, match=message):
-        services.record_identity(
+        checks.record_identity(
             background,
             document_type="passport",
             expiry=today() + timedelta(days=30),
@@ -136,7 +136,7 @@ def test_only_the_last_four_characters_of_an_identity_document_are_accepted(
 
 def test_an_expired_identity_document_is_refused(background, officer):
     with pytest.raises(DomainError, match="expired"):
-        services.record_identity(
+        checks.record_identity(
             background,
             document_type="passport",
             expiry=today() - timedelta(days=1),
@@ -154,7 +154,7 @@ def test_a_criminal_record_extract_from_the_future_or_older_than_three_months_is
     background, officer, days_old, message
 ):
     with pytest.raises(DomainError, match=message):
-        services.record_b3_viewing(
+        checks.record_b3_viewing(
             background,
             issue_date=today() - timedelta(days=days_old),
             outcome="compatible",
@@ -166,7 +166,7 @@ def test_a_criminal_record_extract_from_the_future_or_older_than_three_months_is
 
 def test_viewing_the_extract_records_only_date_outcome_who_and_when(background, officer):
     now = utcnow()
-    services.record_b3_viewing(
+    checks.record_b3_viewing(
         background, issue_date=today() - timedelta(days=10), outcome="compatible", actor=officer, now=now
     )
     assert (background.b3_viewed, background.b3_outcome.value, background.b3_viewed_by_id) == (
@@ -179,21 +179,21 @@ def test_viewing_the_extract_records_only_date_outcome_who_and_when(background, 
 
 def test_the_background_check_passes_only_when_nothing_is_missing(background, officer):
     with pytest.raises(DomainError, match="identity document not verified.*not viewed"):
-        services.complete_check(background, passed=True, notes=None, actor=officer, now=utcnow())
+        checks.complete_check(background, passed=True, notes=None, actor=officer, now=utcnow())
     assert background.status == CheckStatus.IN_PROGRESS
 
 
 def test_an_incompatible_extract_cannot_pass_but_can_fail_with_notes(applicant, officer):
     check = applicant[1].check(CheckKind.BACKGROUND)
     record_background(check, officer)
-    services.record_b3_viewing(
+    checks.record_b3_viewing(
         check, issue_date=today() - timedelta(days=5), outcome="incompatible", actor=officer, now=utcnow()
     )
     with pytest.raises(DomainError, match="incompatible"):
-        services.complete_check(check, passed=True, notes=None, actor=officer, now=utcnow())
+        checks.complete_check(check, passed=True, notes=None, actor=officer, now=utcnow())
     with pytest.raises(DomainError, match="Say in the notes why"):
-        services.complete_check(check, passed=False, notes="  ", actor=officer, now=utcnow())
-    services.complete_check(check, passed=False, notes="Extract incompatible.", actor=officer, now=utcnow())
+        checks.complete_check(check, passed=False, notes="  ", actor=officer, now=utcnow())
+    checks.complete_check(check, passed=False, notes="Extract incompatible.", actor=officer, now=utcnow())
     assert check.status == CheckStatus.FAILED and check.completed_by_id == officer.id
 
 
@@ -203,9 +203,9 @@ def test_an_incompatible_extract_cannot_pass_but_can_fail_with_notes(applicant, 
 @pytest.mark.parametrize("score", [101, -1, "80", 80.5, True, None])
 def test_a_score_outside_0_to_100_is_refused(applicant, officer, score):
     check = applicant[1].check(CheckKind.SKILLS)
-    services.start_check(check, actor=officer, now=utcnow())
+    checks.start_check(check, actor=officer, now=utcnow())
     with pytest.raises(DomainError, match="whole number from 0 to 100"):
-        services.record_skills(
+        checks.record_skills(
             check, score=score, trial_passed=True, rubric=RUBRIC_MARKS, actor=officer, now=utcnow()
         )
     assert check.score is None
@@ -213,13 +213,13 @@ def test_a_score_outside_0_to_100_is_refused(applicant, officer, score):
 
 def test_the_rubric_needs_every_mark_from_1_to_5(applicant, officer):
     check = applicant[1].check(CheckKind.SKILLS)
-    services.start_check(check, actor=officer, now=utcnow())
+    checks.start_check(check, actor=officer, now=utcnow())
     with pytest.raises(DomainError, match="rubric needs a mark"):
-        services.record_skills(
+        checks.record_skills(
             check, score=80, trial_passed=True, rubric={"punctuality": 5}, actor=officer, now=utcnow()
         )
     with pytest.raises(DomainError, match="1 to 5"):
-        services.record_skills(
+        checks.record_skills(
             check,
             score=80,
             trial_passed=True,
@@ -235,11 +235,11 @@ def test_a_score_below_the_configurable_pass_mark_cannot_pass(app, applicant, of
     default = app.config["VETTING_PASS_MARK"]
     app.config["VETTING_PASS_MARK"] = 80
     try:
-        services.record_skills(
+        checks.record_skills(
             check, score=75, trial_passed=True, rubric=RUBRIC_MARKS, actor=officer, now=utcnow()
         )
         with pytest.raises(DomainError, match="below the pass mark 80"):
-            services.complete_check(check, passed=True, notes=None, actor=officer, now=utcnow())
+            checks.complete_check(check, passed=True, notes=None, actor=officer, now=utcnow())
     finally:
         app.config["VETTING_PASS_MARK"] = default
     assert check.pass_mark == 80
@@ -251,8 +251,8 @@ def test_a_score_below_the_configurable_pass_mark_cannot_pass(app, applicant, of
 @pytest.fixture
 def reference(applicant, officer):
     case = applicant[1]
-    services.start_check(case.check(CheckKind.REFERENCES), actor=officer, now=utcnow())
-    return services.add_reference(
+    checks.start_check(case.check(CheckKind.REFERENCES), actor=officer, now=utcnow())
+    return checks.add_reference(
         case,
         fields={"name": "M. Petit", "relationship": "client", "email": "petit@example.fr"},
         actor=officer,
@@ -262,26 +262,24 @@ def reference(applicant, officer):
 
 def test_a_reference_needs_a_way_to_reach_it(applicant, officer):
     with pytest.raises(InvalidField, match="phone number or an e-mail"):
-        services.add_reference(
+        checks.add_reference(
             applicant[1], fields={"name": "X", "relationship": "y"}, actor=officer, now=utcnow()
         )
 
 
 def test_three_failed_attempts_make_a_reference_unreachable(reference, officer):
     for number, outcome in enumerate(["no_answer", "wrong_contact", "no_answer"], start=1):
-        services.log_attempt(
-            reference, outcome=outcome, note=None, number=number, actor=officer, now=utcnow()
-        )
+        checks.log_attempt(reference, outcome=outcome, note=None, number=number, actor=officer, now=utcnow())
     assert reference.status == ReferenceStatus.UNREACHABLE and reference.failed_attempts == 3
     with pytest.raises(DomainError, match="already unreachable"):
-        services.log_attempt(reference, outcome="positive", note=None, number=4, actor=officer, now=utcnow())
+        checks.log_attempt(reference, outcome="positive", note=None, number=4, actor=officer, now=utcnow())
 
 
 def test_the_same_attempt_logged_twice_is_refused(reference, officer):
-    services.log_attempt(reference, outcome="no_answer", note=None, number=1, actor=officer, now=utcnow())
-    services.log_attempt(reference, outcome="no_answer", note=None, number=2, actor=officer, now=utcnow())
+    checks.log_attempt(reference, outcome="no_answer", note=None, number=1, actor=officer, now=utcnow())
+    checks.log_attempt(reference, outcome="no_answer", note=None, number=2, actor=officer, now=utcnow())
     with pytest.raises(DomainError, match="Attempt 2 was already logged"):
-        services.log_attempt(reference, outcome="no_answer", note=None, number=2, actor=officer, now=utcnow())
+        checks.log_attempt(reference, outcome="no_answer", note=None, number=2, actor=officer, now=utcnow())
     assert reference.failed_attempts == 2 and len(reference.attempts) == 2
 
 
@@ -289,7 +287,7 @@ def test_the_references_check_passes_only_with_two_verified_positive(applicant, 
     case = applicant[1]
     record_references(case, officer, positives=1)
     with pytest.raises(DomainError, match="1 verified positive"):
-        services.complete_check(
+        checks.complete_check(
             case.check(CheckKind.REFERENCES), passed=True, notes=None, actor=officer, now=utcnow()
         )
 
@@ -325,13 +323,13 @@ def test_approval_needs_every_check_passed(applicant, officer, second_officer):
     record_background(case.check(CheckKind.BACKGROUND), officer)
     record_skills(case.check(CheckKind.SKILLS), officer, score=40)
     record_references(case, officer)
-    services.complete_check(
+    checks.complete_check(
         case.check(CheckKind.BACKGROUND), passed=True, notes=None, actor=officer, now=utcnow()
     )
-    services.complete_check(
+    checks.complete_check(
         case.check(CheckKind.SKILLS), passed=False, notes="40/100", actor=officer, now=utcnow()
     )
-    services.complete_check(
+    checks.complete_check(
         case.check(CheckKind.REFERENCES), passed=True, notes=None, actor=officer, now=utcnow()
     )
     assert case.status == CaseStatus.READY
@@ -380,7 +378,7 @@ def test_rejection_needs_a_reason_and_a_statement(ready_case, second_officer):
 
 def test_a_criminal_record_rejection_sends_generic_wording(applicant, officer):
     provider, case = applicant
-    services.start_check(case.check(CheckKind.BACKGROUND), actor=officer, now=utcnow())
+    checks.start_check(case.check(CheckKind.BACKGROUND), actor=officer, now=utcnow())
     services.reject_case(
         case, reason="criminal_record", statement="B3 mentions X", actor=officer, now=utcnow()
     )
@@ -392,7 +390,7 @@ def test_a_criminal_record_rejection_sends_generic_wording(applicant, officer):
 
 def test_a_rejection_statement_reaches_the_applicant(applicant, officer):
     provider, case = applicant
-    services.start_check(case.check(CheckKind.REFERENCES), actor=officer, now=utcnow())
+    checks.start_check(case.check(CheckKind.REFERENCES), actor=officer, now=utcnow())
     services.reject_case(
         case,
         reason="references_insufficient",
@@ -475,7 +473,7 @@ def test_uploads_that_lie_about_their_type_or_size_are_refused_and_leave_nothing
         on_disk(),
     )
     with pytest.raises(UploadRefused, match=message):
-        services.upload_document(
+        checks.upload_document(
             applicant[1], kind="identity", upload=(io.BytesIO(content), name), actor=officer, now=utcnow()
         )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(StoredFile)) == files_before
@@ -484,7 +482,7 @@ def test_uploads_that_lie_about_their_type_or_size_are_refused_and_leave_nothing
 
 
 def test_an_identity_document_is_stored_with_its_hash(applicant, officer):
-    document = services.upload_document(
+    document = checks.upload_document(
         applicant[1], kind="identity", upload=(io.BytesIO(PDF), "cni.pdf"), actor=officer, now=utcnow()
     )
     assert document.file.content_type == "application/pdf" and len(document.file.sha256) == 64

@@ -18,8 +18,8 @@ from restrictions.models import RestrictionProposal
 from restrictions.workflow import ProposalStatus
 from tests.factories import make_applicant
 from tests.vetting.conftest import pass_all_checks
+from vetting import checks, services, sweep
 from vetting import jobs as vetting_jobs
-from vetting import services, sweep
 from vetting.models import Reference, VettingCase, VettingSweep
 from vetting.workflow import CaseStatus, CheckKind, Round
 
@@ -120,15 +120,15 @@ def _rejected_applicant(officer, now, with_document=True):
         actor="system:tests",
         now=now,
     )
-    services.start_check(case.check(CheckKind.REFERENCES), actor=officer, now=now)
-    services.add_reference(
+    checks.start_check(case.check(CheckKind.REFERENCES), actor=officer, now=now)
+    checks.add_reference(
         case,
         fields={"name": "Jean Témoin", "relationship": "voisin", "phone": "0611223344"},
         actor=officer,
         now=now,
     )
     if with_document:
-        services.upload_document(
+        checks.upload_document(
             case, kind="identity", upload=(io.BytesIO(b"%PDF-1.4 cni"), "cni.pdf"), actor=officer, now=now
         )
     services.reject_case(
@@ -174,10 +174,10 @@ def test_identity_documents_of_approved_providers_are_purged_but_the_provider_ke
     from tests.factories import make_verified_policy
 
     make_verified_policy(provider)
-    services.upload_document(
+    checks.upload_document(
         case, kind="identity", upload=(io.BytesIO(b"%PDF-1.4 id"), "id.pdf"), actor=officer, now=now
     )
-    services.upload_document(
+    checks.upload_document(
         case, kind="certification", upload=(io.BytesIO(b"%PDF-1.4 cert"), "cert.pdf"), actor=officer, now=now
     )
     pass_all_checks(case, officer)

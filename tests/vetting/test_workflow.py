@@ -19,14 +19,18 @@ from console.business_time import (
     business_hours_between,
     is_business_day,
 )
-from console.domain import DomainError
+from console.domain import DomainError, Role
 from vetting.workflow import (
     ACTIVE,
     CASE_EVENTS,
     CASE_TRANSITIONS,
     CHECK_EVENTS,
     CHECK_TRANSITIONS,
+    CLOCK_RUNNING,
+    CLOSED_WITHOUT_APPROVAL,
+    COMPLETED_CHECKS,
     FINAL,
+    OFFICER_ROLES,
     RUBRIC,
     AttemptOutcome,
     B3Outcome,
@@ -39,22 +43,32 @@ from vetting.workflow import (
     RejectionReason,
     TransitionNotAllowed,
     add_months,
+    allowed_check_events,
+    allowed_events,
     approval_problems,
     background_problems,
     case_due,
     chase_step,
+    check_completed,
+    check_open,
+    check_workable,
     ensure_b3_date,
     ensure_rubric,
     ensure_score,
+    four_eyes_kept,
+    may_be_assigned,
     may_withdraw,
     next_case_status,
     next_check_status,
+    positive_references,
     reference_after_attempt,
+    reference_open,
     references_problems,
     rejection_statement,
     renewal_opens,
     revetting_due,
     skills_problems,
+    worker_problem,
 )
 
 
@@ -748,3 +762,108 @@ def test_other_reasons_use_the_written_statement(reason):
 def test_other_reasons_need_a_statement(reason, written):
     with pytest.raises(DomainError, match="statement of reasons"):
         rejection_statement(reason, written)
+
+
+# --- what the case page may offer, and who may work ------------------------------------------
+
+EXPECTED_ALLOWED_EVENTS = {
+    CaseStatus.OPEN: {"start_review", "await_provider", "withdraw"},
+    CaseStatus.IN_REVIEW: {"await_provider", "checks_complete", "reject", "withdraw"},
+    CaseStatus.AWAITING_PROVIDER: {"provider_answered", "reject", "withdraw"},
+    CaseStatus.READY: {"await_provider", "reopen", "approve", "reject"},
+    CaseStatus.APPROVED: set(),
+    CaseStatus.REJECTED: set(),
+    CaseStatus.WITHDRAWN: set(),
+}
+
+
+def test_allowed_events_cover_every_case_status():
+    assert set(EXPECTED_ALLOWED_EVENTS) == set(CaseStatus)
+
+
+@pytest.mark.parametrize("status", list(CaseStatus))
+def test_allowed_events_for_each_case_status(status):
+    allowed = allowed_events(status)
+    assert isinstance(allowed, frozenset)
+    assert allowed == EXPECTED_ALLOWED_EVENTS[status]
+    for event in CASE_EVENTS:  # the page offers exactly what the transition table accepts
+        assert (event in allowed) == ((status, event) in CASE_TRANSITIONS)
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (CheckStatus.PENDING, {"start"}),
+        (CheckStatus.IN_PROGRESS, {"pass", "fail"}),
+        (CheckStatus.PASSED, set()),
+        (CheckStatus.FAILED, set()),
+    ],
+)
+def test_allowed_check_events_for_each_check_status(status, expected):
+    assert allowed_check_events(status) == expected
+    assert check_completed(status) == (status in COMPLETED_CHECKS) == (not expected)
+
+
+@pytest.mark.parametrize("status", list(CaseStatus))
+def test_the_clock_runs_while_active_and_not_awaiting(status):
+    assert (status in CLOCK_RUNNING) == (status in ACTIVE and status != CaseStatus.AWAITING_PROVIDER)
+    assert (status in CLOSED_WITHOUT_APPROVAL) == (status in FINAL and status != CaseStatus.APPROVED)
+
+
+@pytest.mark.parametrize(("case_status", "check_status"), list(product(CaseStatus, CheckStatus)))
+def test_check_open_and_workable_for_every_pair(case_status, check_status):
+    is_open = case_status in ACTIVE and check_status in (CheckStatus.PENDING, CheckStatus.IN_PROGRESS)
+    assert check_open(case_status, check_status) == is_open
+    # the page hides check work while the provider is awaited (the service still accepts it)
+    workable = is_open and case_status != CaseStatus.AWAITING_PROVIDER
+    assert check_workable(case_status, check_status) == workable
+
+
+@pytest.mark.parametrize(
+    ("is_person", "active", "roles", "allowed"),
+    [
+        (True, True, {Role.VETTING_OFFICER}, True),
+        (True, True, {Role.MANAGER}, True),
+        (True, True, {Role.SUPPORT_AGENT, Role.VETTING_OFFICER}, True),
+        (True, True, {Role.SUPPORT_AGENT}, False),
+        (True, True, {Role.ADMIN}, False),
+        (True, True, set(), False),
+        (True, False, {Role.VETTING_OFFICER}, False),
+        (False, True, {Role.VETTING_OFFICER}, False),
+    ],
+)
+def test_who_may_work_on_a_case(is_person, active, roles, allowed):
+    problem = worker_problem(is_person=is_person, active=active, roles=roles)
+    assert (problem is None) == allowed
+    if not is_person or not active:
+        assert problem == "Vetting work is recorded by a named, active staff member."
+    elif not allowed:
+        assert problem == "Only vetting officers and managers work on vetting cases."
+
+
+def test_checks_are_assigned_to_active_vetting_officers_only():
+    assert may_be_assigned(active=True, roles={Role.VETTING_OFFICER})
+    assert may_be_assigned(active=True, roles=[Role.VETTING_OFFICER, Role.MANAGER])
+    assert not may_be_assigned(active=True, roles={Role.MANAGER})
+    assert not may_be_assigned(active=False, roles={Role.VETTING_OFFICER})
+    assert {Role.VETTING_OFFICER, Role.MANAGER} == OFFICER_ROLES
+
+
+@pytest.mark.parametrize("status", list(ReferenceStatus))
+def test_only_pending_references_are_contacted(status):
+    assert reference_open(status) == (status == ReferenceStatus.PENDING)
+
+
+def test_positive_references_are_counted_once_each():
+    statuses = [ReferenceStatus.POSITIVE, ReferenceStatus.NEGATIVE, ReferenceStatus.POSITIVE]
+    assert positive_references(statuses) == 2
+    assert positive_references(iter(statuses)) == 2
+    assert positive_references([]) == 0
+
+
+def test_four_eyes_rule_on_plain_values():
+    assert four_eyes_kept(99, [11, 12, None])
+    assert four_eyes_kept(99, [])
+    assert four_eyes_kept(99, iter([11, 12]))
+    assert not four_eyes_kept(11, [11, 12, 13])
+    assert not four_eyes_kept(13, iter([None, 13]))

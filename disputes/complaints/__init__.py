@@ -1,0 +1,1 @@
+"""Complaints: intake, SLA clock, queues, conversation, canned replies and the support dashboard."""

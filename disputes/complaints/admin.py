@@ -1,0 +1,478 @@
+"""Support screens: the complaint queues and a complaint's page, canned replies, the dashboard.
+
+Every change goes through the services; the pages only show and forward. Disputes are in
+`disputes.disputes.admin`, review moderation in `reviews.admin`; the forms in `forms`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
+
+from console import validation as v
+from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, parse_id
+from console.auth.models import StaffUser
+from console.db import db, utcnow
+from console.domain import DomainError, Role
+from disputes.complaints import queues, reporting, services
+from disputes.complaints import workflow as wf
+from disputes.complaints.forms import (
+    AssignForm,
+    ComplaintForm,
+    EntryForm,
+    MacroForm,
+    SeverityForm,
+    TransitionForm,
+    _choices,
+    form_errors,
+)
+from disputes.complaints.models import Complaint, EntryKind, Macro
+from disputes.complaints.workflow import Severity, TimerState
+from disputes.disputes import services as dispute_services
+from disputes.disputes.admin import OpenDisputeForm
+from disputes.disputes.workflow import DisputeKind
+from marketplace.models import Booking, Client, Provider
+
+SUPPORT, MANAGER = Role.SUPPORT_AGENT, Role.MANAGER
+AGENTS = frozenset({SUPPORT, MANAGER})
+MANAGERS = frozenset({MANAGER})
+
+STATE_CLASSES = {
+    TimerState.DUE: "secondary",
+    TimerState.AT_RISK: "warning",
+    TimerState.BREACHED: "danger",
+    TimerState.MET: "success",
+}
+TIMER_LABELS = {TimerState.DUE: "due", TimerState.AT_RISK: "at risk", TimerState.BREACHED: "breached"}
+
+
+# --- list formatters --------------------------------------------------------------------------
+
+
+def _reference(view, context, model, name) -> Markup:
+    return Markup('<a href="{}" data-testid="complaint-{}">{}</a>').format(
+        url_for("complaints.details_view", id=model.id), model.id, model.reference
+    )
+
+
+def _client(view, context, model, name) -> str:
+    return f"{model.client.reference} {model.client.full_name}"
+
+
+def _provider(view, context, model, name) -> str:
+    return str(model.provider) if model.provider else ""
+
+
+def _assignee(view, context, model, name) -> str:
+    return model.assignee.full_name if model.assignee else "unassigned"
+
+
+def timer_badge(state: TimerState, due_at, testid: str) -> Markup:
+    when = f" {due_at:%d/%m %H:%M} UTC" if due_at is not None and state != TimerState.MET else ""
+    return Markup('<span class="badge badge-{}" data-testid="{}">{}</span>{}').format(
+        STATE_CLASSES[state], testid, TIMER_LABELS.get(state, state.value), when
+    )
+
+
+def _first_response(view, context, model, name) -> Markup:
+    state = wf.timer_state(
+        context.get("sla_now") or utcnow(),
+        due_at=model.first_response_due_at,
+        at_risk_at=model.first_response_at_risk_at,
+        met=model.first_response_met,
+    )
+    return timer_badge(state, model.first_response_due_at, f"first-response-{model.id}")
+
+
+def _resolution(view, context, model, name) -> Markup:
+    state = wf.timer_state(
+        context.get("sla_now") or utcnow(),
+        due_at=model.resolution_due_at,
+        at_risk_at=model.resolution_at_risk_at,
+        met=model.resolution_met,
+    )
+    return timer_badge(state, model.resolution_due_at, f"resolution-{model.id}")
+
+
+# --- the complaint page -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComplaintPanel:
+    sla: wf.Sla
+    entries: list
+    events: list[tuple[str, str]]
+    staff: list[StaffUser]
+    macros: list[Macro]
+    disputes: list
+    severities: list[SelectChoice]
+    dispute_kinds: list[SelectChoice]
+    can_open_dispute: bool
+    state_classes: dict
+    timer_labels: dict
+
+
+class ComplaintAdmin(ConsoleModelView):
+    """One support queue of complaints; `queue` names which (queues.QUEUES)."""
+
+    queue = "all"
+    roles = AGENTS
+    export_roles = frozenset()
+    list_template = "disputes/complaint_list.html"
+    column_list = [
+        "id",
+        "created_at",
+        "severity",
+        "category",
+        "status",
+        "client",
+        "provider",
+        "assignee",
+        "first_response",
+        "resolution",
+    ]
+    column_labels = {
+        "id": "Reference",
+        "created_at": "Received",
+        "first_response": "First response",
+        "resolution": "Resolution",
+    }
+    column_formatters = {
+        "id": _reference,
+        "client": _client,
+        "provider": _provider,
+        "assignee": _assignee,
+        "first_response": _first_response,
+        "resolution": _resolution,
+    }
+    column_sortable_list = [
+        "id",
+        "created_at",
+        ("first_response", "first_response_due_at"),
+        ("resolution", "resolution_due_at"),
+    ]
+    column_default_sort = ("created_at", True)
+    column_filters = ["status", "severity", "category", "channel", "created_at"]
+    reference_searches = {"CMP": "id", "CLI": "client_id", "PRV": "provider_id", "BKG": "booking_id"}
+    action_roles = {"assign_me": AGENTS, "assign_to": AGENTS}
+    can_view_details = False  # the complaint's page lives in the "all" view (complaints.details_view)
+    column_display_actions = False
+
+    def _in_queue(self, query):
+        return query.filter(queues.queue_condition(self.queue, user_id=current_user.id, now=utcnow()))
+
+    def get_query(self):
+        return self._in_queue(super().get_query()).options(
+            joinedload(Complaint.client), joinedload(Complaint.provider), joinedload(Complaint.assignee)
+        )
+
+    def get_count_query(self):
+        return self._in_queue(super().get_count_query())
+
+    def render(self, template: str, **kwargs: Any):
+        kwargs.setdefault("assignable", services.assignable_staff() if template == self.list_template else [])
+        return super().render(template, sla_now=utcnow(), queue_name=queues.QUEUES[self.queue], **kwargs)
+
+    def home_badge(self) -> str | None:
+        if self.queue in ("all", "waiting"):
+            return None
+        count = queues.count_complaints(
+            queues.queue_condition(self.queue, user_id=current_user.id, now=utcnow())
+        )
+        return f"{count}" if count else None
+
+    @action("assign_me", "Assign to me", "Assign the selected complaints to you?")
+    def action_assign_me(self, ids):
+        self.run_for_each(
+            ids, lambda c, actor, now: services.assign(c, actor, actor=actor, now=now), done="Assigned to you"
+        )
+
+    @action("assign_to", "Assign to the agent chosen above", "Assign the selected complaints?")
+    def action_assign_to(self, ids):
+        key = parse_id(request.form.get("assignee_id", ""))
+        assignee = db.session.get(StaffUser, key) if key else None
+        if assignee is None:
+            flash("Choose the agent to assign the complaints to.", "danger")
+            return
+        self.run_for_each(
+            ids,
+            lambda c, actor, now: services.assign(c, assignee, actor=actor, now=now),
+            done=f"Assigned to {assignee.full_name}",
+        )
+
+
+class AllComplaintsAdmin(ComplaintAdmin):
+    """Every complaint; creating one and the complaint's own page live here."""
+
+    create_roles = AGENTS
+    method_roles = {name: AGENTS for name in ("transition", "severity", "assign", "entry", "open_dispute")}
+    can_view_details = True
+    column_display_actions = True
+    simple_list_pager = True  # 100,000 complaints: no count(*) per page
+    column_default_sort = ("id", True)  # newest first, through the primary key
+    details_template = "disputes/complaint_details.html"
+    column_details_list = [
+        "client",
+        "booking",
+        "provider",
+        "channel",
+        "category",
+        "severity",
+        "severity_reason",
+        "status",
+        "subject",
+        "description",
+        "created_at",
+        "created_by",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+    ]
+    create_template = "disputes/complaint_create.html"
+    form = ComplaintForm
+
+    def get_save_return_url(self, model, is_created: bool = False) -> str:
+        return url_for(".details_view", id=model.id)
+
+    def create_model(self, form):
+        try:
+            complaint = services.create_complaint(
+                client=self._find(Client, form.client_reference.data, "client_reference", form),
+                booking=self._find(Booking, form.booking_reference.data, "booking_reference", form),
+                provider=self._find(Provider, form.provider_reference.data, "provider_reference", form),
+                channel=form.channel.data,
+                category=form.category.data,
+                subject=form.subject.data,
+                description=form.description.data,
+                actor=current_user,
+                now=utcnow(),
+            )
+            db.session.commit()
+            flash(f"{complaint.reference} recorded ({complaint.severity.value}).", "success")
+            return complaint
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        return False
+
+    @staticmethod
+    def _find(model, reference: str | None, field: str, form):
+        if not reference:
+            return None
+        key = v.parse_reference(reference, model.REFERENCE_PREFIX)
+        found = db.session.get(model, key) if key else None
+        if found is None:
+            getattr(form, field).errors = [*getattr(form, field).errors, "Not found."]
+            raise DomainError(f"There is no {model.__name__.lower()} {reference.strip()[:30]}.")
+        return found
+
+    def panel(self, complaint: Complaint) -> ComplaintPanel:
+        return ComplaintPanel(
+            sla=services.sla_of(complaint, now=utcnow()),
+            entries=services.conversation(complaint.id),
+            events=[(e, wf.EVENT_LABELS[e]) for e in wf.allowed_events(complaint.status)],
+            staff=services.assignable_staff(),
+            macros=services.active_macros(),
+            disputes=dispute_services.of_complaint(complaint.id),
+            severities=_choices(Severity),
+            dispute_kinds=_choices(DisputeKind),
+            can_open_dispute=complaint.booking_id is not None and wf.takes_disputes(complaint.status),
+            state_classes=STATE_CLASSES,
+            timer_labels=TIMER_LABELS,
+        )
+
+    def _load(self, complaint_id: int) -> Complaint:
+        complaint = self.get_one(str(complaint_id))
+        if complaint is None:
+            abort(404)
+        return complaint
+
+    def _back(self, complaint: Complaint):
+        return redirect(url_for(".details_view", id=complaint.id))
+
+    @expose("/transition/<int:complaint_id>", methods=("POST",))
+    def transition(self, complaint_id: int):
+        complaint, form = self._load(complaint_id), TransitionForm()
+        if form.validate_on_submit():
+            event = form.event.data
+            attempt_decision(
+                lambda: services.transition(
+                    complaint, event, actor=current_user, now=utcnow(), expected_version=form.version
+                ),
+                f"{complaint.reference}: {wf.EVENT_LABELS.get(event, event).lower()} done.",
+            )
+        else:
+            flash(form_errors(form), "danger")
+        return self._back(complaint)
+
+    @expose("/severity/<int:complaint_id>", methods=("POST",))
+    def severity(self, complaint_id: int):
+        complaint, form = self._load(complaint_id), SeverityForm()
+        if form.validate_on_submit():
+            attempt_decision(
+                lambda: services.change_severity(
+                    complaint,
+                    form.severity.data,
+                    reason=form.reason.data,
+                    actor=current_user,
+                    now=utcnow(),
+                    expected_version=form.version,
+                ),
+                f"{complaint.reference} is now {form.severity.data}; its SLA targets follow.",
+            )
+        else:
+            flash(form_errors(form), "danger")
+        return self._back(complaint)
+
+    @expose("/assign/<int:complaint_id>", methods=("POST",))
+    def assign(self, complaint_id: int):
+        complaint, form = self._load(complaint_id), AssignForm()
+        if form.validate_on_submit():
+            key = parse_id(form.assignee_id.data or "")
+            assignee = db.session.get(StaffUser, key) if key else None
+            if form.assignee_id.data and assignee is None:
+                flash("There is no such staff member.", "danger")
+                return self._back(complaint)
+            attempt_decision(
+                lambda: services.assign(
+                    complaint, assignee, actor=current_user, now=utcnow(), expected_version=form.version
+                ),
+                f"{complaint.reference} assigned to {assignee.full_name if assignee else 'nobody'}.",
+            )
+        else:
+            flash(form_errors(form), "danger")
+        return self._back(complaint)
+
+    @expose("/entry/<int:complaint_id>", methods=("POST",))
+    def entry(self, complaint_id: int):
+        complaint, form = self._load(complaint_id), EntryForm()
+        if form.validate_on_submit():
+            kind = form.kind.data
+            if kind == EntryKind.NOTE.value:
+                use_case = lambda: services.add_note(  # noqa: E731
+                    complaint, body=form.body.data, actor=current_user, now=utcnow()
+                )
+                done = "Note added (internal: not sent)."
+            else:
+                use_case = lambda: services.send_message(  # noqa: E731
+                    complaint, to=kind, body=form.body.data, actor=current_user, now=utcnow()
+                )
+                done = "Message queued in the outbox."
+            attempt_decision(use_case, done)
+        else:
+            flash(form_errors(form), "danger")
+        return self._back(complaint)
+
+    @expose("/open-dispute/<int:complaint_id>", methods=("POST",))
+    def open_dispute(self, complaint_id: int):
+        complaint, form = self._load(complaint_id), OpenDisputeForm()
+        if not form.validate_on_submit():
+            flash(form_errors(form), "danger")
+            return self._back(complaint)
+        opened = []
+        if attempt_decision(
+            lambda: opened.append(
+                dispute_services.open_dispute(
+                    complaint,
+                    kind=form.kind.data,
+                    amount_claimed_cents=form.amount.cents,
+                    claim=form.claim.data,
+                    actor=current_user,
+                    now=utcnow(),
+                )
+            ),
+            f"Dispute opened on {complaint.reference}.",
+        ):
+            return redirect(url_for("disputes.details_view", id=opened[0].id))
+        return self._back(complaint)
+
+
+def _queue_view(name: str) -> type[ComplaintAdmin]:
+    sort = {
+        "at_risk": ("resolution_due_at", False),
+        "breached": ("resolution_due_at", False),
+        "unassigned": ("created_at", False),
+    }.get(name, ("created_at", True))
+    return type(
+        f"{name.title().replace('_', '')}QueueAdmin",
+        (ComplaintAdmin,),
+        {"queue": name, "column_default_sort": sort},
+    )
+
+
+# --- canned replies ---------------------------------------------------------------------------
+
+
+class MacroAdmin(ConsoleModelView):
+    """Canned replies: the agents use them, the managers write them."""
+
+    roles = AGENTS
+    create_roles = edit_roles = MANAGERS
+    export_roles = frozenset()
+    column_list = ["title", "body", "active", "updated_at", "updated_by"]
+    column_formatters = {"body": lambda v, c, m, n: m.body[:120] + ("…" if len(m.body) > 120 else "")}
+    column_default_sort = "title"
+    form = MacroForm
+
+    def _save(self, form, macro):
+        try:
+            saved = services.save_macro(
+                macro,
+                title=form.title.data,
+                body=form.body.data,
+                active=form.active.data,
+                actor=current_user,
+                now=utcnow(),
+            )
+            db.session.commit()
+            return saved
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        return False
+
+    def create_model(self, form):
+        return self._save(form, None)
+
+    def update_model(self, form, model):
+        return bool(self._save(form, model))
+
+
+# --- the dashboard ----------------------------------------------------------------------------
+
+
+class SupportDashboard(ConsoleBaseView):
+    """Open complaints by severity and state, SLA attainment this week, what waits for a decision."""
+
+    roles = AGENTS
+
+    @expose("/")
+    def index(self):
+        return self.render("disputes/dashboard.html", data=reporting.dashboard(now=utcnow()))
+
+
+def register(admin) -> None:
+    category = "Support"
+    admin.add_view(
+        SupportDashboard(name="Support dashboard", endpoint="support", url="/support", category=category)
+    )
+    admin.add_view(AllComplaintsAdmin(Complaint, name="Complaints", endpoint="complaints", category=category))
+    for name in ("mine", "unassigned", "at_risk", "breached", "waiting"):
+        admin.add_view(
+            _queue_view(name)(
+                Complaint,
+                name=queues.QUEUES[name],
+                endpoint=f"complaints_{name}",
+                url=f"/queue/{name.replace('_', '-')}",
+                category=category,
+            )
+        )
+    admin.add_view(MacroAdmin(Macro, name="Canned replies", endpoint="macros", category=category))

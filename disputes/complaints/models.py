@@ -1,0 +1,182 @@
+"""Complaints, with their status history, conversation and SLA alerts, and canned replies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from console.auth.models import StaffUser
+from console.db import UTCDateTime, db, enum_type
+from console.privacy import RedactedText
+from disputes.complaints.workflow import Category, Channel, Severity, Status
+from marketplace.models import Booking, Client, Provider
+
+OPEN_SQL = "status NOT IN ('resolved', 'closed')"
+
+
+class EntryKind(StrEnum):
+    NOTE = "note"  # internal: never leaves the console
+    TO_CLIENT = "to_client"
+    TO_PROVIDER = "to_provider"
+
+
+class Timer(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    RESOLUTION = "resolution"
+
+
+class AlertLevel(StrEnum):
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+
+
+class Complaint(db.Model):
+    __tablename__ = "complaint"
+    REFERENCE_PREFIX, REFERENCE_WIDTH = "CMP", 7
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(sa.ForeignKey("booking.id"), index=True)
+    provider_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provider.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(enum_type(Channel, "complaint_channel"))
+    category: Mapped[Category] = mapped_column(enum_type(Category, "complaint_category"))
+    severity: Mapped[Severity] = mapped_column(enum_type(Severity, "complaint_severity"))
+    severity_reason: Mapped[str | None] = mapped_column(RedactedText(2000))
+    status: Mapped[Status] = mapped_column(enum_type(Status, "complaint_status"), default=Status.NEW)
+    subject: Mapped[str] = mapped_column(RedactedText(200))
+    description: Mapped[str] = mapped_column(RedactedText())
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(sa.String(254))
+    status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The SLA clock, recomputed by the services at every change (workflow.sla); the queues read it.
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_met: Mapped[bool | None]
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_met: Mapped[bool | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    client: Mapped[Client] = relationship()
+    booking: Mapped[Booking | None] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+    assignee: Mapped[StaffUser | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_when_closed"),
+        sa.CheckConstraint(
+            "status NOT IN ('resolved', 'closed') OR resolved_at IS NOT NULL", name="resolved_has_time"
+        ),
+        sa.CheckConstraint("booking_id IS NULL OR provider_id IS NOT NULL", name="booking_has_provider"),
+        sa.Index("ix_complaint_status_created", "status", "created_at"),
+        sa.Index("ix_complaint_assignee_status", "assignee_id", "status"),
+        sa.Index("ix_complaint_resolved_at", "resolved_at"),
+        sa.Index("ix_complaint_first_response_at", "first_response_at"),
+        # The SLA queues read open complaints only: small partial indexes over the deadlines.
+        sa.Index(
+            "ix_complaint_open_resolution_due",
+            "resolution_due_at",
+            postgresql_where=sa.text(OPEN_SQL),
+            sqlite_where=sa.text(OPEN_SQL),
+        ),
+        sa.Index(
+            "ix_complaint_open_first_response_due",
+            "first_response_due_at",
+            postgresql_where=sa.text(OPEN_SQL + " AND first_response_met IS NULL"),
+            sqlite_where=sa.text(OPEN_SQL + " AND first_response_met IS NULL"),
+        ),
+        sa.Index(
+            "ix_complaint_open_created",
+            "created_at",
+            postgresql_where=sa.text(OPEN_SQL),
+            sqlite_where=sa.text(OPEN_SQL),
+        ),
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"CMP-{self.id:07d}" if self.id is not None else "CMP-(new)"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in (Status.RESOLVED, Status.CLOSED)
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class ComplaintStatusChange(db.Model):
+    """Every status a complaint entered, with when: the SLA clock is computed from it."""
+
+    __tablename__ = "complaint_status_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"))
+    status: Mapped[Status] = mapped_column(enum_type(Status, "complaint_status"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(sa.String(254))
+
+    __table_args__ = (sa.Index("ix_complaint_status_change_complaint", "complaint_id", "at"),)
+
+
+class ComplaintEntry(db.Model):
+    """The conversation: internal notes, and messages sent to the client or the provider."""
+
+    __tablename__ = "complaint_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"))
+    kind: Mapped[EntryKind] = mapped_column(enum_type(EntryKind, "complaint_entry_kind"))
+    body: Mapped[str] = mapped_column(RedactedText())
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    author: Mapped[str] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notification.id"))
+
+    __table_args__ = (
+        sa.Index("ix_complaint_entry_complaint", "complaint_id", "created_at"),
+        sa.CheckConstraint("(kind = 'note') = (notification_id IS NULL)", name="messages_go_out"),
+    )
+
+
+class SlaAlert(db.Model):
+    """One alert per (complaint, timer, level): the unique key makes each go out once."""
+
+    __tablename__ = "complaint_sla_alert"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"))
+    timer: Mapped[Timer] = mapped_column(enum_type(Timer, "sla_timer"))
+    level: Mapped[AlertLevel] = mapped_column(enum_type(AlertLevel, "sla_alert_level"))
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.UniqueConstraint("complaint_id", "timer", "level", name="uq_complaint_sla_alert_once"),
+    )
+
+
+class Macro(db.Model):
+    """A canned reply the agents insert into a message; managed by managers."""
+
+    __tablename__ = "complaint_macro"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(RedactedText(120), unique=True)
+    body: Mapped[str] = mapped_column(RedactedText())
+    active: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(sa.String(254))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __str__(self) -> str:
+        return self.title

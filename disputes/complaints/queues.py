@@ -1,0 +1,68 @@
+"""The support queues: each queue's condition on Complaint, and the SLA timer columns they read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from console.db import db
+from console.domain import DomainError
+from disputes.complaints import workflow as wf
+from disputes.complaints.models import Complaint, Timer
+
+# (at-risk moment, due moment, met) columns of each timer, as stored by services.refresh_sla.
+TIMER_COLUMNS = {
+    Timer.FIRST_RESPONSE: (
+        Complaint.first_response_at_risk_at,
+        Complaint.first_response_due_at,
+        Complaint.first_response_met,
+    ),
+    Timer.RESOLUTION: (
+        Complaint.resolution_at_risk_at,
+        Complaint.resolution_due_at,
+        Complaint.resolution_met,
+    ),
+}
+
+QUEUES = {
+    "all": "All complaints",
+    "mine": "My complaints",
+    "unassigned": "Unassigned",
+    "at_risk": "At risk",
+    "breached": "Breached",
+    "waiting": "Waiting",
+}
+
+
+def _timer_at_risk(timer: Timer, now: datetime):
+    at_risk, due, met = TIMER_COLUMNS[timer]
+    return sa.and_(met.is_(None), at_risk <= now, sa.or_(due.is_(None), due > now))
+
+
+def _timer_breached(timer: Timer, now: datetime):
+    _, due, met = TIMER_COLUMNS[timer]
+    return sa.and_(met.is_(None), due <= now)
+
+
+def queue_condition(queue: str, *, user_id: int | None, now: datetime):
+    """The rows of one support queue, as a SQL condition on Complaint."""
+    is_open = Complaint.status.in_(wf.OPEN_STATUSES)
+    match queue:
+        case "all":
+            return sa.true()
+        case "mine":
+            return sa.and_(is_open, Complaint.assignee_id == user_id)
+        case "unassigned":
+            return sa.and_(is_open, Complaint.assignee_id.is_(None))
+        case "at_risk":
+            return sa.and_(is_open, sa.or_(*(_timer_at_risk(t, now) for t in Timer)))
+        case "breached":
+            return sa.and_(is_open, sa.or_(*(_timer_breached(t, now) for t in Timer)))
+        case "waiting":
+            return Complaint.status.in_(wf.WAITING)
+    raise DomainError(f"Unknown queue {queue!r}.")
+
+
+def count_complaints(condition) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(condition)) or 0

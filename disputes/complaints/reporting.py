@@ -1,0 +1,160 @@
+"""Plain figures about complaints: for the compliance reports (periods are [since, until) in UTC;
+tuples of plain values, so a report builder never touches this package's ORM objects) and the
+support dashboard."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from console.business_time import PARIS
+from console.db import db
+from disputes.complaints import queues
+from disputes.complaints import workflow as wf
+from disputes.complaints.models import Complaint
+from disputes.complaints.workflow import Severity
+from disputes.disputes import reporting as dispute_reporting
+from marketplace.models import Provider
+from reviews import reporting as review_reporting
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def complaint_volumes(since: datetime, until: datetime) -> list[tuple[str, int]]:
+    """Complaints received in the period, per category, the most frequent first."""
+    rows = db.session.execute(
+        sa.select(Complaint.category, sa.func.count())
+        .where(Complaint.created_at >= since, Complaint.created_at < until)
+        .group_by(Complaint.category)
+        .order_by(sa.func.count().desc(), Complaint.category)
+    )
+    return [(category.value, count) for category, count in rows]
+
+
+def sla_by_severity(since: datetime, until: datetime) -> list[tuple[str, int, float | None, float | None]]:
+    """(severity, complaints received, % first responses in time, % resolutions in time), in
+    severity order; the percentages count the timers that have stopped (None when none has)."""
+    met = lambda column: sa.func.count().filter(column.is_(True))  # noqa: E731
+    decided = lambda column: sa.func.count().filter(column.is_not(None))  # noqa: E731
+    rows = {
+        severity: (total, fr_met, fr_done, res_met, res_done)
+        for severity, total, fr_met, fr_done, res_met, res_done in db.session.execute(
+            sa.select(
+                Complaint.severity,
+                sa.func.count(),
+                met(Complaint.first_response_met),
+                decided(Complaint.first_response_met),
+                met(Complaint.resolution_met),
+                decided(Complaint.resolution_met),
+            )
+            .where(Complaint.created_at >= since, Complaint.created_at < until)
+            .group_by(Complaint.severity)
+        )
+    }
+    return [
+        (severity.value, total, _pct(fr_met, fr_done), _pct(res_met, res_done))
+        for severity in Severity
+        if severity in rows
+        for total, fr_met, fr_done, res_met, res_done in [rows[severity]]
+    ]
+
+
+def resolution_hours(since: datetime, until: datetime) -> tuple[float | None, float | None]:
+    """Median and 90th percentile of the hours from receipt to resolution, for complaints resolved
+    in the period (calendar hours, as the client lived them)."""
+    hours = [
+        (resolved - created).total_seconds() / 3600
+        for created, resolved in db.session.execute(
+            sa.select(Complaint.created_at, Complaint.resolved_at).where(
+                Complaint.resolved_at >= since, Complaint.resolved_at < until
+            )
+        )
+    ]
+    if not hours:
+        return None, None
+    if len(hours) == 1:
+        return round(hours[0], 1), round(hours[0], 1)
+    ninetieth = statistics.quantiles(hours, n=10, method="inclusive")[-1]
+    return round(statistics.median(hours), 1), round(ninetieth, 1)
+
+
+def most_complained_about(since: datetime, until: datetime, *, limit: int = 10) -> list[tuple[str, str, int]]:
+    """(reference, name, complaints received in the period) of the providers with the most."""
+    counts = (
+        sa.select(Complaint.provider_id, sa.func.count().label("complaints"))
+        .where(
+            Complaint.created_at >= since, Complaint.created_at < until, Complaint.provider_id.is_not(None)
+        )
+        .group_by(Complaint.provider_id)
+        .order_by(sa.func.count().desc(), Complaint.provider_id)
+        .limit(limit)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Provider, counts.c.complaints)
+        .join(counts, counts.c.provider_id == Provider.id)
+        .order_by(counts.c.complaints.desc(), Provider.id)
+    )
+    return [(provider.reference, provider.display_name, count) for provider, count in rows]
+
+
+def provider_complaints(provider_id: int) -> list[tuple[str, int]]:
+    """A provider's complaints ever received, per category (for the provider dossier)."""
+    rows = db.session.execute(
+        sa.select(Complaint.category, sa.func.count())
+        .where(Complaint.provider_id == provider_id)
+        .group_by(Complaint.category)
+        .order_by(sa.func.count().desc(), Complaint.category)
+    )
+    return [(category.value, count) for category, count in rows]
+
+
+# --- the support dashboard -------------------------------------------------------------------
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 in Paris of the week of `now`, in UTC."""
+    local = now.astimezone(PARIS).date()
+    monday = local - timedelta(days=local.weekday())
+    return datetime.combine(monday, time(0), PARIS).astimezone(UTC)
+
+
+def _attainment(done_at, met, since: datetime) -> tuple[int, int]:
+    total, on_time = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count().filter(met.is_(True))).where(done_at >= since)
+    ).one()
+    return on_time, total
+
+
+def dashboard(*, now: datetime) -> dict[str, Any]:
+    """What the support dashboard shows: plain numbers, a handful of indexed queries."""
+    by_state: dict[str, dict[str, int]] = {s.value: {} for s in Severity}
+    rows = db.session.execute(
+        sa.select(Complaint.severity, Complaint.status, sa.func.count())
+        .where(Complaint.status.in_(wf.OPEN_STATUSES))
+        .group_by(Complaint.severity, Complaint.status)
+    )
+    for severity, status, count in rows:
+        by_state[severity.value][status.value] = count
+    since = week_start(now)
+    disputes = dispute_reporting.undecided_counts()
+    return {
+        "now": now,
+        "week_start": since,
+        "open": by_state,
+        "open_statuses": [s.value for s in wf.OPEN_STATUSES_ORDER],
+        "open_total": sum(sum(v.values()) for v in by_state.values()),
+        "first_response": _attainment(Complaint.first_response_at, Complaint.first_response_met, since),
+        "resolution": _attainment(Complaint.resolved_at, Complaint.resolution_met, since),
+        "breached": queues.count_complaints(queues.queue_condition("breached", user_id=None, now=now)),
+        "at_risk": queues.count_complaints(queues.queue_condition("at_risk", user_id=None, now=now)),
+        "disputes_open": disputes["open"],
+        "disputes_awaiting": disputes["awaiting_decision"],
+        "reviews_pending": review_reporting.reviews_pending(),
+        "flags_open": review_reporting.reviews_flagged(),
+    }

@@ -1,0 +1,482 @@
+"""Complaint use cases: intake, transitions, severity, assignment, conversation, the SLA clock,
+the SLA sweep and the auto-close. The acting staff member (or `system:<job>`) is a parameter.
+
+Disputes are in `disputes.disputes.services`, review moderation in `reviews.services`, the
+queues' conditions in `disputes.complaints.queues`, the dashboard's numbers in
+`disputes.complaints.reporting`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from console.audit import services as audit
+from console.auth.models import StaffRole, StaffUser
+from console.auth.services import active_staff
+from console.db import db
+from console.domain import DomainError, Role, ensure_version
+from console.notifications.services import queue_notification
+from disputes.complaints import workflow as wf
+from disputes.complaints.models import (
+    AlertLevel,
+    Complaint,
+    ComplaintEntry,
+    ComplaintStatusChange,
+    EntryKind,
+    Macro,
+    SlaAlert,
+    Timer,
+)
+from disputes.complaints.queues import TIMER_COLUMNS
+from disputes.complaints.workflow import Category, Channel, Severity, Status
+from marketplace.models import Booking, Client, Provider
+from restrictions import services as restrictions
+
+SUPPORT_ROLES = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
+SWEEP_ACTOR = "system:complaint-sla-sweep"
+AUTO_CLOSE_ACTOR = "system:complaint-auto-close"
+_SWEEP_LOCK_ID = 7_415_290_006
+
+
+def require_staff(actor: Any, roles: Iterable[Role] = SUPPORT_ROLES) -> StaffUser:
+    """A named, active support agent or manager (never a job) takes this step."""
+    if not isinstance(actor, StaffUser) or not actor.has_any_role(roles):
+        raise DomainError("Only an active support agent or manager can do this.")
+    return actor
+
+
+def _enum(enum_cls, value, what: str):
+    try:
+        return enum_cls(value)
+    except ValueError as exc:
+        raise DomainError(f"Unknown {what} {str(value)[:40]!r}.") from exc
+
+
+# --- intake -----------------------------------------------------------------------------------
+
+
+def _complained_about(client: Client, booking: Booking | None, provider: Provider | None) -> Provider | None:
+    """The provider the complaint is about: the booking's, which must be the client's own."""
+    if booking is None:
+        return provider
+    if booking.client_id != client.id:
+        raise DomainError(f"{booking} is a booking of another client, not of {client.reference}.")
+    if provider is not None and provider.id != booking.provider_id:
+        raise DomainError(f"{booking} was served by {booking.provider.reference}, not {provider.reference}.")
+    return booking.provider
+
+
+def create_complaint(
+    *,
+    client: Client,
+    channel: Channel | str,
+    category: Category | str,
+    subject: str,
+    description: str,
+    actor: Any,
+    now: datetime,
+    booking: Booking | None = None,
+    provider: Provider | None = None,
+) -> Complaint:
+    """Record a client's complaint; a safety complaint against a provider opens a proposal at once."""
+    person = require_staff(actor)
+    channel, category = _enum(Channel, channel, "channel"), _enum(Category, category, "category")
+    subject = wf.clean_text(subject, limit=wf.SUBJECT_MAX, what="subject")
+    description = wf.clean_text(description, limit=wf.BODY_MAX, what="description")
+    provider = _complained_about(client, booking, provider)
+    complaint = Complaint(
+        client=client,
+        booking=booking,
+        provider=provider,
+        channel=channel,
+        category=category,
+        severity=wf.default_severity(category),
+        subject=subject,
+        description=description,
+        status=Status.NEW,
+        created_at=now,
+        created_by=person.audit_label,
+        status_changed_at=now,
+    )
+    db.session.add(complaint)
+    db.session.flush()
+    _history(complaint, Status.NEW, person, now)
+    refresh_sla(complaint, now=now)
+    audit.record(
+        person,
+        "complaint.create",
+        complaint,
+        now=now,
+        changes={
+            "client": client.reference,
+            "booking": booking.reference if booking else None,
+            "provider": provider.reference if provider else None,
+            "category": category.value,
+            "severity": complaint.severity.value,
+            "channel": channel.value,
+        },
+    )
+    if category in wf.SAFETY_CATEGORIES and provider is not None:
+        restrictions.propose_restriction(
+            provider,
+            reason_code="safety_complaint",
+            actor=person,
+            now=now,
+            evidence=[f"{complaint.reference}: {category.value} complaint from {client.reference}"],
+        )
+    return complaint
+
+
+def _history(complaint: Complaint, status: Status, actor: Any, now: datetime) -> None:
+    db.session.add(
+        ComplaintStatusChange(
+            complaint_id=complaint.id, status=status, at=now, actor=audit.actor_label(actor)[1]
+        )
+    )
+    db.session.flush()
+
+
+def status_history(complaint_id: int) -> list[tuple[datetime, Status]]:
+    rows = db.session.execute(
+        sa.select(ComplaintStatusChange.at, ComplaintStatusChange.status)
+        .where(ComplaintStatusChange.complaint_id == complaint_id)
+        .order_by(ComplaintStatusChange.at, ComplaintStatusChange.id)
+    )
+    return [(at, status) for at, status in rows]
+
+
+def sla_of(complaint: Complaint, *, now: datetime) -> wf.Sla:
+    return wf.sla(
+        complaint.severity,
+        status_history(complaint.id),
+        first_response_at=complaint.first_response_at,
+        now=now,
+    )
+
+
+def refresh_sla(complaint: Complaint, *, now: datetime) -> wf.Sla:
+    """Store both timers' deadlines as of `now`: the queues and the sweep read these columns."""
+    clock = sla_of(complaint, now=now)
+    first, resolution = clock.first_response, clock.resolution
+    complaint.first_response_due_at, complaint.first_response_at_risk_at = first.due_at, first.at_risk_at
+    complaint.first_response_met = first.met
+    complaint.resolution_due_at, complaint.resolution_at_risk_at = resolution.due_at, resolution.at_risk_at
+    complaint.resolution_met = resolution.met
+    return clock
+
+
+# --- changes ----------------------------------------------------------------------------------
+
+
+def transition(
+    complaint: Complaint, event: str, *, actor: Any, now: datetime, expected_version: int | None = None
+) -> Complaint:
+    """Move a complaint along the workflow (people, or the auto-close job for `close`)."""
+    if not (event == "close" and isinstance(actor, str)):
+        actor = require_staff(actor)
+    ensure_version(complaint, expected_version)
+    before = complaint.status
+    complaint.status = wf.next_status(complaint.status, event)
+    complaint.status_changed_at = now
+    if complaint.status == Status.RESOLVED:
+        complaint.resolved_at = now
+    elif complaint.status == Status.CLOSED:
+        complaint.closed_at = now
+    elif before == Status.RESOLVED:  # reopened
+        complaint.resolved_at = None
+    changes = audit.diff(complaint)
+    db.session.flush()  # the version check: a concurrent change loses here
+    _history(complaint, complaint.status, actor, now)
+    refresh_sla(complaint, now=now)
+    audit.record(actor, f"complaint.{event}", complaint, changes=changes, now=now)
+    return complaint
+
+
+def change_severity(
+    complaint: Complaint,
+    severity: Severity | str,
+    *,
+    reason: str,
+    actor: Any,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """The agent overrides the category's severity, with a reason; the SLA targets follow."""
+    person = require_staff(actor)
+    ensure_version(complaint, expected_version)
+    severity = _enum(Severity, severity, "severity")
+    reason = wf.clean_text(reason, limit=wf.REASON_MAX, what="reason for the change of severity")
+    if severity == complaint.severity:
+        raise DomainError(f"{complaint} is already {severity.value}.")
+    if not complaint.is_open:
+        raise DomainError(f"{complaint} is {complaint.status.value}: reopen it to change its severity.")
+    complaint.severity, complaint.severity_reason = severity, reason
+    changes = audit.diff(complaint)
+    db.session.flush()
+    refresh_sla(complaint, now=now)
+    audit.record(person, "complaint.severity", complaint, changes=changes, now=now)
+    return complaint
+
+
+def assignable_staff() -> list[StaffUser]:
+    """Active support agents and managers, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(StaffUser)
+            .where(
+                StaffUser.active.is_(True),
+                StaffUser.id.in_(sa.select(StaffRole.staff_id).where(StaffRole.role.in_(SUPPORT_ROLES))),
+            )
+            .order_by(StaffUser.full_name)
+        )
+    )
+
+
+def assign(
+    complaint: Complaint,
+    assignee: StaffUser | None,
+    *,
+    actor: Any,
+    now: datetime,
+    expected_version: int | None = None,
+) -> Complaint:
+    """Give a complaint to an agent (or to nobody)."""
+    person = require_staff(actor)
+    ensure_version(complaint, expected_version)
+    if assignee is not None and not assignee.has_any_role(SUPPORT_ROLES):
+        raise DomainError(f"{assignee.full_name} is not an active support agent or manager.")
+    if not complaint.is_open:
+        raise DomainError(f"{complaint} is {complaint.status.value}; reopen it before assigning it.")
+    complaint.assignee_id = assignee.id if assignee else None
+    changes = audit.diff(complaint)
+    if not changes:
+        return complaint
+    db.session.flush()
+    audit.record(person, "complaint.assign", complaint, changes=changes, now=now)
+    return complaint
+
+
+def add_note(complaint: Complaint, *, body: str, actor: Any, now: datetime) -> ComplaintEntry:
+    """An internal note: stays in the console, never sent."""
+    person = require_staff(actor)
+    body = wf.clean_text(body, limit=wf.BODY_MAX, what="note")
+    entry = ComplaintEntry(
+        complaint_id=complaint.id,
+        kind=EntryKind.NOTE,
+        body=body,
+        author_id=person.id,
+        author=person.audit_label,
+        created_at=now,
+    )
+    db.session.add(entry)
+    db.session.flush()
+    audit.record(person, "complaint.note", complaint, changes={"entry": entry.id}, now=now)
+    return entry
+
+
+def send_message(
+    complaint: Complaint, *, to: EntryKind | str, body: str, actor: Any, now: datetime
+) -> ComplaintEntry:
+    """A message to the client or the provider, through the outbox; the first one to the client is
+    the first response."""
+    person = require_staff(actor)
+    to = _enum(EntryKind, to, "recipient")
+    if to == EntryKind.NOTE:
+        raise DomainError("A note is not a message; use 'Add note'.")
+    if complaint.status == Status.CLOSED:
+        raise DomainError(f"{complaint} is closed; reopen it to write to the client or the provider.")
+    body = wf.clean_text(body, limit=wf.BODY_MAX, what="message")
+    if to == EntryKind.TO_PROVIDER and complaint.provider is None:
+        raise DomainError(f"{complaint} names no provider to write to.")
+    entry = ComplaintEntry(
+        complaint_id=complaint.id,
+        kind=to,
+        body=body,
+        author_id=person.id,
+        author=person.audit_label,
+        created_at=now,
+    )
+    recipient = complaint.client if to == EntryKind.TO_CLIENT else complaint.provider
+    note = queue_notification(
+        recipient=recipient.email,
+        template="complaint_message",
+        related=complaint,
+        now=now,
+        context={"complaint": complaint, "body": entry.body, "recipient": _addressee(complaint, to)},
+    )
+    entry.notification_id = note.id
+    db.session.add(entry)
+    if to == EntryKind.TO_CLIENT and complaint.first_response_at is None:
+        complaint.first_response_at = now
+        refresh_sla(complaint, now=now)
+    db.session.flush()
+    audit.record(person, "complaint.message", complaint, changes={"entry": entry.id, "to": to.value}, now=now)
+    return entry
+
+
+def _addressee(complaint: Complaint, to: EntryKind) -> str:
+    if to == EntryKind.TO_CLIENT:
+        return complaint.client.full_name
+    return complaint.provider.display_name
+
+
+def conversation(complaint_id: int) -> list[ComplaintEntry]:
+    return list(
+        db.session.scalars(
+            sa.select(ComplaintEntry)
+            .where(ComplaintEntry.complaint_id == complaint_id)
+            .order_by(ComplaintEntry.created_at, ComplaintEntry.id)
+        )
+    )
+
+
+# --- canned replies ---------------------------------------------------------------------------
+
+
+def save_macro(
+    macro: Macro | None, *, title: str, body: str, active: bool, actor: Any, now: datetime
+) -> Macro:
+    """Managers create or edit canned replies."""
+    person = require_staff(actor, {Role.MANAGER})
+    title = wf.clean_text(title, limit=120, what="title")
+    body = wf.clean_text(body, limit=wf.BODY_MAX, what="text of the reply")
+    clash = db.session.scalar(
+        sa.select(Macro.id).where(Macro.title == title, Macro.id != (macro.id if macro else -1))
+    )
+    if clash is not None:
+        raise DomainError(f"A canned reply called {title!r} already exists.")
+    created = macro is None
+    macro = macro or Macro()
+    macro.title, macro.body, macro.active = title, body, bool(active)
+    macro.updated_at, macro.updated_by = now, person.audit_label
+    db.session.add(macro)
+    changes = audit.diff(macro)
+    db.session.flush()
+    audit.record(
+        person, "complaint.macro_" + ("create" if created else "edit"), macro, changes=changes, now=now
+    )
+    return macro
+
+
+def active_macros() -> list[Macro]:
+    return list(db.session.scalars(sa.select(Macro).where(Macro.active.is_(True)).order_by(Macro.title)))
+
+
+# --- the SLA sweep ----------------------------------------------------------------------------
+
+
+def _crossed(timer: Timer, level: AlertLevel, now: datetime):
+    at_risk, due, met = TIMER_COLUMNS[timer]
+    column = at_risk if level == AlertLevel.AT_RISK else due
+    condition = [Complaint.status.in_(wf.RUNNING), met.is_(None), column <= now]
+    if level == AlertLevel.AT_RISK:
+        condition.append(due > now)  # already breached: the breach alert says it all
+    return sa.and_(*condition)
+
+
+def sweep_sla(*, now: datetime, actor: str = SWEEP_ACTOR) -> dict[str, int]:
+    """Alert the assignee when a timer becomes at risk and the managers when it breaches, once each.
+
+    Each alert is claimed with INSERT ... ON CONFLICT DO NOTHING before its message is written, so
+    two sweeps at once, or a re-run, never alert twice.
+    """
+    lock_sweep()
+    counts = {}
+    managers = _managers()
+    for timer in Timer:
+        for level in AlertLevel:
+            pending = sa.select(Complaint.id).where(
+                _crossed(timer, level, now),
+                ~sa.exists().where(
+                    SlaAlert.complaint_id == Complaint.id, SlaAlert.timer == timer, SlaAlert.level == level
+                ),
+            )
+            ids = list(db.session.scalars(pending))
+            claimed = _claim(ids, timer, level, now)
+            for complaint in _complaints(claimed):
+                assignee = complaint.assignee if complaint.assignee and complaint.assignee.active else None
+                recipients = [assignee] if level == AlertLevel.AT_RISK and assignee else managers
+                for person in recipients:
+                    _alert(complaint, person, timer, level, now)
+            counts[f"{timer.value}_{level.value}"] = len(claimed)
+    audit.record(actor, "complaint.sla_sweep", changes=counts, now=now)
+    return counts
+
+
+def _managers() -> list[StaffUser]:
+    return active_staff(Role.MANAGER)
+
+
+def _claim(ids: list[int], timer: Timer, level: AlertLevel, now: datetime) -> list[int]:
+    if not ids:
+        return []
+    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert
+    statement = (
+        insert(SlaAlert)
+        .on_conflict_do_nothing(index_elements=["complaint_id", "timer", "level"])
+        .returning(SlaAlert.complaint_id)
+    )
+    claimed = []
+    for start in range(0, len(ids), 1000):
+        rows = [
+            {"complaint_id": cid, "timer": timer, "level": level, "sent_at": now}
+            for cid in ids[start : start + 1000]
+        ]
+        result = (
+            db.session.execute(statement, rows)
+            if len(rows) > 1
+            else db.session.execute(statement.values(rows[0]))
+        )
+        claimed += [row[0] for row in result.all()]
+    return claimed
+
+
+def _complaints(ids: list[int]) -> list[Complaint]:
+    found = []
+    for start in range(0, len(ids), 1000):
+        found += db.session.scalars(
+            sa.select(Complaint).where(Complaint.id.in_(ids[start : start + 1000])).order_by(Complaint.id)
+        ).all()
+    return found
+
+
+def _alert(complaint: Complaint, person: StaffUser, timer: Timer, level: AlertLevel, now: datetime) -> None:
+    at_risk, due, _ = TIMER_COLUMNS[timer]
+    queue_notification(
+        recipient=person.email,
+        template=f"complaint_sla_{level.value}",
+        related=complaint,
+        now=now,
+        context={
+            "complaint": complaint,
+            "timer": timer.value.replace("_", " "),
+            "due_at": getattr(complaint, due.key),
+            "person": person.full_name,
+        },
+    )
+
+
+def auto_close(*, now: datetime, actor: str = AUTO_CLOSE_ACTOR, limit: int = 5000) -> int:
+    """Close complaints resolved 7 days ago or more (safe to run twice: closed ones are skipped)."""
+    lock_sweep()
+    cutoff = now - wf.AUTO_CLOSE_AFTER
+    complaints = db.session.scalars(
+        sa.select(Complaint)
+        .where(Complaint.status == Status.RESOLVED, Complaint.resolved_at <= cutoff)
+        .order_by(Complaint.resolved_at)
+        .limit(limit)
+    ).all()
+    for complaint in complaints:
+        transition(complaint, "close", actor=actor, now=now)
+    return len(complaints)
+
+
+def lock_sweep() -> None:
+    """Serialise sweeps on PostgreSQL (SQLite has a single writer anyway)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))

@@ -1,0 +1,334 @@
+"""Complaint rules and the SLA clock. Pure: no Flask, no database.
+
+Time is always a parameter. The SLA clock counts business hours (Mon-Fri 09:00-18:00 Paris, French
+public holidays off) except for critical complaints, which run on calendar hours; it runs only
+while a complaint is `new`, `triaged` or `in_progress`, pauses in the waiting states and stops
+once the complaint is resolved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from console.business_time import add_business_hours, business_hours_between
+from console.domain import DomainError
+from console.redaction import redact_card_numbers
+
+# --- complaints -------------------------------------------------------------------------------
+
+
+class Channel(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    APP = "app"
+    CHAT = "chat"
+
+
+class Category(StrEnum):
+    SAFETY = "safety"
+    INJURY = "injury"
+    THEFT = "theft"
+    HARASSMENT = "harassment"
+    DAMAGE = "damage"
+    NO_SHOW = "no_show"
+    QUALITY = "quality"
+    LATENESS = "lateness"
+    BILLING = "billing"
+    QUESTION = "question"
+    FEEDBACK = "feedback"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Status(StrEnum):
+    NEW = "new"
+    TRIAGED = "triaged"
+    IN_PROGRESS = "in_progress"
+    WAITING_ON_CLIENT = "waiting_on_client"
+    WAITING_ON_PROVIDER = "waiting_on_provider"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class TransitionNotAllowed(DomainError):
+    """The workflow does not allow this step from the current state."""
+
+
+DEFAULT_SEVERITY = {
+    Category.SAFETY: Severity.CRITICAL,
+    Category.INJURY: Severity.CRITICAL,
+    Category.THEFT: Severity.CRITICAL,
+    Category.HARASSMENT: Severity.CRITICAL,
+    Category.DAMAGE: Severity.HIGH,
+    Category.NO_SHOW: Severity.HIGH,
+    Category.QUALITY: Severity.MEDIUM,
+    Category.LATENESS: Severity.MEDIUM,
+    Category.BILLING: Severity.MEDIUM,
+    Category.QUESTION: Severity.LOW,
+    Category.FEEDBACK: Severity.LOW,
+}
+# A complaint in one of these categories against a provider opens a safety restriction proposal.
+SAFETY_CATEGORIES = frozenset({Category.SAFETY, Category.INJURY, Category.THEFT, Category.HARASSMENT})
+
+OPEN_STATUSES = frozenset(
+    {Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING_ON_CLIENT, Status.WAITING_ON_PROVIDER}
+)
+OPEN_STATUSES_ORDER = (
+    Status.NEW,
+    Status.TRIAGED,
+    Status.IN_PROGRESS,
+    Status.WAITING_ON_CLIENT,
+    Status.WAITING_ON_PROVIDER,
+)
+RUNNING = frozenset({Status.NEW, Status.TRIAGED, Status.IN_PROGRESS})
+WAITING = frozenset({Status.WAITING_ON_CLIENT, Status.WAITING_ON_PROVIDER})
+
+TRANSITIONS: dict[tuple[Status, str], Status] = {
+    (Status.NEW, "triage"): Status.TRIAGED,
+    (Status.TRIAGED, "start"): Status.IN_PROGRESS,
+    (Status.IN_PROGRESS, "wait_on_client"): Status.WAITING_ON_CLIENT,
+    (Status.IN_PROGRESS, "wait_on_provider"): Status.WAITING_ON_PROVIDER,
+    (Status.WAITING_ON_CLIENT, "resume"): Status.IN_PROGRESS,
+    (Status.WAITING_ON_PROVIDER, "resume"): Status.IN_PROGRESS,
+    (Status.IN_PROGRESS, "resolve"): Status.RESOLVED,
+    (Status.WAITING_ON_CLIENT, "resolve"): Status.RESOLVED,
+    (Status.WAITING_ON_PROVIDER, "resolve"): Status.RESOLVED,
+    (Status.RESOLVED, "reopen"): Status.IN_PROGRESS,
+    (Status.RESOLVED, "close"): Status.CLOSED,
+}
+EVENTS = tuple(dict.fromkeys(event for _, event in TRANSITIONS))
+EVENT_LABELS = {
+    "triage": "Triage",
+    "start": "Start work",
+    "wait_on_client": "Wait on client",
+    "wait_on_provider": "Wait on provider",
+    "resume": "Resume",
+    "resolve": "Resolve",
+    "reopen": "Reopen",
+    "close": "Close",
+}
+AUTO_CLOSE_AFTER = timedelta(days=7)
+
+
+def next_status(current: Status, event: str) -> Status:
+    """The status after `event`, or raise if the workflow forbids it."""
+    current = Status(current)
+    if (current, event) not in TRANSITIONS:
+        label = EVENT_LABELS.get(event, event).lower()
+        raise TransitionNotAllowed(f"A {current.value.replace('_', ' ')} complaint cannot be: {label}.")
+    return TRANSITIONS[current, event]
+
+
+def allowed_events(current: Status) -> list[str]:
+    return [event for (status, event) in TRANSITIONS if status == current]
+
+
+def takes_disputes(current: Status) -> bool:
+    """Whether a dispute may be opened from a complaint in `current` (not once it is closed)."""
+    return Status(current) != Status.CLOSED
+
+
+def default_severity(category: Category) -> Severity:
+    return DEFAULT_SEVERITY[Category(category)]
+
+
+def due_for_auto_close(resolved_at: datetime | None, now: datetime) -> bool:
+    return resolved_at is not None and now - resolved_at >= AUTO_CLOSE_AFTER
+
+
+# --- text -------------------------------------------------------------------------------------
+
+SUBJECT_MAX, BODY_MAX, REASON_MAX = 200, 10_000, 2_000
+
+
+def clean_text(text: str | None, *, limit: int, what: str, required: bool = True) -> str | None:
+    """Trimmed text, refused (never cut) when longer than `limit` once card numbers are masked."""
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise DomainError(f"The {what} is required.")
+        return None
+    stored = len(redact_card_numbers(text)[0])
+    if stored > limit:
+        raise DomainError(f"The {what} is too long ({stored:,} characters; at most {limit:,}).")
+    return text
+
+
+# --- the SLA clock ----------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    def add(self, start: datetime, hours: float) -> datetime: ...
+
+    def between(self, start: datetime, end: datetime) -> float: ...
+
+
+class BusinessClock:
+    """Mon-Fri 09:00-18:00 Europe/Paris, French public holidays off."""
+
+    def add(self, start: datetime, hours: float) -> datetime:
+        return add_business_hours(start, hours)
+
+    def between(self, start: datetime, end: datetime) -> float:
+        return business_hours_between(start, end)
+
+
+class CalendarClock:
+    """Every hour counts (absolute time: DST changes do not stretch or shrink it)."""
+
+    def add(self, start: datetime, hours: float) -> datetime:
+        return start + timedelta(hours=hours)
+
+    def between(self, start: datetime, end: datetime) -> float:
+        return max((end - start).total_seconds() / 3600, 0.0)
+
+
+BUSINESS, CALENDAR = BusinessClock(), CalendarClock()
+BUSINESS_DAY_HOURS = 9
+
+
+@dataclass(frozen=True)
+class Target:
+    first_response_hours: float
+    resolution_hours: float
+    business: bool
+
+    @property
+    def clock(self) -> Clock:
+        return BUSINESS if self.business else CALENDAR
+
+
+# DESIGN §5: critical in calendar hours, the others in business hours (a business day is 9 h).
+TARGETS = {
+    Severity.CRITICAL: Target(1, 24, business=False),
+    Severity.HIGH: Target(4, 3 * BUSINESS_DAY_HOURS, business=True),
+    Severity.MEDIUM: Target(1 * BUSINESS_DAY_HOURS, 5 * BUSINESS_DAY_HOURS, business=True),
+    Severity.LOW: Target(2 * BUSINESS_DAY_HOURS, 10 * BUSINESS_DAY_HOURS, business=True),
+}
+AT_RISK_SHARE = 0.25  # less than a quarter of the target left
+
+
+class TimerState(StrEnum):
+    DUE = "due"
+    AT_RISK = "at_risk"
+    BREACHED = "breached"
+    MET = "met"
+
+
+@dataclass(frozen=True)
+class Timer:
+    target_hours: float
+    elapsed_hours: float
+    state: TimerState
+    paused: bool
+    due_at: datetime | None  # when the target is (or was) reached; None while paused before it
+    at_risk_at: datetime | None  # when less than a quarter is (or was) left; None likewise
+    met: bool | None  # once stopped: whether it stopped within the target
+
+    @property
+    def remaining_hours(self) -> float:
+        return self.target_hours - self.elapsed_hours
+
+
+@dataclass(frozen=True)
+class Sla:
+    first_response: Timer
+    resolution: Timer
+
+
+def running_intervals(
+    history: Sequence[tuple[datetime, Status]], until: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The spans during which the clock runs, from a status history [(since, status), ...]."""
+    spans = []
+    ordered = sorted(history, key=lambda item: item[0])
+    for (since, status), following in zip(ordered, [*ordered[1:], (None, None)], strict=True):
+        end = min(following[0], until) if following[0] is not None else until
+        if Status(status) in RUNNING and end > since:
+            spans.append((since, end))
+    return spans
+
+
+def _crossing(clock: Clock, spans, hours: float, running_from: datetime | None) -> datetime | None:
+    """When the clock reaches `hours` of running time: within the spans, or later if it runs on."""
+    acc = 0.0
+    for start, end in spans:
+        spent = clock.between(start, end)
+        if spent > 0 and acc + spent >= hours:
+            return clock.add(start, hours - acc)
+        acc += spent
+    return clock.add(running_from, hours - acc) if running_from is not None else None
+
+
+def _timer(
+    target: float,
+    clock: Clock,
+    history: Sequence[tuple[datetime, Status]],
+    *,
+    stop: datetime | None,
+    now: datetime,
+) -> Timer:
+    stopped = stop is not None and stop <= now
+    end = stop if stopped else now
+    spans = running_intervals(history, end)
+    elapsed = sum(clock.between(start, finish) for start, finish in spans)
+    current = Status(max(history, key=lambda item: item[0])[1]) if history else Status.NEW
+    running = not stopped and current in RUNNING
+    running_from = now if running else None
+    due_at = _crossing(clock, spans, target, running_from)
+    at_risk_at = _crossing(clock, spans, target * (1 - AT_RISK_SHARE), running_from)
+    met = (elapsed <= target) if stopped else None
+    state = timer_state(now, due_at=due_at, at_risk_at=at_risk_at, met=met)
+    return Timer(target, elapsed, state, not stopped and not running, due_at, at_risk_at, met)
+
+
+def sla(
+    severity: Severity,
+    history: Sequence[tuple[datetime, Status]],
+    *,
+    first_response_at: datetime | None,
+    now: datetime,
+    clock: Clock | None = None,
+) -> Sla:
+    """Both timers of a complaint at `now`.
+
+    `history` is every status the complaint entered, with when (the first item is its creation).
+    The resolution timer stops when the complaint is resolved (and runs again if it is reopened);
+    the first-response timer stops at the first message to the client, or at the resolution if
+    none was sent. `clock` overrides the severity's own (tests).
+    """
+    target = TARGETS[Severity(severity)]
+    clock = clock or target.clock
+    ordered = sorted(history, key=lambda item: item[0])
+    resolved = None
+    if ordered and Status(ordered[-1][1]) in (Status.RESOLVED, Status.CLOSED):
+        resolved = max(since for since, status in ordered if Status(status) == Status.RESOLVED)
+    first_stop = first_response_at or resolved
+    if first_response_at and resolved:
+        first_stop = min(first_response_at, resolved)
+    return Sla(
+        first_response=_timer(target.first_response_hours, clock, ordered, stop=first_stop, now=now),
+        resolution=_timer(target.resolution_hours, clock, ordered, stop=resolved, now=now),
+    )
+
+
+def timer_state(
+    now: datetime, *, due_at: datetime | None, at_risk_at: datetime | None, met: bool | None
+) -> TimerState:
+    """A timer's state at `now` from its deadlines (what the queues show from stored columns)."""
+    if met is not None:
+        return TimerState.MET if met else TimerState.BREACHED
+    if due_at is not None and now >= due_at:
+        return TimerState.BREACHED
+    if at_risk_at is not None and now >= at_risk_at:
+        return TimerState.AT_RISK
+    return TimerState.DUE

@@ -1,0 +1,1 @@
+"""Disputes: money claims raised from a complaint, decided against the booking's price and terms."""

@@ -1,0 +1,42 @@
+"""Plain figures about disputes (read-only): outcomes for the compliance reports, what waits for a
+decision for the support dashboard."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from console.db import db
+from disputes.disputes.models import Dispute
+from disputes.disputes.workflow import DisputeStatus
+
+
+def dispute_outcomes(since: datetime, until: datetime) -> list[tuple[str, int, int, int]]:
+    """(outcome, disputes decided in the period, cents claimed, cents awarded)."""
+    rows = db.session.execute(
+        sa.select(
+            Dispute.outcome,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(Dispute.amount_claimed_cents), 0),
+            sa.func.coalesce(sa.func.sum(Dispute.amount_awarded_cents), 0),
+        )
+        .where(Dispute.decided_at >= since, Dispute.decided_at < until)
+        .group_by(Dispute.outcome)
+        .order_by(Dispute.outcome)
+    )
+    return [(outcome.value, count, int(claimed), int(awarded)) for outcome, count, claimed, awarded in rows]
+
+
+def undecided_counts() -> dict[str, int]:
+    """Disputes not decided yet, per status: {"open": n, "awaiting_decision": n}."""
+    counts = dict(
+        db.session.execute(
+            sa.select(Dispute.status, sa.func.count())
+            .where(Dispute.status != DisputeStatus.DECIDED)
+            .group_by(Dispute.status)
+        ).all()
+    )
+    return {
+        status.value: counts.get(status, 0) for status in DisputeStatus if status != DisputeStatus.DECIDED
+    }

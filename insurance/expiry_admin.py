@@ -1,0 +1,129 @@
+"""The managers' RC Pro expiry board: whose cover ends soon, who has lapsed, who works uninsured.
+
+The rows come from `insurance.reporting.build_board`, the same data the expiry report prints.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import Response, request
+from flask_admin import expose
+from sqlalchemy.orm import selectinload
+
+from console.access import Role
+from console.admin_base import ConsoleBaseView, parse_id
+from console.db import db
+from console.spreadsheet import neutralise
+from insurance.models import InsurancePolicy
+from insurance.reporting import ENDING_WINDOWS, EXPIRING_WINDOW, build_board, today
+from insurance.workflow import Verification
+from marketplace.models import Provider
+from marketplace.reporting import provider_names
+
+PAGE_SIZE = 50
+
+WINDOWS = {
+    **{
+        str(days): ("Ends within {} days" if i == 0 else "Within {} days").format(days)
+        for i, days in enumerate(ENDING_WINDOWS)
+    },
+    "expired": "Expired",
+    "exposure": "Uninsured with bookings",
+}
+DEFAULT_WINDOW = EXPIRING_WINDOW
+
+
+def _providers(ids: list[int]) -> dict[int, Provider]:
+    """The providers on the page, with their active restrictions (shown next to each row)."""
+    found: dict[int, Provider] = {}
+    for start in range(0, len(ids), 1000):  # bounded IN lists
+        query = (
+            sa.select(Provider)
+            .where(Provider.id.in_(ids[start : start + 1000]))
+            .options(selectinload(Provider.active_restrictions))
+        )
+        found.update((p.id, p) for p in db.session.scalars(query))
+    return found
+
+
+def _pending_policies(provider_ids: list[int]) -> dict[int, int]:
+    """The oldest pending policy of each provider on the page (a successor awaiting a decision)."""
+    if not provider_ids:
+        return {}
+    query = (
+        sa.select(InsurancePolicy.provider_id, sa.func.min(InsurancePolicy.id))
+        .where(
+            InsurancePolicy.provider_id.in_(provider_ids),
+            InsurancePolicy.verification == Verification.PENDING,
+        )
+        .group_by(InsurancePolicy.provider_id)
+    )
+    return dict(db.session.execute(query).all())
+
+
+def _csv(window: str, board) -> str:
+    rows = board.rows[window]
+    names = provider_names([r.provider_id for r in rows])
+    out = io.StringIO()
+    writer = csv.writer(out)
+    if window == "exposure":
+        writer.writerow(["reference", "provider", "scheduled bookings", "next booking (UTC)"])
+    else:
+        label = "cover ended on" if window == "expired" else "cover ends on"
+        writer.writerow(["reference", "provider", label, "days", "policy id"])
+    for row in rows:
+        if window == "exposure":
+            cells = [row.bookings, row.next_booking.strftime("%Y-%m-%d %H:%M")]
+        else:
+            cells = [row.day.isoformat(), abs((row.day - board.today).days), row.policy_id or ""]
+        writer.writerow([neutralise(c) for c in (*names[row.provider_id], *cells)])
+    return out.getvalue()
+
+
+class ExpiryBoard(ConsoleBaseView):
+    """Managers: whose cover ends soon, who has lapsed, who works uninsured."""
+
+    roles = frozenset({Role.MANAGER})
+
+    @staticmethod
+    def _window() -> str:
+        window = request.args.get("window", DEFAULT_WINDOW)
+        return window if window in WINDOWS else DEFAULT_WINDOW
+
+    @expose("/")
+    def index(self):
+        window, board = self._window(), build_board(today())
+        rows = board.rows[window]
+        pages = max(1, -(-len(rows) // PAGE_SIZE))
+        page = min(parse_id(request.args.get("page", "1")) or 1, pages)
+        shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        ids = [r.provider_id for r in shown]
+        return self.render(
+            "insurance/expiry.html",
+            window=window,
+            windows=WINDOWS,
+            board=board,
+            counts=board.counts,
+            rows=shown,
+            providers=_providers(ids),
+            pending=_pending_policies(ids),
+            page=page,
+            pages=pages,
+            total=len(rows),
+        )
+
+    @expose("/export.csv")
+    def export(self):
+        window, board = self._window(), build_board(today())
+        filename = f"rc-pro-{window}-{board.today.isoformat()}.csv"
+        return Response(
+            _csv(window, board),
+            mimetype="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "Cache-Control": "no-store",
+            },
+        )

@@ -1,0 +1,71 @@
+"""RC Pro forms: registering a policy, deciding on its certificate."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+
+from console import validation as v
+from console.money import AmountField
+from marketplace.models import Provider, ServiceKind
+
+
+class PolicyForm(FlaskForm):
+    provider_reference = StringField(
+        "Provider reference",
+        validators=[DataRequired(), Length(max=30)],
+        description="The provider's reference, e.g. PRV-000123 (shown on the provider's page).",
+    )
+    insurer = StringField("Insurer", validators=[DataRequired(), Length(max=120)])
+    policy_number = StringField("Policy number", validators=[DataRequired(), Length(max=60)])
+    insured_name = StringField(
+        "Insured name (as on the certificate)", validators=[DataRequired(), Length(max=200)]
+    )
+    insured_siret = StringField("Insured SIRET", validators=[DataRequired(), Length(max=20)])
+    activities = SelectMultipleField(
+        "Activities covered",
+        choices=[SelectChoice(s.value, s.label) for s in ServiceKind],
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
+    coverage = AmountField("Coverage per claim (EUR)", allow_zero=False)
+    deductible = AmountField("Deductible (EUR)", allow_zero=True)
+    starts_on = DateField("Cover starts on", validators=[InputRequired()])
+    ends_on = DateField("Cover ends on (last day covered)", validators=[InputRequired()])
+    certificate = FileField(
+        "Certificate (PDF, JPEG or PNG)",
+        validators=[FileRequired("Attach the insurer's certificate.")],
+    )
+
+    def validate_provider_reference(self, field) -> None:
+        if v.parse_reference(field.data, Provider.REFERENCE_PREFIX) is None:
+            raise ValidationError("Enter a provider reference such as PRV-000123.")
+
+    def validate_ends_on(self, field) -> None:
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError("The end date is before the start date.")
+
+
+# Service field names that differ from the form's.
+FORM_FIELDS = {
+    "siret": "insured_siret",
+    "coverage_per_claim_cents": "coverage",
+    "deductible_cents": "deductible",
+}
+
+
+def field_error(form, name: str, message: str) -> None:
+    field = getattr(form, FORM_FIELDS.get(name, name), None)
+    if field is not None:
+        field.errors = [*field.errors, message]
+
+
+class DecisionForm(FlaskForm):
+    expected_version = HiddenField()
+
+
+class RejectForm(DecisionForm):
+    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=1000)])

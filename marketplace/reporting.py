@@ -1,0 +1,121 @@
+"""Read-only figures about providers and bookings for other packages (the compliance reports, the
+insurance expiry board). Plain values only: tuples and dataclasses, never ORM objects."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from console.db import db
+from marketplace.models import Booking, Provider, VettingStatus
+
+CHUNK = 5000
+
+
+def provider_reference(provider_id: int) -> str:
+    return f"{Provider.REFERENCE_PREFIX}-{provider_id:0{Provider.REFERENCE_WIDTH}d}"
+
+
+def provider_names(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """(reference, display name) per provider: plain columns, in bounded IN lists, for long lists."""
+    found: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = sa.select(Provider.id, Provider.legal_name, Provider.trade_name).where(
+            Provider.id.in_(ids[start : start + CHUNK])
+        )
+        for pid, legal_name, trade_name in db.session.execute(query):
+            found[pid] = (provider_reference(pid), trade_name or legal_name)
+    return found
+
+
+def provider_count() -> int:
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(Provider)) or 0)
+
+
+def approved_provider_count() -> int:
+    """Active providers: those whose vetting is approved."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Provider)
+        .where(Provider.vetting_status == VettingStatus.APPROVED)
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    id: int
+    legal_name: str
+    trade_name: str | None
+    siret: str
+    postcode: str
+    city: str
+    joined_on: date
+
+
+def approved_providers() -> Iterator[RegisterEntry]:
+    """Every approved provider in id order, streamed in chunks."""
+    columns = (
+        Provider.id, Provider.legal_name, Provider.trade_name, Provider.siret, Provider.postcode,
+        Provider.city, Provider.joined_on,
+    )  # fmt: skip
+    query = (
+        sa.select(*columns)
+        .where(Provider.vetting_status == VettingStatus.APPROVED)
+        .order_by(Provider.id)
+        .execution_options(yield_per=CHUNK)
+    )
+    for row in db.session.execute(query):
+        yield RegisterEntry(*row)
+
+
+def terms_versions(since: datetime, until: datetime) -> list[tuple[str | None, int]]:
+    """(cancellation-terms version, bookings) for bookings starting in [since, until), most used first."""
+    query = (
+        sa.select(Booking.cancellation_terms_version, sa.func.count())
+        .where(Booking.scheduled_start >= since, Booking.scheduled_start < until)
+        .group_by(Booking.cancellation_terms_version)
+        .order_by(sa.func.count().desc())
+    )
+    return [(version, count) for version, count in db.session.execute(query)]
+
+
+def provider_booking_counts(provider_id: int) -> list[tuple[str, int]]:
+    """(booking status, bookings) of one provider."""
+    query = (
+        sa.select(Booking.status, sa.func.count())
+        .where(Booking.provider_id == provider_id)
+        .group_by(Booking.status)
+    )
+    return [(status.value, count) for status, count in db.session.execute(query)]
+
+
+@dataclass(frozen=True)
+class ProviderCard:
+    id: int
+    reference: str
+    facts: list[tuple[str, str]]
+    bookable: bool
+    not_bookable_reasons: list[str]
+
+
+def provider_card(provider_id: int) -> ProviderCard | None:
+    """A provider's identity and status as labelled facts (None when there is no such provider)."""
+    provider = db.session.get(Provider, provider_id)
+    if provider is None:
+        return None
+    facts = [
+        ("Reference", provider.reference), ("Legal name", provider.legal_name),
+        ("Trade name", provider.trade_name or ""), ("SIRET", provider.siret), ("E-mail", provider.email),
+        ("Phone", provider.phone),
+        ("Address", f"{provider.address_line}, {provider.postcode} {provider.city}"),
+        ("Services", ", ".join(s.replace("_", " ") for s in provider.services or [])),
+        ("Joined on", provider.joined_on.strftime("%d/%m/%Y")),
+        ("Vetting status", provider.vetting_status.value.replace("_", " ")),
+    ]  # fmt: skip
+    return ProviderCard(
+        provider.id, provider.reference, facts, provider.is_bookable, provider.not_bookable_reasons
+    )

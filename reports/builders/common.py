@@ -1,0 +1,67 @@
+"""What every report builder shares: the result handed to the renderer, period bounds, CSV, formats.
+
+Builders read; they never change anything. Each takes its parameters, the day the data is
+read for, and a `progress(percent)` callback. A section whose data the console does not record
+(policy versions) says so instead of showing a number.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+from console.business_time import PARIS
+from console.spreadsheet import neutralise
+from marketplace.reporting import provider_reference
+from reports.render import CsvAttachment
+from reports.workflow import Period
+
+Progress = Callable[[int], None]
+
+__all__ = ["Built", "Missing", "Progress", "csv_bytes", "day_bounds", "pct", "provider_reference", "when"]
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A section whose data the console does not record yet: the PDF says why, with no number."""
+
+    reason: str
+
+
+@dataclass
+class Built:
+    """What a builder hands to the renderer."""
+
+    template: str
+    period: str
+    subject: str
+    data: Any
+    attachments: list[CsvAttachment] = field(default_factory=list)
+
+
+def day_bounds(period: Period) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the period's days in France."""
+    start = datetime.combine(period.starts_on, time.min, tzinfo=PARIS).astimezone(UTC)
+    end = datetime.combine(period.ends_on + timedelta(days=1), time.min, tzinfo=PARIS).astimezone(UTC)
+    return start, end
+
+
+def csv_bytes(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralise(cell) for cell in row])
+    return out.getvalue().encode("utf-8")
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} %"
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%d/%m/%Y %H:%M") if moment else ""

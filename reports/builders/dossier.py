@@ -1,0 +1,170 @@
+"""Report 5: one provider's full record (vetting, insurance, restrictions, activity) and audit trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from console.audit.models import AuditEvent
+from console.db import db
+from disputes import reporting as disputes
+from insurance import reporting as insurance
+from marketplace import reporting as marketplace
+from reports import workflow as wf
+from reports.builders.common import Built, Missing, Progress, provider_reference, when
+from restrictions import reporting as restrictions
+from reviews import reporting as reviews
+from vetting import reporting as vetting
+
+MAX_AUDIT_EVENTS = 500
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    reference: str
+    round: str
+    status: str
+    opened: str
+    decided: str
+    checks: list[tuple[str, str, str]]  # kind, status, completed by and when
+    criminal_record: str  # viewed / outcome only: the extract is never kept
+    references: str
+
+
+@dataclass(frozen=True)
+class DossierData:
+    facts: list[tuple[str, str]]
+    bookable: bool
+    not_bookable_reasons: list[str]
+    cases: list[CaseLine]
+    insurance_status: str
+    policies: list[
+        tuple[str, str, str, str, str]
+    ]  # insurer and number, period, coverage, verification, decided
+    restrictions: list[tuple[str, str, str, str]]  # reason, started, ended, review
+    proposals: list[tuple[str, str, str, str]]  # reason, source, opened, status
+    bookings: list[tuple[str, int]]
+    reviews: list[tuple[str, str]]
+    complaints: list[tuple[str, int]] | Missing
+    audit: list[tuple[str, str, str, str, str]]  # when, actor, action, object, details
+    audit_total: int
+
+
+class UnknownProvider(wf.InvalidParameters):
+    """The dossier's provider does not exist."""
+
+
+def _money(cents: int, currency: str = "EUR") -> str:
+    return f"{cents // 100:,} {currency}".replace(",", " ")
+
+
+def _details(changes: dict | None, purpose: str | None) -> str:
+    parts = [f"purpose: {purpose}"] if purpose else []
+    for key, value in list((changes or {}).items())[:8]:
+        if isinstance(value, dict) and {"before", "after"} <= value.keys():
+            parts.append(f"{key}: {value['before']} → {value['after']}")
+        else:
+            parts.append(f"{key}: {value}")
+    return "; ".join(parts)[:400]
+
+
+def _case_line(case: vetting.CaseSummary) -> CaseLine:
+    checks = [(c.kind, c.status, f"{c.completed_by} {when(c.completed_at)}".strip()) for c in case.checks]
+    b3 = case.criminal_record
+    record = (
+        f"viewed {b3.viewed_at:%d/%m/%Y}, issued {b3.issued_on:%d/%m/%Y}: {b3.outcome}"
+        if b3
+        else "not viewed yet"
+    )
+    return CaseLine(
+        case.reference, case.round, case.status.replace("_", " "), when(case.opened_at),
+        when(case.decided_at), checks, record,
+        f"{case.references_positive} positive of {case.references_total}",
+    )  # fmt: skip
+
+
+def _policy_line(p: insurance.PolicySummary) -> tuple[str, str, str, str, str]:
+    return (
+        f"{p.insurer} {p.policy_number}",
+        f"{p.starts_on:%d/%m/%Y} – {p.ends_on:%d/%m/%Y}",
+        _money(p.coverage_per_claim_cents, p.currency),
+        p.verification,
+        f"{p.verified_by} {when(p.verified_at)}".strip(),
+    )
+
+
+def _restriction_line(r: restrictions.RestrictionSummary) -> tuple[str, str, str, str]:
+    review = (r.review_outcome or "requested") if r.review_requested_at else ""
+    ended = f"{when(r.ended_at)} by {r.ended_by}" if r.ended_by else "active"
+    return r.reason_code.replace("_", " "), f"{when(r.started_at)} by {r.decided_by}", ended, review
+
+
+def _review_facts(provider_id: int) -> list[tuple[str, str]]:
+    ratings = reviews.provider_ratings(provider_id)
+    return [
+        ("Reviews", f"{len(ratings):,}"),
+        ("Mean rating", f"{sum(ratings) / len(ratings):.2f}" if ratings else "—"),
+        ("Mean of the last 10", f"{sum(ratings[:10]) / len(ratings[:10]):.2f}" if ratings else "—"),
+    ]
+
+
+def _audit_trail(objects: list[tuple[str, str]]) -> tuple[list[tuple[str, str, str, str, str]], int]:
+    """The newest audit events about these (type, id) objects, and how many there are in all."""
+    condition = sa.or_(*[sa.and_(AuditEvent.object_type == t, AuditEvent.object_id == i) for t, i in objects])
+    total = int(db.session.scalar(sa.select(sa.func.count()).where(condition)) or 0)
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(condition).order_by(AuditEvent.seq.desc()).limit(MAX_AUDIT_EVENTS)
+    ).all()
+    lines = [
+        (
+            when(e.occurred_at), e.actor, e.action, f"{e.object_type or ''} {e.object_id or ''}".strip(),
+            _details(e.changes, e.purpose),
+        )
+        for e in events
+    ]  # fmt: skip
+    return lines, total
+
+
+def build_provider_dossier(provider_id: int, day: date, *, progress: Progress) -> Built:
+    card = marketplace.provider_card(provider_id)
+    if card is None:
+        raise UnknownProvider(f"There is no provider {provider_reference(provider_id)}.")
+    cases = vetting.provider_cases(provider_id)
+    policies = insurance.provider_policies(provider_id)
+    restricted = restrictions.provider_restrictions(provider_id)
+    proposals = restrictions.provider_proposals(provider_id)
+    progress(25)
+    bookings = marketplace.provider_booking_counts(provider_id)
+    review_facts = _review_facts(provider_id)
+    objects = [("Provider", str(provider_id))]
+    objects += [("InsurancePolicy", str(p.id)) for p in policies]
+    objects += [("Restriction", str(r.id)) for r in restricted]
+    objects += [("RestrictionProposal", str(p.id)) for p in proposals]
+    objects += [("VettingCase", str(c.id)) for c in cases]
+    audit, audit_total = _audit_trail(objects)
+    progress(50)
+    data = DossierData(
+        facts=card.facts,
+        bookable=card.bookable,
+        not_bookable_reasons=card.not_bookable_reasons,
+        cases=[_case_line(c) for c in cases],
+        insurance_status=insurance.provider_status(provider_id, day).value,
+        policies=[_policy_line(p) for p in policies],
+        restrictions=[_restriction_line(r) for r in restricted],
+        proposals=[
+            (p.reason_code.replace("_", " "), p.source, when(p.created_at), p.status) for p in proposals
+        ],
+        bookings=bookings,
+        reviews=review_facts,
+        complaints=disputes.provider_complaints(provider_id),
+        audit=audit,
+        audit_total=audit_total,
+    )
+    return Built(
+        "provider_dossier.html",
+        f"{card.reference} as of {day:%d/%m/%Y}",
+        f"Full record and audit trail of provider {card.reference}",
+        data,
+    )

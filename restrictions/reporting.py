@@ -1,0 +1,112 @@
+"""Read-only figures about restrictions and proposals for other packages. Plain values only."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from console.db import db
+from restrictions.models import Restriction, RestrictionProposal
+from restrictions.workflow import ProposalStatus, Source
+
+
+def providers_already_handled(*, source: Source, reason_code: str) -> set[int]:
+    """Providers with an open proposal from `source` or a restriction for `reason_code` in force
+    (a new signal of the same kind opens nothing more for them)."""
+    proposed = sa.select(RestrictionProposal.provider_id).where(
+        RestrictionProposal.source == source, RestrictionProposal.status == ProposalStatus.OPEN
+    )
+    restricted = sa.select(Restriction.provider_id).where(
+        Restriction.reason_code == reason_code, Restriction.ended_at.is_(None)
+    )
+    return set(db.session.scalars(sa.union(proposed, restricted)))
+
+
+# --- for the compliance reports ---
+
+
+def insurance_proposals_opened(since: datetime, until: datetime) -> int:
+    """Insurance-lapse proposals opened in [since, until)."""
+    query = sa.select(sa.func.count()).where(
+        RestrictionProposal.source == Source.INSURANCE,
+        RestrictionProposal.created_at >= since,
+        RestrictionProposal.created_at < until,
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+def _codes(query) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for provider_id, code in db.session.execute(query):
+        found[provider_id].append(code)
+    return found
+
+
+def active_restriction_codes() -> dict[int, list[str]]:
+    """The reason codes of each provider's active restrictions."""
+    return _codes(
+        sa.select(Restriction.provider_id, Restriction.reason_code).where(Restriction.ended_at.is_(None))
+    )
+
+
+def open_proposal_codes() -> dict[int, list[str]]:
+    """The reason codes of each provider's open proposals."""
+    return _codes(
+        sa.select(RestrictionProposal.provider_id, RestrictionProposal.reason_code).where(
+            RestrictionProposal.status == ProposalStatus.OPEN
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RestrictionSummary:
+    id: int
+    reason_code: str
+    started_at: datetime
+    decided_by: str
+    ended_at: datetime | None
+    ended_by: str | None  # None while active
+    review_requested_at: datetime | None
+    review_outcome: str | None
+
+
+@dataclass(frozen=True)
+class ProposalSummary:
+    id: int
+    reason_code: str
+    source: str
+    created_at: datetime
+    status: str
+
+
+def provider_restrictions(provider_id: int) -> list[RestrictionSummary]:
+    """Every restriction of the provider, the oldest first."""
+    rows = db.session.scalars(
+        sa.select(Restriction).where(Restriction.provider_id == provider_id).order_by(Restriction.started_at)
+    ).all()
+    return [
+        RestrictionSummary(
+            r.id,
+            r.reason_code,
+            r.started_at,
+            r.decided_by.full_name,
+            r.ended_at,
+            r.ended_by.full_name if r.ended_by else None,
+            r.review_requested_at,
+            r.review_outcome.value if r.review_outcome else None,
+        )  # fmt: skip
+        for r in rows
+    ]
+
+
+def provider_proposals(provider_id: int) -> list[ProposalSummary]:
+    """Every restriction proposal about the provider, the oldest first."""
+    rows = db.session.scalars(
+        sa.select(RestrictionProposal)
+        .where(RestrictionProposal.provider_id == provider_id)
+        .order_by(RestrictionProposal.created_at)
+    ).all()
+    return [ProposalSummary(p.id, p.reason_code, p.source.value, p.created_at, p.status.value) for p in rows]

@@ -1,0 +1,280 @@
+"""Review screens: the read-only review list, reviews waiting for moderation, the flag queue, a
+review's page.
+
+The review's text is shown, never editable; publishing, hiding and restoring go through
+`reviews.services`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, request, url_for
+from flask_admin import expose
+from flask_admin.actions import action
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from console.admin_base import ConsoleModelView, attempt_decision, parse_id
+from console.db import db, utcnow
+from console.domain import Role
+from reviews import services
+from reviews import workflow as wf
+from reviews.models import Review, ReviewFlag
+from reviews.workflow import ModerationStatus
+
+AGENTS = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
+
+
+def form_errors(form) -> str:
+    """The first error of each field, in one line for a flash message."""
+    messages = [f"{getattr(form, name).label.text}: {errors[0]}" for name, errors in form.errors.items()]
+    return "; ".join(messages) or "The form was incomplete; reload the page and try again."
+
+
+class ModerationForm(FlaskForm):
+    event = StringField(validators=[DataRequired(), Length(max=10)])
+    expected_status = HiddenField()
+    reason_code = SelectField(
+        "Reason (sent to the author)",
+        choices=[SelectChoice("", "—")] + [SelectChoice(k, label) for k, label in wf.HIDE_REASONS.items()],
+        validate_choice=False,
+    )
+    note = TextAreaField("Internal note (optional)", validators=[Optional(), Length(max=wf.REASON_MAX)])
+
+
+class ReportForm(FlaskForm):
+    detail = TextAreaField("What the person reporting it says", validators=[DataRequired(), Length(max=500)])
+
+
+def _reference(view, context, model, name) -> Markup:
+    return Markup('<a href="{}" data-testid="moderate-{}">{}</a>').format(
+        url_for("moderation.review", review_id=model.id), model.id, model.reference
+    )
+
+
+def _excerpt(view, context, model, name) -> str:
+    text = model.text or ""
+    return text[:160] + ("…" if len(text) > 160 else "")
+
+
+def _provider(view, context, model, name) -> str:
+    return model.provider.reference
+
+
+def _flags(view, context, model, name) -> str:
+    return ", ".join(f.rule.value.replace("_", " ") for f in context.get("open_flags", {}).get(model.id, []))
+
+
+@dataclass(frozen=True)
+class ReviewPanel:
+    review: Review
+    rules: dict
+    flags: list[ReviewFlag]
+    history: list
+    reasons: dict[str, str]
+    events: list[str]
+
+
+class ModerationQueueAdmin(ConsoleModelView):
+    """Reviews waiting for moderation, oldest first; bulk publish, or open one to hide it."""
+
+    roles = AGENTS
+    export_roles = frozenset()
+    action_roles = {"publish": AGENTS}
+    method_roles = {"review": AGENTS, "moderate": AGENTS, "report": AGENTS, "keep": AGENTS}
+    can_view_details = False
+    column_display_actions = False
+    column_list = ["id", "submitted_at", "rating", "text", "provider", "flags"]
+    column_labels = {"id": "Reference", "submitted_at": "Submitted", "flags": "Open flags"}
+    column_formatters = {"id": _reference, "text": _excerpt, "provider": _provider, "flags": _flags}
+    column_sortable_list = ["submitted_at", "rating"]
+    column_default_sort = [("submitted_at", False), ("id", False)]
+    column_filters = ["rating"]
+    reference_searches = {"REV": "id", "PRV": "provider_id"}
+
+    def _only(self, query):
+        return query.filter(Review.moderation_status == ModerationStatus.PENDING)
+
+    def get_query(self):
+        return self._only(super().get_query()).options(joinedload(Review.provider))
+
+    def get_count_query(self):
+        return self._only(super().get_count_query())
+
+    def get_list(self, *args, **kwargs):
+        count, rows = super().get_list(*args, **kwargs)
+        ids = [r.id for r in rows]
+        flags: dict[int, list[ReviewFlag]] = {}
+        if ids:
+            for flag in db.session.scalars(
+                sa.select(ReviewFlag).where(ReviewFlag.review_id.in_(ids), ReviewFlag.resolved_at.is_(None))
+            ):
+                flags.setdefault(flag.review_id, []).append(flag)
+        g.open_review_flags = flags  # per request: views are shared between threads
+        return count, rows
+
+    def render(self, template: str, **kwargs):
+        kwargs.setdefault("open_flags", g.get("open_review_flags", {}))
+        return super().render(template, **kwargs)
+
+    def home_badge(self) -> str | None:
+        count = self.get_count_query().scalar()
+        return f"{count:,} to moderate" if count else None
+
+    @action("publish", "Publish", "Publish the selected reviews as they are?")
+    def action_publish(self, ids):
+        self.run_for_each(
+            ids,
+            lambda review, actor, now: services.moderate(review, "publish", actor=actor, now=now),
+            done="Published",
+        )
+
+    # -- a review's page --
+
+    def _load(self, review_id: int) -> Review:
+        key = parse_id(review_id)
+        review = db.session.get(Review, key) if key else None
+        if review is None:
+            abort(404)
+        return review
+
+    def _back(self, review: Review):
+        return redirect(url_for(".review", review_id=review.id))
+
+    @expose("/review/<int:review_id>")
+    def review(self, review_id: int):
+        review = self._load(review_id)
+        panel = ReviewPanel(
+            review=review,
+            rules=wf.flag_rules(review.text),
+            flags=services.open_flags(review.id),
+            history=services.moderation_history(review.id),
+            reasons=wf.HIDE_REASONS,
+            events=wf.allowed_events(review.moderation_status),
+        )
+        return self.render("reviews/review_moderate.html", panel=panel)
+
+    @expose("/moderate/<int:review_id>", methods=("POST",))
+    def moderate(self, review_id: int):
+        review, form = self._load(review_id), ModerationForm()
+        if form.validate_on_submit():
+            event = form.event.data
+            attempt_decision(
+                lambda: services.moderate(
+                    review,
+                    services.parse_event(event),
+                    actor=current_user,
+                    now=utcnow(),
+                    reason_code=form.reason_code.data or None,
+                    note=form.note.data,
+                    expected_status=form.expected_status.data or None,
+                ),
+                f"{review.reference}: {event} done."
+                + (" The author is being told why." if event == "hide" else ""),
+            )
+        else:
+            flash(form_errors(form), "danger")
+        if request.form.get("next") == "queue":
+            return redirect(url_for(".index_view"))
+        return self._back(review)
+
+    @expose("/keep/<int:review_id>", methods=("POST",))
+    def keep(self, review_id: int):
+        review = self._load(review_id)
+        if FlaskForm().validate_on_submit():
+            attempt_decision(
+                lambda: services.dismiss_flags(review, actor=current_user, now=utcnow()),
+                f"{review.reference} stays {review.moderation_status.value}; its flags are closed.",
+            )
+        return self._back(review)
+
+    @expose("/report/<int:review_id>", methods=("POST",))
+    def report(self, review_id: int):
+        review, form = self._load(review_id), ReportForm()
+        if form.validate_on_submit():
+            attempt_decision(
+                lambda: services.report_review(
+                    review, detail=form.detail.data, actor=current_user, now=utcnow()
+                ),
+                f"{review.reference} is in the flag queue.",
+            )
+        else:
+            flash(form_errors(form), "danger")
+        return self._back(review)
+
+
+class FlagQueueAdmin(ModerationQueueAdmin):
+    """Reviews reported by users or matching a rule (contact details, insults, card numbers)."""
+
+    action_roles = {"publish": AGENTS}
+    method_roles: dict = {}
+
+    def _only(self, query):
+        flagged = sa.select(ReviewFlag.review_id).where(ReviewFlag.resolved_at.is_(None))
+        return query.filter(Review.id.in_(flagged))
+
+    def home_badge(self) -> str | None:
+        count = self.get_count_query().scalar()
+        return f"{count:,} flagged" if count else None
+
+
+# --- the review records (read-only) -----------------------------------------------------------
+
+
+def _record_reference(view, context, model, name) -> str:
+    return model.reference
+
+
+def _record_excerpt(view, context, model, name) -> str:
+    text = model.text or ""
+    return text[:140] + ("…" if len(text) > 140 else "")
+
+
+class ReviewAdmin(ConsoleModelView):
+    """Read-only here; moderation is in the moderation queue and on a review's page."""
+
+    roles = AGENTS
+    export_roles = frozenset()
+    simple_list_pager = True
+    column_list = ["id", "submitted_at", "rating", "text", "provider", "booking", "moderation_status"]
+    column_details_list = [
+        "id",
+        "submitted_at",
+        "rating",
+        "text",
+        "provider",
+        "client",
+        "booking",
+        "moderation_status",
+    ]
+    column_labels = {"id": "Reference", "submitted_at": "Submitted", "moderation_status": "Moderation"}
+    column_formatters = {"id": _record_reference, "text": _record_excerpt}
+    column_formatters_detail = {"id": _record_reference}
+    column_sortable_list = ["id", "submitted_at", "rating"]
+    column_default_sort = ("id", True)
+    column_searchable_list = ["text"]
+    reference_searches = {"REV": "id", "PRV": "provider_id", "BKG": "booking_id", "CLI": "client_id"}
+    column_filters = ["rating", "moderation_status", "submitted_at"]
+
+    def get_query(self):
+        return (
+            super()
+            .get_query()
+            .options(joinedload(Review.provider), joinedload(Review.booking), joinedload(Review.client))
+        )
+
+
+def register(admin) -> None:
+    admin.add_view(ReviewAdmin(Review, name="Reviews", endpoint="reviews", category="Marketplace"))
+    category = "Support"
+    admin.add_view(
+        ModerationQueueAdmin(Review, name="Reviews to moderate", endpoint="moderation", category=category)
+    )
+    admin.add_view(FlagQueueAdmin(Review, name="Flagged reviews", endpoint="flags", category=category))

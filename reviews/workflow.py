@@ -1,0 +1,119 @@
+"""Review rules: the moderation states, the flag rules and the rating alert. Pure: no Flask, no database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from enum import StrEnum
+
+from console.domain import DomainError
+from console.redaction import redact_card_numbers
+
+
+class TransitionNotAllowed(DomainError):
+    """The workflow does not allow this step from the current state."""
+
+
+REASON_MAX = 2_000
+
+
+def clean_text(text: str | None, *, limit: int, what: str, required: bool = True) -> str | None:
+    """Trimmed text, refused (never cut) when longer than `limit` once card numbers are masked."""
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise DomainError(f"The {what} is required.")
+        return None
+    stored = len(redact_card_numbers(text)[0])
+    if stored > limit:
+        raise DomainError(f"The {what} is too long ({stored:,} characters; at most {limit:,}).")
+    return text
+
+
+# --- moderation -------------------------------------------------------------------------------
+class ModerationStatus(StrEnum):
+    PENDING = "pending"
+    PUBLISHED = "published"
+    HIDDEN = "hidden"
+
+
+MODERATION_TRANSITIONS: dict[tuple[ModerationStatus, str], ModerationStatus] = {
+    (ModerationStatus.PENDING, "publish"): ModerationStatus.PUBLISHED,
+    (ModerationStatus.PENDING, "hide"): ModerationStatus.HIDDEN,
+    (ModerationStatus.PUBLISHED, "hide"): ModerationStatus.HIDDEN,
+    (ModerationStatus.HIDDEN, "restore"): ModerationStatus.PUBLISHED,
+}
+MODERATION_EVENTS = ("publish", "hide", "restore")
+
+HIDE_REASONS = {
+    "contact_details": "It contains contact details (phone number, e-mail or address)",
+    "insulting": "It contains insults or abusive language",
+    "personal_data": "It contains personal data about someone",
+    "payment_data": "It contains payment details",
+    "off_topic": "It is not about the service provided",
+    "conflict_of_interest": "It was written by someone with a conflict of interest",
+}
+
+
+def next_moderation(current: ModerationStatus, event: str) -> ModerationStatus:
+    current = ModerationStatus(current)
+    if (current, event) not in MODERATION_TRANSITIONS:
+        raise TransitionNotAllowed(f"A {current.value} review cannot be {event}d.".replace("ed.", "ed."))
+    return MODERATION_TRANSITIONS[current, event]
+
+
+def allowed_events(current: ModerationStatus) -> list[str]:
+    """The moderation steps open to a review in `current` (the buttons on its page)."""
+    return [event for (status, event) in MODERATION_TRANSITIONS if status == current]
+
+
+def hide_reason(code: str | None) -> str:
+    if code not in HIDE_REASONS:
+        raise DomainError("Choose the reason for hiding the review (it is sent to its author).")
+    return code
+
+
+class FlagRule(StrEnum):
+    USER_REPORT = "user_report"
+    CONTACT_DETAILS = "contact_details"
+    INSULT = "insult"
+    CARD_NUMBER = "card_number"
+
+
+EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+PHONE_RE = re.compile(r"(?<!\d)(?:\+33\s?|0)[1-9](?:[\s.-]?\d{2}){4}(?!\d)")
+INSULTS = frozenset(
+    {"arnaque", "arnaqueur", "arnaqueuse", "connard", "connasse", "con", "conne", "débile", "idiot",
+     "idiote", "imbécile", "salope", "abruti", "abrutie", "escroc", "voleur",
+     "voleuse", "crétin", "crétine", "merde", "pourri", "pourrie", "stupid", "scammer"}
+)  # fmt: skip
+REDACTED_CARD_RE = re.compile(r"\[card [•]{4}\d{4}\]")
+WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def flag_rules(text: str) -> dict[FlagRule, str]:
+    """The simple rules a review's text matches, each with what matched (for the flag queue)."""
+    found: dict[FlagRule, str] = {}
+    text = text or ""
+    contact = EMAIL_RE.search(text) or PHONE_RE.search(text)
+    if contact:
+        found[FlagRule.CONTACT_DETAILS] = contact.group(0)[:100]
+    words = [w for w in WORD_RE.findall(text.lower()) if w in INSULTS]
+    if words:
+        found[FlagRule.INSULT] = ", ".join(dict.fromkeys(words))[:100]
+    cards = REDACTED_CARD_RE.search(text) or (redact_card_numbers(text)[1] and re.search(r"\d", text))
+    if cards:
+        found[FlagRule.CARD_NUMBER] = "card number (masked)"
+    return found
+
+
+RATING_WINDOW = 10
+RATING_ALERT_BELOW = 3.5
+
+
+def rating_alert(recent_ratings: Sequence[int]) -> bool:
+    """A provider whose last 10 published ratings average below 3.5 needs a quality review."""
+    if len(recent_ratings) < RATING_WINDOW:
+        return False
+    window = list(recent_ratings)[:RATING_WINDOW]
+    return sum(window) < RATING_ALERT_BELOW * RATING_WINDOW

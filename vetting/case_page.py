@@ -1,0 +1,176 @@
+"""What the case page shows: one panel per check, what the viewer may do now, and the timeline.
+
+Every "may the page offer this step?" is asked of `vetting/workflow.py` here, so the template
+tests booleans and event names, never status strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from console.audit.models import AuditEvent
+from console.auth.models import StaffUser
+from console.business_time import paris_today
+from console.db import db
+from insurance.services import insurance_problem
+from vetting import checks, forms, services
+from vetting import workflow as wf
+from vetting.models import VettingCase, VettingCheck
+from vetting.queues import STATUS_CLASSES, officers
+
+DOCUMENT_PURPOSES = {
+    "vetting": "Checking the applicant's document",
+    "renewal": "Re-vetting",
+    "audit": "An audit or inspection",
+}
+
+
+@dataclass(frozen=True)
+class CheckPanel:
+    check: VettingCheck
+    problems: list[str]
+    badge: str  # the Bootstrap colour of the check's status
+    may_work: bool  # assign, and (references) add and contact references
+    may_start: bool
+    may_record: bool  # record evidence, pass or fail
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    at: Any
+    who: str
+    what: str
+
+
+@dataclass(frozen=True)
+class CasePanel:
+    today: date
+    checks: dict[str, CheckPanel]
+    allowed: frozenset[str]  # the case steps the workflow allows now (`wf.allowed_events`)
+    clock_running: bool  # the deadline runs: show it, and the decision card
+    active: bool  # not decided: documents may still be added
+    shows_decision_note: bool
+    positive_references: int
+    open_references: frozenset[int]  # ids of the references still to be contacted
+    references_needed: int
+    approval_problems: list[str]
+    insurance_problem: str | None
+    officers: list[StaffUser]
+    timeline: list[TimelineRow]
+    forms: dict[str, Any]
+    purposes: dict[str, str]
+    may_withdraw_for_silence: bool
+
+
+def check_panel(check: VettingCheck, case_status: wf.CaseStatus, today: date) -> CheckPanel:
+    may_work = wf.check_workable(case_status, check.status)
+    events = wf.allowed_check_events(check.status) if may_work else frozenset()
+    return CheckPanel(
+        check,
+        checks.check_problems(check, today=today),
+        STATUS_CLASSES[check.status],
+        may_work,
+        may_start="start" in events,
+        may_record="pass" in events,
+    )
+
+
+def case_panel(case: VettingCase, *, viewer: Any, now: datetime) -> CasePanel:
+    today = paris_today(now)
+    skills = case.check(wf.CheckKind.SKILLS)
+    return CasePanel(
+        today=today,
+        checks={c.kind.value: check_panel(c, case.status, today) for c in case.checks},
+        allowed=wf.allowed_events(case.status),
+        clock_running=case.status in wf.CLOCK_RUNNING,
+        active=case.status in wf.ACTIVE,
+        shows_decision_note=bool(case.decision_note) and case.status in wf.CLOSED_WITHOUT_APPROVAL,
+        positive_references=wf.positive_references(r.status for r in case.references),
+        open_references=frozenset(r.id for r in case.references if wf.reference_open(r.status)),
+        references_needed=wf.MIN_POSITIVE_REFERENCES,
+        approval_problems=services.approval_problems(case, approver=viewer, today=today),
+        insurance_problem=insurance_problem(case.provider, today),
+        officers=officers(),
+        timeline=case_timeline(case),
+        forms={
+            "identity": forms.IdentityForm(formdata=None),
+            "b3": forms.B3Form(formdata=None),
+            "skills": forms.SkillsForm(
+                formdata=None,
+                score=skills.score,
+                trial_passed=skills.trial_passed,
+                **(skills.rubric or {}),
+            ),
+            "complete": forms.CompleteForm(formdata=None),
+            "reference": forms.ReferenceForm(formdata=None),
+            "attempt": forms.AttemptForm(formdata=None),
+            "upload": forms.UploadForm(formdata=None),
+            "reject": forms.RejectForm(formdata=None),
+        },
+        purposes=DOCUMENT_PURPOSES,
+        may_withdraw_for_silence=wf.may_withdraw(case.awaiting_since, now),
+    )
+
+
+# --- the timeline -------------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "vetting.open": "case opened",
+    "vetting.start_review": "review started",
+    "vetting.await_provider": "provider asked for something (deadline paused)",
+    "vetting.provider_answered": "provider answered",
+    "vetting.checks_complete": "all checks completed: ready for decision",
+    "vetting.reopen": "sent back to review",
+    "vetting.approve": "approved",
+    "vetting.reject": "rejected",
+    "vetting.withdraw": "withdrawn",
+    "vetting.withdrawal_proposed": "withdrawal proposed (30 days without answer)",
+    "vetting.chase": "provider chased",
+    "vetting.check_assign": "check assigned",
+    "vetting.check_start": "check started",
+    "vetting.check_passed": "check passed",
+    "vetting.check_failed": "check failed",
+    "vetting.identity_verified": "identity document recorded",
+    "vetting.siret_checked": "SIRET status recorded",
+    "vetting.b3_viewed": "criminal-record extract viewed (not stored)",
+    "vetting.skills_recorded": "assessment recorded",
+    "vetting.reference_add": "reference added",
+    "vetting.reference_attempt": "reference contacted",
+    "vetting.document_add": "document added",
+    "file.download": "document downloaded",
+}
+
+
+def case_timeline(case: VettingCase) -> list[TimelineRow]:
+    """What happened to the case, its checks, references and documents, newest first.
+
+    Each opening of the page is in the audit trail too, but left out here: it would bury the steps.
+    """
+    names = {c.id: c.kind.value for c in case.checks}
+    keys = [("VettingCase", case.id)]
+    keys += [("VettingCheck", c.id) for c in case.checks]
+    keys += [("Reference", r.id) for r in case.references]
+    keys += [("VettingDocument", d.id) for d in case.documents]
+    conditions = [
+        sa.and_(AuditEvent.object_type == kind, AuditEvent.object_id == str(key)) for kind, key in keys
+    ]
+    events = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(sa.or_(*conditions), AuditEvent.action != "vetting.case_view")
+        .order_by(AuditEvent.seq.desc())
+    ).all()
+    staff_ids = {e.actor_id for e in events if e.actor_id}
+    people = {
+        s.id: s.full_name for s in db.session.scalars(sa.select(StaffUser).where(StaffUser.id.in_(staff_ids)))
+    }
+    rows = []
+    for e in events:
+        what = ACTION_LABELS.get(e.action, e.action)
+        if e.object_type == "VettingCheck":
+            what = f"{names.get(int(e.object_id), '')} {what}".strip()
+        rows.append(TimelineRow(e.occurred_at, people.get(e.actor_id, e.actor), what))
+    return rows

@@ -1,0 +1,110 @@
+"""Read-only vetting figures for other packages (the compliance reports). Plain values only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from console.db import db
+from marketplace.models import Provider, VettingStatus
+from vetting.models import VettingCase
+from vetting.workflow import CaseStatus
+
+# --- for the compliance reports ---
+
+
+def _latest_revetting_due():
+    """Per provider, the re-vetting due date of its latest approved case."""
+    return (
+        sa.select(VettingCase.provider_id, sa.func.max(VettingCase.revetting_due_on).label("due"))
+        .where(VettingCase.status == CaseStatus.APPROVED)
+        .group_by(VettingCase.provider_id)
+    )
+
+
+def revetting_due() -> dict[int, date]:
+    """When each provider with an approved case is due for re-vetting."""
+    return dict(db.session.execute(_latest_revetting_due()).all())
+
+
+def revetting_overdue_count(day: date) -> int:
+    """Approved providers whose re-vetting was due before `day`."""
+    latest = _latest_revetting_due().subquery()
+    query = (
+        sa.select(sa.func.count())
+        .select_from(latest)
+        .join(Provider, Provider.id == latest.c.provider_id)
+        .where(Provider.vetting_status == VettingStatus.APPROVED, latest.c.due < day)
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+def cases_decided(since: datetime, until: datetime) -> dict[str, int]:
+    """Vetting cases decided in [since, until), per status ("approved", "rejected", ...)."""
+    query = (
+        sa.select(VettingCase.status, sa.func.count())
+        .where(VettingCase.decided_at >= since, VettingCase.decided_at < until)
+        .group_by(VettingCase.status)
+    )
+    return {status.value: count for status, count in db.session.execute(query)}
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    kind: str
+    status: str
+    completed_by: str
+    completed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CriminalRecord:
+    """What the officer saw on the B3 extract (the extract itself is never kept)."""
+
+    viewed_at: datetime
+    issued_on: date
+    outcome: str
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    id: int
+    reference: str
+    round: str
+    status: str
+    opened_at: datetime | None
+    decided_at: datetime | None
+    checks: list[CheckSummary]
+    criminal_record: CriminalRecord | None  # None: not viewed yet
+    references_positive: int
+    references_total: int
+
+
+def _case_summary(case: VettingCase) -> CaseSummary:
+    checks = [
+        CheckSummary(
+            c.kind.value, c.status.value, c.completed_by.full_name if c.completed_by else "", c.completed_at
+        )
+        for c in case.checks
+    ]
+    background = next((c for c in case.checks if c.kind.value == "background"), None)
+    record = None
+    if background is not None and background.b3_viewed:
+        record = CriminalRecord(
+            background.b3_viewed_at, background.b3_issue_date, background.b3_outcome.value
+        )
+    positive = sum(1 for r in case.references if r.status.value == "verified_positive")
+    return CaseSummary(
+        case.id, case.reference, case.round.value, case.status.value, case.opened_at, case.decided_at,
+        checks, record, positive, len(case.references),
+    )  # fmt: skip
+
+
+def provider_cases(provider_id: int) -> list[CaseSummary]:
+    """Every vetting case of the provider, the oldest first."""
+    cases = db.session.scalars(
+        sa.select(VettingCase).where(VettingCase.provider_id == provider_id).order_by(VettingCase.opened_at)
+    ).all()
+    return [_case_summary(case) for case in cases]
