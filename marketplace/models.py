@@ -80,6 +80,7 @@ class Provider(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     personal_data_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    language: Mapped[str] = mapped_column(sa.String(2), default="fr", server_default="fr")  # of e-mails
     version: Mapped[int] = mapped_column(default=1)
 
     active_restrictions: Mapped[list[Restriction]] = relationship(  # noqa: F821
@@ -141,6 +142,7 @@ class Client(db.Model):
     consent_marketing_email: Mapped[bool] = mapped_column(default=False)
     consent_marketing_sms: Mapped[bool] = mapped_column(default=False)
     consent_partner_sharing: Mapped[bool] = mapped_column(default=False)
+    language: Mapped[str] = mapped_column(sa.String(2), default="fr", server_default="fr")  # of e-mails
     consents_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version: Mapped[int] = mapped_column(default=1)

@@ -26,6 +26,7 @@ class ReportRun(db.Model):
     )
     progress: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))  # None: scheduled
+    language: Mapped[str] = mapped_column(sa.String(2), default="fr", server_default="fr")  # of the PDF
     requested_by: Mapped[str] = mapped_column(sa.String(254))  # audit label: e-mail or system:<job>
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempt: Mapped[int] = mapped_column(default=1)

@@ -12,26 +12,36 @@ from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
 from console.db import db
 from console.domain import DomainError
+from console.formatting import supported_language
 from console.notifications.models import Notification, NotificationStatus
 
 NO_SMTP = "not sent: no SMTP configured"
 
 
 def queue_notification(
-    *, recipient: str, template: str, context: dict[str, Any], related: Any = None, now: datetime
+    *,
+    recipient: str,
+    template: str,
+    context: dict[str, Any],
+    related: Any = None,
+    now: datetime,
+    language: str | None = None,
 ) -> Notification:
-    """Render a message from `templates/notifications/<template>.txt` and put it in the outbox.
-
-    The template's first line is `Subject: ...`. Delivery is enqueued after commit.
+    """Render a message from `templates/notifications/<template>.txt` in the recipient's `language`
+    (a provider's, client's or staff member's `language`; the console's default when unknown) and
+    put it in the outbox. The template's first line is `Subject: ...`. Delivery is enqueued after commit.
     """
     from console.jobs import enqueue_after_commit
     from console.notifications import jobs
 
-    subject, body = render_message(template, context)
+    language = supported_language(language or current_app.config.get("DEFAULT_LANGUAGE"))
+    with force_locale(language):
+        subject, body = render_message(template, context)
     note = Notification(
         created_at=now,
         recipient=recipient,
