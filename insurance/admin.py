@@ -15,17 +15,18 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from console import validation as v
 from console.access import Role, user_has_any
-from console.admin_base import ConsoleModelView, attempt_decision, parse_id
+from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, attempt_decision, parse_id
 from console.db import db, utcnow
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.files.services import UploadRefused, send_stored
-from console.money import format_cents
+from console.formatting import format_money, format_number
 from insurance import services
 from insurance.expiry_admin import ExpiryBoard
 from insurance.forms import DecisionForm, PolicyForm, RejectForm, field_error
@@ -39,9 +40,9 @@ VERIFIERS = frozenset({VETTING, MANAGER})
 
 # Why a certificate is opened: recorded with each download in the audit trail.
 PURPOSES = {
-    "verification": "Verifying the certificate",
-    "dispute": "A dispute or a claim",
-    "audit": "An audit or inspection",
+    "verification": _l("Verifying the certificate"),
+    "dispute": _l("A dispute or a claim"),
+    "audit": _l("An audit or inspection"),
 }
 
 
@@ -56,20 +57,20 @@ def _provider(view, context, model, name) -> Markup:
 
 
 def _coverage(view, context, model, name) -> str:
-    return format_cents(model.coverage_per_claim_cents, model.currency)
+    return format_money(model.coverage_per_claim_cents, model.currency)
 
 
 def _deductible(view, context, model, name) -> str:
-    return format_cents(model.deductible_cents, model.currency)
+    return format_money(model.deductible_cents, model.currency)
 
 
 def _activities(view, context, model, name) -> str:
-    return ", ".join(ServiceKind(a).label for a in model.activities or []) or "none declared"
+    return ", ".join(ServiceKind(a).label for a in model.activities or []) or _("none declared")
 
 
 def _certificate(view, context, model, name) -> str:
     stored = model.certificate
-    return f"{stored} · SHA-256 {stored.sha256}" if stored else "no certificate"
+    return f"{stored} · SHA-256 {stored.sha256}" if stored else _("no certificate")
 
 
 def _verification(view, context, model, name) -> Markup:
@@ -77,23 +78,27 @@ def _verification(view, context, model, name) -> Markup:
         model.verification, "danger"
     )
     return Markup('<span class="badge badge-{}" data-testid="verification">{}</span>').format(
-        colour, model.verification.value
+        colour, model.verification.label
     )
 
 
 def _open(view, context, model, name) -> Markup:
-    return Markup(
-        '<a class="btn btn-sm btn-primary" href="{}" data-testid="open-{}">Open certificate</a>'
-    ).format(url_for("policies.details_view", id=model.id), model.id)
+    return Markup('<a class="btn btn-sm btn-primary" href="{}" data-testid="open-{}">{}</a>').format(
+        url_for("policies.details_view", id=model.id), model.id, _("Open certificate")
+    )
 
 
 def _checks(view, context, model, name) -> Markup:
     flags = services.flags(model, context.get("insurance_today") or today())
     if not flags:
-        return Markup('<span class="text-muted">none</span>')
-    return Markup('<span class="badge badge-warning" title="{}">{} to check</span>').format(
-        "; ".join(flags), len(flags)
+        return Markup('<span class="text-muted">{}</span>').format(_("none"))
+    return Markup('<span class="badge badge-warning" title="{}">{}</span>').format(
+        "; ".join(flags), _("%(count)s to check", count=len(flags))
     )
+
+
+def _verification_options() -> list[tuple[str, str]]:
+    return [(member.value, member.label) for member in Verification]
 
 
 STATUS_CLASSES = {
@@ -124,8 +129,12 @@ def _already_decided(policy_id: int) -> str | None:
     policy = db.session.get(InsurancePolicy, policy_id)
     if policy is None or policy.verification == Verification.PENDING:
         return None
-    who = policy.verified_by.full_name if policy.verified_by else "someone"
-    return f"This certificate was already {policy.verification.value} by {who}; nothing was changed."
+    who = policy.verified_by.full_name if policy.verified_by else _("someone")
+    return _(
+        "This certificate was already %(verification)s by %(who)s; nothing was changed.",
+        verification=policy.verification.label,
+        who=who,
+    )
 
 
 def _attempt(policy_id: int, use_case: Callable[[], Any], success: str) -> bool:
@@ -139,19 +148,25 @@ class PolicyColumns:
     """Columns shared by the register and the queue."""
 
     column_labels = {
-        "policy_number": "Policy number",
-        "starts_on": "Start",
-        "ends_on": "End",
-        "coverage": "Coverage per claim",
-        "created_at": "Created",
-        "created_by": "Created by",
-        "insured_name": "Insured name",
-        "insured_siret": "Insured SIRET",
-        "verified_by": "Decided by",
-        "verified_at": "Decided at",
-        "rejection_reason": "Rejection reason",
+        "provider": _l("Provider"),
+        "insurer": _l("Insurer"),
+        "policy_number": _l("Policy number"),
+        "starts_on": _l("Start"),
+        "ends_on": _l("End"),
+        "coverage": _l("Coverage per claim"),
+        "deductible": _l("Deductible"),
+        "activities": _l("Activities"),
+        "certificate": _l("Certificate"),
+        "verification": _l("Verification"),
+        "created_at": _l("Created"),
+        "created_by": _l("Created by"),
+        "insured_name": _l("Insured name"),
+        "insured_siret": _l("Insured SIRET"),
+        "verified_by": _l("Decided by"),
+        "verified_at": _l("Decided at"),
+        "rejection_reason": _l("Rejection reason"),
         "open": "",
-        "checks": "Checks",
+        "checks": _l("Checks"),
     }
     column_formatters = {
         "provider": _provider,
@@ -214,7 +229,12 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
         "created_at",
     ]
     column_default_sort = ("id", True)
-    column_filters = ["verification", "ends_on", "starts_on"]
+    column_filters = [
+        EnumEqual(InsurancePolicy.verification, _l("Verification"), options=_verification_options),
+        EnumNotEqual(InsurancePolicy.verification, _l("Verification"), options=_verification_options),
+        "ends_on",
+        "starts_on",
+    ]
 
     def get_query(self):
         return super().get_query().options(joinedload(InsurancePolicy.provider))
@@ -232,7 +252,7 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
         key = v.parse_reference(form.provider_reference.data, Provider.REFERENCE_PREFIX)
         provider = db.session.get(Provider, key) if key else None
         if provider is None:
-            field_error(form, "provider_reference", "There is no provider with this reference.")
+            field_error(form, "provider_reference", _("There is no provider with this reference."))
             return False
         upload = form.certificate.data
         fields = {
@@ -270,7 +290,7 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
         except sa.exc.IntegrityError:
             db.session.rollback()
             flash(
-                "The policy could not be saved as entered. Nothing was saved; check it and try again.",
+                _("The policy could not be saved as entered. Nothing was saved; check it and try again."),
                 "danger",
             )
         return False
@@ -308,10 +328,10 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
                     now=utcnow(),
                     expected_version=parse_id(form.expected_version.data) or -1,  # missing: stale
                 ),
-                f"Verified: {policy} for {policy.provider}.",
+                _("Verified: %(policy)s for %(provider)s.", policy=policy, provider=policy.provider),
             )
         else:
-            flash("The form was incomplete; reload the page and try again.", "danger")
+            flash(_("The form was incomplete; reload the page and try again."), "danger")
         return self._back(policy.id)
 
     @expose("/reject/<int:policy_id>", methods=("POST",))
@@ -327,10 +347,10 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
                     now=utcnow(),
                     expected_version=parse_id(form.expected_version.data) or -1,
                 ),
-                f"Rejected: {policy} for {policy.provider}.",
+                _("Rejected: %(policy)s for %(provider)s.", policy=policy, provider=policy.provider),
             )
         else:
-            flash("Give the reason for rejecting the certificate (at most 1000 characters).", "danger")
+            flash(_("Give the reason for rejecting the certificate (at most 1000 characters)."), "danger")
         return self._back(policy.id)
 
     @expose("/certificate/<int:policy_id>")
@@ -393,13 +413,24 @@ class CertificateQueueAdmin(PolicyColumns, ConsoleModelView):
 
     def home_badge(self) -> str | None:
         total = db.session.scalar(self._pending(sa.select(sa.func.count()).select_from(InsurancePolicy)))
-        return f"{total} to verify" if total else None
+        return _("%(count)s to verify", count=total) if total else None
 
 
 def _counts(view, context, model, name) -> str:
     return ", ".join(
-        f"{key.replace('_', ' ')}: {value:,}" for key, value in sorted((model.counts or {}).items())
+        f"{SWEEP_COUNTS.get(key, key.replace('_', ' '))}: {format_number(value)}"
+        for key, value in sorted((model.counts or {}).items())
     )
+
+
+SWEEP_COUNTS = {
+    "cover_rows_fixed": _l("cover rows fixed"),
+    "reminders": _l("reminders"),
+    "proposals": _l("proposals"),
+    "proposals_closed": _l("proposals closed"),
+    "covered": _l("covered"),
+    "lapsed": _l("lapsed"),
+}
 
 
 class InsuranceSweepAdmin(ConsoleModelView):
@@ -409,23 +440,30 @@ class InsuranceSweepAdmin(ConsoleModelView):
     export_roles = frozenset()
     can_view_details = False
     column_list = ["day", "started_at", "finished_at", "counts"]
-    column_labels = {"started_at": "Started", "finished_at": "Finished"}
+    column_labels = {
+        "day": _l("Day"),
+        "started_at": _l("Started"),
+        "finished_at": _l("Finished"),
+        "counts": _l("Counts"),
+    }
     column_formatters = {"counts": _counts}
     column_default_sort = ("id", True)
     column_filters = ["day"]
 
 
 def register(admin) -> None:
-    category = "Insurance"
+    category = _l("Insurance")
     admin.add_view(
-        InsurancePolicyAdmin(InsurancePolicy, name="RC Pro policies", endpoint="policies", category=category)
-    )
-    admin.add_view(
-        CertificateQueueAdmin(
-            InsurancePolicy, name="Certificates to verify", endpoint="certificates", category=category
+        InsurancePolicyAdmin(
+            InsurancePolicy, name=_l("RC Pro policies"), endpoint="policies", category=category
         )
     )
     admin.add_view(
-        InsuranceSweepAdmin(InsuranceSweep, name="Daily sweeps", endpoint="sweeps", category=category)
+        CertificateQueueAdmin(
+            InsurancePolicy, name=_l("Certificates to verify"), endpoint="certificates", category=category
+        )
     )
-    admin.add_view(ExpiryBoard(name="Expiry board", endpoint="expiry", url="/expiry", category=category))
+    admin.add_view(
+        InsuranceSweepAdmin(InsuranceSweep, name=_l("Daily sweeps"), endpoint="sweeps", category=category)
+    )
+    admin.add_view(ExpiryBoard(name=_l("Expiry board"), endpoint="expiry", url="/expiry", category=category))

@@ -5,18 +5,17 @@ The rows come from `insurance.reporting.build_board`, the same data the expiry r
 
 from __future__ import annotations
 
-import csv
-import io
-
 import sqlalchemy as sa
 from flask import Response, request
 from flask_admin import expose
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from console.access import Role
 from console.admin_base import ConsoleBaseView, parse_id
 from console.db import db
-from console.spreadsheet import neutralise
+from console.domain import _
+from console.spreadsheet import csv_lines
 from insurance.models import InsurancePolicy
 from insurance.reporting import ENDING_WINDOWS, EXPIRING_WINDOW, build_board, today
 from insurance.workflow import Verification
@@ -25,13 +24,17 @@ from marketplace.reporting import provider_names
 
 PAGE_SIZE = 50
 
+
+def _window_label(index: int, days: int):
+    if index == 0:
+        return _l("Ends within %(days)s days", days=days)
+    return _l("Within %(days)s days", days=days)
+
+
 WINDOWS = {
-    **{
-        str(days): ("Ends within {} days" if i == 0 else "Within {} days").format(days)
-        for i, days in enumerate(ENDING_WINDOWS)
-    },
-    "expired": "Expired",
-    "exposure": "Uninsured with bookings",
+    **{str(days): _window_label(i, days) for i, days in enumerate(ENDING_WINDOWS)},
+    "expired": _l("Expired"),
+    "exposure": _l("Uninsured with bookings"),
 }
 DEFAULT_WINDOW = EXPIRING_WINDOW
 
@@ -64,23 +67,23 @@ def _pending_policies(provider_ids: list[int]) -> dict[int, int]:
     return dict(db.session.execute(query).all())
 
 
-def _csv(window: str, board) -> str:
+def _csv(window: str, board):
+    """The tab as a French spreadsheet reads it (`;`, BOM, dd/mm/yyyy, Paris times), line by line."""
     rows = board.rows[window]
     names = provider_names([r.provider_id for r in rows])
-    out = io.StringIO()
-    writer = csv.writer(out)
     if window == "exposure":
-        writer.writerow(["reference", "provider", "scheduled bookings", "next booking (UTC)"])
+        titles = [_("Reference"), _("Provider"), _("Scheduled bookings"), _("Next booking")]
     else:
-        label = "cover ended on" if window == "expired" else "cover ends on"
-        writer.writerow(["reference", "provider", label, "days", "policy id"])
+        label = _("Cover ended on") if window == "expired" else _("Cover ends on")
+        titles = [_("Reference"), _("Provider"), label, _("Days"), _("Policy id")]
+    lines = []
     for row in rows:
         if window == "exposure":
-            cells = [row.bookings, row.next_booking.strftime("%Y-%m-%d %H:%M")]
+            cells = [row.bookings, row.next_booking]
         else:
-            cells = [row.day.isoformat(), abs((row.day - board.today).days), row.policy_id or ""]
-        writer.writerow([neutralise(c) for c in (*names[row.provider_id], *cells)])
-    return out.getvalue()
+            cells = [row.day, abs((row.day - board.today).days), row.policy_id or ""]
+        lines.append((*names[row.provider_id], *cells))
+    return csv_lines(titles, lines)
 
 
 class ExpiryBoard(ConsoleBaseView):
@@ -120,7 +123,7 @@ class ExpiryBoard(ConsoleBaseView):
         window, board = self._window(), build_board(today())
         filename = f"rc-pro-{window}-{board.today.isoformat()}.csv"
         return Response(
-            _csv(window, board),
+            "".join(_csv(window, board)),
             mimetype="text/csv",
             headers={
                 "Content-Disposition": f'attachment; filename="{filename}"',

@@ -2,51 +2,67 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
 
 from console import validation as v
+from console.domain import _
 from console.money import AmountField
 from marketplace.models import Provider, ServiceKind
 
 
+def translated(validator):
+    """`validator` with its lazy message turned into text when it fails (Flask-Admin shows only text
+    errors, and the flashed summaries join them)."""
+
+    def check(form, field):
+        try:
+            validator(form, field)
+        except (StopValidation, ValidationError) as exc:
+            raise type(exc)(str(exc.args[0]) if exc.args else "") from exc
+
+    check.field_flags = getattr(validator, "field_flags", {})
+    return check
+
+
 class PolicyForm(FlaskForm):
     provider_reference = StringField(
-        "Provider reference",
+        _l("Provider reference"),
         validators=[DataRequired(), Length(max=30)],
-        description="The provider's reference, e.g. PRV-000123 (shown on the provider's page).",
+        description=_l("The provider's reference, e.g. PRV-000123 (shown on the provider's page)."),
     )
-    insurer = StringField("Insurer", validators=[DataRequired(), Length(max=120)])
-    policy_number = StringField("Policy number", validators=[DataRequired(), Length(max=60)])
+    insurer = StringField(_l("Insurer"), validators=[DataRequired(), Length(max=120)])
+    policy_number = StringField(_l("Policy number"), validators=[DataRequired(), Length(max=60)])
     insured_name = StringField(
-        "Insured name (as on the certificate)", validators=[DataRequired(), Length(max=200)]
+        _l("Insured name (as on the certificate)"), validators=[DataRequired(), Length(max=200)]
     )
-    insured_siret = StringField("Insured SIRET", validators=[DataRequired(), Length(max=20)])
+    insured_siret = StringField(_l("Insured SIRET"), validators=[DataRequired(), Length(max=20)])
     activities = SelectMultipleField(
-        "Activities covered",
-        choices=[SelectChoice(s.value, s.label) for s in ServiceKind],
+        _l("Activities covered"),
+        choices=lambda: [SelectChoice(s.value, s.label) for s in ServiceKind],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )
-    coverage = AmountField("Coverage per claim (EUR)", allow_zero=False)
-    deductible = AmountField("Deductible (EUR)", allow_zero=True)
-    starts_on = DateField("Cover starts on", validators=[InputRequired()])
-    ends_on = DateField("Cover ends on (last day covered)", validators=[InputRequired()])
+    coverage = AmountField(_l("Coverage per claim (EUR)"), allow_zero=False)
+    deductible = AmountField(_l("Deductible (EUR)"), allow_zero=True)
+    starts_on = DateField(_l("Cover starts on"), validators=[InputRequired()])
+    ends_on = DateField(_l("Cover ends on (last day covered)"), validators=[InputRequired()])
     certificate = FileField(
-        "Certificate (PDF, JPEG or PNG)",
-        validators=[FileRequired("Attach the insurer's certificate.")],
+        _l("Certificate (PDF, JPEG or PNG)"),
+        validators=[translated(FileRequired(_l("Attach the insurer's certificate.")))],
     )
 
     def validate_provider_reference(self, field) -> None:
         if v.parse_reference(field.data, Provider.REFERENCE_PREFIX) is None:
-            raise ValidationError("Enter a provider reference such as PRV-000123.")
+            raise ValidationError(_("Enter a provider reference such as PRV-000123."))
 
     def validate_ends_on(self, field) -> None:
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
-            raise ValidationError("The end date is before the start date.")
+            raise ValidationError(_("The end date is before the start date."))
 
 
 # Service field names that differ from the form's.
@@ -68,4 +84,4 @@ class DecisionForm(FlaskForm):
 
 
 class RejectForm(DecisionForm):
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])

@@ -9,6 +9,7 @@ from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
@@ -16,8 +17,9 @@ from console import validation as v
 from console.audit import services as audit
 from console.business_time import paris_today
 from console.db import db
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.files import services as files
+from console.formatting import supported_language
 from console.jobs import enqueue_after_commit
 from console.notifications.models import Notification
 from console.notifications.services import render_message
@@ -43,7 +45,7 @@ def _policy_number(provider: Provider, value: Any) -> str:
     """The policy number without spaces, upper-case, not registered for another provider."""
     number = "".join(str(value or "").split()).upper()
     if not number or len(number) > 60:
-        raise v.InvalidField("policy_number", "A policy number is required (at most 60 characters).")
+        raise v.InvalidField("policy_number", _("A policy number is required (at most 60 characters)."))
     other = db.session.scalar(
         sa.select(InsurancePolicy.provider_id).where(
             InsurancePolicy.policy_number == number, InsurancePolicy.provider_id != provider.id
@@ -51,7 +53,7 @@ def _policy_number(provider: Provider, value: Any) -> str:
     )
     if other is not None:
         raise v.InvalidField(
-            "policy_number", "This policy number is already registered for another provider."
+            "policy_number", _("This policy number is already registered for another provider.")
         )
     return number
 
@@ -63,7 +65,10 @@ def _insured_siret(provider: Provider, value: Any) -> str:
     except v.InvalidField as exc:
         raise v.InvalidField("insured_siret", str(exc)) from exc
     if siret != provider.siret:
-        raise v.InvalidField("insured_siret", f"The insured SIRET differs from {provider.reference}'s SIRET.")
+        raise v.InvalidField(
+            "insured_siret",
+            _("The insured SIRET differs from %(provider)s's SIRET.", provider=provider.reference),
+        )
     return siret
 
 
@@ -73,14 +78,14 @@ def _declared_values(provider: Provider, fields: Mapping[str, Any]) -> dict[str,
     siret = _insured_siret(provider, fields.get("insured_siret"))
     starts_on, ends_on = fields.get("starts_on"), fields.get("ends_on")
     if not isinstance(starts_on, date) or not isinstance(ends_on, date):
-        raise v.InvalidField("starts_on", "Start and end dates are required.")
+        raise v.InvalidField("starts_on", _("Start and end dates are required."))
     coverage, deductible = fields.get("coverage_per_claim_cents"), fields.get("deductible_cents")
     wf.ensure_policy_values(
         coverage_cents=coverage, deductible_cents=deductible, starts_on=starts_on, ends_on=ends_on
     )
     activities = sorted(set(fields.get("activities") or []))
     if not set(activities) <= {kind.value for kind in ServiceKind}:
-        raise v.InvalidField("activities", "Unknown activity; choose among the services offered.")
+        raise v.InvalidField("activities", _("Unknown activity; choose among the services offered."))
     return {
         "insurer": v.text("insurer", fields.get("insurer"), limit=120),
         "policy_number": number,
@@ -167,6 +172,7 @@ def prompt_managers_to_lift(provider: Provider, *, now: datetime) -> int:
                 related=restriction,
                 now=now,
                 context={"provider": provider, "restriction": restriction},
+                language=manager.language,
             )
     return len(active)
 
@@ -177,7 +183,7 @@ def reject_policy(
     """An officer refuses the certificate, with the reason."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 1000:
-        raise DomainError("Give the reason for rejecting the certificate (at most 1000 characters).")
+        raise DomainError(_("Give the reason for rejecting the certificate (at most 1000 characters)."))
     _decide(policy, "reject", actor, expected_version)
     policy.verified_by_id, policy.verified_at, policy.rejection_reason = actor.id, now, reason
     changes = audit.diff(policy)
@@ -190,9 +196,11 @@ def _decide(policy: InsurancePolicy, event: str, actor: Any, expected_version: i
     from console.auth.models import StaffUser
 
     if not isinstance(actor, StaffUser):
-        raise DomainError("A certificate is verified by a named staff member.")
+        raise DomainError(_("A certificate is verified by a named staff member."))
     if expected_version is not None and policy.version != expected_version:
-        raise DomainError(f"{policy} was changed by someone else meanwhile. Reload and try again.")
+        raise DomainError(
+            _("%(policy)s was changed by someone else meanwhile. Reload and try again.", policy=policy)
+        )
     policy.verification = wf.next_verification(policy.verification, event)
 
 
@@ -251,9 +259,9 @@ def insurance_problem(provider: Provider, today: date) -> str | None:
     if status in (InsuranceStatus.VALID, InsuranceStatus.EXPIRING):
         return None
     return (
-        "no verified RC Pro policy covers today"
+        _("no verified RC Pro policy covers today")
         if status == InsuranceStatus.NONE
-        else "RC Pro insurance expired"
+        else _("RC Pro insurance expired")
     )
 
 
@@ -261,7 +269,7 @@ def close_proposals_of_covered(provider_ids: list[int], *, actor: Any, now: date
     """Close open insurance proposals of providers covered again (not a restriction decision)."""
     wanted = set(provider_ids)  # may be every covered provider: filter in Python, not in an IN list
     proposals = [p for p in restrictions.open_proposals_from(Source.INSURANCE) if p.provider_id in wanted]
-    note = "Closed automatically: a verified policy covers today."
+    note = _("Closed automatically: a verified policy covers today.")
     return restrictions.close_moot_proposals(proposals, note=note, actor=actor, now=now)
 
 
@@ -344,15 +352,16 @@ def _send_reminders(due: list[dict], *, now: datetime) -> int:
 
 def _reminder_note(policy: InsurancePolicy, step: int, now: datetime) -> Notification:
     provider = policy.provider
-    subject, body = render_message(
-        "insurance_reminder",
-        {
-            "provider": provider.display_name,
-            "reference": provider.reference,
-            "policy": policy,
-            "step": step,
-        },
-    )
+    with force_locale(supported_language(provider.language)):  # the provider's language
+        subject, body = render_message(
+            "insurance_reminder",
+            {
+                "provider": provider.display_name,
+                "reference": provider.reference,
+                "policy": policy,
+                "step": step,
+            },
+        )
     return Notification(
         created_at=now,
         recipient=provider.email,
@@ -386,7 +395,7 @@ def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -
             reason_code=LAPSE_REASON,
             actor=actor,
             now=now,
-            evidence=["No verified RC Pro policy covers today (insurance sweep)."],
+            evidence=[_("No verified RC Pro policy covers today (insurance sweep).")],
         )
     return len(providers)
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from console.domain import DomainError
+from console.domain import DomainError, _
+from console.formatting import format_money
 
 EXPIRING_WITHIN_DAYS = 30
 
@@ -23,11 +24,28 @@ class InsuranceStatus(StrEnum):
     EXPIRED = "expired"
     NONE = "none"
 
+    @property
+    def label(self) -> str:
+        return {
+            InsuranceStatus.VALID: _("valid"),
+            InsuranceStatus.EXPIRING: _("expiring"),
+            InsuranceStatus.EXPIRED: _("expired"),
+            InsuranceStatus.NONE: _("none"),
+        }[self]
+
 
 class Verification(StrEnum):
     PENDING = "pending"
     VERIFIED = "verified"
     REJECTED = "rejected"
+
+    @property
+    def label(self) -> str:
+        return {
+            Verification.PENDING: _("pending"),
+            Verification.VERIFIED: _("verified"),
+            Verification.REJECTED: _("rejected"),
+        }[self]
 
 
 class TransitionNotAllowed(DomainError):
@@ -42,7 +60,9 @@ VERIFICATION_TRANSITIONS = {
 
 def next_verification(current: Verification, event: str) -> Verification:
     if (current, event) not in VERIFICATION_TRANSITIONS:
-        raise TransitionNotAllowed(f"this certificate was already {current.value}")
+        raise TransitionNotAllowed(
+            _("this certificate was already %(verification)s", verification=Verification(current).label)
+        )
     return VERIFICATION_TRANSITIONS[current, event]
 
 
@@ -125,20 +145,26 @@ def verification_flags(
     flags = []
     if coverage_cents < min_coverage_cents:
         flags.append(
-            f"coverage below the minimum of {min_coverage_cents // 100:,} EUR per claim".replace(",", " ")
+            _("coverage below the minimum of %(amount)s per claim", amount=format_money(min_coverage_cents))
         )
     if policy_siret != provider_siret:
-        flags.append("the insured SIRET differs from the provider's")
+        flags.append(_("the insured SIRET differs from the provider's"))
     if not starts_on <= today <= ends_on:
-        flags.append("the dates do not cover today")
+        flags.append(_("the dates do not cover today"))
     return flags
 
 
 def ensure_policy_values(
     *, coverage_cents: object, deductible_cents: object, starts_on: date, ends_on: date
 ) -> None:
-    for name, value, minimum in (("coverage", coverage_cents, 1), ("deductible", deductible_cents, 0)):
+    for name, value, minimum in ((_("coverage"), coverage_cents, 1), (_("deductible"), deductible_cents, 0)):
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise DomainError(f"The {name} must be a whole number of cents, at least {minimum}.")
+            raise DomainError(
+                _(
+                    "The %(name)s must be a whole number of cents, at least %(minimum)s.",
+                    name=name,
+                    minimum=minimum,
+                )
+            )
     if ends_on < starts_on:
-        raise DomainError("The end date is before the start date.")
+        raise DomainError(_("The end date is before the start date."))

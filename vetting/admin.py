@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -19,7 +20,7 @@ from console.admin_base import attempt_decision, parse_id
 from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.db import db, utcnow
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.files.services import send_stored
 from marketplace.models import Provider, VettingStatus
 from vetting import checks, forms, services
@@ -39,7 +40,7 @@ from vetting.queues import (
 )
 from vetting.workflow import Round
 
-CASE_PURPOSE = "Vetting work on the provider's file"
+CASE_PURPOSE = "Vetting work on the provider's file"  # recorded in the audit trail, as written
 
 
 class VettingCaseAdmin(CaseListBase):
@@ -102,7 +103,7 @@ class VettingCaseAdmin(CaseListBase):
         if form.validate_on_submit():
             version = parse_id(form.expected_version.data) if hasattr(form, "expected_version") else None
             if hasattr(form, "expected_version") and version is None:
-                flash("The form was incomplete; reload the page and try again.", "danger")
+                flash(_("The form was incomplete; reload the page and try again."), "danger")
             else:
                 attempt_decision(
                     lambda: use_case(form, actor=current_user, now=utcnow(), **_version(form, version)),
@@ -124,7 +125,11 @@ class VettingCaseAdmin(CaseListBase):
             round_ = Round.RENEWAL if provider.vetting_status == VettingStatus.APPROVED else Round.INITIAL
             if attempt_decision(
                 lambda: services.open_case(provider, round=round_, actor=current_user, now=utcnow()),
-                f"A {round_.value} vetting case is open for {provider.reference}.",
+                _(
+                    "A %(round)s vetting case is open for %(provider)s.",
+                    round=round_.label,
+                    provider=provider.reference,
+                ),
             ):
                 case = services.active_case(provider.id)
                 return self._back(case.id)
@@ -137,7 +142,7 @@ class VettingCaseAdmin(CaseListBase):
             case.id,
             forms.TextForm(),
             lambda f, **kw: services.await_provider(case, request=f.text.data, **kw),
-            "The provider is asked; the deadline is paused until they answer.",
+            _("The provider is asked; the deadline is paused until they answer."),
         )
 
     @expose("/answered/<int:case_id>", methods=("POST",))
@@ -147,7 +152,7 @@ class VettingCaseAdmin(CaseListBase):
             case.id,
             forms.VersionedForm(),
             lambda f, **kw: services.provider_answered(case, **kw),
-            "The provider answered; the deadline runs again.",
+            _("The provider answered; the deadline runs again."),
         )
 
     @expose("/withdraw/<int:case_id>", methods=("POST",))
@@ -157,7 +162,7 @@ class VettingCaseAdmin(CaseListBase):
             case.id,
             forms.TextForm(),
             lambda f, **kw: services.withdraw_case(case, reason=f.text.data, **kw),
-            f"{case.reference} is withdrawn; the applicant is being told.",
+            _("%(case)s is withdrawn; the applicant is being told.", case=case.reference),
         )
 
     @expose("/reopen/<int:case_id>", methods=("POST",))
@@ -167,7 +172,7 @@ class VettingCaseAdmin(CaseListBase):
             case.id,
             forms.VersionedForm(),
             lambda f, **kw: services.reopen_case(case, **kw),
-            f"{case.reference} is back in review.",
+            _("%(case)s is back in review.", case=case.reference),
         )
 
     @expose("/approve/<int:case_id>", methods=("POST",))
@@ -177,7 +182,10 @@ class VettingCaseAdmin(CaseListBase):
             case.id,
             forms.VersionedForm(),
             lambda f, **kw: services.approve_case(case, **kw),
-            f"Approved: {case.provider} can be booked (unless restricted); the provider is being told.",
+            _(
+                "Approved: %(provider)s can be booked (unless restricted); the provider is being told.",
+                provider=case.provider,
+            ),
         )
 
     @expose("/reject/<int:case_id>", methods=("POST",))
@@ -189,7 +197,7 @@ class VettingCaseAdmin(CaseListBase):
             lambda f, **kw: services.reject_case(
                 case, reason=f.reason.data, statement=f.statement.data, **kw
             ),
-            f"Rejected: {case.provider}; the statement of reasons is being sent.",
+            _("Rejected: %(provider)s; the statement of reasons is being sent.", provider=case.provider),
         )
 
     # --- check steps ----------------------------------------------------------------------------
@@ -200,12 +208,12 @@ class VettingCaseAdmin(CaseListBase):
         form = forms.AssignForm()
         form.assignee.choices = [SelectChoice(str(o.id), o.full_name) for o in officers()]
         if not form.validate_on_submit():
-            flash("Choose an active vetting officer.", "danger")
+            flash(_("Choose an active vetting officer."), "danger")
             return self._back(check.case_id, check.kind.value)
         assignee = db.session.get(StaffUser, int(form.assignee.data))
         attempt_decision(
             lambda: checks.assign_check(check, assignee=assignee, actor=current_user, now=utcnow()),
-            f"The {check.kind.value} check is assigned to {assignee.full_name}.",
+            _("The %(kind)s check is assigned to %(name)s.", kind=check.kind.label, name=assignee.full_name),
         )
         return self._back(check.case_id, check.kind.value)
 
@@ -216,7 +224,7 @@ class VettingCaseAdmin(CaseListBase):
         if form.validate_on_submit():
             attempt_decision(
                 lambda: checks.start_check(check, actor=current_user, now=utcnow()),
-                f"The {check.kind.value} check is started.",
+                _("The %(kind)s check is started.", kind=check.kind.label),
             )
         else:
             flash(_form_errors(form), "danger")
@@ -240,7 +248,7 @@ class VettingCaseAdmin(CaseListBase):
                 last4=f.last4.data,
                 **kw,
             ),
-            "Identity document recorded (type, expiry and last 4 characters only).",
+            _("Identity document recorded (type, expiry and last 4 characters only)."),
         )
 
     @expose("/check/<int:check_id>/siret", methods=("POST",))
@@ -249,7 +257,7 @@ class VettingCaseAdmin(CaseListBase):
             check_id,
             forms.SiretForm(),
             lambda check, f, **kw: checks.record_siret_active(check, active=f.active.data == "1", **kw),
-            "SIRET status recorded.",
+            _("SIRET status recorded."),
         )
 
     @expose("/check/<int:check_id>/b3", methods=("POST",))
@@ -260,7 +268,7 @@ class VettingCaseAdmin(CaseListBase):
             lambda check, f, **kw: checks.record_b3_viewing(
                 check, issue_date=f.issue_date.data, outcome=f.outcome.data, **kw
             ),
-            "Viewing of the extract recorded (date and outcome only; nothing of it is kept).",
+            _("Viewing of the extract recorded (date and outcome only; nothing of it is kept)."),
         )
 
     @expose("/check/<int:check_id>/skills", methods=("POST",))
@@ -275,7 +283,7 @@ class VettingCaseAdmin(CaseListBase):
                 rubric={item: getattr(f, item).data for item in wf.RUBRIC},
                 **kw,
             ),
-            "Assessment and trial recorded.",
+            _("Assessment and trial recorded."),
         )
 
     @expose("/check/<int:check_id>/complete", methods=("POST",))
@@ -286,7 +294,7 @@ class VettingCaseAdmin(CaseListBase):
             lambda check, f, **kw: checks.complete_check(
                 check, passed=f.outcome.data == "pass", notes=f.notes.data, **kw
             ),
-            "Check completed.",
+            _("Check completed."),
         )
 
     # --- references and documents ---------------------------------------------------------------
@@ -298,7 +306,7 @@ class VettingCaseAdmin(CaseListBase):
             fields = {name: getattr(form, name).data for name in ("name", "relationship", "phone", "email")}
             attempt_decision(
                 lambda: checks.add_reference(case, fields=fields, actor=current_user, now=utcnow()),
-                "Reference added.",
+                _("Reference added."),
             )
         else:
             flash(_form_errors(form), "danger")
@@ -318,7 +326,7 @@ class VettingCaseAdmin(CaseListBase):
                     actor=current_user,
                     now=utcnow(),
                 ),
-                "Contact attempt logged.",
+                _("Contact attempt logged."),
             )
         else:
             flash(_form_errors(form), "danger")
@@ -337,7 +345,7 @@ class VettingCaseAdmin(CaseListBase):
                     actor=current_user,
                     now=utcnow(),
                 ),
-                "Document stored.",
+                _("Document stored."),
             )
         else:
             flash(_form_errors(form), "danger")
@@ -348,7 +356,7 @@ class VettingCaseAdmin(CaseListBase):
         document = db.session.get(VettingDocument, parse_id(document_id) or 0) or abort(404)
         purpose = request.args.get("purpose", "")
         if purpose not in DOCUMENT_PURPOSES:
-            flash("Choose why you open this document; each opening is recorded.", "danger")
+            flash(_("Choose why you open this document; each opening is recorded."), "danger")
             return self._back(document.case_id, "documents")
         try:
             return send_stored(document.file, actor=current_user, purpose=purpose, now=utcnow())
@@ -364,11 +372,12 @@ def _version(form, version: int | None) -> dict[str, int]:
 
 def _form_errors(form) -> str:
     messages = [
-        f"{getattr(form, name).label.text}: {'; '.join(errors)}" for name, errors in form.errors.items()
+        _("%(field)s: %(errors)s", field=getattr(form, name).label.text, errors="; ".join(errors))
+        for name, errors in form.errors.items()
     ]
     if "csrf_token" in form.errors:
-        return "The form expired; reload the page and try again. Nothing was saved."
-    return "Nothing was saved. " + (" ".join(messages) or "The form was incomplete.")
+        return _("The form expired; reload the page and try again. Nothing was saved.")
+    return _("Nothing was saved. %(details)s", details=" ".join(messages) or _("The form was incomplete."))
 
 
 def cases_of(provider_id: int) -> list[VettingCase]:
@@ -381,15 +390,15 @@ def cases_of(provider_id: int) -> list[VettingCase]:
 
 def register(admin) -> None:
     admin.app.jinja_env.globals["vetting_cases_of"] = cases_of
-    category = "Vetting"
+    category = _l("Vetting")
     queues = [
-        (MyChecksAdmin, VettingCheck, "My checks", "vetting_mine"),
-        (UnassignedQueue, VettingCase, "Unassigned", "vetting_unassigned"),
-        (AwaitingQueue, VettingCase, "Awaiting provider", "vetting_awaiting"),
-        (ReadyQueue, VettingCase, "Ready for decision", "vetting_ready"),
-        (OverdueQueue, VettingCase, "Overdue", "vetting_overdue"),
-        (VettingCaseAdmin, VettingCase, "All cases", "vetting_cases"),
-        (VettingSweepAdmin, VettingSweep, "Vetting sweeps", "vetting_sweeps"),
+        (MyChecksAdmin, VettingCheck, _l("My checks"), "vetting_mine"),
+        (UnassignedQueue, VettingCase, _l("Unassigned"), "vetting_unassigned"),
+        (AwaitingQueue, VettingCase, _l("Awaiting provider"), "vetting_awaiting"),
+        (ReadyQueue, VettingCase, _l("Ready for decision"), "vetting_ready"),
+        (OverdueQueue, VettingCase, _l("Overdue"), "vetting_overdue"),
+        (VettingCaseAdmin, VettingCase, _l("All cases"), "vetting_cases"),
+        (VettingSweepAdmin, VettingSweep, _l("Vetting sweeps"), "vetting_sweeps"),
     ]
     for view, model, name, endpoint in queues:
         admin.add_view(view(model, name=name, endpoint=endpoint, category=category))

@@ -11,21 +11,23 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from console.audit.models import AuditEvent
 from console.auth.models import StaffUser
 from console.business_time import paris_today
 from console.db import db
+from console.domain import _
 from insurance.services import insurance_problem
 from vetting import checks, forms, services
 from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck
-from vetting.queues import STATUS_CLASSES, officers
+from vetting.queues import STATUS_CLASSES, due_markup, officers
 
 DOCUMENT_PURPOSES = {
-    "vetting": "Checking the applicant's document",
-    "renewal": "Re-vetting",
-    "audit": "An audit or inspection",
+    "vetting": _l("Checking the applicant's document"),
+    "renewal": _l("Re-vetting"),
+    "audit": _l("An audit or inspection"),
 }
 
 
@@ -64,6 +66,7 @@ class CasePanel:
     forms: dict[str, Any]
     purposes: dict[str, str]
     may_withdraw_for_silence: bool
+    due: Any  # the deadline: "dans 2 j" or "en retard de 3 h", the exact Paris time in its title
 
 
 def check_panel(check: VettingCheck, case_status: wf.CaseStatus, today: date) -> CheckPanel:
@@ -113,35 +116,36 @@ def case_panel(case: VettingCase, *, viewer: Any, now: datetime) -> CasePanel:
         },
         purposes=DOCUMENT_PURPOSES,
         may_withdraw_for_silence=wf.may_withdraw(case.awaiting_since, now),
+        due=due_markup(case, now),
     )
 
 
 # --- the timeline -------------------------------------------------------------------------------
 
 ACTION_LABELS = {
-    "vetting.open": "case opened",
-    "vetting.start_review": "review started",
-    "vetting.await_provider": "provider asked for something (deadline paused)",
-    "vetting.provider_answered": "provider answered",
-    "vetting.checks_complete": "all checks completed: ready for decision",
-    "vetting.reopen": "sent back to review",
-    "vetting.approve": "approved",
-    "vetting.reject": "rejected",
-    "vetting.withdraw": "withdrawn",
-    "vetting.withdrawal_proposed": "withdrawal proposed (30 days without answer)",
-    "vetting.chase": "provider chased",
-    "vetting.check_assign": "check assigned",
-    "vetting.check_start": "check started",
-    "vetting.check_passed": "check passed",
-    "vetting.check_failed": "check failed",
-    "vetting.identity_verified": "identity document recorded",
-    "vetting.siret_checked": "SIRET status recorded",
-    "vetting.b3_viewed": "criminal-record extract viewed (not stored)",
-    "vetting.skills_recorded": "assessment recorded",
-    "vetting.reference_add": "reference added",
-    "vetting.reference_attempt": "reference contacted",
-    "vetting.document_add": "document added",
-    "file.download": "document downloaded",
+    "vetting.open": _l("case opened"),
+    "vetting.start_review": _l("review started"),
+    "vetting.await_provider": _l("provider asked for something (deadline paused)"),
+    "vetting.provider_answered": _l("provider answered"),
+    "vetting.checks_complete": _l("all checks completed: ready for decision"),
+    "vetting.reopen": _l("sent back to review"),
+    "vetting.approve": _l("approved"),
+    "vetting.reject": _l("rejected"),
+    "vetting.withdraw": _l("withdrawn"),
+    "vetting.withdrawal_proposed": _l("withdrawal proposed (30 days without answer)"),
+    "vetting.chase": _l("provider chased"),
+    "vetting.check_assign": _l("check assigned"),
+    "vetting.check_start": _l("check started"),
+    "vetting.check_passed": _l("check passed"),
+    "vetting.check_failed": _l("check failed"),
+    "vetting.identity_verified": _l("identity document recorded"),
+    "vetting.siret_checked": _l("SIRET status recorded"),
+    "vetting.b3_viewed": _l("criminal-record extract viewed (not stored)"),
+    "vetting.skills_recorded": _l("assessment recorded"),
+    "vetting.reference_add": _l("reference added"),
+    "vetting.reference_attempt": _l("reference contacted"),
+    "vetting.document_add": _l("document added"),
+    "file.download": _l("document downloaded"),
 }
 
 
@@ -150,7 +154,7 @@ def case_timeline(case: VettingCase) -> list[TimelineRow]:
 
     Each opening of the page is in the audit trail too, but left out here: it would bury the steps.
     """
-    names = {c.id: c.kind.value for c in case.checks}
+    names = {c.id: c.kind.label for c in case.checks}
     keys = [("VettingCase", case.id)]
     keys += [("VettingCheck", c.id) for c in case.checks]
     keys += [("Reference", r.id) for r in case.references]
@@ -169,8 +173,8 @@ def case_timeline(case: VettingCase) -> list[TimelineRow]:
     }
     rows = []
     for e in events:
-        what = ACTION_LABELS.get(e.action, e.action)
-        if e.object_type == "VettingCheck":
-            what = f"{names.get(int(e.object_id), '')} {what}".strip()
+        what = str(ACTION_LABELS.get(e.action, e.action))
+        if e.object_type == "VettingCheck" and int(e.object_id) in names:
+            what = _("%(kind)s: %(what)s", kind=names[int(e.object_id)], what=what)
         rows.append(TimelineRow(e.occurred_at, people.get(e.actor_id, e.actor), what))
     return rows

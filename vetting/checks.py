@@ -17,7 +17,7 @@ from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.business_time import PARIS, paris_today
 from console.db import db
-from console.domain import DomainError, ensure_version
+from console.domain import DomainError, _, ensure_version
 from console.files import services as files
 from vetting import workflow as wf
 from vetting.models import (
@@ -38,11 +38,13 @@ def assign_check(check: VettingCheck, *, assignee: StaffUser, actor: Any, now: d
     """Give a check to a vetting officer (completed checks keep who did them)."""
     person = require_officer(actor)
     if wf.check_completed(check.status):
-        raise DomainError(f"The {check.kind.value} check is already {check.status.value}.")
+        raise DomainError(
+            _("The %(kind)s check is already %(status)s.", kind=check.kind.label, status=check.status.label)
+        )
     if not isinstance(assignee, StaffUser) or not wf.may_be_assigned(
         active=assignee.active, roles=assignee.roles
     ):
-        raise DomainError("Checks are assigned to an active vetting officer.")
+        raise DomainError(_("Checks are assigned to an active vetting officer."))
     check.assignee_id, check.updated_at = assignee.id, now
     changes = audit.diff(check)
     db.session.flush()
@@ -53,7 +55,13 @@ def assign_check(check: VettingCheck, *, assignee: StaffUser, actor: Any, now: d
 def assign_case(case: VettingCase, *, assignee: StaffUser, actor: Any, now: datetime) -> int:
     """Bulk assignment: every check of the case that is not completed goes to `assignee`."""
     if case.status in wf.FINAL:
-        raise DomainError(f"{case.reference} is {case.status.value}; there is nothing to assign.")
+        raise DomainError(
+            _(
+                "%(case)s is %(status)s; there is nothing to assign.",
+                case=case.reference,
+                status=case.status.label,
+            )
+        )
     todo = [c for c in case.checks if not wf.check_completed(c.status)]
     for check in todo:
         if check.assignee_id != getattr(assignee, "id", None):
@@ -68,8 +76,16 @@ def _working(check: VettingCheck, actor: Any, expected_version: int | None = Non
     case = check.case
     if not wf.check_open(case.status, check.status):
         if case.status in wf.FINAL:
-            raise DomainError(f"{case.reference} is {case.status.value}; its checks are closed.")
-        raise DomainError(f"The {check.kind.value} check is already {check.status.value}.")
+            raise DomainError(
+                _(
+                    "%(case)s is %(status)s; its checks are closed.",
+                    case=case.reference,
+                    status=case.status.label,
+                )
+            )
+        raise DomainError(
+            _("The %(kind)s check is already %(status)s.", kind=check.kind.label, status=check.status.label)
+        )
     return person
 
 
@@ -90,10 +106,10 @@ def start_check(check: VettingCheck, *, actor: Any, now: datetime) -> VettingChe
 
 def _evidence(check: VettingCheck, kind: CheckKind, actor: Any, expected_version: int | None) -> StaffUser:
     if check.kind != kind:
-        raise DomainError(f"This evidence belongs to the {kind.value} check.")
+        raise DomainError(_("This evidence belongs to the %(kind)s check.", kind=kind.label))
     person = _working(check, actor, expected_version)
     if check.status == wf.CheckStatus.PENDING:
-        raise DomainError(f"Start the {kind.value} check before recording evidence.")
+        raise DomainError(_("Start the %(kind)s check before recording evidence.", kind=kind.label))
     return person
 
 
@@ -120,14 +136,16 @@ def record_identity(
     try:
         document_type = DocumentType(document_type)
     except ValueError as exc:
-        raise DomainError("Choose the type of identity document.") from exc
+        raise DomainError(_("Choose the type of identity document.")) from exc
     last4 = "".join((last4 or "").split()).upper()
     if not (1 <= len(last4) <= 4 and last4.isascii() and last4.isalnum()):
-        raise DomainError("Enter only the last 4 letters or digits of the document number, never all of it.")
+        raise DomainError(
+            _("Enter only the last 4 letters or digits of the document number, never all of it.")
+        )
     if not isinstance(expiry, date):
-        raise DomainError("Enter the document's expiry date.")
+        raise DomainError(_("Enter the document's expiry date."))
     if expiry < paris_today(now):
-        raise DomainError("This identity document has expired; ask the provider for a valid one.")
+        raise DomainError(_("This identity document has expired; ask the provider for a valid one."))
     check.document_type, check.document_expiry, check.document_last4 = document_type, expiry, last4
     return _save_evidence(check, "vetting.identity_verified", person, now)
 
@@ -138,7 +156,9 @@ def record_siret_active(
     """The officer looked the SIRET up and states whether the establishment is active."""
     person = _evidence(check, CheckKind.BACKGROUND, actor, expected_version)
     if active and not stdnum_siret.is_valid(check.case.provider.siret):
-        raise DomainError("The provider's SIRET fails its checksum; correct it before confirming it active.")
+        raise DomainError(
+            _("The provider's SIRET fails its checksum; correct it before confirming it active.")
+        )
     check.siret_active = bool(active)
     return _save_evidence(check, "vetting.siret_checked", person, now)
 
@@ -160,9 +180,9 @@ def record_b3_viewing(
     try:
         outcome = B3Outcome(outcome)
     except ValueError as exc:
-        raise DomainError("Choose the outcome: compatible or incompatible.") from exc
+        raise DomainError(_("Choose the outcome: compatible or incompatible.")) from exc
     if not isinstance(issue_date, date):
-        raise DomainError("Enter the extract's issue date.")
+        raise DomainError(_("Enter the extract's issue date."))
     wf.ensure_b3_date(issue_date, paris_today(now))
     check.b3_viewed, check.b3_issue_date, check.b3_outcome = True, issue_date, outcome
     check.b3_viewed_by_id, check.b3_viewed_at = person.id, now
@@ -227,13 +247,19 @@ def complete_check(
     When the third check is completed the case becomes ready for decision.
     """
     person = _working(check, actor, expected_version)
-    text = clean_note(notes, what="notes")
+    text = clean_note(notes, what=_("notes"))
     if passed:
         problems = check_problems(check, today=paris_today(now))
         if problems:
-            raise DomainError(f"The {check.kind.value} check cannot pass yet: " + "; ".join(problems) + ".")
+            raise DomainError(
+                _(
+                    "The %(kind)s check cannot pass yet: %(problems)s.",
+                    kind=check.kind.label,
+                    problems="; ".join(problems),
+                )
+            )
     elif not text:
-        raise DomainError(f"Say in the notes why the {check.kind.value} check failed.")
+        raise DomainError(_("Say in the notes why the %(kind)s check failed.", kind=check.kind.label))
     check.status = wf.next_check_status(check.status, "pass" if passed else "fail")
     check.completed_by_id, check.completed_at, check.updated_at = person.id, now, now
     if text:
@@ -255,15 +281,17 @@ def add_reference(case: VettingCase, *, fields: Mapping[str, Any], actor: Any, n
     """A reference given by the applicant: name, relationship, phone and/or e-mail."""
     person = require_officer(actor)
     if case.status in wf.FINAL:
-        raise DomainError(f"{case.reference} is {case.status.value}; references are closed.")
+        raise DomainError(
+            _("%(case)s is %(status)s; references are closed.", case=case.reference, status=case.status.label)
+        )
     if wf.check_completed(case.check(CheckKind.REFERENCES).status):
-        raise DomainError("The references check is already completed.")
+        raise DomainError(_("The references check is already completed."))
     if len(case.references) >= 10:
-        raise DomainError("At most 10 references per case.")
+        raise DomainError(_("At most 10 references per case."))
     phone = (fields.get("phone") or "").strip()
     email = (fields.get("email") or "").strip()
     if not phone and not email:
-        raise v.InvalidField("phone", "Give a phone number or an e-mail address to reach the reference.")
+        raise v.InvalidField("phone", _("Give a phone number or an e-mail address to reach the reference."))
     reference = Reference(
         case=case,
         name=v.text("name", fields.get("name"), limit=200),
@@ -297,16 +325,16 @@ def log_attempt(
     person = require_officer(actor)
     case = reference.case
     if not wf.check_open(case.status, case.check(CheckKind.REFERENCES).status):
-        raise DomainError("The references check is closed; no more attempts can be logged.")
+        raise DomainError(_("The references check is closed; no more attempts can be logged."))
     try:
         outcome = AttemptOutcome(outcome)
     except ValueError as exc:
-        raise DomainError("Choose the outcome of the attempt.") from exc
+        raise DomainError(_("Choose the outcome of the attempt.")) from exc
     if not wf.reference_open(reference.status):
-        raise DomainError(f"This reference is already {reference.status.value.replace('_', ' ')}.")
+        raise DomainError(_("This reference is already %(status)s.", status=reference.status.label))
     expected = len(reference.attempts) + 1
     if number is not None and number != expected:
-        raise DomainError(f"Attempt {number} was already logged; reload to see it.")
+        raise DomainError(_("Attempt %(number)s was already logged; reload to see it.", number=number))
     status, failed = wf.reference_after_attempt(reference.failed_attempts, outcome)
     attempt = ReferenceAttempt(
         reference=reference,
@@ -336,9 +364,15 @@ def upload_document(
     try:
         kind = DocumentKind(kind)
     except ValueError as exc:
-        raise DomainError("Choose what the document is: identity document or certification.") from exc
+        raise DomainError(_("Choose what the document is: identity document or certification.")) from exc
     if case.status in wf.FINAL:
-        raise DomainError(f"{case.reference} is {case.status.value}; no more documents can be added.")
+        raise DomainError(
+            _(
+                "%(case)s is %(status)s; no more documents can be added.",
+                case=case.reference,
+                status=case.status.label,
+            )
+        )
     stored = files.store_upload(upload[0], upload[1], actor=person, now=now)
     document = VettingDocument(case=case, kind=kind, file=stored, added_at=now, added_by=person.audit_label)
     db.session.add(document)

@@ -5,6 +5,7 @@ There is no field for the criminal-record extract itself: only its issue date an
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -18,10 +19,33 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
+from console.domain import _
 from vetting.models import DocumentKind
-from vetting.workflow import RUBRIC, AttemptOutcome, B3Outcome, DocumentType, RejectionReason
+from vetting.workflow import RUBRIC, AttemptOutcome, B3Outcome, DocumentType, RejectionReason, rubric_label
+
+
+def translated(validator):
+    """`validator` with its lazy message turned into text when it fails (Flask-Admin shows only text
+    errors, and the flashed summaries join them)."""
+
+    def check(form, field):
+        try:
+            validator(form, field)
+        except (StopValidation, ValidationError) as exc:
+            raise type(exc)(str(exc.args[0]) if exc.args else "") from exc
+
+    check.field_flags = getattr(validator, "field_flags", {})
+    return check
 
 
 class VersionedForm(FlaskForm):
@@ -29,44 +53,48 @@ class VersionedForm(FlaskForm):
 
 
 class TextForm(VersionedForm):
-    text = TextAreaField("Text", validators=[DataRequired(), Length(max=2000)])
+    text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=2000)])
 
 
 class AssignForm(FlaskForm):
-    assignee = SelectField("Assign to", coerce=str, validators=[DataRequired()])
+    assignee = SelectField(_l("Assign to"), coerce=str, validators=[DataRequired()])
 
 
 class IdentityForm(VersionedForm):
     document_type = SelectField(
-        "Document", choices=[SelectChoice(t.value, t.value.replace("_", " ")) for t in DocumentType]
+        _l("Document"), choices=lambda: [SelectChoice(t.value, t.label) for t in DocumentType]
     )
-    document_expiry = DateField("Expires on", validators=[InputRequired()])
+    document_expiry = DateField(_l("Expires on"), validators=[InputRequired()])
     last4 = StringField(
-        "Last 4 characters of its number",
+        _l("Last 4 characters of its number"),
         validators=[
             DataRequired(),
-            Length(max=4, message="Only the last 4 characters, never the whole number."),
+            translated(Length(max=4, message=_l("Only the last 4 characters, never the whole number."))),
         ],
     )
 
 
 class SiretForm(VersionedForm):
     active = RadioField(
-        "Establishment", choices=[SelectChoice("1", "active"), SelectChoice("0", "closed or unknown")]
+        _l("Establishment"),
+        choices=[SelectChoice("1", _l("active")), SelectChoice("0", _l("closed or unknown"))],
     )
 
 
 class B3Form(VersionedForm):
-    issue_date = DateField("Issue date of the extract", validators=[InputRequired()])
-    outcome = RadioField("Outcome", choices=[SelectChoice(o.value, o.value) for o in B3Outcome])
+    issue_date = DateField(_l("Issue date of the extract"), validators=[InputRequired()])
+    outcome = RadioField(_l("Outcome"), choices=lambda: [SelectChoice(o.value, o.label) for o in B3Outcome])
 
 
 class SkillsForm(VersionedForm):
     score = IntegerField(
-        "Assessment score (0-100)",
-        validators=[InputRequired(), NumberRange(0, 100, "A score is a whole number from 0 to 100.")],
+        _l("Assessment score (0-100)"),
+        validators=[
+            InputRequired(),
+            translated(NumberRange(0, 100, _l("A score is a whole number from 0 to 100."))),
+        ],
     )
-    trial_passed = BooleanField("Trial clean passed")
+    trial_passed = BooleanField(_l("Trial clean passed"))
 
 
 # One 1-5 mark per rubric item, added as fields named after the item.
@@ -75,53 +103,55 @@ for _item in RUBRIC:
         SkillsForm,
         _item,
         IntegerField(
-            _item.replace("_", " ").capitalize(),
-            validators=[InputRequired(), NumberRange(1, 5, "Each mark is a whole number from 1 to 5.")],
+            _l(rubric_label(_item)),
+            validators=[
+                InputRequired(),
+                translated(NumberRange(1, 5, _l("Each mark is a whole number from 1 to 5."))),
+            ],
         ),
     )
 
 
 class CompleteForm(VersionedForm):
-    outcome = RadioField("Outcome", choices=[SelectChoice("pass", "pass"), SelectChoice("fail", "fail")])
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
+    outcome = RadioField(
+        _l("Outcome"), choices=[SelectChoice("pass", _l("pass")), SelectChoice("fail", _l("fail"))]
+    )
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
 
 
 class ReferenceForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
-    relationship = StringField("Relationship", validators=[DataRequired(), Length(max=100)])
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
-    email = StringField("E-mail", validators=[Optional(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    relationship = StringField(_l("Relationship"), validators=[DataRequired(), Length(max=100)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254)])
 
 
 class AttemptForm(FlaskForm):
     number = HiddenField()
     outcome = SelectField(
-        "Outcome", choices=[SelectChoice(o.value, o.value.replace("_", " ")) for o in AttemptOutcome]
+        _l("Outcome"), choices=lambda: [SelectChoice(o.value, o.label) for o in AttemptOutcome]
     )
-    note = StringField("Note", validators=[Optional(), Length(max=500)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
 
 class UploadForm(FlaskForm):
-    kind = SelectField(
-        "Document",
-        choices=[
-            SelectChoice(DocumentKind.IDENTITY.value, "identity document"),
-            SelectChoice("certification", "certification"),
-        ],
+    kind = SelectField(_l("Document"), choices=lambda: [SelectChoice(k.value, k.label) for k in DocumentKind])
+    file = FileField(
+        _l("File (PDF, JPEG or PNG, at most 10 MB)"),
+        validators=[translated(FileRequired(_l("Choose a file.")))],
     )
-    file = FileField("File (PDF, JPEG or PNG, at most 10 MB)", validators=[FileRequired("Choose a file.")])
 
 
 class RejectForm(VersionedForm):
     reason = SelectField(
-        "Reason",
-        choices=[
-            SelectChoice("", "choose a reason…"),
-            *(SelectChoice(r.value, r.value.replace("_", " ")) for r in RejectionReason),
+        _l("Reason"),
+        choices=lambda: [
+            SelectChoice("", _("choose a reason…")),
+            *(SelectChoice(r.value, r.label) for r in RejectionReason),
         ],
-        validators=[DataRequired("Choose a reason for the rejection.")],
+        validators=[translated(DataRequired(_l("Choose a reason for the rejection.")))],
     )
     statement = TextAreaField(
-        "Statement of reasons sent to the applicant (generic wording is used for the criminal record)",
+        _l("Statement of reasons sent to the applicant (generic wording is used for the criminal record)"),
         validators=[Optional(), Length(max=2000)],
     )

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
+from console.domain import _
 from console.files.models import StoredFile
 from console.privacy import RedactedText
 from marketplace.models import Provider
@@ -39,6 +40,13 @@ class DocumentKind(StrEnum):
 
     IDENTITY = "identity"
     CERTIFICATION = "certification"
+
+    @property
+    def label(self) -> str:
+        return {
+            DocumentKind.IDENTITY: _("identity document"),
+            DocumentKind.CERTIFICATION: _("certification"),
+        }[self]
 
 
 class VettingCase(db.Model):
@@ -130,7 +138,7 @@ class VettingCase(db.Model):
         return next(c for c in self.checks if c.kind == kind)
 
     def __str__(self) -> str:
-        return f"{self.reference} ({self.round.value})"
+        return f"{self.reference} ({self.round.label})"
 
 
 class VettingCheck(db.Model):
@@ -194,7 +202,7 @@ class VettingCheck(db.Model):
 
     @property
     def label(self) -> str:
-        return self.kind.value.capitalize()
+        return self.kind.title
 
 
 class Reference(db.Model):

@@ -9,15 +9,17 @@ from typing import Any
 import sqlalchemy as sa
 from flask import flash, request, url_for
 from flask_admin.actions import action
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
 
-from console.admin_base import ConsoleModelView, parse_id
+from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, parse_id
 from console.auth.models import StaffUser
 from console.auth.services import active_staff
 from console.db import db, utcnow
-from console.domain import Role
+from console.domain import Role, _
+from console.formatting import format_datetime, format_delta, format_number, format_relative
 from vetting import checks
 from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck
@@ -40,6 +42,15 @@ def officers() -> list[StaffUser]:
 # --- list formatters ----------------------------------------------------------------------------
 
 
+def _enum_filters(column, name, enum) -> list:
+    """Equal / not-equal filters whose options show the enum's `label` in the reader's language."""
+
+    def options():
+        return [(member.value, member.label) for member in enum]
+
+    return [EnumEqual(column, name, options=options), EnumNotEqual(column, name, options=options)]
+
+
 def _case(view, context, model, name) -> Markup:
     case = model if isinstance(model, VettingCase) else model.case
     return Markup('<a href="{}" data-testid="case-{}">{}</a>').format(
@@ -54,48 +65,71 @@ def _provider(view, context, model, name) -> str:
 
 def _due(view, context, model, name) -> Markup:
     case = model if isinstance(model, VettingCase) else model.case
-    when = case.due_at.strftime("%Y-%m-%d %H:%M UTC")
+    return due_markup(case, utcnow())
+
+
+def due_markup(case: VettingCase, now) -> Markup:
+    """The deadline as "dans 2 j" or "en retard de 3 h", the exact Paris time in its title."""
+    exact = format_datetime(case.due_at)
     if case.status == CaseStatus.AWAITING_PROVIDER:
-        return Markup('<span class="text-muted" title="paused while awaiting the provider">paused</span>')
-    if case.status in wf.ACTIVE and case.due_at <= utcnow():
-        return Markup('<span class="badge badge-danger" data-testid="overdue">Overdue</span> {}').format(when)
-    return Markup("{}").format(when)
+        return Markup('<span class="text-muted" title="{}">{}</span>').format(
+            _("paused while awaiting the provider"), _("paused")
+        )
+    if case.status in wf.ACTIVE and case.due_at <= now:
+        return Markup(
+            '<span class="badge badge-danger" data-testid="overdue">{}</span> <span title="{}">{}</span>'
+        ).format(_("Overdue"), exact, _("%(delta)s late", delta=format_delta(now - case.due_at)))
+    return Markup('<span title="{}">{}</span>').format(exact, format_relative(case.due_at, now))
 
 
 def _checks(view, context, model, name) -> Markup:
     return Markup(" ").join(
         Markup('<span class="badge badge-{}" title="{}">{}: {}</span>').format(
             STATUS_CLASSES[c.status],
-            c.assignee.full_name if c.assignee else "unassigned",
-            c.kind.value,
-            c.status.value.replace("_", " "),
+            c.assignee.full_name if c.assignee else _("unassigned"),
+            c.kind.label,
+            c.status.label,
         )
         for c in model.checks
     )
 
 
 def _status(view, context, model, name) -> Markup:
-    text = model.status.value.replace("_", " ")
+    text = model.status.label
     if getattr(model, "withdrawal_proposed_at", None) and model.status == CaseStatus.AWAITING_PROVIDER:
-        return Markup(
-            '{} <span class="badge badge-warning" data-testid="may-withdraw">may be withdrawn</span>'
-        ).format(text)
+        return Markup('{} <span class="badge badge-warning" data-testid="may-withdraw">{}</span>').format(
+            text, _("may be withdrawn")
+        )
     return Markup("{}").format(text)
 
 
 class CaseColumns:
     column_list = ["reference", "provider", "round", "status", "checks", "due_at", "opened_at"]
-    column_labels = {"reference": "Case", "due_at": "Due", "opened_at": "Opened"}
+    column_labels = {
+        "reference": _l("Case"),
+        "provider": _l("Provider"),
+        "round": _l("Round"),
+        "status": _l("Status"),
+        "checks": _l("Checks"),
+        "due_at": _l("Due"),
+        "opened_at": _l("Opened"),
+    }
     column_formatters = {
         "reference": _case,
         "provider": _provider,
+        "round": lambda view, context, model, name: model.round.label,
         "due_at": _due,
         "checks": _checks,
         "status": _status,
     }
     column_sortable_list = ["due_at", "opened_at"]
     column_default_sort = [("due_at", False), ("id", False)]
-    column_filters = ["status", "round", "due_at", "opened_at"]
+    column_filters = [
+        *_enum_filters(VettingCase.status, _l("Status"), CaseStatus),
+        *_enum_filters(VettingCase.round, _l("Round"), wf.Round),
+        "due_at",
+        "opened_at",
+    ]
     reference_searches = {"VET": "id", "PRV": "provider_id"}
 
 
@@ -113,7 +147,7 @@ class CaseListBase(CaseColumns, ConsoleModelView):
     export_roles = frozenset()
     action_roles = {"assign": OFFICERS, "assign_to_me": frozenset({Role.VETTING_OFFICER})}
     list_template = "vetting/case_list.html"
-    queue_intro = "Every vetting case, the most urgent first."
+    queue_intro = _l("Every vetting case, the most urgent first.")
 
     def get_query(self):
         return _eager(super().get_query())
@@ -121,24 +155,24 @@ class CaseListBase(CaseColumns, ConsoleModelView):
     def render(self, template: str, **kwargs: Any):
         return super().render(template, queue_intro=self.queue_intro, officer_choices=officers(), **kwargs)
 
-    @action("assign", "Assign to the chosen officer", "Assign the open checks of the selected cases?")
+    @action("assign", _l("Assign to the chosen officer"), _l("Assign the open checks of the selected cases?"))
     def action_assign(self, ids):
         assignee = db.session.get(StaffUser, parse_id(request.form.get("assignee", "")) or 0)
         if assignee is None:
-            flash("Choose the officer to assign the selected cases to.", "danger")
+            flash(_("Choose the officer to assign the selected cases to."), "danger")
             return
         self.run_for_each(
             ids,
             lambda case, actor, now: checks.assign_case(case, assignee=assignee, actor=actor, now=now),
-            done=f"Assigned to {assignee.full_name}",
+            done=_("Assigned to %(name)s", name=assignee.full_name),
         )
 
-    @action("assign_to_me", "Assign to me", "Take the open checks of the selected cases?")
+    @action("assign_to_me", _l("Assign to me"), _l("Take the open checks of the selected cases?"))
     def action_assign_to_me(self, ids):
         self.run_for_each(
             ids,
             lambda case, actor, now: checks.assign_case(case, assignee=actor, actor=actor, now=now),
-            done="Assigned to you",
+            done=_("Assigned to you"),
         )
 
 
@@ -180,7 +214,7 @@ def _unassigned_check():
 
 
 class UnassignedQueue(CaseQueueAdmin):
-    queue_intro = "Cases with a check nobody has taken. Select them and assign them."
+    queue_intro = _l("Cases with a check nobody has taken. Select them and assign them.")
     column_default_sort = [("opened_at", False), ("id", False)]
 
     def condition(self):
@@ -188,7 +222,7 @@ class UnassignedQueue(CaseQueueAdmin):
 
 
 class AwaitingQueue(CaseQueueAdmin):
-    queue_intro = "Waiting for the provider: the deadline is paused. Flagged cases may be withdrawn."
+    queue_intro = _l("Waiting for the provider: the deadline is paused. Flagged cases may be withdrawn.")
     column_default_sort = [("opened_at", False), ("id", False)]
 
     def condition(self):
@@ -196,14 +230,14 @@ class AwaitingQueue(CaseQueueAdmin):
 
 
 class ReadyQueue(CaseQueueAdmin):
-    queue_intro = "All three checks are completed: approve or reject (four eyes)."
+    queue_intro = _l("All three checks are completed: approve or reject (four eyes).")
 
     def condition(self):
         return VettingCase.status == CaseStatus.READY
 
 
 class OverdueQueue(CaseQueueAdmin):
-    queue_intro = "Past the 10-business-day deadline (time awaiting the provider excluded)."
+    queue_intro = _l("Past the 10-business-day deadline (time awaiting the provider excluded).")
 
     def condition(self):
         return sa.and_(VettingCase.status != CaseStatus.AWAITING_PROVIDER, VettingCase.due_at <= utcnow())
@@ -218,14 +252,30 @@ class MyChecksAdmin(ConsoleModelView):
     column_display_actions = False
     list_template = "vetting/case_list.html"
     column_list = ["case", "provider", "kind", "status", "due_at", "started_at"]
-    column_labels = {"due_at": "Case due", "started_at": "Started"}
-    column_formatters = {"case": _case, "provider": _provider, "due_at": _due}
+    column_labels = {
+        "case": _l("Case"),
+        "provider": _l("Provider"),
+        "kind": _l("Check"),
+        "status": _l("Status"),
+        "due_at": _l("Case due"),
+        "started_at": _l("Started"),
+    }
+    column_formatters = {
+        "case": _case,
+        "provider": _provider,
+        "kind": lambda view, context, model, name: model.kind.label,
+        "status": lambda view, context, model, name: model.status.label,
+        "due_at": _due,
+    }
     column_sortable_list = ["started_at"]
     column_default_sort = [("case_id", False), ("id", False)]
-    column_filters = ["kind", "status"]
+    column_filters = [
+        *_enum_filters(VettingCheck.kind, _l("Check"), wf.CheckKind),
+        *_enum_filters(VettingCheck.status, _l("Status"), CheckStatus),
+    ]
 
     def render(self, template: str, **kwargs: Any):
-        intro = "Checks assigned to you that are not completed."
+        intro = _("Checks assigned to you that are not completed.")
         return super().render(template, queue_intro=intro, officer_choices=[], **kwargs)
 
     def _mine(self, query):
@@ -251,7 +301,19 @@ class MyChecksAdmin(ConsoleModelView):
 
 
 def _counts(view, context, model, name) -> str:
-    return ", ".join(f"{k.replace('_', ' ')}: {n:,}" for k, n in sorted((model.counts or {}).items()))
+    return ", ".join(
+        f"{SWEEP_COUNTS.get(k, k)}: {format_number(n)}" for k, n in sorted((model.counts or {}).items())
+    )
+
+
+SWEEP_COUNTS = {
+    "chases": _l("chases"),
+    "withdrawals_proposed": _l("withdrawals proposed"),
+    "renewals_opened": _l("renewals opened"),
+    "overdue_proposals": _l("overdue proposals"),
+    "identity_documents_purged": _l("identity documents purged"),
+    "applicants_purged": _l("applicants purged"),
+}
 
 
 class VettingSweepAdmin(ConsoleModelView):
@@ -261,6 +323,6 @@ class VettingSweepAdmin(ConsoleModelView):
     export_roles = frozenset()
     can_view_details = False
     column_list = ["day", "started_at", "counts"]
-    column_labels = {"started_at": "Ran at"}
+    column_labels = {"day": _l("Day"), "started_at": _l("Ran at"), "counts": _l("Counts")}
     column_formatters = {"counts": _counts}
     column_default_sort = ("id", True)

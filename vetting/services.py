@@ -13,13 +13,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 
 from console import validation as v
 from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.business_time import business_hours_between, paris_today
 from console.db import db
-from console.domain import DomainError, ensure_version
+from console.domain import DomainError, _, ensure_version
+from console.formatting import supported_language
 from console.notifications.services import queue_notification
 from marketplace.models import Provider, VettingStatus
 from vetting import workflow as wf
@@ -54,12 +56,13 @@ def require_officer(actor: Any) -> StaffUser:
 
 
 def clean_note(
-    text: str | None, limit: int = NOTE_MAX, *, required: bool = False, what: str = "note"
+    text: str | None, limit: int = NOTE_MAX, *, required: bool = False, what: str | None = None
 ) -> str | None:
+    what = what or _("note")
     try:
         return v.text(what, text, limit=limit, required=required)
     except v.InvalidField as exc:
-        raise DomainError(f"The {what}: {exc}") from exc
+        raise DomainError(_("The %(what)s: %(problem)s", what=what, problem=exc)) from exc
 
 
 # --- cases -------------------------------------------------------------------------------------
@@ -69,7 +72,13 @@ def open_case(provider: Provider, *, round: Round, actor: Any, now: datetime) ->
     """Open a case with its three pending checks; a provider has at most one active case."""
     active = active_case(provider.id)
     if active is not None:
-        raise DomainError(f"{provider.reference} already has an active vetting case, {active.reference}.")
+        raise DomainError(
+            _(
+                "%(provider)s already has an active vetting case, %(case)s.",
+                provider=provider.reference,
+                case=active.reference,
+            )
+        )
     case = VettingCase(
         provider=provider,
         round=Round(round),
@@ -116,7 +125,7 @@ def await_provider(
     """Ask the provider for something; the deadline pauses until they answer."""
     person = require_officer(actor)
     ensure_version(case, expected_version)
-    text = clean_note(request, AWAITING_NOTE_MAX, required=True, what="request to the provider")
+    text = clean_note(request, AWAITING_NOTE_MAX, required=True, what=_("request to the provider"))
     move(
         case,
         "await_provider",
@@ -158,11 +167,15 @@ def withdraw_case(
     """Close a case the applicant stopped answering (30 days awaiting) or asked to stop."""
     person = require_officer(actor)
     ensure_version(case, expected_version)
-    text = clean_note(reason, required=True, what="reason for withdrawing")
+    text = clean_note(reason, required=True, what=_("reason for withdrawing"))
     if case.status == CaseStatus.AWAITING_PROVIDER and not wf.may_withdraw(case.awaiting_since, now):
         raise DomainError(
-            f"{case.reference} has awaited the provider for less than {wf.WITHDRAW_AFTER_DAYS} days; "
-            "it cannot be withdrawn for silence yet."
+            _(
+                "%(case)s has awaited the provider for less than %(days)s days; "
+                "it cannot be withdrawn for silence yet.",
+                case=case.reference,
+                days=wf.WITHDRAW_AFTER_DAYS,
+            )
         )
     move(
         case,
@@ -184,7 +197,7 @@ def approval_problems(case: VettingCase, *, approver: Any, today: date) -> list[
 
     problems = []
     if case.status != CaseStatus.READY:
-        problems.append(f"the case is {case.status.value.replace('_', ' ')}, not ready for decision")
+        problems.append(_("the case is %(status)s, not ready for decision", status=case.status.label))
     problems += wf.approval_problems(
         check_statuses={c.kind: c.status for c in case.checks},
         completer_ids=[c.completed_by_id for c in case.checks],
@@ -202,7 +215,9 @@ def approve_case(
     ensure_version(case, expected_version)
     problems = approval_problems(case, approver=person, today=paris_today(now))
     if problems:
-        raise DomainError(f"{case.reference} cannot be approved: " + "; ".join(problems) + ".")
+        raise DomainError(
+            _("%(case)s cannot be approved: %(problems)s.", case=case.reference, problems="; ".join(problems))
+        )
     due = wf.revetting_due(paris_today(now), revetting_months())
     move(case, "approve", person, now, decided_at=now, decided_by_id=person.id, revetting_due_on=due)
     _set_provider_status(case.provider, VettingStatus.APPROVED, person, now)
@@ -217,7 +232,7 @@ def _close_moot_revetting_proposals(provider: Provider, *, actor: Any, now: date
     from restrictions.services import close_moot_proposals, open_proposals_of
 
     proposals = open_proposals_of(provider.id, reason_code="revetting_overdue")
-    note = "Closed automatically: the re-vetting was approved."
+    note = _("Closed automatically: the re-vetting was approved.")
     return close_moot_proposals(proposals, note=note, actor=actor, now=now)
 
 
@@ -236,8 +251,10 @@ def reject_case(
     try:
         reason = RejectionReason(reason)
     except ValueError as exc:
-        raise DomainError("Choose a reason for the rejection.") from exc
-    text = wf.rejection_statement(reason, clean_note(statement, what="statement of reasons"))
+        raise DomainError(_("Choose a reason for the rejection.")) from exc
+    written = clean_note(statement, what=_("statement of reasons"))
+    with force_locale(supported_language(case.provider.language)):  # the applicant reads it
+        text = wf.rejection_statement(reason, written)
     move(
         case,
         "reject",
@@ -276,5 +293,6 @@ def notify(case: VettingCase, template: str, now: datetime, **context: Any) -> N
         template=template,
         related=case,
         now=now,
+        language=provider.language,
         context={"provider": provider.display_name, "reference": provider.reference, "case": case} | context,
     )

@@ -16,7 +16,9 @@ from sqlalchemy.orm import aliased, selectinload
 from console.audit import services as audit
 from console.business_time import PARIS, paris_today
 from console.db import db
+from console.domain import _
 from console.files import services as files
+from console.formatting import format_date
 from insurance.services import purge_applicant_policies
 from marketplace.models import Provider, VettingStatus
 from restrictions.services import propose_restriction
@@ -174,7 +176,13 @@ def propose_overdue(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> 
             reason_code="revetting_overdue",
             actor=actor,
             now=now,
-            evidence=[f"Re-vetting was due on {case.revetting_due_on:%d/%m/%Y} ({case.reference} approved)."],
+            evidence=[
+                _(
+                    "Re-vetting was due on %(day)s (%(case)s approved).",
+                    day=format_date(case.revetting_due_on),
+                    case=case.reference,
+                )
+            ],
         )
         case.revetting_proposed_at = now
         db.session.flush()

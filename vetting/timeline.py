@@ -7,6 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from console.access import user_has_any
 from console.db import db
+from console.domain import _
 from console.timeline import Event
 from vetting import workflow as wf
 from vetting.models import VettingCase
@@ -23,17 +24,25 @@ def provider_events(provider_id: int) -> list[Event]:
         .options(selectinload(VettingCase.checks), selectinload(VettingCase.decided_by))
     ).all()
     for case in cases:
-        events.append(Event(case.opened_at, "vetting", f"{case} opened by {case.opened_by}"))
+        events.append(
+            Event(case.opened_at, "vetting", _("%(case)s opened by %(who)s", case=case, who=case.opened_by))
+        )
         for check in case.checks:
             if check.completed_at:
                 events.append(
                     Event(
                         check.completed_at,
                         "vetting",
-                        f"{case.reference}: {check.kind.value} check {check.status.value}",
+                        _(
+                            "%(case)s: %(kind)s check %(status)s",
+                            case=case.reference,
+                            kind=check.kind.label,
+                            status=check.status.label,
+                        ),
                     )
                 )
         if case.decided_at:
-            who = case.decided_by.full_name if case.decided_by else "someone"
-            events.append(Event(case.decided_at, "vetting", f"{case.reference} {case.status.value} by {who}"))
+            who = case.decided_by.full_name if case.decided_by else _("someone")
+            text = _("%(case)s %(status)s by %(who)s", case=case.reference, status=case.status.label, who=who)
+            events.append(Event(case.decided_at, "vetting", text))
     return events

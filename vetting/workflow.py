@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from console.business_time import add_business_hours
-from console.domain import DomainError, Role
+from console.domain import DomainError, Role, _, ngettext
 
 CASE_BUSINESS_DAYS = 10
 HOURS_PER_BUSINESS_DAY = 9
@@ -30,6 +30,10 @@ class Round(StrEnum):
     INITIAL = "initial"
     RENEWAL = "renewal"
 
+    @property
+    def label(self) -> str:
+        return {Round.INITIAL: _("initial"), Round.RENEWAL: _("renewal")}[self]
+
 
 class CaseStatus(StrEnum):
     OPEN = "open"
@@ -39,6 +43,18 @@ class CaseStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return {
+            CaseStatus.OPEN: _("open"),
+            CaseStatus.IN_REVIEW: _("in review"),
+            CaseStatus.AWAITING_PROVIDER: _("awaiting provider"),
+            CaseStatus.READY: _("ready for decision"),
+            CaseStatus.APPROVED: _("approved"),
+            CaseStatus.REJECTED: _("rejected"),
+            CaseStatus.WITHDRAWN: _("withdrawn"),
+        }[self]
 
 
 FINAL = frozenset({CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN})
@@ -54,12 +70,38 @@ class CheckKind(StrEnum):
     SKILLS = "skills"
     REFERENCES = "references"
 
+    @property
+    def label(self) -> str:
+        return {
+            CheckKind.BACKGROUND: _("background"),
+            CheckKind.SKILLS: _("skills"),
+            CheckKind.REFERENCES: _("references"),
+        }[self]
+
+    @property
+    def title(self) -> str:
+        """The check's name as a heading ("Background")."""
+        return {
+            CheckKind.BACKGROUND: _("Background"),
+            CheckKind.SKILLS: _("Skills"),
+            CheckKind.REFERENCES: _("References"),
+        }[self]
+
 
 class CheckStatus(StrEnum):
     PENDING = "pending"
     IN_PROGRESS = "in_progress"
     PASSED = "passed"
     FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {
+            CheckStatus.PENDING: _("pending"),
+            CheckStatus.IN_PROGRESS: _("in progress"),
+            CheckStatus.PASSED: _("passed"),
+            CheckStatus.FAILED: _("failed"),
+        }[self]
 
 
 COMPLETED_CHECKS = frozenset({CheckStatus.PASSED, CheckStatus.FAILED})
@@ -70,10 +112,22 @@ class DocumentType(StrEnum):
     PASSPORT = "passport"
     RESIDENCE_PERMIT = "residence_permit"
 
+    @property
+    def label(self) -> str:
+        return {
+            DocumentType.ID_CARD: _("id card"),
+            DocumentType.PASSPORT: _("passport"),
+            DocumentType.RESIDENCE_PERMIT: _("residence permit"),
+        }[self]
+
 
 class B3Outcome(StrEnum):
     COMPATIBLE = "compatible"
     INCOMPATIBLE = "incompatible"
+
+    @property
+    def label(self) -> str:
+        return {B3Outcome.COMPATIBLE: _("compatible"), B3Outcome.INCOMPATIBLE: _("incompatible")}[self]
 
 
 class ReferenceStatus(StrEnum):
@@ -82,12 +136,30 @@ class ReferenceStatus(StrEnum):
     NEGATIVE = "verified_negative"
     UNREACHABLE = "unreachable"
 
+    @property
+    def label(self) -> str:
+        return {
+            ReferenceStatus.PENDING: _("pending"),
+            ReferenceStatus.POSITIVE: _("verified positive"),
+            ReferenceStatus.NEGATIVE: _("verified negative"),
+            ReferenceStatus.UNREACHABLE: _("unreachable"),
+        }[self]
+
 
 class AttemptOutcome(StrEnum):
     NO_ANSWER = "no_answer"
     WRONG_CONTACT = "wrong_contact"
     POSITIVE = "positive"
     NEGATIVE = "negative"
+
+    @property
+    def label(self) -> str:
+        return {
+            AttemptOutcome.NO_ANSWER: _("no answer"),
+            AttemptOutcome.WRONG_CONTACT: _("wrong contact"),
+            AttemptOutcome.POSITIVE: _("positive"),
+            AttemptOutcome.NEGATIVE: _("negative"),
+        }[self]
 
 
 class RejectionReason(StrEnum):
@@ -97,6 +169,17 @@ class RejectionReason(StrEnum):
     SKILLS = "skills_insufficient"
     REFERENCES = "references_insufficient"
     OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            RejectionReason.IDENTITY: _("identity not verified"),
+            RejectionReason.SIRET: _("siret invalid"),
+            RejectionReason.CRIMINAL_RECORD: _("criminal record"),
+            RejectionReason.SKILLS: _("skills insufficient"),
+            RejectionReason.REFERENCES: _("references insufficient"),
+            RejectionReason.OTHER: _("other"),
+        }[self]
 
 
 CASE_TRANSITIONS = {
@@ -125,20 +208,46 @@ CHECK_TRANSITIONS = {
 CHECK_EVENTS = sorted({event for _, event in CHECK_TRANSITIONS})
 
 
+def event_label(event: str) -> str:
+    """A case or check step in words ("await provider")."""
+    labels = {
+        "start_review": _("start review"),
+        "await_provider": _("await provider"),
+        "provider_answered": _("provider answered"),
+        "checks_complete": _("checks complete"),
+        "reopen": _("reopen"),
+        "approve": _("approve"),
+        "reject": _("reject"),
+        "withdraw": _("withdraw"),
+        "start": _("start"),
+        "pass": _("pass"),
+        "fail": _("fail"),
+    }
+    return labels.get(event, event.replace("_", " "))
+
+
 def next_case_status(current: CaseStatus, event: str) -> CaseStatus:
     """The case status after `event`, or raise if the workflow forbids it."""
     if (current, event) not in CASE_TRANSITIONS:
-        state = CaseStatus(current).value.replace("_", " ")
         raise TransitionNotAllowed(
-            f"this step ({event.replace('_', ' ')}) is not allowed while the case is {state}"
+            _(
+                "this step (%(step)s) is not allowed while the case is %(status)s",
+                step=event_label(event),
+                status=CaseStatus(current).label,
+            )
         )
     return CASE_TRANSITIONS[current, event]
 
 
 def next_check_status(current: CheckStatus, event: str) -> CheckStatus:
     if (current, event) not in CHECK_TRANSITIONS:
-        state = CheckStatus(current).value.replace("_", " ")
-        raise TransitionNotAllowed(f"this step ({event}) is not allowed while the check is {state}")
+        raise TransitionNotAllowed(
+            _(
+                "this step (%(step)s) is not allowed while the check is %(status)s",
+                step=event_label(event),
+                status=CheckStatus(current).label,
+            )
+        )
     return CHECK_TRANSITIONS[current, event]
 
 
@@ -161,9 +270,9 @@ ASSIGNABLE_ROLE = Role.VETTING_OFFICER
 def worker_problem(*, is_person: bool, active: bool, roles: Iterable[str]) -> str | None:
     """Why this actor may not do vetting work (None: they may). Jobs and sweeps never may."""
     if not is_person or not active:
-        return "Vetting work is recorded by a named, active staff member."
+        return _("Vetting work is recorded by a named, active staff member.")
     if not OFFICER_ROLES & set(roles):
-        return "Only vetting officers and managers work on vetting cases."
+        return _("Only vetting officers and managers work on vetting cases.")
     return None
 
 
@@ -253,64 +362,88 @@ class Background:
 def ensure_b3_date(issue_date: date, viewed_on: date) -> None:
     """The extract must be under three months old when viewed, and not from the future."""
     if issue_date > viewed_on:
-        raise DomainError("The extract's issue date cannot be in the future.")
+        raise DomainError(_("The extract's issue date cannot be in the future."))
     if issue_date <= add_months(viewed_on, -B3_MAX_AGE_MONTHS):
-        raise DomainError("The extract is more than 3 months old: ask the provider for a recent one.")
+        raise DomainError(_("The extract is more than 3 months old: ask the provider for a recent one."))
 
 
 def background_problems(b: Background, today: date) -> list[str]:
     """What still prevents the background check from passing (empty: it may pass)."""
     problems = []
     if b.document_type is None or not b.document_last4:
-        problems.append("identity document not verified")
+        problems.append(_("identity document not verified"))
     elif b.document_expiry is None:
-        problems.append("identity document expiry not recorded")
+        problems.append(_("identity document expiry not recorded"))
     elif b.document_expiry < today:
-        problems.append("identity document expired")
+        problems.append(_("identity document expired"))
     if not b.siret_valid:
-        problems.append("SIRET checksum invalid")
+        problems.append(_("SIRET checksum invalid"))
     if not b.siret_active:
-        problems.append("SIRET not confirmed active")
+        problems.append(_("SIRET not confirmed active"))
     if b.b3_outcome is None:
-        problems.append("criminal-record extract not viewed")
+        problems.append(_("criminal-record extract not viewed"))
     elif b.b3_issue_date is None or b.b3_viewed_on is None:
-        problems.append("criminal-record extract issue date or viewing date not recorded")
+        problems.append(_("criminal-record extract issue date or viewing date not recorded"))
     else:
         try:
             ensure_b3_date(b.b3_issue_date, b.b3_viewed_on)
         except DomainError:
-            problems.append("criminal-record extract was 3 months old or more when viewed")
+            problems.append(_("criminal-record extract was 3 months old or more when viewed"))
         if b.b3_outcome == B3Outcome.INCOMPATIBLE:
-            problems.append("criminal-record extract incompatible")
+            problems.append(_("criminal-record extract incompatible"))
     return problems
 
 
 RUBRIC = ("punctuality", "thoroughness", "care_of_belongings", "communication")
 
 
+def rubric_label(item: str) -> str:
+    """A rubric item in words ("Care of belongings")."""
+    labels = {
+        "punctuality": _("Punctuality"),
+        "thoroughness": _("Thoroughness"),
+        "care_of_belongings": _("Care of belongings"),
+        "communication": _("Communication"),
+    }
+    return labels.get(item, item.replace("_", " ").capitalize())
+
+
 def skills_problems(score: int | None, trial_passed: bool | None, pass_mark: int) -> list[str]:
     problems = []
     if score is None:
-        problems.append("assessment not scored")
+        problems.append(_("assessment not scored"))
     elif score < pass_mark:
-        problems.append(f"assessment score {score} below the pass mark {pass_mark}")
+        problems.append(
+            _(
+                "assessment score %(score)s below the pass mark %(pass_mark)s",
+                score=score,
+                pass_mark=pass_mark,
+            )
+        )
     if not trial_passed:
-        problems.append("trial clean not passed")
+        problems.append(_("trial clean not passed"))
     return problems
 
 
 def ensure_score(score: object) -> int:
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 100:
-        raise DomainError("An assessment score is a whole number from 0 to 100.")
+        raise DomainError(_("An assessment score is a whole number from 0 to 100."))
     return score
 
 
 def ensure_rubric(marks: dict[str, int]) -> dict[str, int]:
     if set(marks) != set(RUBRIC):
-        raise DomainError(f"The trial rubric needs a mark for each of: {', '.join(RUBRIC)}.")
+        raise DomainError(
+            _(
+                "The trial rubric needs a mark for each of: %(items)s.",
+                items=", ".join(rubric_label(item).lower() for item in RUBRIC),
+            )
+        )
     for name, mark in marks.items():
         if isinstance(mark, bool) or not isinstance(mark, int) or not 1 <= mark <= 5:
-            raise DomainError(f"The {name.replace('_', ' ')} mark is a whole number from 1 to 5.")
+            raise DomainError(
+                _("The %(item)s mark is a whole number from 1 to 5.", item=rubric_label(name).lower())
+            )
     return marks
 
 
@@ -321,7 +454,14 @@ def positive_references(statuses: Iterable[ReferenceStatus]) -> int:
 def references_problems(statuses: Iterable[ReferenceStatus]) -> list[str]:
     positive = positive_references(statuses)
     if positive < MIN_POSITIVE_REFERENCES:
-        return [f"{positive} verified positive reference(s); {MIN_POSITIVE_REFERENCES} are needed"]
+        return [
+            ngettext(
+                "%(num)s verified positive reference; %(needed)s are needed",
+                "%(num)s verified positive references; %(needed)s are needed",
+                positive,
+                needed=MIN_POSITIVE_REFERENCES,
+            )
+        ]
     return []
 
 
@@ -347,25 +487,29 @@ def approval_problems(
 ) -> list[str]:
     """Why this person may not approve now (empty: they may). Shown next to a disabled button."""
     problems = [
-        f"the {kind.value} check is {check_statuses.get(kind, CheckStatus.PENDING).value.replace('_', ' ')}"
+        _(
+            "the %(kind)s check is %(status)s",
+            kind=kind.label,
+            status=CheckStatus(check_statuses.get(kind, CheckStatus.PENDING)).label,
+        )
         for kind in CheckKind
         if check_statuses.get(kind) != CheckStatus.PASSED
     ]
     if insurance_problem:
         problems.append(insurance_problem)
     if not four_eyes_kept(approver_id, completer_ids):
-        problems.append("you completed a check of this case (four eyes: another officer must approve)")
+        problems.append(_("you completed a check of this case (four eyes: another officer must approve)"))
     return problems
 
 
 def rejection_statement(reason: RejectionReason, written: str | None) -> str:
     """The statement sent to the applicant: generic when the reason is the criminal record."""
     if reason == RejectionReason.CRIMINAL_RECORD:
-        return (
+        return _(
             "After reviewing your application we are unable to accept it. This decision follows our "
             "vetting criteria; we cannot give further detail."
         )
     text = (written or "").strip()
     if not text:
-        raise DomainError("A statement of reasons for the applicant is required.")
+        raise DomainError(_("A statement of reasons for the applicant is required."))
     return text

@@ -15,6 +15,7 @@ from console.audit.models import AuditEvent
 from console.business_time import paris_today
 from console.db import db, utcnow
 from console.files.models import StoredFile
+from console.formatting import format_money
 from console.money import euros_to_cents, format_cents
 from insurance import services
 from insurance.models import InsurancePolicy
@@ -150,7 +151,7 @@ def test_a_vetting_officer_registers_a_policy_through_the_form(client_as):
     assert policy.certificate.content_type == "application/pdf"
     assert policy.certificate.original_name == "attestation RC.pdf"
     page = client.get(f"/policies/details/?id={policy.id}").get_data(as_text=True)
-    assert f"2{THIN}000{THIN}000 EUR" in page and "150.50 EUR" in page
+    assert format_money(200_000_000, language="en") in page and format_money(15_050, language="en") in page
     assert 'data-testid="verify"' in page
 
 
@@ -447,7 +448,7 @@ def test_the_register_lists_searches_and_formats(client_as):
     db.session.commit()
     client = client_as("manager")
     body = client.get("/policies/").get_data(as_text=True)
-    assert f"1{THIN}500{THIN}000 EUR" in body and first.reference in body
+    assert format_money(150_000_000, language="en") in body and first.reference in body
     only_first = client.get(f"/policies/?search={first.reference}").get_data(as_text=True)
     assert "AXA-0001" in only_first and "MAAF-0002" not in only_first
     by_number = client.get("/policies/?search=maaf").get_data(as_text=True)
@@ -549,23 +550,27 @@ def test_the_expiry_board_tabs_and_counts(client_as, board):
     assert client.get("/expiry/?window=30&page=99999999999").status_code == 200
 
 
+def _csv_rows(response) -> list[list[str]]:
+    text = response.get_data(as_text=True)
+    assert text.startswith("\ufeff")  # the byte-order mark a French spreadsheet needs
+    return list(csv.reader(io.StringIO(text[1:]), delimiter=";"))
+
+
 def test_the_expiry_board_exports_csv_with_formulas_neutralised(client_as, board):
     client = client_as("manager")
     response = client.get("/expiry/export.csv?window=exposure")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["reference", "provider", "scheduled bookings", "next booking (UTC)"]
+    rows = _csv_rows(response)
+    assert rows[0] == ["Reference", "Provider", "Scheduled bookings", "Next booking"]
     by_reference = {row[0]: row for row in rows[1:]}
     assert by_reference[board["lapsed"].reference][1] == '\'=HYPERLINK("http://evil.example/")'
     assert by_reference[board["never"].reference][1:3] == ["'@SUM(1+1)", "2"]
     assert len(rows) == 3
 
-    expired = list(
-        csv.reader(io.StringIO(client.get("/expiry/export.csv?window=expired").get_data(as_text=True)))
-    )
+    expired = _csv_rows(client.get("/expiry/export.csv?window=expired"))
     assert expired[1][0] == board["lapsed"].reference and expired[1][3] == "3"
-    thirty = list(csv.reader(io.StringIO(client.get("/expiry/export.csv?window=30").get_data(as_text=True))))
+    thirty = _csv_rows(client.get("/expiry/export.csv?window=30"))
     assert [row[0] for row in thirty[1:]] == [board[k].reference for k in ("in5", "in10", "in25")]
 
 

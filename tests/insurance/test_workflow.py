@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.business_time import paris_today
+from console.formatting import format_money
 from console.domain import DomainError
 from insurance.workflow import (
     DEFAULT_MIN_COVERAGE_CENTS,
@@ -424,13 +425,13 @@ def test_no_flags_when_all_is_fine():
 def test_flag_coverage_below_the_minimum():
     assert DEFAULT_MIN_COVERAGE_CENTS == 150_000_000
     assert flags(coverage_cents=DEFAULT_MIN_COVERAGE_CENTS - 1) == [
-        "coverage below the minimum of 1 500 000 EUR per claim"
+        f"coverage below the minimum of {format_money(150_000_000)} per claim"
     ]
 
 
 def test_flag_coverage_uses_the_given_minimum():
     assert flags(coverage_cents=99_999_999, min_coverage_cents=100_000_000) == [
-        "coverage below the minimum of 1 000 000 EUR per claim"
+        f"coverage below the minimum of {format_money(100_000_000)} per claim"
     ]
     assert flags(coverage_cents=100_000_000, min_coverage_cents=100_000_000) == []
 
@@ -448,7 +449,7 @@ def test_flag_dates_not_covering_today():
 
 def test_all_flags_together_in_order():
     assert flags(coverage_cents=1, policy_siret="00000000000000", ends_on=TODAY - DAY) == [
-        "coverage below the minimum of 1 500 000 EUR per claim",
+        f"coverage below the minimum of {format_money(150_000_000)} per claim",
         "the insured SIRET differs from the provider's",
         "the dates do not cover today",
     ]

@@ -641,7 +641,8 @@ def test_references_problems(statuses, positives):
     if positives >= 2:
         assert problems == []
     else:
-        assert problems == [f"{positives} verified positive reference(s); 2 are needed"]
+        noun = "reference" if positives == 1 else "references"
+        assert problems == [f"{positives} verified positive {noun}; 2 are needed"]
     assert references_problems(iter(statuses)) == problems  # a one-shot iterable works too
 
 
