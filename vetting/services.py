@@ -253,8 +253,10 @@ def reject_case(
     except ValueError as exc:
         raise DomainError(_("Choose a reason for the rejection.")) from exc
     written = clean_note(statement, what=_("statement of reasons"))
-    with force_locale(supported_language(case.provider.language)):  # the applicant reads it
-        text = wf.rejection_statement(reason, written)
+    text = wf.rejection_statement(reason, written)  # refused in the officer's language
+    if reason == RejectionReason.CRIMINAL_RECORD:  # the generic wording, in the applicant's language
+        with force_locale(supported_language(case.provider.language)):
+            text = wf.rejection_statement(reason, written)
     move(
         case,
         "reject",

@@ -179,6 +179,7 @@ def _reminders(policy):
 
 def test_reminders_go_out_once_per_step_and_a_late_run_sends_only_the_latest(officer, now):
     provider = make_provider()
+    provider.language = "en"  # the subject checked in English (tests/insurance/test_french.py: French)
     policy = _policy(provider, officer, now=now, ends_on=TODAY + timedelta(days=30))
     assert _sweep(TODAY, now)["reminders"] == 1 and _reminders(policy) == [-30]
     assert _sweep(TODAY, now)["reminders"] == 0  # a re-run the same day

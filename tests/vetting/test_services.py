@@ -378,6 +378,7 @@ def test_rejection_needs_a_reason_and_a_statement(ready_case, second_officer):
 
 def test_a_criminal_record_rejection_sends_generic_wording(applicant, officer):
     provider, case = applicant
+    provider.language = "en"  # the wording is checked in English (tests/vetting/test_french.py: French)
     checks.start_check(case.check(CheckKind.BACKGROUND), actor=officer, now=utcnow())
     services.reject_case(
         case, reason="criminal_record", statement="B3 mentions X", actor=officer, now=utcnow()

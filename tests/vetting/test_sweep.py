@@ -41,6 +41,7 @@ def awaiting(officer, now):
 
 def test_chasing_at_two_five_and_eight_days_once_each(awaiting, now):
     provider, case = awaiting
+    provider.language = "en"  # the e-mails checked in English
     assert sweep.chase_providers(now=now + timedelta(days=1)) == 0
     assert sweep.chase_providers(now=now + timedelta(days=2)) == 1
     assert sweep.chase_providers(now=now + timedelta(days=3)) == 0  # a re-run sends nothing
