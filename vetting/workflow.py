@@ -47,14 +47,11 @@ class CaseStatus(StrEnum):
     @property
     def label(self) -> str:
         return {
-            CaseStatus.OPEN: _("open"),
-            CaseStatus.IN_REVIEW: _("in review"),
-            CaseStatus.AWAITING_PROVIDER: _("awaiting provider"),
-            CaseStatus.READY: _("ready for decision"),
-            CaseStatus.APPROVED: _("approved"),
-            CaseStatus.REJECTED: _("rejected"),
+            CaseStatus.OPEN: _("open"), CaseStatus.IN_REVIEW: _("in review"),
+            CaseStatus.AWAITING_PROVIDER: _("awaiting provider"), CaseStatus.READY: _("ready for decision"),
+            CaseStatus.APPROVED: _("approved"), CaseStatus.REJECTED: _("rejected"),
             CaseStatus.WITHDRAWN: _("withdrawn"),
-        }[self]
+        }[self]  # fmt: skip
 
 
 FINAL = frozenset({CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN})
@@ -97,11 +94,9 @@ class CheckStatus(StrEnum):
     @property
     def label(self) -> str:
         return {
-            CheckStatus.PENDING: _("pending"),
-            CheckStatus.IN_PROGRESS: _("in progress"),
-            CheckStatus.PASSED: _("passed"),
-            CheckStatus.FAILED: _("failed"),
-        }[self]
+            CheckStatus.PENDING: _("pending"), CheckStatus.IN_PROGRESS: _("in progress"),
+            CheckStatus.PASSED: _("passed"), CheckStatus.FAILED: _("failed"),
+        }[self]  # fmt: skip
 
 
 COMPLETED_CHECKS = frozenset({CheckStatus.PASSED, CheckStatus.FAILED})
@@ -173,13 +168,11 @@ class RejectionReason(StrEnum):
     @property
     def label(self) -> str:
         return {
-            RejectionReason.IDENTITY: _("identity not verified"),
-            RejectionReason.SIRET: _("siret invalid"),
+            RejectionReason.IDENTITY: _("identity not verified"), RejectionReason.SIRET: _("siret invalid"),
             RejectionReason.CRIMINAL_RECORD: _("criminal record"),
             RejectionReason.SKILLS: _("skills insufficient"),
-            RejectionReason.REFERENCES: _("references insufficient"),
-            RejectionReason.OTHER: _("other"),
-        }[self]
+            RejectionReason.REFERENCES: _("references insufficient"), RejectionReason.OTHER: _("other"),
+        }[self]  # fmt: skip
 
 
 CASE_TRANSITIONS = {
@@ -211,18 +204,11 @@ CHECK_EVENTS = sorted({event for _, event in CHECK_TRANSITIONS})
 def event_label(event: str) -> str:
     """A case or check step in words ("await provider")."""
     labels = {
-        "start_review": _("start review"),
-        "await_provider": _("await provider"),
-        "provider_answered": _("provider answered"),
-        "checks_complete": _("checks complete"),
-        "reopen": _("reopen"),
-        "approve": _("approve"),
-        "reject": _("reject"),
-        "withdraw": _("withdraw"),
-        "start": _("start"),
-        "pass": _("pass"),
-        "fail": _("fail"),
-    }
+        "start_review": _("start review"), "await_provider": _("await provider"),
+        "provider_answered": _("provider answered"), "checks_complete": _("checks complete"),
+        "reopen": _("reopen"), "approve": _("approve"), "reject": _("reject"), "withdraw": _("withdraw"),
+        "start": _("start"), "pass": _("pass"), "fail": _("fail"),
+    }  # fmt: skip
     return labels.get(event, event.replace("_", " "))
 
 
@@ -400,11 +386,9 @@ RUBRIC = ("punctuality", "thoroughness", "care_of_belongings", "communication")
 def rubric_label(item: str) -> str:
     """A rubric item in words ("Care of belongings")."""
     labels = {
-        "punctuality": _("Punctuality"),
-        "thoroughness": _("Thoroughness"),
-        "care_of_belongings": _("Care of belongings"),
-        "communication": _("Communication"),
-    }
+        "punctuality": _("Punctuality"), "thoroughness": _("Thoroughness"),
+        "care_of_belongings": _("Care of belongings"), "communication": _("Communication"),
+    }  # fmt: skip
     return labels.get(item, item.replace("_", " ").capitalize())
 
 

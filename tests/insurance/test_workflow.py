@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from console.business_time import paris_today
-from console.formatting import format_money
 from console.domain import DomainError
+from console.formatting import format_money
 from insurance.workflow import (
     DEFAULT_MIN_COVERAGE_CENTS,
     EXPIRING_WITHIN_DAYS,
