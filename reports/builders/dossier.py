@@ -137,7 +137,8 @@ def _audit_trail(objects: list[tuple[str, str]]) -> tuple[list[tuple[str, str, s
     ).all()
     lines = [
         (
-            when(e.occurred_at), e.actor, e.action, f"{e.object_type or ''} {e.object_id or ''}".strip(),
+            when(e.occurred_at), e.actor, e.action,
+            f"{term('object', e.object_type) if e.object_type else ''} {e.object_id or ''}".strip(),
             _details(e.changes, e.purpose),
         )
         for e in events
