@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
@@ -16,7 +17,7 @@ from wtforms.validators import NumberRange, Optional
 from console import validation as v
 from console.admin_base import ConsoleBaseView, attempt_decision, parse_id
 from console.db import db, utcnow
-from console.domain import DomainError
+from console.domain import DomainError, _, ngettext
 from insurance.reporting import EXPIRING_WITHIN_DAYS
 from marketplace.models import Provider
 from reports import services
@@ -26,15 +27,15 @@ from reports.workflow import ReportKind, RunStatus
 
 
 class RequestForm(FlaskForm):
-    kind = SelectField("Report")
-    starts_on = DateField("Period from", validators=[Optional()])
-    ends_on = DateField("to (inclusive)", validators=[Optional()])
+    kind = SelectField(_l("Report"))
+    starts_on = DateField(_l("Period from"), validators=[Optional()])
+    ends_on = DateField(_l("to (inclusive)"), validators=[Optional()])
     days = IntegerField(
-        "Days ahead",
+        _l("Days ahead"),
         default=EXPIRING_WITHIN_DAYS,
         validators=[Optional(), NumberRange(1, EXPIRING_WITHIN_DAYS)],
     )
-    provider_reference = StringField("Provider reference", description="e.g. PRV-000123")
+    provider_reference = StringField(_l("Provider reference"), description=_l("e.g. PRV-000123"))
 
 
 def _kinds() -> list[ReportKind]:
@@ -45,16 +46,30 @@ def _parameters(form: RequestForm, kind: ReportKind) -> dict:
     if kind == ReportKind.PROVIDER_DOSSIER:
         key = v.parse_reference(form.provider_reference.data or "", Provider.REFERENCE_PREFIX)
         if key is None:
-            raise wf.InvalidParameters("Enter a provider reference such as PRV-000123.")
+            raise wf.InvalidParameters(_("Enter a provider reference such as PRV-000123."))
         return {"provider_id": key}
     return {"starts_on": form.starts_on.data, "ends_on": form.ends_on.data, "days": form.days.data}
 
 
+def run_facts(run: ReportRun) -> str:
+    """ "3 pages, 120 KB" for a finished run, in the reader's language."""
+    if not run.page_count:
+        return ""
+    return ngettext(
+        "%(num)s page, %(size)s KB",
+        "%(num)s pages, %(size)s KB",
+        run.page_count,
+        size=(run.byte_size or 0) // 1024 or 1,
+    )
+
+
 def run_state(run: ReportRun) -> dict:
-    """What the page shows of a run, for the live updates."""
+    """What the page shows of a run, for the live updates (the words come from here, translated)."""
     return {
         "id": run.id,
         "status": run.status.value,
+        "status_label": run.status.label,
+        "facts": run_facts(run),
         "progress": run.progress,
         "error": run.error,
         "pages": run.page_count,
@@ -81,7 +96,11 @@ class ReportsView(ConsoleBaseView):
 
     def home_badge(self) -> str | None:
         counts = services.open_counts(_kinds())
-        return ", ".join(f"{n} {label}" for label, n in counts.items() if n) or None
+        words = {
+            "in progress": lambda n: ngettext("%(num)s in progress", "%(num)s in progress", n),
+            "failed": lambda n: ngettext("%(num)s failed", "%(num)s failed", n),
+        }
+        return ", ".join(words[key](n) for key, n in counts.items() if n) or None
 
     @expose("/")
     def index(self):
@@ -91,6 +110,7 @@ class ReportsView(ConsoleBaseView):
             runs=services.visible_runs(_kinds()),
             kinds=_kinds(),
             queued=services.queue_depth(),
+            run_facts=run_facts,
         )
 
     @expose("/request", methods=("POST",))
@@ -98,14 +118,20 @@ class ReportsView(ConsoleBaseView):
         form = self._form()
         if not form.validate_on_submit():
             errors = " ".join(f"{field.label.text}: {e}" for field in form for e in field.errors)
-            flash(f"The request was not valid. {errors or 'Reload the page and try again.'}", "danger")
+            flash(
+                _(
+                    "The request was not valid. %(errors)s",
+                    errors=errors or _("Reload the page and try again."),
+                ),
+                "danger",
+            )
             return redirect(url_for(".index"))
         kind = ReportKind(form.kind.data)
         attempt_decision(
             lambda: services.request_report(
                 kind, parameters=_parameters(form, kind), actor=current_user, now=utcnow()
             ),
-            f"Requested: {kind.label}. It is being built; this page follows it.",
+            _("Requested: %(report)s. It is being built; this page follows it.", report=kind.label),
         )
         return redirect(url_for(".index"))
 
@@ -115,10 +141,10 @@ class ReportsView(ConsoleBaseView):
         if FlaskForm().validate_on_submit():
             attempt_decision(
                 lambda: services.retry_run(run, actor=current_user, now=utcnow()),
-                f"{run.reference} is being tried again as a new attempt.",
+                _("%(reference)s is being tried again as a new attempt.", reference=run.reference),
             )
         else:
-            flash("The form expired; reload the page and try again.", "danger")
+            flash(_("The form expired; reload the page and try again."), "danger")
         return redirect(url_for(".index"))
 
     @expose("/download/<int:run_id>")
@@ -145,5 +171,5 @@ class ReportsView(ConsoleBaseView):
 
 def register(admin) -> None:
     admin.add_view(
-        ReportsView(name="Compliance reports", endpoint="reports", url="/reports", category="Reports")
+        ReportsView(name=_l("Compliance reports"), endpoint="reports", url="/reports", category=_l("Reports"))
     )

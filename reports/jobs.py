@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from flask_babel import force_locale
+
 from console.db import db, utcnow
 from console.jobs import job
 from reports import services
@@ -29,13 +31,16 @@ def build_report(run_id: int) -> str:
         services.record_progress(run, percent, now=utcnow())
         db.session.commit()
 
+    language = run.language  # read now: after a rollback the database may be gone
     try:
-        services.build_run(run, clock=utcnow, progress=checkpoint)
+        services.build_run(run, clock=utcnow, progress=checkpoint)  # in the run's language
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
         log.warning("report run %s failed", run_id, exc_info=True)
-        services.fail_run(run_id, error=describe_failure(exc), now=utcnow())
+        with force_locale(language):  # the error is read by the requester, in the PDF's language
+            error = describe_failure(exc)
+        services.fail_run(run_id, error=error, now=utcnow())
         return "failed"
     return "succeeded"
 

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
+from console.domain import _, ngettext
 from console.files.models import StoredFile
+from console.formatting import format_date
 from console.privacy import RedactedText
 from marketplace.models import Provider
 from reports.workflow import ReportKind, RunStatus, run_reference
@@ -75,12 +77,18 @@ class ReportRun(db.Model):
         p = self.parameters or {}
         if "starts_on" in p:
             starts, ends = date.fromisoformat(p["starts_on"]), date.fromisoformat(p["ends_on"])
-            return f"{starts:%d/%m/%Y} – {ends:%d/%m/%Y}"
+            return f"{format_date(starts)} – {format_date(ends)}"
         if "provider_id" in p:
-            return f"provider {Provider.REFERENCE_PREFIX}-{p['provider_id']:0{Provider.REFERENCE_WIDTH}d}"
+            reference = f"{Provider.REFERENCE_PREFIX}-{p['provider_id']:0{Provider.REFERENCE_WIDTH}d}"
+            return _("provider %(reference)s", reference=reference)
         if "days" in p:
-            return f"next {p['days']} days"
-        return "as of the run"
+            return ngettext("next %(num)s day", "next %(num)s days", p["days"])
+        return _("as of the run")
+
+    @property
+    def language_label(self) -> str:
+        """The PDF's language, as the run list shows it."""
+        return {"fr": _("French"), "en": _("English")}.get(self.language, self.language)
 
     @property
     def title(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import logging
 import mimetypes
+import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,8 +19,12 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import render_template
+from markupsafe import Markup
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from console.domain import _
+from console.formatting import current_language
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 ASSETS_URL = ASSETS.as_uri() + "/"
@@ -56,6 +61,40 @@ class ReportURLFetcher(URLFetcher):
         return path
 
 
+def css_string(text: str) -> str:
+    """`text` as a CSS string literal (nothing in it can close the string or the style element)."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ").replace("\n", "\\a ")
+    return f'"{escaped}"'
+
+
+def css_content(text: str, **parts: str) -> Markup:
+    """A translated sentence with `%(name)s` placeholders as a CSS `content` value, each placeholder
+    replaced by a CSS expression (`counter(page)`, `string(report-period)`): the margin boxes of
+    the PDF get whole sentences in the reader's language, in the translator's word order."""
+    pieces = re.split(r"%\((\w+)\)s", text)
+    values = [parts[piece] if i % 2 else css_string(piece) for i, piece in enumerate(pieces)]
+    return Markup(" ".join(v for v in values if v != '""'))  # noqa: S704 (CSS strings escaped by css_string)
+
+
+def margin_texts() -> dict[str, Markup]:
+    """The running header and footer of every page, in the reader's language."""
+    return {
+        "top_right": css_content(
+            _("%(period)s · data as of %(as_of)s"),
+            period="string(report-period)",
+            as_of="string(report-as-of)",
+        ),
+        "bottom_left": css_content(
+            _("Generated %(generated)s · %(reference)s"),
+            generated="string(report-generated)",
+            reference="string(report-reference)",
+        ),
+        "bottom_right": css_content(
+            _("page %(page)s of %(pages)s"), page="counter(page)", pages="counter(pages)"
+        ),
+    }
+
+
 @dataclass
 class CsvAttachment:
     name: str
@@ -79,9 +118,13 @@ def render_pdf(
 ) -> RenderedReport:
     """Render `templates/reports/<template>` with plain `context` into a PDF.
 
-    With attachments the PDF is PDF/A-3b, which allows embedded files (the CSV register).
+    With attachments the PDF is PDF/A-3b, which allows embedded files (the CSV register). The text
+    is in the current language (the build runs inside `force_locale(run.language)`): `<html lang>`
+    says which, and WeasyPrint copies it into the PDF's /Lang.
     """
-    html = render_template(f"reports/{template}", **context)
+    html = render_template(
+        f"reports/{template}", report_language=current_language(), margins=margin_texts(), **context
+    )
     fetcher = ReportURLFetcher()
     document = HTML(string=html, base_url=ASSETS_URL, url_fetcher=fetcher).render()
     options: dict = {}

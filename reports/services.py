@@ -16,6 +16,8 @@ from typing import Any
 
 import redis
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
@@ -23,8 +25,9 @@ from rq.registry import StartedJobRegistry
 from console.audit import services as audit
 from console.business_time import PARIS, paris_today
 from console.db import db
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.files import services as files
+from console.formatting import format_datetime, supported_language
 from console.jobs import REDIS_ERRORS, enqueue_after_commit, ensure_available, get_queue, get_redis
 from insurance import reporting as insurance
 from marketplace.models import Provider
@@ -58,7 +61,7 @@ def _parse_day(value: Any) -> date | None:
     try:
         return date.fromisoformat(str(value)) if value else None
     except ValueError as exc:
-        raise wf.InvalidParameters("Dates are written YYYY-MM-DD.") from exc
+        raise wf.InvalidParameters(_("Dates are written YYYY-MM-DD.")) from exc
 
 
 def check_parameters(kind: ReportKind, raw: dict[str, Any], *, today: date) -> dict[str, Any]:
@@ -75,7 +78,7 @@ def check_parameters(kind: ReportKind, raw: dict[str, Any], *, today: date) -> d
     if kind == ReportKind.PROVIDER_DOSSIER:
         provider_id = raw.get("provider_id")
         if not isinstance(provider_id, int) or db.session.get(Provider, provider_id) is None:
-            raise builders.UnknownProvider("There is no provider with this reference.")
+            raise builders.UnknownProvider(_("There is no provider with this reference."))
         return {"provider_id": provider_id}
     return {}
 
@@ -83,10 +86,16 @@ def check_parameters(kind: ReportKind, raw: dict[str, Any], *, today: date) -> d
 def request_report(kind: ReportKind, *, parameters: dict[str, Any], actor: Any, now: datetime) -> ReportRun:
     """Create a queued run and enqueue its job after commit; refuse if the queue is down."""
     if not may_use(actor, kind):
-        raise NotAllowed("Your role does not allow this report.")
+        raise NotAllowed(_("Your role does not allow this report."))
     checked = check_parameters(kind, parameters, today=paris_today(now))
     ensure_available()  # before anything is written: a refused request leaves nothing behind
     return _new_run(kind, checked, actor=actor, now=now)
+
+
+def requester_language(actor: Any) -> str:
+    """The language of the PDF: the requesting staff member's; the console's default for a scheduled run."""
+    language = getattr(actor, "language", None) if not isinstance(actor, str) else None
+    return supported_language(language or current_app.config.get("DEFAULT_LANGUAGE"))
 
 
 def _new_run(
@@ -102,6 +111,7 @@ def _new_run(
         progress=0,
         requested_by_id=actor_id,
         requested_by=label,
+        language=requester_language(actor),
         requested_at=now,
         attempt=retry_of.attempt + 1 if retry_of else 1,
         retry_of=retry_of,
@@ -123,7 +133,7 @@ def _new_run(
 def retry_run(run: ReportRun, *, actor: Any, now: datetime) -> ReportRun:
     """A failed run is tried again as a new attempt; the failed one is kept as it was."""
     if not may_use(actor, run.kind):
-        raise NotAllowed("Your role does not allow this report.")
+        raise NotAllowed(_("Your role does not allow this report."))
     retried = db.session.scalar(sa.select(sa.func.count()).where(ReportRun.retry_of_id == run.id))
     wf.ensure_retryable(run.status, bool(retried))
     ensure_available()
@@ -183,30 +193,34 @@ def _build(run: ReportRun, day: date, progress: Callable[[int], None]) -> builde
 def build_run(run: ReportRun, *, clock: Callable[[], datetime], progress: Callable[[int], None]) -> None:
     """Gather, render and store the report of a running run, then mark it succeeded (flushed).
 
+    Built and rendered in the run's language (its requester's): every word, date and number.
+
     `progress(percent)` is called between steps; the job commits there so the console sees it.
     The PDF is written to storage before the commit and removed again if the transaction rolls
     back, so a failure at any point leaves no file and no half-finished run.
     """
     as_of = clock()
     started = perf_counter()
-    built = _build(run, paris_today(as_of), progress)
-    build_seconds = perf_counter() - started
-    progress(65)
-    header = Header(
-        title=run.kind.label,
-        subject=built.subject,
-        kind=run.kind.value,
-        period=built.period,
-        as_of=wf.as_utc_label(as_of),
-        generated_at=wf.as_utc_label(clock()),
-        reference=run.reference,
-    )
-    rendered = render_pdf(
-        built.template,
-        context={"header": header, "data": built.data},
-        attachments=built.attachments,
-        created=as_of,
-    )
+    language = supported_language(run.language)
+    with force_locale(language):
+        built = _build(run, paris_today(as_of), progress)
+        build_seconds = perf_counter() - started
+        progress(65)
+        header = Header(
+            title=run.kind.label,
+            subject=built.subject,
+            kind=run.kind.value,
+            period=built.period,
+            as_of=format_datetime(as_of),
+            generated_at=format_datetime(clock()),
+            reference=run.reference,
+        )
+        rendered = render_pdf(
+            built.template,
+            context={"header": header, "data": built.data},
+            attachments=built.attachments,
+            created=as_of,
+        )
     render_seconds = perf_counter() - started - build_seconds
     progress(90)
     now = clock()
@@ -262,7 +276,8 @@ def mark_abandoned_runs(*, now: datetime, connection: redis.Redis | None = None)
         expired, jobs = set(), None  # Redis is down: only the database heartbeat can tell
     failed = 0
     for run in open_runs:
-        reason = _abandoned(run, now, expired, jobs)
+        with force_locale(supported_language(run.language)):  # the error is read by its requester
+            reason = _abandoned(run, now, expired, jobs)
         if reason and fail_run(run.id, error=reason, now=now, actor=SWEEP_ACTOR):
             failed += 1
     return failed
@@ -275,15 +290,15 @@ def _fetch_jobs(runs: list[ReportRun], connection: redis.Redis) -> list[Job | No
 def _abandoned(
     run: ReportRun, now: datetime, expired: set[str], jobs: dict[str, Job | None] | None
 ) -> str | None:
-    worker_died = "Abandoned: the worker building it stopped (killed or lost) before it finished."
+    worker_died = _("Abandoned: the worker building it stopped (killed or lost) before it finished.")
     if run.job_id in expired:
         return worker_died
     if jobs is not None:
         job = jobs.get(run.job_id)
         if job is None and now - run.requested_at > wf.LOST_AFTER:
-            return "Abandoned: its job is no longer in the queue (Redis restarted or lost it)."
+            return _("Abandoned: its job is no longer in the queue (Redis restarted or lost it).")
         if job is not None and _job_status(job) in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
-            return worker_died if _worker_died(job) else _crashed
+            return worker_died if _worker_died(job) else _crashed()
     last_seen = run.heartbeat_at or run.requested_at
     if run.status == RunStatus.RUNNING and now - last_seen > wf.ABANDONED_AFTER + timedelta(
         seconds=JOB_TIMEOUT
@@ -292,10 +307,11 @@ def _abandoned(
     return None
 
 
-_crashed = (
-    "Failed: the job stopped with an error before it could record one (the database may have been "
-    "unreachable); its traceback is on the Jobs page. Nothing was kept; retry it."
-)
+def _crashed() -> str:
+    return _(
+        "Failed: the job stopped with an error before it could record one (the database may have been "
+        "unreachable); its traceback is on the Jobs page. Nothing was kept; retry it."
+    )
 
 
 def _worker_died(job: Job) -> bool:
@@ -357,15 +373,15 @@ def open_counts(kinds: list[ReportKind]) -> dict[str, int]:
     return {
         "in progress": counts.get("queued", 0) + counts.get("running", 0),
         "failed": counts.get("failed", 0),
-    }
+    }  # keys: the admin words them (`ReportsView.home_badge`)
 
 
 def download(run: ReportRun, *, actor: Any, now: datetime):
     """The PDF as a download, after its SHA-256 is checked again; audited either way."""
     if not may_use(actor, run.kind):
-        raise NotAllowed("Your role does not allow this report.")
+        raise NotAllowed(_("Your role does not allow this report."))
     if run.status != RunStatus.SUCCEEDED or run.file is None:
-        raise DomainError("This report has no file: it is not finished or it failed.")
+        raise DomainError(_("This report has no file: it is not finished or it failed."))
     return files.send_verified(run.file, actor=actor, purpose=f"report {run.reference}", now=now)
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
 
-from console.domain import DomainError, Role
+from console.domain import DomainError, Role, _
 
 MAX_PERIOD_DAYS = 366
 # A running run whose job has not been seen alive for this long is abandoned (its worker died).
@@ -26,16 +26,31 @@ class ReportKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return LABELS[self]
+        """The report's title in the reader's language."""
+        return {
+            ReportKind.POLICY_COMPLIANCE: _("Customer protection policy compliance"),
+            ReportKind.PROVIDER_REGISTER: _("Provider compliance register"),
+            ReportKind.INSURANCE_EXPIRY: _("Insurance expiry and uninsured exposure"),
+            ReportKind.COMPLAINTS: _("Complaints and disputes"),
+            ReportKind.PROVIDER_DOSSIER: _("Provider dossier"),
+        }[self]
 
+    @property
+    def description(self) -> str:
+        """What the report shows, in one line (the PDF's subject)."""
+        return {
+            ReportKind.POLICY_COMPLIANCE: _("The eight promises of the policy, with evidence"),
+            ReportKind.PROVIDER_REGISTER: _(
+                "Active providers' vetting, insurance and restrictions; exceptions listed, "
+                "full register attached"
+            ),
+            ReportKind.INSURANCE_EXPIRY: _(
+                "RC Pro cover ending soon, expired, and uninsured providers with bookings"
+            ),
+            ReportKind.COMPLAINTS: _("Complaints and disputes: volumes, SLAs, outcomes"),
+            ReportKind.PROVIDER_DOSSIER: _("Full record and audit trail of a provider"),
+        }[self]
 
-LABELS = {
-    ReportKind.POLICY_COMPLIANCE: "Customer protection policy compliance",
-    ReportKind.PROVIDER_REGISTER: "Provider compliance register",
-    ReportKind.INSURANCE_EXPIRY: "Insurance expiry and uninsured exposure",
-    ReportKind.COMPLAINTS: "Complaints and disputes",
-    ReportKind.PROVIDER_DOSSIER: "Provider dossier",
-}
 
 # Managers may request any report; the others only the ones of their daily work.
 KIND_ROLES: dict[ReportKind, frozenset[Role]] = {
@@ -61,6 +76,15 @@ class RunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
+    @property
+    def label(self) -> str:
+        return {
+            RunStatus.QUEUED: _("queued"),
+            RunStatus.RUNNING: _("running"),
+            RunStatus.SUCCEEDED: _("succeeded"),
+            RunStatus.FAILED: _("failed"),
+        }[self]
+
 
 FINAL = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED})
 
@@ -80,15 +104,17 @@ TRANSITIONS = {
 def next_status(current: RunStatus, event: str) -> RunStatus:
     """The status after `event`, or raise if the run cannot take it."""
     if (current, event) not in TRANSITIONS:
-        raise TransitionNotAllowed(f"a {current.value} report run cannot {event}")
+        raise TransitionNotAllowed(
+            _("A %(status)s report run cannot take this step (%(event)s).", status=current.label, event=event)
+        )
     return TRANSITIONS[current, event]
 
 
 def ensure_retryable(status: RunStatus, already_retried: bool) -> None:
     if status != RunStatus.FAILED:
-        raise TransitionNotAllowed("Only a failed report run can be retried.")
+        raise TransitionNotAllowed(_("Only a failed report run can be retried."))
     if already_retried:
-        raise TransitionNotAllowed("This run was already retried; retry the newest attempt instead.")
+        raise TransitionNotAllowed(_("This run was already retried; retry the newest attempt instead."))
 
 
 # --- parameters ------------------------------------------------------------------------------
@@ -115,13 +141,13 @@ class Period:
 def check_period(starts_on: date | None, ends_on: date | None, *, today: date) -> Period:
     """A reporting period that has ended or ends today, at most a year long."""
     if starts_on is None or ends_on is None:
-        raise InvalidParameters("Give the first and the last day of the period.")
+        raise InvalidParameters(_("Give the first and the last day of the period."))
     if ends_on < starts_on:
-        raise InvalidParameters("The period ends before it starts.")
+        raise InvalidParameters(_("The period ends before it starts."))
     if ends_on > today:
-        raise InvalidParameters("The period is in the future: its last day must be today or earlier.")
+        raise InvalidParameters(_("The period is in the future: its last day must be today or earlier."))
     if (ends_on - starts_on).days + 1 > MAX_PERIOD_DAYS:
-        raise InvalidParameters(f"A period is at most {MAX_PERIOD_DAYS} days long.")
+        raise InvalidParameters(_("A period is at most %(days)s days long.", days=MAX_PERIOD_DAYS))
     return Period(starts_on, ends_on)
 
 
@@ -134,7 +160,9 @@ def previous_month(today: date) -> Period:
 def check_days(days: object, *, maximum: int) -> int:
     """Days ahead for the expiry report: 1 to `maximum` (the expiring window, which the board shows)."""
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= maximum:
-        raise InvalidParameters(f"The number of days ahead must be between 1 and {maximum}.")
+        raise InvalidParameters(
+            _("The number of days ahead must be between 1 and %(maximum)s.", maximum=maximum)
+        )
     return days
 
 
@@ -146,6 +174,15 @@ class Verdict(StrEnum):
     AT_RISK = "at risk"
     NOT_MET = "not met"
     NO_DATA = "no data"
+
+    @property
+    def label(self) -> str:
+        return {
+            Verdict.MET: _("met"),
+            Verdict.AT_RISK: _("at risk"),
+            Verdict.NOT_MET: _("not met"),
+            Verdict.NO_DATA: _("no data"),
+        }[self]
 
 
 @dataclass(frozen=True)
@@ -207,20 +244,18 @@ def describe_failure(exc: BaseException) -> str:
     """The error shown on a failed run: what happened, in one line, without a traceback."""
     text = " ".join(str(exc).split())[:300] or type(exc).__name__
     if isinstance(exc, OSError):
-        return (
-            f"The report could not be saved to storage ({exc.strerror or type(exc).__name__}). "
-            "Nothing was kept; retry once storage is fixed."
+        return _(
+            "The report could not be saved to storage (%(error)s). "
+            "Nothing was kept; retry once storage is fixed.",
+            error=exc.strerror or type(exc).__name__,
         )
     if isinstance(exc, DomainError):
         return text
     if any(cls.__module__.startswith(("sqlalchemy.exc", "psycopg", "sqlite3")) for cls in type(exc).__mro__):
-        return "The database stopped answering while the report was built. Nothing was kept; retry it."
-    return f"The report could not be built ({type(exc).__name__}: {text}). Nothing was kept; retry it."
+        return _("The database stopped answering while the report was built. Nothing was kept; retry it.")
+    error = type(exc).__name__ + ": " + text
+    return _("The report could not be built (%(error)s). Nothing was kept; retry it.", error=error)
 
 
 def run_reference(run_id: int | None) -> str:
     return f"RPT-{run_id:06d}" if run_id is not None else "RPT-(new)"
-
-
-def as_utc_label(moment: datetime) -> str:
-    return moment.strftime("%d/%m/%Y %H:%M UTC")

@@ -7,22 +7,23 @@ read for, and a `progress(percent)` callback. A section whose data the console d
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from console.business_time import PARIS
-from console.spreadsheet import neutralise
+from console.formatting import format_datetime, format_number, format_percent
+from console.spreadsheet import csv_text
 from marketplace.reporting import provider_reference
 from reports.render import CsvAttachment
 from reports.workflow import Period
 
 Progress = Callable[[int], None]
 
-__all__ = ["Built", "Missing", "Progress", "csv_bytes", "day_bounds", "pct", "provider_reference", "when"]
+__all__ = [
+    "Built", "Missing", "Progress", "csv_bytes", "day_bounds", "number", "pct", "provider_reference", "when",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -51,17 +52,20 @@ def day_bounds(period: Period) -> tuple[datetime, datetime]:
 
 
 def csv_bytes(header: list[str], rows: Iterable[Iterable[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([neutralise(cell) for cell in row])
-    return out.getvalue().encode("utf-8")
+    """A CSV file as a French spreadsheet opens it: `;`, BOM, dd/mm/yyyy, decimal comma (UTF-8)."""
+    return csv_text(header, rows).encode("utf-8")
 
 
 def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} %"
+    """A percentage (0..100) as the reader writes it: `97,7 %`; a dash when there is none."""
+    return "—" if value is None else format_percent(value / 100)
+
+
+def number(value: int | float) -> str:
+    """`1 234` (French) or `1,234` (English)."""
+    return format_number(value)
 
 
 def when(moment: datetime | None) -> str:
-    return moment.strftime("%d/%m/%Y %H:%M") if moment else ""
+    """A stored UTC time in Paris: `02/12/2026 14:05`."""
+    return format_datetime(moment) if moment else ""

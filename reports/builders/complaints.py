@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from disputes import reporting
 from reports.builders.common import Built, Progress, day_bounds
-from reports.workflow import Period
+from reports.terms import term
+from reports.workflow import Period, ReportKind
 
 
 @dataclass(frozen=True)
@@ -67,12 +68,13 @@ def most_complained_about(period: Period) -> list[tuple[str, str, int]]:
 
 
 def build_complaints(period: Period, *, progress: Progress) -> Built:
+    """The figures, their categories, severities and outcomes in the reader's words."""
     data = ComplaintsData(
-        volumes=complaint_volumes(period),
-        sla=sla_attainment(period),
+        volumes=[(term("category", category), n) for category, n in complaint_volumes(period)],
+        sla=[replace(row, severity=term("severity", row.severity)) for row in sla_attainment(period)],
         resolution_hours=resolution_times(period),
-        outcomes=dispute_outcomes(period),
+        outcomes=[replace(row, outcome=term("outcome", row.outcome)) for row in dispute_outcomes(period)],
         top_providers=most_complained_about(period),
     )
     progress(60)
-    return Built("complaints.html", period.label, "Complaints and disputes: volumes, SLAs, outcomes", data)
+    return Built("complaints.html", period.label, ReportKind.COMPLAINTS.description, data)

@@ -9,11 +9,14 @@ import sqlalchemy as sa
 
 from console.audit.models import AuditEvent
 from console.db import db
+from console.domain import _
+from console.formatting import format_date, format_money, format_number
 from disputes import reporting as disputes
 from insurance import reporting as insurance
 from marketplace import reporting as marketplace
 from reports import workflow as wf
-from reports.builders.common import Built, Missing, Progress, provider_reference, when
+from reports.builders.common import Built, Missing, Progress, number, provider_reference, when
+from reports.terms import fact, not_bookable, term
 from restrictions import reporting as restrictions
 from reviews import reporting as reviews
 from vetting import reporting as vetting
@@ -56,12 +59,8 @@ class UnknownProvider(wf.InvalidParameters):
     """The dossier's provider does not exist."""
 
 
-def _money(cents: int, currency: str = "EUR") -> str:
-    return f"{cents // 100:,} {currency}".replace(",", " ")
-
-
 def _details(changes: dict | None, purpose: str | None) -> str:
-    parts = [f"purpose: {purpose}"] if purpose else []
+    parts = [_("purpose: %(purpose)s", purpose=purpose)] if purpose else []
     for key, value in list((changes or {}).items())[:8]:
         if isinstance(value, dict) and {"before", "after"} <= value.keys():
             parts.append(f"{key}: {value['before']} → {value['after']}")
@@ -71,43 +70,62 @@ def _details(changes: dict | None, purpose: str | None) -> str:
 
 
 def _case_line(case: vetting.CaseSummary) -> CaseLine:
-    checks = [(c.kind, c.status, f"{c.completed_by} {when(c.completed_at)}".strip()) for c in case.checks]
+    checks = [
+        (
+            term("check", c.kind),
+            term("check_status", c.status),
+            f"{c.completed_by} {when(c.completed_at)}".strip(),
+        )
+        for c in case.checks
+    ]
     b3 = case.criminal_record
     record = (
-        f"viewed {b3.viewed_at:%d/%m/%Y}, issued {b3.issued_on:%d/%m/%Y}: {b3.outcome}"
+        _(
+            "viewed %(viewed)s, issued %(issued)s: %(outcome)s",
+            viewed=format_date(b3.viewed_at),
+            issued=format_date(b3.issued_on),
+            outcome=term("b3", b3.outcome),
+        )
         if b3
-        else "not viewed yet"
+        else _("not viewed yet")
+    )
+    references = _(
+        "%(positive)s positive of %(total)s", positive=case.references_positive, total=case.references_total
     )
     return CaseLine(
-        case.reference, case.round, case.status.replace("_", " "), when(case.opened_at),
-        when(case.decided_at), checks, record,
-        f"{case.references_positive} positive of {case.references_total}",
+        case.reference, term("round", case.round), term("vetting", case.status), when(case.opened_at),
+        when(case.decided_at), checks, record, references,
     )  # fmt: skip
 
 
 def _policy_line(p: insurance.PolicySummary) -> tuple[str, str, str, str, str]:
     return (
         f"{p.insurer} {p.policy_number}",
-        f"{p.starts_on:%d/%m/%Y} – {p.ends_on:%d/%m/%Y}",
-        _money(p.coverage_per_claim_cents, p.currency),
-        p.verification,
+        f"{format_date(p.starts_on)} – {format_date(p.ends_on)}",
+        format_money(p.coverage_per_claim_cents, p.currency),
+        term("verification", p.verification),
         f"{p.verified_by} {when(p.verified_at)}".strip(),
     )
 
 
 def _restriction_line(r: restrictions.RestrictionSummary) -> tuple[str, str, str, str]:
-    review = (r.review_outcome or "requested") if r.review_requested_at else ""
-    ended = f"{when(r.ended_at)} by {r.ended_by}" if r.ended_by else "active"
-    return r.reason_code.replace("_", " "), f"{when(r.started_at)} by {r.decided_by}", ended, review
+    review = term("review", r.review_outcome or "requested") if r.review_requested_at else ""
+    ended = _("%(when)s by %(who)s", when=when(r.ended_at), who=r.ended_by) if r.ended_by else _("active")
+    started = _("%(when)s by %(who)s", when=when(r.started_at), who=r.decided_by)
+    return term("reason", r.reason_code), started, ended, review
 
 
 def _review_facts(provider_id: int) -> list[tuple[str, str]]:
     ratings = reviews.provider_ratings(provider_id)
     return [
-        ("Reviews", f"{len(ratings):,}"),
-        ("Mean rating", f"{sum(ratings) / len(ratings):.2f}" if ratings else "—"),
-        ("Mean of the last 10", f"{sum(ratings[:10]) / len(ratings[:10]):.2f}" if ratings else "—"),
+        (_("Reviews"), number(len(ratings))),
+        (_("Mean rating"), _mean(ratings)),
+        (_("Mean of the last 10"), _mean(ratings[:10])),
     ]
+
+
+def _mean(ratings: list[int]) -> str:
+    return format_number(round(sum(ratings) / len(ratings), 2)) if ratings else "—"
 
 
 def _audit_trail(objects: list[tuple[str, str]]) -> tuple[list[tuple[str, str, str, str, str]], int]:
@@ -119,7 +137,8 @@ def _audit_trail(objects: list[tuple[str, str]]) -> tuple[list[tuple[str, str, s
     ).all()
     lines = [
         (
-            when(e.occurred_at), e.actor, e.action, f"{e.object_type or ''} {e.object_id or ''}".strip(),
+            when(e.occurred_at), e.actor, e.action,
+            f"{term('object', e.object_type) if e.object_type else ''} {e.object_id or ''}".strip(),
             _details(e.changes, e.purpose),
         )
         for e in events
@@ -130,13 +149,17 @@ def _audit_trail(objects: list[tuple[str, str]]) -> tuple[list[tuple[str, str, s
 def build_provider_dossier(provider_id: int, day: date, *, progress: Progress) -> Built:
     card = marketplace.provider_card(provider_id)
     if card is None:
-        raise UnknownProvider(f"There is no provider {provider_reference(provider_id)}.")
+        raise UnknownProvider(
+            _("There is no provider %(reference)s.", reference=provider_reference(provider_id))
+        )
     cases = vetting.provider_cases(provider_id)
     policies = insurance.provider_policies(provider_id)
     restricted = restrictions.provider_restrictions(provider_id)
     proposals = restrictions.provider_proposals(provider_id)
     progress(25)
-    bookings = marketplace.provider_booking_counts(provider_id)
+    bookings = [
+        (term("booking", status), n) for status, n in marketplace.provider_booking_counts(provider_id)
+    ]
     review_facts = _review_facts(provider_id)
     objects = [("Provider", str(provider_id))]
     objects += [("InsurancePolicy", str(p.id)) for p in policies]
@@ -146,25 +169,38 @@ def build_provider_dossier(provider_id: int, day: date, *, progress: Progress) -
     audit, audit_total = _audit_trail(objects)
     progress(50)
     data = DossierData(
-        facts=card.facts,
+        facts=[fact(label, value) for label, value in card.facts],
         bookable=card.bookable,
-        not_bookable_reasons=card.not_bookable_reasons,
+        not_bookable_reasons=[not_bookable(reason) for reason in card.not_bookable_reasons],
         cases=[_case_line(c) for c in cases],
-        insurance_status=insurance.provider_status(provider_id, day).value,
+        insurance_status=term("insurance", insurance.provider_status(provider_id, day).value),
         policies=[_policy_line(p) for p in policies],
         restrictions=[_restriction_line(r) for r in restricted],
         proposals=[
-            (p.reason_code.replace("_", " "), p.source, when(p.created_at), p.status) for p in proposals
+            (
+                term("reason", p.reason_code),
+                term("source", p.source),
+                when(p.created_at),
+                term("proposal", p.status),
+            )
+            for p in proposals
         ],
         bookings=bookings,
         reviews=review_facts,
-        complaints=disputes.provider_complaints(provider_id),
+        complaints=_complaints(disputes.provider_complaints(provider_id)),
         audit=audit,
         audit_total=audit_total,
     )
     return Built(
         "provider_dossier.html",
-        f"{card.reference} as of {day:%d/%m/%Y}",
-        f"Full record and audit trail of provider {card.reference}",
+        _("%(reference)s as of %(day)s", reference=card.reference, day=format_date(day)),
+        _("Full record and audit trail of provider %(reference)s", reference=card.reference),
         data,
     )
+
+
+def _complaints(found: list[tuple[str, int]] | Missing) -> list[tuple[str, int]] | Missing:
+    """A provider's complaints per category, the categories in the reader's words."""
+    if isinstance(found, Missing):
+        return found
+    return [(term("category", category), count) for category, count in found]

@@ -6,18 +6,25 @@ The rows are the expiry board's own (`insurance.reporting.build_board`), not a c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
+from console.domain import _, ngettext
+from console.formatting import format_date
 from insurance import reporting as insurance
 from marketplace.reporting import provider_names
 from reports.builders.common import Built, Progress, csv_bytes, provider_reference
 from reports.render import CsvAttachment
+from reports.workflow import ReportKind
 
 MAX_TABLE_ROWS = 400  # longer lists are in the attached CSV, not in hundreds of table pages
 
-EXPIRY_HEADER = [
-    "list", "reference", "provider", "cover ends or ended on", "days", "scheduled bookings", "next booking",
-]  # fmt: skip
+
+def expiry_header() -> list[str]:
+    """The CSV's column titles, in the reader's language."""
+    return [
+        _("list"), _("reference"), _("provider"), _("cover ends or ended on"), _("days"),
+        _("scheduled bookings"), _("next booking"),
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -27,7 +34,7 @@ class ExpiryLine:
     day: date | None
     days: int | None
     bookings: int = 0
-    next_booking: str = ""
+    next_booking: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -49,7 +56,7 @@ def _lines(board: insurance.Board, days_ahead: int) -> ExpiryData:
     day, rows = board.today, board.rows
     window = insurance.EXPIRING_WINDOW
     ids = sorted({r.provider_id for tab in (window, "expired", "exposure") for r in rows[tab]})
-    names = {pid: name for pid, (_, name) in provider_names(ids).items()}
+    names = {pid: name for pid, (_reference, name) in provider_names(ids).items()}
 
     def line(row, **extra) -> ExpiryLine:
         return ExpiryLine(provider_reference(row.provider_id), names.get(row.provider_id, ""), **extra)
@@ -64,7 +71,7 @@ def _lines(board: insurance.Board, days_ahead: int) -> ExpiryData:
             day=None,
             days=None,
             bookings=r.bookings,
-            next_booking=r.next_booking.strftime("%d/%m/%Y %H:%M UTC"),
+            next_booking=r.next_booking,
         )
         for r in rows["exposure"]
     ]
@@ -75,14 +82,15 @@ def _lines(board: insurance.Board, days_ahead: int) -> ExpiryData:
 
 
 def _attachment(data: ExpiryData) -> CsvAttachment:
+    ending, expired, exposure = _("ending"), _("expired"), _("exposure")
     return CsvAttachment(
         f"rc-pro-expiry-{data.day.isoformat()}.csv",
-        "Every provider listed in the report, one row each (UTF-8 CSV)",
+        _("Every provider listed in the report, one row each (CSV for a spreadsheet)"),
         csv_bytes(
-            EXPIRY_HEADER,
-            [("ending", x.reference, x.name, x.day.isoformat(), x.days, "", "") for x in data.ending]
-            + [("expired", x.reference, x.name, x.day.isoformat(), x.days, "", "") for x in data.expired]
-            + [("exposure", x.reference, x.name, "", "", x.bookings, x.next_booking) for x in data.exposure],
+            expiry_header(),
+            [(ending, x.reference, x.name, x.day, x.days, "", "") for x in data.ending]
+            + [(expired, x.reference, x.name, x.day, x.days, "", "") for x in data.expired]
+            + [(exposure, x.reference, x.name, "", "", x.bookings, x.next_booking) for x in data.exposure],
         ),
     )
 
@@ -95,8 +103,13 @@ def build_insurance_expiry(day: date, days_ahead: int, *, progress: Progress) ->
     progress(50)
     return Built(
         "insurance_expiry.html",
-        f"as of {day:%d/%m/%Y}, next {days_ahead} days",
-        "RC Pro cover ending soon, expired, and uninsured providers with bookings",
+        ngettext(
+            "as of %(day)s, next %(num)s day",
+            "as of %(day)s, next %(num)s days",
+            days_ahead,
+            day=format_date(day),
+        ),
+        ReportKind.INSURANCE_EXPIRY.description,
         data,
         [attachment],
     )

@@ -10,12 +10,15 @@ from flask import current_app
 
 from console.audit.models import AuditEvent
 from console.db import db
+from console.domain import _
+from console.formatting import format_percent
 from console.privacy import redaction_count
 from insurance import reporting as insurance
 from marketplace import reporting as marketplace
 from reports import workflow as wf
-from reports.builders.common import Built, Progress, day_bounds, pct
+from reports.builders.common import Built, Progress, day_bounds, number, pct
 from reports.builders.complaints import dispute_outcomes, sla_attainment
+from reports.terms import term
 from reports.workflow import Period, Verdict
 from restrictions import reporting as restrictions
 from reviews import reporting as reviews
@@ -32,6 +35,7 @@ class Promise:
     verdict: Verdict
     evidence: list[tuple[str, str]]
     note: str | None = None
+    share: float | None = None  # the measured percentage, for the chart (None: not a share)
 
 
 @dataclass(frozen=True)
@@ -40,9 +44,9 @@ class PolicyData:
     chart: list[tuple[str, float]]
 
     @property
-    def counts(self) -> dict[str, int]:
+    def counts(self) -> dict[Verdict, int]:
         found = Counter(p.verdict for p in self.promises)
-        return {v.value: found.get(v, 0) for v in Verdict}
+        return {v: found.get(v, 0) for v in Verdict}
 
 
 def _worst(*verdicts: Verdict) -> Verdict:
@@ -68,15 +72,14 @@ def build_policy_compliance(period: Period, *, progress: Progress) -> Built:
         _promise_updates(targets),
     ]
     progress(60)
-    chart = [
-        (f"{p.number}. {p.title}", float(p.measured.rstrip(" %")))
-        for p in promises
-        if p.measured.endswith(" %")
-    ]
+    chart = [(f"{p.number}. {p.title}", p.share) for p in promises if p.share is not None]
     data = PolicyData(promises, chart)
-    return Built(
-        "policy_compliance.html", period.label, "The eight promises of the policy, with evidence", data
-    )
+    return Built("policy_compliance.html", period.label, wf.ReportKind.POLICY_COMPLIANCE.description, data)
+
+
+def _at_least(value: float) -> str:
+    """A share target: `≥ 99 %`."""
+    return "≥ " + format_percent(value / 100, decimals=0 if value == int(value) else 1)
 
 
 def _audited_downloads(since, until) -> tuple[int, int]:
@@ -95,17 +98,18 @@ def _promise_personal_data(since, until, targets) -> Promise:
     target = targets["sensitive_access_logged_pct"]
     return Promise(
         1,
-        "Personal data kept confidential",
-        "Share of sensitive document openings logged with a purpose",
+        _("Personal data kept confidential"),
+        _("Share of sensitive document openings logged with a purpose"),
         pct(measured),
-        f"≥ {target.value:g} %",
+        _at_least(target.value),
         target.verdict(measured),
         [
-            ("Documents opened (audited)", f"{total:,}"),
-            ("Opened with a recorded purpose", f"{with_purpose:,}"),
-            ("Access", "role-based, denied by default; every download goes through a checked route"),
+            (_("Documents opened (audited)"), number(total)),
+            (_("Opened with a recorded purpose"), number(with_purpose)),
+            (_("Access"), _("role-based, denied by default; every download goes through a checked route")),
         ],
-        None if total else "No sensitive document was opened in the period.",
+        None if total else _("No sensitive document was opened in the period."),
+        share=measured,
     )
 
 
@@ -114,14 +118,14 @@ def _promise_payments(since, until, targets) -> Promise:
     target = targets["card_numbers_stored"]
     return Promise(
         2,
-        "Secure transactions, no card data stored",
-        "Card numbers stored by the console",
+        _("Secure transactions, no card data stored"),
+        _("Card numbers stored by the console"),
         "0",
-        f"≤ {target.value:g}",
+        "≤ " + number(target.value),
         target.verdict(0),
         [
-            ("Card numbers typed into free text and masked before saving", f"{redacted:,}"),
-            ("Card fields in the console", "none; refunds reference the payment provider's id only"),
+            (_("Card numbers typed into free text and masked before saving"), number(redacted)),
+            (_("Card fields in the console"), _("none; refunds reference the payment provider's id only")),
         ],
     )
 
@@ -134,17 +138,18 @@ def _promise_vetting(period: Period, since, until, targets) -> Promise:
     target = targets["vetted_pct"]
     return Promise(
         3,
-        "Rigorous provider selection",
-        "Share of active providers approved with re-vetting up to date at the end of the period",
+        _("Rigorous provider selection"),
+        _("Share of active providers approved with re-vetting up to date at the end of the period"),
         pct(measured),
-        f"≥ {target.value:g} %",
+        _at_least(target.value),
         target.verdict(measured),
         [
-            ("Active (approved) providers", f"{active:,}"),
-            ("Re-vetting overdue", f"{overdue:,}"),
-            ("Vetting cases approved in the period", f"{decided.get('approved', 0):,}"),
-            ("Vetting cases rejected in the period", f"{decided.get('rejected', 0):,}"),
+            (_("Active (approved) providers"), number(active)),
+            (_("Re-vetting overdue"), number(overdue)),
+            (_("Vetting cases approved in the period"), number(decided.get("approved", 0))),
+            (_("Vetting cases rejected in the period"), number(decided.get("rejected", 0))),
         ],
+        share=measured,
     )
 
 
@@ -156,16 +161,24 @@ def _promise_insurance(period: Period, since, until, targets) -> Promise:
     share, exposure = targets["insured_pct"], targets["uninsured_bookings"]
     return Promise(
         4,
-        "Providers hold RC Pro insurance",
-        "Share of active providers with verified RC Pro cover on the last day of the period",
+        _("Providers hold RC Pro insurance"),
+        _("Share of active providers with verified RC Pro cover on the last day of the period"),
         pct(measured),
-        f"≥ {share.value:g} %; uninsured bookings ≤ {exposure.value:g}",
+        _(
+            "%(share)s; uninsured bookings ≤ %(bookings)s",
+            share=_at_least(share.value),
+            bookings=number(exposure.value),
+        ),
         _worst(share.verdict(measured), exposure.verdict(uninsured)),
         [
-            ("Active providers insured on the last day", f"{insured:,} of {active:,}"),
-            ("Bookings served or scheduled while uninsured (exposure)", f"{uninsured:,}"),
-            ("Insurance lapse proposals opened", f"{lapses:,}"),
+            (
+                _("Active providers insured on the last day"),
+                _("%(insured)s of %(active)s", insured=number(insured), active=number(active)),
+            ),
+            (_("Bookings served or scheduled while uninsured (exposure)"), number(uninsured)),
+            (_("Insurance lapse proposals opened"), number(lapses)),
         ],
+        share=measured,
     )
 
 
@@ -176,18 +189,19 @@ def _promise_reviews(since, until, targets) -> Promise:
     target = targets["reviews_moderated_pct"]
     return Promise(
         5,
-        "Reviews and ratings after each service",
-        "Share of the period's reviews moderated (published or hidden)",
+        _("Reviews and ratings after each service"),
+        _("Share of the period's reviews moderated (published or hidden)"),
         pct(measured),
-        f"≥ {target.value:g} %",
+        _at_least(target.value),
         target.verdict(measured),
         [
-            ("Reviews submitted", f"{total:,}"),
-            ("Published", f"{figures.published:,}"),
-            ("Hidden (with a reason)", f"{figures.hidden:,}"),
-            ("Awaiting moderation", f"{figures.pending:,}"),
+            (_("Reviews submitted"), number(total)),
+            (_("Published"), number(figures.published)),
+            (_("Hidden (with a reason)"), number(figures.hidden)),
+            (_("Awaiting moderation"), number(figures.pending)),
         ],
-        None if total else "No review was submitted in the period.",
+        None if total else _("No review was submitted in the period."),
+        share=measured,
     )
 
 
@@ -197,39 +211,45 @@ def _promise_service(period: Period, targets) -> Promise:
     met = [row.resolution_met_pct for row in sla if row.resolution_met_pct is not None]
     measured = round(sum(met) / len(met), 1) if met else None
     return Promise(
-        6, "Responsive customer service", "Complaints resolved within their SLA", pct(measured),
-        f"≥ {target.value:g} %", target.verdict(measured),
-        [(row.severity, pct(row.resolution_met_pct)) for row in sla],
+        6, _("Responsive customer service"), _("Complaints resolved within their SLA"), pct(measured),
+        _at_least(target.value), target.verdict(measured),
+        [(term("severity", row.severity).capitalize(), pct(row.resolution_met_pct)) for row in sla],
+        share=measured,
     )  # fmt: skip
 
 
 def _promise_prices(period: Period, since, until, targets) -> Promise:
     versions = marketplace.terms_versions(since, until)
-    total = sum(count for _, count in versions)
+    total = sum(count for _version, count in versions)
     recorded = sum(count for version, count in versions if version)
     measured = wf.percent(recorded, total)
     target = targets["terms_recorded_pct"]
     decided = sum(row.disputes for row in dispute_outcomes(period))
-    evidence = [("Bookings in the period", f"{total:,}")]
-    evidence += [(f"Sold under cancellation terms {v}", f"{c:,}") for v, c in versions[:6]]
-    evidence.append(("Disputes decided against the terms (see report 4)", f"{decided:,}"))
+    evidence = [(_("Bookings in the period"), number(total))]
+    evidence += [
+        (_("Sold under cancellation terms %(version)s", version=v or "—"), number(c)) for v, c in versions[:6]
+    ]
+    evidence.append((_("Disputes decided against the terms (see report 4)"), number(decided)))
     return Promise(
         7,
-        "Transparent prices and cancellation conditions",
-        "Share of the period's bookings that keep their price and cancellation-terms version",
+        _("Transparent prices and cancellation conditions"),
+        _("Share of the period's bookings that keep their price and cancellation-terms version"),
         pct(measured),
-        f"≥ {target.value:g} %",
+        _at_least(target.value),
         target.verdict(measured),
         evidence,
-        None if total else "No booking in the period.",
+        None if total else _("No booking in the period."),
+        share=measured,
     )
 
 
 def _promise_updates(targets) -> Promise:
     target = targets["policy_versions_published"]
     return Promise(
-        8, "Regular policy updates, clients told of changes", "Policy versions published",
-        "—", f"≥ {target.value:g} per year", Verdict.NO_DATA, [],
-        "Policy versions and client notifications are not recorded in the console yet, so this "
-        "promise has no evidence here.",
+        8, _("Regular policy updates, clients told of changes"), _("Policy versions published"),
+        "—", _("≥ %(count)s per year", count=number(target.value)), Verdict.NO_DATA, [],
+        _(
+            "Policy versions and client notifications are not recorded in the console yet, so this "
+            "promise has no evidence here."
+        ),
     )  # fmt: skip

@@ -7,20 +7,27 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from console.domain import _
+from console.formatting import format_date
 from insurance import reporting as insurance
 from marketplace import reporting as marketplace
 from marketplace.reporting import RegisterEntry
 from reports import workflow as wf
 from reports.builders.common import Built, Progress, csv_bytes, provider_reference
 from reports.render import CsvAttachment
+from reports.terms import restricted, term
 from restrictions import reporting as restrictions
 from vetting import reporting as vetting
 
-REGISTER_HEADER = [
-    "reference", "legal name", "trade name", "SIRET", "postcode", "city", "joined on", "vetting",
-    "re-vetting due", "RC Pro today", "cover ends on", "active restrictions", "open proposals",
-    "compliant", "issues",
-]  # fmt: skip
+
+def register_header() -> list[str]:
+    """The CSV's column titles, in the reader's language."""
+    return [
+        _("reference"), _("legal name"), _("trade name"), _("SIRET"), _("postcode"), _("city"),
+        _("joined on"), _("vetting"), _("re-vetting due"), _("RC Pro today"), _("cover ends on"),
+        _("active restrictions"),
+        _("open proposals"), _("compliant"), _("issues"),
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -29,7 +36,7 @@ class RegisterRow:
     name: str
     city: str
     insurance: str
-    issues: list[str]
+    issues: list[str]  # in the reader's words
 
 
 @dataclass(frozen=True)
@@ -38,7 +45,7 @@ class RegisterData:
     providers_total: int
     active: int
     compliant: int
-    by_issue: list[tuple[str, int]]
+    by_issue: list[tuple[str, int]]  # issue kind in the reader's words, providers
     exceptions: list[RegisterRow]
 
     @property
@@ -68,25 +75,28 @@ class Lookups:
             due=vetting.revetting_due(),
         )
 
-    def classify(self, pid: int) -> tuple[str, date | None, list[str]]:
-        """(RC Pro status word, cover end, issues) of one provider."""
+    def classify(self, pid: int) -> tuple[str, date | None, list[tuple[str, str]]]:
+        """(RC Pro status in words, cover end, issues as (kind, text)) of one provider."""
         end = self.cover.get(pid)
         status = insurance.cover_label(self.day, end, pid in self.lapsed)
         issues = []
         if end is None:
-            issues.append("RC Pro expired" if status == "expired" else "no RC Pro on record")
+            issues.append(
+                (_("RC Pro expired"),) * 2 if status == "expired" else (_("no RC Pro on record"),) * 2
+            )
         if pid in self.due and self.due[pid] < self.day:
-            issues.append("re-vetting overdue")
-        issues += [f"restricted: {code.replace('_', ' ')}" for code in self.restricted.get(pid, [])]
-        return status, end, issues
+            issues.append((_("re-vetting overdue"),) * 2)
+        issues += [(_("restricted"), restricted(code)) for code in self.restricted.get(pid, [])]
+        return term("insurance", status), end, issues
 
     def csv_row(self, entry: RegisterEntry, status: str, end: date | None, issues: list[str]) -> tuple:
+        """One provider's line of the attached register: dates as dates, words in the reader's language."""
         pid, due = entry.id, self.due.get(entry.id)
+        codes = lambda found: "; ".join(term("reason", code) for code in found.get(pid, []))  # noqa: E731
         return (
             provider_reference(pid), entry.legal_name, entry.trade_name or "", entry.siret, entry.postcode,
-            entry.city, entry.joined_on.isoformat(), "approved", due.isoformat() if due else "", status,
-            end.isoformat() if end else "", "; ".join(self.restricted.get(pid, [])),
-            "; ".join(self.proposed.get(pid, [])), "no" if issues else "yes", "; ".join(issues),
+            entry.city, entry.joined_on, term("vetting", "approved"), due, status, end,
+            codes(self.restricted), codes(self.proposed), _("no") if issues else _("yes"), "; ".join(issues),
         )  # fmt: skip
 
 
@@ -98,8 +108,9 @@ def build_provider_register(day: date, *, progress: Progress) -> Built:
     csv_rows, exceptions, issues_count, active = [], [], Counter(), 0
     for entry in marketplace.approved_providers():
         active += 1
-        status, end, issues = lookups.classify(entry.id)
-        issues_count.update(i.split(":")[0] for i in issues)
+        status, end, found = lookups.classify(entry.id)
+        issues = [text for _kind, text in found]
+        issues_count.update(kind for kind, _text in found)
         csv_rows.append(lookups.csv_row(entry, status, end, issues))
         if issues:
             place = f"{entry.postcode} {entry.city}"
@@ -116,13 +127,13 @@ def build_provider_register(day: date, *, progress: Progress) -> Built:
     )
     attachment = CsvAttachment(
         f"provider-register-{day.isoformat()}.csv",
-        f"Every active provider on {day.isoformat()}, one row each (UTF-8 CSV)",
-        csv_bytes(REGISTER_HEADER, csv_rows),
+        _("Every active provider on %(day)s, one row each (CSV for a spreadsheet)", day=format_date(day)),
+        csv_bytes(register_header(), csv_rows),
     )
     return Built(
         "provider_register.html",
-        f"as of {day:%d/%m/%Y}",
-        "Active providers' vetting, insurance and restrictions; exceptions listed, full register attached",
+        _("as of %(day)s", day=format_date(day)),
+        wf.ReportKind.PROVIDER_REGISTER.description,
         data,
         [attachment],
     )

@@ -1,4 +1,5 @@
 // The reports page: show only the parameters of the chosen report, and follow open runs live.
+// Every word shown comes from the server, in the reader's language (status_label, facts).
 (function () {
   var kind = document.querySelector("[data-testid=kind]");
   function showParameters() {
@@ -29,7 +30,7 @@
   function update(row, run) {
     row.setAttribute("data-status", run.status);
     var badge = row.querySelector(".run-status");
-    badge.textContent = run.status;
+    badge.textContent = run.status_label;
     badge.className = "run-status badge badge-" + badges[run.status];
     var bar = row.querySelector(".progress-bar");
     bar.style.width = run.progress + "%";
@@ -37,7 +38,7 @@
     row.querySelector(".run-error").textContent = run.error || "";
     if (run.status === "succeeded") {
       row.querySelector(".run-download").classList.remove("d-none");
-      row.querySelector(".run-facts").textContent = run.pages + " pages, " + (run.size_kb || 1) + " KB";
+      row.querySelector(".run-facts").textContent = run.facts;
     }
     row.querySelector(".run-retry").classList.toggle("d-none", run.status !== "failed");
   }

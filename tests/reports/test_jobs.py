@@ -203,8 +203,8 @@ def test_the_periodic_jobs_run_on_a_worker(queue_redis):
 
     earlier = utcnow() - timedelta(minutes=5)  # its job vanished with a Redis restart since
     dead = factories.make_report_run_row(
-        "running", requested_at=earlier, started_at=earlier, heartbeat_at=earlier
-    )
+        "running", requested_at=earlier, started_at=earlier, heartbeat_at=earlier, language="en"
+    )  # the sweep describes the failure in the run's language
     db.session.commit()
     get_queue("default").enqueue("reports.jobs.mark_abandoned_runs")
     get_queue("reports").enqueue("reports.jobs.request_monthly_policy_report")

@@ -205,7 +205,7 @@ def test_a_run_whose_job_crashed_before_recording_its_error_is_marked_failed(que
     from console.jobs import enqueue
     from tests.test_jobs import explode
 
-    run = factories.make_report_run_row("running", started_at=utcnow(), heartbeat_at=utcnow())
+    run = factories.make_report_run_row("running", started_at=utcnow(), heartbeat_at=utcnow(), language="en")
     db.session.commit()
     enqueue(explode, job_id=run.job_id)  # fails in the worker, as a job whose database is gone does
     SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
