@@ -23,10 +23,10 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
 
-from console import spreadsheet
+from console import formatting, spreadsheet
 from console.access import ALL_ROLES, Role, Roles, user_has_any
 from console.db import db, is_write_conflict, utcnow
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.validation import parse_reference
 
 MAX_ID = 2**31 - 1
@@ -114,6 +114,13 @@ class RoleDeclaredView:
         abort(403)
 
 
+def enum_label(value: Enum) -> str:
+    """An enum value as people read it: its `label` (translated) when it has one, else
+    "not vetted" rather than "NOT_VETTED"."""
+    label = getattr(value, "label", None)
+    return str(label) if label is not None else str(value.value).replace("_", " ")
+
+
 class ConsoleModelView(RoleDeclaredView, ModelView):
     """A model list/detail view. Roles: `roles` (list, details), then per operation.
 
@@ -135,9 +142,9 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
     export_max_rows = 10_000
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,
-        datetime: lambda view, value, name: value.strftime("%Y-%m-%d %H:%M UTC"),
-        date: lambda view, value, name: value.isoformat(),
-        Enum: lambda view, value, name: str(value.value).replace("_", " "),  # "not vetted", not "NOT_VETTED"
+        datetime: lambda view, value, name: formatting.format_datetime(value),  # Paris time
+        date: lambda view, value, name: formatting.format_date(value),
+        Enum: lambda view, value, name: enum_label(value),
     }
     column_type_formatters_detail = column_type_formatters
     # A search for a public reference ("PRV-000123") is a key lookup: prefix -> column name.
@@ -246,7 +253,7 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
         pk = getattr(self.model, self._primary_key)
         keys = [parse_id(value) for value in ids]  # PostgreSQL will not compare strings with integer keys
         if not keys or None in keys:
-            flash("The selection is not valid; reload the page and try again.", "danger")
+            flash(_("The selection is not valid; reload the page and try again."), "danger")
             return 0
         rows = self.get_query().filter(pk.in_(keys)).all()
         succeeded = 0
@@ -260,12 +267,14 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
                 if isinstance(exc, DomainError):
                     message = str(exc)
                 elif is_write_conflict(exc):
-                    message = "changed by someone else at the same time; reload and check"
+                    message = _("changed by someone else at the same time; reload and check")
                 else:
                     raise
-                flash(f"{row}: {message}", "danger")
+                flash(_("%(record)s: %(message)s", record=row, message=message), "danger")
         if succeeded:
-            flash(f"{done}: {succeeded} of {len(rows)}.", "success")
+            flash(
+                _("%(done)s: %(count)s of %(total)s.", done=done, count=succeeded, total=len(rows)), "success"
+            )
         return succeeded
 
 
@@ -286,7 +295,8 @@ def attempt_decision(
         if not is_write_conflict(exc):
             raise
         flash(
-            explain() or "Someone else decided this at the same time. Reload to see their decision.", "danger"
+            explain() or _("Someone else decided this at the same time. Reload to see their decision."),
+            "danger",
         )
         return False
     flash(success, "success")
