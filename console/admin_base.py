@@ -17,6 +17,7 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as model_filters
 from flask_admin.model import typefmt
 from flask_admin.model.form import converts
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import OperationalError
@@ -49,6 +50,10 @@ class _EnumValueFilter:
 
     def clean(self, value: Any) -> Any:
         return self.column.type.enum_class(value)
+
+    def get_options(self, view: Any) -> list[tuple[str, Any]]:
+        """The stored values, shown by their labels in the reader's language."""
+        return [(m.value, LazyString(enum_label, m)) for m in self.column.type.enum_class]
 
 
 class EnumEqual(_EnumValueFilter, sqla_filters.EnumEqualFilter):

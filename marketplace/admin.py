@@ -66,7 +66,7 @@ class BookableFilter(BaseSQLAFilter):
         return query.filter(Provider.is_bookable if value == "1" else ~Provider.is_bookable)
 
     def operation(self):
-        return _("is")
+        return _l("is")
 
 
 class ProviderForm(FlaskForm):

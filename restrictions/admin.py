@@ -261,7 +261,7 @@ class ActiveFilter(BaseSQLAFilter):
         )
 
     def operation(self):
-        return _("is")
+        return _l("is")
 
 
 def _active(view, context, model, name) -> Markup:
