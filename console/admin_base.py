@@ -20,6 +20,7 @@ from flask_admin.model.form import converts
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
@@ -119,6 +120,12 @@ class RoleDeclaredView:
         abort(403)
 
 
+def _time(value: date, shown: str) -> Markup:
+    """`<time datetime="2026-12-02T13:05:00+00:00">02/12/2026 14:05</time>`: French for people,
+    the exact stored value for machines."""
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), shown)
+
+
 def enum_label(value: Enum) -> str:
     """An enum value as people read it: its `label` (translated) when it has one, else
     "not vetted" rather than "NOT_VETTED"."""
@@ -147,8 +154,8 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
     export_max_rows = 10_000
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,
-        datetime: lambda view, value, name: formatting.format_datetime(value),  # Paris time
-        date: lambda view, value, name: formatting.format_date(value),
+        datetime: lambda view, value, name: _time(value, formatting.format_datetime(value)),  # Paris time
+        date: lambda view, value, name: _time(value, formatting.format_date(value)),
         Enum: lambda view, value, name: enum_label(value),
     }
     column_type_formatters_detail = column_type_formatters
@@ -275,7 +282,7 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
                     message = _("changed by someone else at the same time; reload and check")
                 else:
                     raise
-                flash(_("%(record)s: %(message)s", record=row, message=message), "danger")
+                flash(_("%(record)s: %(error)s", record=row, error=message), "danger")
         if succeeded:
             flash(
                 _("%(done)s: %(count)s of %(total)s.", done=done, count=succeeded, total=len(rows)), "success"
