@@ -17,16 +17,18 @@ from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.model import filters as model_filters
 from flask_admin.model import typefmt
 from flask_admin.model.form import converts
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
 
-from console import spreadsheet
+from console import formatting, spreadsheet
 from console.access import ALL_ROLES, Role, Roles, user_has_any
 from console.db import db, is_write_conflict, utcnow
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.validation import parse_reference
 
 MAX_ID = 2**31 - 1
@@ -49,6 +51,10 @@ class _EnumValueFilter:
 
     def clean(self, value: Any) -> Any:
         return self.column.type.enum_class(value)
+
+    def get_options(self, view: Any) -> list[tuple[str, Any]]:
+        """The stored values, shown by their labels in the reader's language."""
+        return [(m.value, LazyString(enum_label, m)) for m in self.column.type.enum_class]
 
 
 class EnumEqual(_EnumValueFilter, sqla_filters.EnumEqualFilter):
@@ -114,6 +120,19 @@ class RoleDeclaredView:
         abort(403)
 
 
+def _time(value: date, shown: str) -> Markup:
+    """`<time datetime="2026-12-02T13:05:00+00:00">02/12/2026 14:05</time>`: French for people,
+    the exact stored value for machines."""
+    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), shown)
+
+
+def enum_label(value: Enum) -> str:
+    """An enum value as people read it: its `label` (translated) when it has one, else
+    "not vetted" rather than "NOT_VETTED"."""
+    label = getattr(value, "label", None)
+    return str(label) if label is not None else str(value.value).replace("_", " ")
+
+
 class ConsoleModelView(RoleDeclaredView, ModelView):
     """A model list/detail view. Roles: `roles` (list, details), then per operation.
 
@@ -135,9 +154,9 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
     export_max_rows = 10_000
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,
-        datetime: lambda view, value, name: value.strftime("%Y-%m-%d %H:%M UTC"),
-        date: lambda view, value, name: value.isoformat(),
-        Enum: lambda view, value, name: str(value.value).replace("_", " "),  # "not vetted", not "NOT_VETTED"
+        datetime: lambda view, value, name: _time(value, formatting.format_datetime(value)),  # Paris time
+        date: lambda view, value, name: _time(value, formatting.format_date(value)),
+        Enum: lambda view, value, name: enum_label(value),
     }
     column_type_formatters_detail = column_type_formatters
     # A search for a public reference ("PRV-000123") is a key lookup: prefix -> column name.
@@ -246,7 +265,7 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
         pk = getattr(self.model, self._primary_key)
         keys = [parse_id(value) for value in ids]  # PostgreSQL will not compare strings with integer keys
         if not keys or None in keys:
-            flash("The selection is not valid; reload the page and try again.", "danger")
+            flash(_("The selection is not valid; reload the page and try again."), "danger")
             return 0
         rows = self.get_query().filter(pk.in_(keys)).all()
         succeeded = 0
@@ -260,12 +279,14 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
                 if isinstance(exc, DomainError):
                     message = str(exc)
                 elif is_write_conflict(exc):
-                    message = "changed by someone else at the same time; reload and check"
+                    message = _("changed by someone else at the same time; reload and check")
                 else:
                     raise
-                flash(f"{row}: {message}", "danger")
+                flash(_("%(record)s: %(error)s", record=row, error=message), "danger")
         if succeeded:
-            flash(f"{done}: {succeeded} of {len(rows)}.", "success")
+            flash(
+                _("%(done)s: %(count)s of %(total)s.", done=done, count=succeeded, total=len(rows)), "success"
+            )
         return succeeded
 
 
@@ -286,7 +307,8 @@ def attempt_decision(
         if not is_write_conflict(exc):
             raise
         flash(
-            explain() or "Someone else decided this at the same time. Reload to see their decision.", "danger"
+            explain() or _("Someone else decided this at the same time. Reload to see their decision."),
+            "danger",
         )
         return False
     flash(success, "success")

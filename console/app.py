@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
 
 from console import access, config, errors, i18n, jobs, security
 from console.admin_base import ConsoleIndexView
@@ -70,9 +71,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _register_admin(app: Flask) -> None:
     admin = Admin(
         app,
-        name="Ekoklean Console",
+        name=_l("Ekoklean Console"),
         theme=Bootstrap4Theme(base_template="console/admin_base.html", fluid=True),
-        index_view=ConsoleIndexView(name="Home", url="/", endpoint="admin"),
+        index_view=ConsoleIndexView(name=_l("Home"), url="/", endpoint="admin"),
         csp_nonce_generator=security.csp_nonce,
     )
     from console import jobs_admin

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, flash, render_template, request
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
@@ -36,41 +37,47 @@ def _csrf_error(exc: CSRFError):
     if request.endpoint == "auth.login":
         from console.auth.views import LoginForm  # late: avoid a cycle at import time
 
-        flash("The sign-in form expired. Please try again.", "warning")
+        flash(_("The sign-in form expired. Please try again."), "warning")
         return render_template("auth/login.html", form=LoginForm(formdata=None)), 400
     return _page(
         400,
-        "This form has expired",
-        "The page was open too long or came from elsewhere. Go back, reload and try again.",
+        _("This form has expired"),
+        _("The page was open too long or came from elsewhere. Go back, reload and try again."),
     )
 
 
 def _forbidden(exc):
     return _page(
         403,
-        "Not allowed",
-        "Your role does not give access to this page or action. Ask a manager or an admin if you need it.",
+        _("Not allowed"),
+        _("Your role does not give access to this page or action. Ask a manager or an admin if you need it."),
     )
 
 
 def _not_found(exc):
-    return _page(404, "Not found", "There is nothing at this address.")
+    return _page(404, _("Not found"), _("There is nothing at this address."))
 
 
 def _method_not_allowed(exc):
-    return _page(405, "Not allowed", "This address does not accept that kind of request.")
+    return _page(405, _("Not allowed"), _("This address does not accept that kind of request."))
 
 
 def _too_large(exc):
     limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-    return _page(413, "Too large", f"What you sent is larger than the {limit} MB limit. Nothing was saved.")
+    return _page(
+        413,
+        _("Too large"),
+        _("What you sent is larger than the %(limit)s MB limit. Nothing was saved.", limit=limit),
+    )
 
 
 def _bad_value(exc: DataError):
     log.warning("value refused by the database on %s: %s", request.path, exc.orig)
     _rollback_quietly()
     return _page(
-        400, "Value not accepted", "A value in the request is out of range or malformed. Nothing was saved."
+        400,
+        _("Value not accepted"),
+        _("A value in the request is out of range or malformed. Nothing was saved."),
     )
 
 
@@ -79,13 +86,17 @@ def _database_down(exc: Exception):
     if is_write_conflict(exc):
         return _page(
             409,
-            "Changed at the same time",
-            "Someone else changed this record at the same moment. Nothing of yours was saved; "
-            "reload the page, check, and try again.",
+            _("Changed at the same time"),
+            _(
+                "Someone else changed this record at the same moment. Nothing of yours was saved; "
+                "reload the page, check, and try again."
+            ),
         )
     log.exception("database error")
     return _page(
-        503, "Database unavailable", "The database did not answer. Nothing was saved; try again in a moment."
+        503,
+        _("Database unavailable"),
+        _("The database did not answer. Nothing was saved; try again in a moment."),
     )
 
 
@@ -96,8 +107,8 @@ def _unexpected(exc: Exception):
     _rollback_quietly()
     return _page(
         500,
-        "Something went wrong",
-        "The error was logged and nothing was half-saved. Try again, or tell the team.",
+        _("Something went wrong"),
+        _("The error was logged and nothing was half-saved. Try again, or tell the team."),
     )
 
 

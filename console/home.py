@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
 
 from console.domain import Role
 
 ROLE_INTROS = {
-    Role.VETTING_OFFICER: "Take providers from application to approval.",
-    Role.SUPPORT_AGENT: "Resolve client complaints, disputes and review moderation.",
-    Role.MANAGER: "Decide restrictions and large disputes; download compliance reports.",
-    Role.ADMIN: "Manage staff accounts and settings; watch jobs and the audit trail.",
+    Role.VETTING_OFFICER: _l("Take providers from application to approval."),
+    Role.SUPPORT_AGENT: _l("Resolve client complaints, disputes and review moderation."),
+    Role.MANAGER: _l("Decide restrictions and large disputes; download compliance reports."),
+    Role.ADMIN: _l("Manage staff accounts and settings; watch jobs and the audit trail."),
 }
 
 

@@ -3,8 +3,11 @@ Jinja filters that show stored UTC times in Paris and cents as euros (console/fo
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask, current_app, has_request_context
-from flask_babel import get_translations
+from flask_babel import force_locale, get_translations
 from flask_login import current_user
 
 from console import domain, formatting
@@ -21,6 +24,14 @@ def select_locale() -> str:
     if has_request_context() and current_user and current_user.is_authenticated:
         return formatting.supported_language(getattr(current_user, "language", None))
     return formatting.supported_language(current_app.config.get("DEFAULT_LANGUAGE"))
+
+
+@contextmanager
+def in_language(language: str | None) -> Iterator[None]:
+    """Messages and formats in `language` inside the block (a recipient's: a provider's, a client's;
+    an unsupported or missing value falls back to French)."""
+    with force_locale(formatting.supported_language(language)):
+        yield
 
 
 def init_app(app: Flask) -> None:

@@ -7,6 +7,8 @@ from datetime import datetime
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from rq import Worker
 from rq.exceptions import NoSuchJobError
@@ -43,7 +45,7 @@ def _row(job: Job, queue: str, state: str) -> JobRow:
     error = None
     if state == "failed":
         result = job.latest_result()
-        error = (result.exc_string if result else None) or "no traceback kept"
+        error = (result.exc_string if result else None) or _("no traceback kept")
     return JobRow(
         job.id, queue, state, job.func_name or "?", job.enqueued_at, job.started_at, job.ended_at, error
     )
@@ -76,7 +78,10 @@ class JobsView(ConsoleBaseView):
             workers = Worker.all(connection=get_redis())
         except REDIS_ERRORS as exc:
             return self.render(
-                "console/jobs.html", error=f"The job queue does not answer: {exc}", per_queue={}, workers=[]
+                "console/jobs.html",
+                error=_("The job queue does not answer: %(error)s", error=exc),
+                per_queue={},
+                workers=[],
             )
         return self.render("console/jobs.html", error=None, per_queue=per_queue, workers=workers)
 
@@ -84,18 +89,18 @@ class JobsView(ConsoleBaseView):
     def retry(self):
         job_id, queue_name = request.form.get("job_id", ""), request.form.get("queue", "")
         if queue_name not in QUEUES or not job_id or len(job_id) > 200:
-            flash("Unknown job.", "danger")
+            flash(_("Unknown job."), "danger")
             return redirect(url_for(".index"))
         try:
             FailedJobRegistry(queue=get_queue(queue_name)).requeue(job_id)
         except (NoSuchJobError, ValueError, *REDIS_ERRORS) as exc:
-            flash(f"The job could not be retried: {exc}", "danger")
+            flash(_("The job could not be retried: %(error)s", error=exc), "danger")
             return redirect(url_for(".index"))
         audit.record(current_user, "jobs.retry", object_type="Job", object_id=job_id)
         db.session.commit()
-        flash(f"Job {job_id} is queued again.", "success")
+        flash(_("Job %(job)s is queued again.", job=job_id), "success")
         return redirect(url_for(".index"))
 
 
 def register(admin) -> None:
-    admin.add_view(JobsView(name="Jobs", endpoint="jobs", category="Administration"))
+    admin.add_view(JobsView(name=_l("Jobs"), endpoint="jobs", category=_l("Administration")))

@@ -9,7 +9,7 @@ from email_validator import EmailNotValidError, validate_email
 from stdnum import exceptions as stdnum_errors
 from stdnum.fr import siret as stdnum_siret
 
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.redaction import redact_card_numbers
 
 POSTCODE_RE = re.compile(r"^(?:0[1-9]|[1-8]\d|9[0-8])\d{3}$")
@@ -28,16 +28,18 @@ def siret(value: str) -> str:
     try:
         return stdnum_siret.validate(value or "")
     except stdnum_errors.ValidationError as exc:
-        raise InvalidField("siret", "This is not a valid SIRET (14 digits with a valid checksum).") from exc
+        raise InvalidField(
+            "siret", _("This is not a valid SIRET (14 digits with a valid checksum).")
+        ) from exc
 
 
 def email(value: str) -> str:
     if redact_card_numbers(value or "")[1]:
-        raise InvalidField("email", "This looks like a card number, not an e-mail address.")
+        raise InvalidField("email", _("This looks like a card number, not an e-mail address."))
     try:
         return validate_email((value or "").strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise InvalidField("email", f"This is not a valid e-mail address: {exc}") from exc
+        raise InvalidField("email", _("This is not a valid e-mail address: %(error)s", error=exc)) from exc
 
 
 def phone(value: str) -> str:
@@ -45,9 +47,9 @@ def phone(value: str) -> str:
     try:
         number = phonenumbers.parse((value or "").strip()[:40], "FR")
     except phonenumbers.NumberParseException as exc:
-        raise InvalidField("phone", "This is not a phone number.") from exc
+        raise InvalidField("phone", _("This is not a phone number.")) from exc
     if not phonenumbers.is_valid_number(number):
-        raise InvalidField("phone", "This is not a valid phone number.")
+        raise InvalidField("phone", _("This is not a valid phone number."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -55,7 +57,7 @@ def postcode(value: str) -> str:
     """A French postcode: five digits, département 01-98."""
     value = (value or "").strip()
     if not POSTCODE_RE.match(value):
-        raise InvalidField("postcode", "This is not a French postcode (five digits, e.g. 75011).")
+        raise InvalidField("postcode", _("This is not a French postcode (five digits, e.g. 75011)."))
     return value
 
 
@@ -64,26 +66,28 @@ def text(field: str, value: str | None, *, limit: int, required: bool = True) ->
     value = (value or "").strip()
     if not value:
         if required:
-            raise InvalidField(field, "This field is required.")
+            raise InvalidField(field, _("This field is required."))
         return None
     stored = len(redact_card_numbers(value)[0])
     if stored > limit:
-        raise InvalidField(field, f"Too long: {stored} characters, at most {limit}.")
+        raise InvalidField(
+            field, _("Too long: %(count)s characters, at most %(limit)s.", count=stored, limit=limit)
+        )
     return value
 
 
 def price_cents(value: object) -> int:
     """A price in whole cents, zero or more (never a float)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidField("price_cents", "A price is a whole number of cents.")
+        raise InvalidField("price_cents", _("A price is a whole number of cents."))
     if value < 0:
-        raise InvalidField("price_cents", "A price cannot be negative.")
+        raise InvalidField("price_cents", _("A price cannot be negative."))
     return value
 
 
 def rating(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
-        raise InvalidField("rating", "A rating is a whole number from 1 to 5.")
+        raise InvalidField("rating", _("A rating is a whole number from 1 to 5."))
     return value
 
 

@@ -7,6 +7,8 @@ from datetime import date
 import sqlalchemy as sa
 from flask import flash
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -29,10 +31,13 @@ VETTING, SUPPORT, MANAGER = Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAG
 def eligibility_badge(provider: Provider) -> Markup:
     """'Bookable' or 'Not bookable' with the reasons; used on every provider screen."""
     if provider.is_bookable:
-        return Markup('<span class="badge badge-success" data-testid="eligibility">Bookable</span>')
-    return Markup(
-        '<span class="badge badge-danger" data-testid="eligibility" title="{0}">Not bookable: {0}</span>'
-    ).format("; ".join(provider.not_bookable_reasons))
+        return Markup('<span class="badge badge-success" data-testid="eligibility">{}</span>').format(
+            _("Bookable")
+        )
+    reasons = "; ".join(provider.not_bookable_reasons)
+    return Markup('<span class="badge badge-danger" data-testid="eligibility" title="{}">{}</span>').format(
+        reasons, _("Not bookable: %(reasons)s", reasons=reasons)
+    )
 
 
 def _badge(view, context, model, name) -> Markup:
@@ -47,31 +52,35 @@ def _price(view, context, model, name) -> str:
     return model.price
 
 
+def _services(view, context, model, name) -> str:
+    return ", ".join(ServiceKind(s).label for s in model.services or [])
+
+
 class BookableFilter(BaseSQLAFilter):
     """Providers that clients can (or cannot) book right now."""
 
     def __init__(self):
-        super().__init__(Provider.id, "Bookable", options=(("1", "Yes"), ("0", "No")))
+        super().__init__(Provider.id, _l("Bookable"), options=(("1", _l("Yes")), ("0", _l("No"))))
 
     def apply(self, query, value, alias=None):
         return query.filter(Provider.is_bookable if value == "1" else ~Provider.is_bookable)
 
     def operation(self):
-        return "is"
+        return _l("is")
 
 
 class ProviderForm(FlaskForm):
-    legal_name = StringField("Legal name", validators=[DataRequired(), Length(max=v.NAME_MAX)])
-    trade_name = StringField("Trade name", validators=[Optional(), Length(max=v.NAME_MAX)])
-    siret = StringField("SIRET", validators=[DataRequired(), Length(max=20)])
-    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
-    phone = StringField("Phone", validators=[DataRequired(), Length(max=40)])
-    address_line = StringField("Address", validators=[DataRequired(), Length(max=v.ADDRESS_MAX)])
-    postcode = StringField("Postcode", validators=[DataRequired(), Length(max=5)])
-    city = StringField("City", validators=[DataRequired(), Length(max=v.CITY_MAX)])
+    legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=v.NAME_MAX)])
+    trade_name = StringField(_l("Trade name"), validators=[Optional(), Length(max=v.NAME_MAX)])
+    siret = StringField(_l("SIRET"), validators=[DataRequired(), Length(max=20)])
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[DataRequired(), Length(max=40)])
+    address_line = StringField(_l("Address"), validators=[DataRequired(), Length(max=v.ADDRESS_MAX)])
+    postcode = StringField(_l("Postcode"), validators=[DataRequired(), Length(max=5)])
+    city = StringField(_l("City"), validators=[DataRequired(), Length(max=v.CITY_MAX)])
     services = SelectMultipleField(
-        "Services offered",
-        choices=[SelectChoice(s.value, s.label) for s in ServiceKind],
+        _l("Services offered"),
+        choices=lambda: [SelectChoice(s.value, s.label) for s in ServiceKind],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )
@@ -79,14 +88,14 @@ class ProviderForm(FlaskForm):
 
 
 class ClientForm(FlaskForm):
-    full_name = StringField("Name", validators=[DataRequired(), Length(max=v.NAME_MAX)])
-    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
-    postcode = StringField("Postcode", validators=[Optional(), Length(max=5)])
-    city = StringField("City", validators=[Optional(), Length(max=v.CITY_MAX)])
-    consent_marketing_email = BooleanField("Agrees to marketing e-mails")
-    consent_marketing_sms = BooleanField("Agrees to marketing text messages")
-    consent_partner_sharing = BooleanField("Agrees to sharing with partners")
+    full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=v.NAME_MAX)])
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=5)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=v.CITY_MAX)])
+    consent_marketing_email = BooleanField(_l("Agrees to marketing e-mails"))
+    consent_marketing_sms = BooleanField(_l("Agrees to marketing text messages"))
+    consent_partner_sharing = BooleanField(_l("Agrees to sharing with partners"))
     expected_version = HiddenField()
 
 
@@ -112,8 +121,10 @@ class ServiceFormMixin:
         except sa.exc.IntegrityError:  # a unique key taken at the same moment by someone else
             db.session.rollback()
             flash(
-                "Someone registered the same SIRET at the same moment. Nothing was saved; "
-                "search for it before trying again.",
+                _(
+                    "Someone registered the same SIRET at the same moment. Nothing was saved; "
+                    "search for it before trying again."
+                ),
                 "danger",
             )
         return False
@@ -173,17 +184,22 @@ class ProviderAdmin(ServiceFormMixin, ConsoleModelView):
         "joined_on",
     ]
     column_labels = {
-        "id": "Reference",
-        "legal_name": "Legal name",
-        "trade_name": "Trade name",
-        "email": "E-mail",
-        "city": "City",
-        "siret": "SIRET",
-        "vetting_status": "Vetting",
-        "address_line": "Address",
-        "joined_on": "Joined",
+        "id": _l("Reference"),
+        "legal_name": _l("Legal name"),
+        "trade_name": _l("Trade name"),
+        "email": _l("E-mail"),
+        "phone": _l("Phone"),
+        "city": _l("City"),
+        "postcode": _l("Postcode"),
+        "siret": _l("SIRET"),
+        "services": _l("Services offered"),
+        "vetting_status": _l("Vetting"),
+        "bookable": _l("Bookable"),
+        "address_line": _l("Address"),
+        "joined_on": _l("Joined"),
+        "created_at": _l("Created"),
     }
-    column_formatters = {"id": _reference, "bookable": _badge}
+    column_formatters = {"id": _reference, "bookable": _badge, "services": _services}
     column_formatters_detail = column_formatters
     column_formatters_export = {"id": _reference}
     column_sortable_list = ["id", "legal_name", "city", "postcode", "joined_on"]
@@ -243,12 +259,17 @@ class ClientAdmin(ServiceFormMixin, ConsoleModelView):
         "created_at",
     ]
     column_labels = {
-        "id": "Reference",
-        "full_name": "Name",
-        "email": "E-mail",
-        "consent_marketing_email": "Marketing e-mails",
-        "consent_marketing_sms": "Marketing texts",
-        "consent_partner_sharing": "Partner sharing",
+        "id": _l("Reference"),
+        "full_name": _l("Name"),
+        "email": _l("E-mail"),
+        "phone": _l("Phone"),
+        "postcode": _l("Postcode"),
+        "city": _l("City"),
+        "consent_marketing_email": _l("Marketing e-mails"),
+        "consent_marketing_sms": _l("Marketing texts"),
+        "consent_partner_sharing": _l("Partner sharing"),
+        "consents_updated_at": _l("Consents updated"),
+        "created_at": _l("Created"),
     }
     column_formatters = {"id": _reference}
     column_formatters_detail = column_formatters
@@ -296,7 +317,18 @@ class BookingAdmin(ConsoleModelView):
         "cancellation_terms_version",
     ]
     column_details_list = [*column_list, "duration_minutes", "created_at"]
-    column_labels = {"id": "Reference", "cancellation_terms_version": "Terms", "scheduled_start": "Scheduled"}
+    column_labels = {
+        "id": _l("Reference"),
+        "scheduled_start": _l("Scheduled"),
+        "service": _l("Service"),
+        "client": _l("Client"),
+        "provider": _l("Provider"),
+        "price": _l("Price"),
+        "status": _l("Status"),
+        "cancellation_terms_version": _l("Terms"),
+        "duration_minutes": _l("Duration (minutes)"),
+        "created_at": _l("Created"),
+    }
     column_formatters = {"id": _reference, "price": _price}
     column_formatters_detail = column_formatters
     column_sortable_list = ["id", "scheduled_start"]
@@ -309,7 +341,7 @@ class BookingAdmin(ConsoleModelView):
 
 
 def register(admin) -> None:
-    category = "Marketplace"
-    admin.add_view(ProviderAdmin(Provider, name="Providers", endpoint="providers", category=category))
-    admin.add_view(ClientAdmin(Client, name="Clients", endpoint="clients", category=category))
-    admin.add_view(BookingAdmin(Booking, name="Bookings", endpoint="bookings", category=category))
+    category = _l("Marketplace")
+    admin.add_view(ProviderAdmin(Provider, name=_l("Providers"), endpoint="providers", category=category))
+    admin.add_view(ClientAdmin(Client, name=_l("Clients"), endpoint="clients", category=category))
+    admin.add_view(BookingAdmin(Booking, name=_l("Bookings"), endpoint="bookings", category=category))

@@ -14,6 +14,8 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.db import UTCDateTime, db, enum_type, utcnow
+from console.domain import _
+from console.formatting import format_money
 from console.privacy import RedactedText
 
 
@@ -27,7 +29,14 @@ class ServiceKind(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.replace("_", " ").capitalize()
+        return {
+            ServiceKind.REGULAR_CLEANING: _("Regular cleaning"),
+            ServiceKind.DEEP_CLEANING: _("Deep cleaning"),
+            ServiceKind.END_OF_TENANCY: _("End of tenancy"),
+            ServiceKind.WINDOWS: _("Windows"),
+            ServiceKind.IRONING: _("Ironing"),
+            ServiceKind.OFFICE_CLEANING: _("Office cleaning"),
+        }[self]
 
 
 class VettingStatus(StrEnum):
@@ -41,11 +50,27 @@ class VettingStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
 
+    @property
+    def label(self) -> str:
+        return {
+            VettingStatus.NOT_VETTED: _("not vetted"),
+            VettingStatus.APPROVED: _("approved"),
+            VettingStatus.REJECTED: _("rejected"),
+        }[self]
+
 
 class BookingStatus(StrEnum):
     SCHEDULED = "scheduled"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return {
+            BookingStatus.SCHEDULED: _("scheduled"),
+            BookingStatus.COMPLETED: _("completed"),
+            BookingStatus.CANCELLED: _("cancelled"),
+        }[self]
 
 
 def _reference(prefix: str, width: int):
@@ -108,10 +133,18 @@ class Provider(db.Model):
         reasons = []
         if self.vetting_status != VettingStatus.APPROVED:
             reasons.append(
-                "not vetted yet" if self.vetting_status == VettingStatus.NOT_VETTED else "vetting rejected"
+                _("not vetted yet")
+                if self.vetting_status == VettingStatus.NOT_VETTED
+                else _("vetting rejected")
             )
-        reasons += [f"restricted: {r.reason_code.replace('_', ' ')}" for r in self.active_restrictions]
+        reasons += [
+            _("restricted: %(reason)s", reason=self.restriction_reason_text(r.reason_code))
+            for r in self.active_restrictions
+        ]
         return reasons
+
+    # Set by restrictions/models.py: a restriction's reason code in a few words, translated.
+    restriction_reason_text = staticmethod(lambda code: code.replace("_", " "))
 
     @hybrid_property
     def is_bookable(self) -> bool:
@@ -199,8 +232,8 @@ class Booking(db.Model):
 
     @property
     def price(self) -> str:
-        euros, cents = divmod(self.price_cents, 100)
-        return f"{euros:,}.{cents:02d} {self.currency}".replace(",", " ")
+        """`1 234,50 €` in the reader's language."""
+        return format_money(self.price_cents, self.currency)
 
     def __str__(self) -> str:
         return self.reference

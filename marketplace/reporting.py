@@ -10,7 +10,9 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from console.db import db
-from marketplace.models import Booking, Provider, VettingStatus
+from console.domain import _
+from console.formatting import format_date
+from marketplace.models import Booking, Provider, ServiceKind, VettingStatus
 
 CHUNK = 5000
 
@@ -108,13 +110,14 @@ def provider_card(provider_id: int) -> ProviderCard | None:
     if provider is None:
         return None
     facts = [
-        ("Reference", provider.reference), ("Legal name", provider.legal_name),
-        ("Trade name", provider.trade_name or ""), ("SIRET", provider.siret), ("E-mail", provider.email),
-        ("Phone", provider.phone),
-        ("Address", f"{provider.address_line}, {provider.postcode} {provider.city}"),
-        ("Services", ", ".join(s.replace("_", " ") for s in provider.services or [])),
-        ("Joined on", provider.joined_on.strftime("%d/%m/%Y")),
-        ("Vetting status", provider.vetting_status.value.replace("_", " ")),
+        (_("Reference"), provider.reference), (_("Legal name"), provider.legal_name),
+        (_("Trade name"), provider.trade_name or ""), (_("SIRET"), provider.siret),
+        (_("E-mail"), provider.email),
+        (_("Phone"), provider.phone),
+        (_("Address"), f"{provider.address_line}, {provider.postcode} {provider.city}"),
+        (_("Services"), ", ".join(ServiceKind(s).label for s in provider.services or [])),
+        (_("Joined on"), format_date(provider.joined_on)),
+        (_("Vetting status"), provider.vetting_status.label),
     ]  # fmt: skip
     return ProviderCard(
         provider.id, provider.reference, facts, provider.is_bookable, provider.not_bookable_reasons

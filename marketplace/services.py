@@ -12,7 +12,7 @@ from flask import current_app
 from console import validation as v
 from console.audit import services as audit
 from console.db import db
-from console.domain import ensure_version
+from console.domain import _, ensure_version
 from marketplace.models import (
     Booking,
     BookingStatus,
@@ -31,7 +31,7 @@ def clean_provider(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Validate and normalise provider fields; raise InvalidField on the first bad one."""
     services = [ServiceKind(s).value for s in fields.get("services") or []]
     if not services:
-        raise v.InvalidField("services", "Choose at least one service.")
+        raise v.InvalidField("services", _("Choose at least one service."))
     return {
         "legal_name": v.text("legal_name", fields.get("legal_name"), limit=v.NAME_MAX),
         "trade_name": v.text("trade_name", fields.get("trade_name"), limit=v.NAME_MAX, required=False),
@@ -48,7 +48,9 @@ def clean_provider(fields: Mapping[str, Any]) -> dict[str, Any]:
 def _ensure_siret_free(siret: str, provider_id: int | None) -> None:
     other = db.session.scalar(sa.select(Provider).where(Provider.siret == siret, Provider.id != provider_id))
     if other is not None:
-        raise v.InvalidField("siret", f"This SIRET is already registered for {other.reference}.")
+        raise v.InvalidField(
+            "siret", _("This SIRET is already registered for %(reference)s.", reference=other.reference)
+        )
 
 
 def create_provider(
@@ -144,9 +146,9 @@ def record_booking(
 ) -> Booking:
     """Take in a booking sold on the marketplace, with the price and terms it was sold under."""
     if currency not in v.CURRENCIES:
-        raise v.InvalidField("currency", f"Unsupported currency {currency!r}.")
+        raise v.InvalidField("currency", _("Unsupported currency %(currency)s.", currency=repr(currency)))
     if not isinstance(duration_minutes, int) or not 0 < duration_minutes <= 1440:
-        raise v.InvalidField("duration_minutes", "A duration is 1 to 1440 minutes.")
+        raise v.InvalidField("duration_minutes", _("A duration is 1 to 1440 minutes."))
     booking = Booking(
         client=client,
         provider=provider,

@@ -7,6 +7,9 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -18,6 +21,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
 from console.domain import Role
+from console.formatting import format_datetime, format_relative
 from marketplace.models import Provider
 from restrictions import services
 from restrictions import workflow as wf
@@ -29,12 +33,16 @@ DECIDERS = frozenset({MANAGER, VETTING})
 
 
 def _due(view, context, model, name) -> Markup:
-    when = model.due_at.strftime("%Y-%m-%d %H:%M UTC")
-    if wf.is_overdue(model.due_at, utcnow()):
-        return Markup(
-            '<span class="badge badge-danger overdue" data-testid="overdue">Overdue</span> {}'
-        ).format(when)
-    return Markup("{}").format(when)
+    """'dans 2 h' or 'il y a 3 h' with the exact Paris time on hover; overdue rows get a badge."""
+    now = utcnow()
+    when = Markup('<span title="{}">{}</span>').format(
+        format_datetime(model.due_at), format_relative(model.due_at, now)
+    )
+    if wf.is_overdue(model.due_at, now):
+        return Markup('<span class="badge badge-danger overdue" data-testid="overdue">{}</span> {}').format(
+            _("Overdue"), when
+        )
+    return when
 
 
 def _reason(view, context, model, name) -> str:
@@ -47,36 +55,55 @@ def _statement(view, context, model, name) -> str:
 
 def _decide_link(view, context, model, name) -> Markup:
     url = url_for(".decide", proposal_id=model.id)
-    return Markup('<a class="btn btn-sm btn-primary" href="{}" data-testid="decide-{}">Decide</a>').format(
-        url, model.id
+    return Markup('<a class="btn btn-sm btn-primary" href="{}" data-testid="decide-{}">{}</a>').format(
+        url, model.id, _("Decide")
     )
+
+
+def _source(view, context, model, name) -> str:
+    return model.source.label
+
+
+def _status(view, context, model, name) -> str:
+    return model.status.label
+
+
+def _review_outcome(view, context, model, name) -> str:
+    return model.review_outcome.label if model.review_outcome else ""
 
 
 class DecisionForm(FlaskForm):
     statement = TextAreaField(
-        "Statement of reasons sent to the provider", validators=[DataRequired(), Length(max=wf.STATEMENT_MAX)]
+        _l("Statement of reasons sent to the provider"),
+        validators=[DataRequired(), Length(max=wf.STATEMENT_MAX)],
     )
-    note = TextAreaField("Internal note (optional)", validators=[Optional(), Length(max=wf.NOTE_MAX)])
+    note = TextAreaField(_l("Internal note (optional)"), validators=[Optional(), Length(max=wf.NOTE_MAX)])
     expected_version = HiddenField()
 
 
+def _reason_choices() -> list[SelectChoice]:
+    """The reasons in the staff member's language (asked at each request)."""
+    return [SelectChoice(r.code, r.label) for r in wf.REASONS.values()]
+
+
 class RestrictForm(FlaskForm):
-    reason_code = SelectField("Reason", choices=[SelectChoice(r.code, r.label) for r in wf.REASONS.values()])
+    reason_code = SelectField(_l("Reason"), choices=_reason_choices)
     statement = TextAreaField(
-        "Statement of reasons sent to the provider", validators=[DataRequired(), Length(max=wf.STATEMENT_MAX)]
+        _l("Statement of reasons sent to the provider"),
+        validators=[DataRequired(), Length(max=wf.STATEMENT_MAX)],
     )
 
 
 class TextForm(FlaskForm):
-    text = TextAreaField("Text", validators=[DataRequired(), Length(max=wf.STATEMENT_MAX)])
+    text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=wf.STATEMENT_MAX)])
 
 
 class ReviewDecisionForm(FlaskForm):
     outcome = SelectField(
-        "Outcome", choices=[SelectChoice(o.value, o.value.capitalize()) for o in ReviewOutcome]
+        _l("Outcome"), choices=lambda: [SelectChoice(o.value, o.label) for o in ReviewOutcome]
     )
     text = TextAreaField(
-        "Reasons sent to the provider", validators=[DataRequired(), Length(max=wf.STATEMENT_MAX)]
+        _l("Reasons sent to the provider"), validators=[DataRequired(), Length(max=wf.STATEMENT_MAX)]
     )
 
 
@@ -114,19 +141,29 @@ class RestrictionProposalAdmin(ConsoleModelView):
         "decision_note",
     ]
     column_labels = {
-        "due_at": "Due",
-        "reason_code": "Reason",
-        "created_by": "Opened by",
-        "created_at": "Opened",
+        "id": _l("Id"),
+        "due_at": _l("Due"),
+        "provider": _l("Provider"),
+        "source": _l("Source"),
+        "reason_code": _l("Reason"),
+        "statement": _l("Statement of reasons"),
+        "evidence": _l("Evidence"),
+        "status": _l("Status"),
+        "created_by": _l("Opened by"),
+        "created_at": _l("Opened"),
+        "decided_by": _l("Decided by"),
+        "decided_at": _l("Decided"),
+        "decision_note": _l("Internal note"),
         "decide": "",
     }
     column_formatters = {
         "due_at": _due,
+        "source": _source,
         "reason_code": _reason,
         "statement": _statement,
         "decide": _decide_link,
     }
-    column_formatters_detail = {"due_at": _due, "reason_code": _reason}
+    column_formatters_detail = {"due_at": _due, "source": _source, "status": _status, "reason_code": _reason}
     column_sortable_list = ["due_at", "created_at"]
     column_default_sort = "due_at"
     column_filters = ["source", "reason_code", "due_at"]
@@ -152,23 +189,29 @@ class RestrictionProposalAdmin(ConsoleModelView):
         if not total:
             return None
         overdue = db.session.scalar(query.where(RestrictionProposal.due_at <= utcnow()))
-        return f"{total} open" + (f", {overdue} overdue" if overdue else "")
+        if overdue:
+            return ngettext(
+                "%(num)s open, %(overdue)s overdue",
+                "%(num)s open, %(overdue)s overdue",
+                total,
+                overdue=overdue,
+            )
+        return ngettext("%(num)s open", "%(num)s open", total)
 
     @staticmethod
     def _why_not_open(proposal_id: int) -> str:
         decided = db.session.get(RestrictionProposal, proposal_id)
         if decided is None or not wf.may_decide(current_user.roles, decided.source):
-            return "There is no open proposal you can decide at this address."
-        who = decided.decided_by.full_name if decided.decided_by else "someone"
-        return f"{decided} was already {decided.status.value} by {who}; nothing was changed."
+            return _("There is no open proposal you can decide at this address.")
+        return _("%(decided)s Nothing was changed.", decided=services.already_decided(decided))
 
-    @action("confirm", "Confirm (restrict)", "Restrict the providers of the selected proposals?")
+    @action("confirm", _l("Confirm (restrict)"), _l("Restrict the providers of the selected proposals?"))
     def action_confirm(self, ids):
-        self.run_for_each(ids, services.confirm_proposal, done="Confirmed")
+        self.run_for_each(ids, services.confirm_proposal, done=_("Confirmed"))
 
-    @action("dismiss", "Dismiss", "Dismiss the selected proposals (no restriction)?")
+    @action("dismiss", _l("Dismiss"), _l("Dismiss the selected proposals (no restriction)?"))
     def action_dismiss(self, ids):
-        self.run_for_each(ids, services.dismiss_proposal, done="Dismissed")
+        self.run_for_each(ids, services.dismiss_proposal, done=_("Dismissed"))
 
     @expose("/decide/<int:proposal_id>", methods=("GET", "POST"))
     def decide(self, proposal_id: int):
@@ -180,7 +223,7 @@ class RestrictionProposalAdmin(ConsoleModelView):
         if request.method == "GET":
             form.expected_version.data = proposal.version
         elif ("confirm" in request.form) == ("dismiss" in request.form):
-            flash("Choose either Confirm or Dismiss.", "danger")
+            flash(_("Choose either Confirm or Dismiss."), "danger")
         elif form.validate_on_submit():
             version = parse_id(form.expected_version.data) or -1  # a missing version counts as stale
             confirm = "confirm" in request.form
@@ -193,7 +236,11 @@ class RestrictionProposalAdmin(ConsoleModelView):
                     expected_version=version,
                     **({"statement": form.statement.data} if confirm else {}),
                 ),
-                f"{'Confirmed' if confirm else 'Dismissed'}: {proposal.provider}.",
+                (
+                    _("Confirmed: %(provider)s.", provider=proposal.provider)
+                    if confirm
+                    else _("Dismissed: %(provider)s.", provider=proposal.provider)
+                ),
             ):
                 return redirect(url_for(".index_view"))
         return self.render(
@@ -206,7 +253,7 @@ class RestrictionProposalAdmin(ConsoleModelView):
 
 class ActiveFilter(BaseSQLAFilter):
     def __init__(self):
-        super().__init__(Restriction.ended_at, "Active", options=(("1", "Yes"), ("0", "No")))
+        super().__init__(Restriction.ended_at, _l("Active"), options=(("1", _l("Yes")), ("0", _l("No"))))
 
     def apply(self, query, value, alias=None):
         return query.filter(
@@ -214,13 +261,13 @@ class ActiveFilter(BaseSQLAFilter):
         )
 
     def operation(self):
-        return "is"
+        return _l("is")
 
 
 def _active(view, context, model, name) -> Markup:
     if model.active:
-        return Markup('<span class="badge badge-danger">Active</span>')
-    return Markup('<span class="badge badge-secondary">Ended</span>')
+        return Markup('<span class="badge badge-danger">{}</span>').format(_("Active"))
+    return Markup('<span class="badge badge-secondary">{}</span>').format(_("Ended"))
 
 
 class RestrictionAdmin(ConsoleModelView):
@@ -262,17 +309,29 @@ class RestrictionAdmin(ConsoleModelView):
         "review_reasons",
     ]
     column_labels = {
-        "reason_code": "Reason",
-        "started_at": "Started",
-        "decided_by": "Decided by",
-        "review_requested_at": "Review requested",
-        "review_outcome": "Review",
+        "id": _l("Id"),
+        "provider": _l("Provider"),
+        "reason_code": _l("Reason"),
+        "statement": _l("Statement of reasons"),
+        "started_at": _l("Started"),
+        "decided_by": _l("Decided by"),
+        "active": _l("Active"),
+        "ended_at": _l("Ended"),
+        "ended_by": _l("Ended by"),
+        "end_reason": _l("Reason for ending"),
+        "review_requested_at": _l("Review requested"),
+        "review_request": _l("Review request"),
+        "review_outcome": _l("Review"),
+        "review_decided_by": _l("Review decided by"),
+        "review_decided_at": _l("Review decided"),
+        "review_reasons": _l("Reasons of the review"),
     }
-    column_formatters = {"reason_code": _reason, "active": _active}
+    column_formatters = {"reason_code": _reason, "active": _active, "review_outcome": _review_outcome}
     column_formatters_detail = column_formatters
     column_formatters_export = {
         "reason_code": _reason,
-        "active": lambda v, c, m, n: "yes" if m.active else "no",
+        "active": lambda v, c, m, n: _("yes") if m.active else _("no"),
+        "review_outcome": _review_outcome,
     }
     column_sortable_list = ["started_at", "ended_at"]
     column_default_sort = ("started_at", True)
@@ -306,7 +365,7 @@ class RestrictionAdmin(ConsoleModelView):
                 actor=current_user,
                 now=utcnow(),
             ),
-            f"{provider} is restricted; the provider is being notified.",
+            _("%(provider)s is restricted; the provider is being notified.", provider=provider),
         ):
             return redirect(url_for("providers.details_view", id=provider.id))
         return self.render("console/restrict_provider.html", provider=provider, form=form)
@@ -319,10 +378,10 @@ class RestrictionAdmin(ConsoleModelView):
                 lambda: services.lift_restriction(
                     restriction, reason=form.text.data, actor=current_user, now=utcnow()
                 ),
-                "Restriction lifted.",
+                _("Restriction lifted."),
             )
         else:
-            flash("Give the reason for lifting (at most 5000 characters).", "danger")
+            flash(_("Give the reason for lifting (at most 5000 characters)."), "danger")
         return self._back(restriction)
 
     @expose("/request-review/<int:restriction_id>", methods=("POST",))
@@ -333,10 +392,10 @@ class RestrictionAdmin(ConsoleModelView):
                 lambda: services.request_review(
                     restriction, text=form.text.data, actor=current_user, now=utcnow()
                 ),
-                "Review request recorded.",
+                _("Review request recorded."),
             )
         else:
-            flash("Write down what the provider asks (at most 5000 characters).", "danger")
+            flash(_("Write down what the provider asks (at most 5000 characters)."), "danger")
         return self._back(restriction)
 
     @expose("/decide-review/<int:restriction_id>", methods=("POST",))
@@ -351,19 +410,24 @@ class RestrictionAdmin(ConsoleModelView):
                     actor=current_user,
                     now=utcnow(),
                 ),
-                "Review decided; the provider is being notified.",
+                _("Review decided; the provider is being notified."),
             )
         else:
-            flash("Choose an outcome and give the reasons (at most 5000 characters).", "danger")
+            flash(_("Choose an outcome and give the reasons (at most 5000 characters)."), "danger")
         return self._back(restriction)
 
 
 def register(admin) -> None:
     admin.add_view(
         RestrictionProposalAdmin(
-            RestrictionProposal, name="Restriction queue", endpoint="proposals", category="Trust & safety"
+            RestrictionProposal,
+            name=_l("Restriction queue"),
+            endpoint="proposals",
+            category=_l("Trust & safety"),
         )
     )
     admin.add_view(
-        RestrictionAdmin(Restriction, name="Restrictions", endpoint="restrictions", category="Trust & safety")
+        RestrictionAdmin(
+            Restriction, name=_l("Restrictions"), endpoint="restrictions", category=_l("Trust & safety")
+        )
     )

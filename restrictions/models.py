@@ -9,9 +9,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type, utcnow
+from console.domain import _
 from console.privacy import RedactedText
 from marketplace.models import Provider
-from restrictions.workflow import ProposalStatus, ReviewOutcome, Source
+from restrictions.workflow import REASONS, ProposalStatus, ReviewOutcome, Source, short_label
+
+
+def reason_label(code: str) -> str:
+    """A reason code as people read it ("RC Pro insurance lapsed"), in the reader's language."""
+    return REASONS[code].label if code in REASONS else code
 
 
 class RestrictionProposal(db.Model):
@@ -54,7 +60,7 @@ class RestrictionProposal(db.Model):
     )
 
     def __str__(self) -> str:
-        return f"proposal #{self.id} ({self.reason_code})"
+        return _("proposal #%(id)s (%(reason)s)", id=self.id, reason=reason_label(self.reason_code))
 
 
 class Restriction(db.Model):
@@ -101,4 +107,9 @@ class Restriction(db.Model):
         return self.ended_at is None
 
     def __str__(self) -> str:
-        return f"restriction #{self.id} ({self.reason_code})"
+        return _("restriction #%(id)s (%(reason)s)", id=self.id, reason=reason_label(self.reason_code))
+
+
+# The provider's eligibility panel names its restrictions in the reader's language (marketplace
+# sits below restrictions and cannot import them).
+Provider.restriction_reason_text = staticmethod(short_label)

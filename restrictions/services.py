@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.db import db
-from console.domain import DomainError
+from console.domain import DomainError, _
+from console.i18n import in_language
 from console.jobs import in_job
 from console.notifications.services import queue_notification
 from console.redaction import redact_card_numbers
@@ -26,11 +27,13 @@ EVIDENCE_MAX = 20
 def require_person(actor: Any, *, source: Source | None = None) -> StaffUser:
     """The actor must be an active staff member, not a job; with `source`, one who may decide it."""
     if in_job():
-        raise PersonRequired("A job cannot restrict or lift a provider: a person must decide.")
+        raise PersonRequired(_("A job cannot restrict or lift a provider: a person must decide."))
     if not isinstance(actor, StaffUser) or not actor.active:
-        raise PersonRequired("Only a named, active staff member can restrict or lift a provider.")
+        raise PersonRequired(_("Only a named, active staff member can restrict or lift a provider."))
     if source is not None and not wf.may_decide(actor.roles, source):
-        raise PersonRequired(f"Your role cannot decide restrictions with a {Source(source).value} reason.")
+        raise PersonRequired(
+            _("Your role cannot decide restrictions with a %(source)s reason.", source=Source(source).label)
+        )
     return actor
 
 
@@ -63,7 +66,7 @@ def propose_restriction(
         provider=provider,
         source=source,
         reason_code=reason_code,
-        statement=wf.ensure_statement(statement or reason.statement),
+        statement=wf.ensure_statement(statement or prewritten_statement(provider, reason_code)),
         evidence=links,
         due_at=wf.due_at(source, now),
         created_at=now,
@@ -76,6 +79,12 @@ def propose_restriction(
     return proposal
 
 
+def prewritten_statement(provider: Provider, reason_code: str) -> str:
+    """The reason's pre-written statement in the provider's language (it is sent to them)."""
+    with in_language(provider.language):
+        return wf.reason(reason_code).statement
+
+
 def _evidence(links: Iterable[str]) -> tuple[list[str], dict[str, int]]:
     """Evidence links, bounded, with card numbers masked (JSON bypasses the column type)."""
     cleaned, masked = [], 0
@@ -86,7 +95,7 @@ def _evidence(links: Iterable[str]) -> tuple[list[str], dict[str, int]]:
             cleaned.append(text)
             masked += count
     if len(cleaned) > EVIDENCE_MAX:
-        raise DomainError(f"At most {EVIDENCE_MAX} evidence links.")
+        raise DomainError(_("At most %(count)s evidence links.", count=EVIDENCE_MAX))
     return cleaned, ({"card_numbers_masked_in_evidence": masked} if masked else {})
 
 
@@ -131,10 +140,11 @@ def dismiss_proposal(
 
 def _decide(proposal, event: str, person: StaffUser, now, note, expected_version) -> None:
     if expected_version is not None and proposal.version != expected_version:
-        raise DomainError(f"{proposal} was changed by someone else meanwhile. Reload and try again.")
+        raise DomainError(
+            _("%(proposal)s was changed by someone else meanwhile. Reload and try again.", proposal=proposal)
+        )
     if proposal.status != ProposalStatus.OPEN:
-        who = proposal.decided_by.full_name if proposal.decided_by else "someone"
-        raise wf.TransitionNotAllowed(f"{proposal} was already {proposal.status.value} by {who}.")
+        raise wf.TransitionNotAllowed(already_decided(proposal))
     note = wf.clean_note(note)  # check everything before changing anything
     proposal.status = wf.next_status(proposal.status, event)
     proposal.decided_by_id, proposal.decided_at = person.id, now
@@ -193,9 +203,11 @@ def request_review(restriction: Restriction, *, text: str, actor: Any, now: date
     """Record the provider's request for a review (taken by support or a manager)."""
     person = require_person(actor)
     if not restriction.active:
-        raise DomainError(f"{restriction} has ended; there is nothing to review.")
+        raise DomainError(
+            _("%(restriction)s has ended; there is nothing to review.", restriction=restriction)
+        )
     if restriction.review_requested_at is not None:
-        raise DomainError(f"A review of {restriction} was already requested.")
+        raise DomainError(_("A review of %(restriction)s was already requested.", restriction=restriction))
     restriction.review_requested_at = now
     restriction.review_request = wf.ensure_statement(text)
     changes = audit.diff(restriction)
@@ -210,15 +222,22 @@ def decide_review(
     """Another person upholds or lifts a restriction under review, with reasons for the provider."""
     person = require_person(actor, source=Source.MANUAL)
     if restriction.review_requested_at is None or restriction.review_decided_at is not None:
-        raise DomainError(f"{restriction} has no review waiting for a decision.")
+        raise DomainError(_("%(restriction)s has no review waiting for a decision.", restriction=restriction))
     if not restriction.active:
-        raise DomainError(f"{restriction} has already ended; its review no longer needs a decision.")
+        raise DomainError(
+            _(
+                "%(restriction)s has already ended; its review no longer needs a decision.",
+                restriction=restriction,
+            )
+        )
     wf.ensure_review_decider(person.id, restriction.decided_by_id)
     outcome, reasons = ReviewOutcome(outcome), wf.ensure_statement(reasons)
     restriction.review_outcome, restriction.review_reasons = outcome, reasons
     restriction.review_decided_by_id, restriction.review_decided_at = person.id, now
     if restriction.review_outcome == ReviewOutcome.LIFTED:
-        _end(restriction, person, now, "Lifted on review.")
+        with in_language(restriction.provider.language):  # the end reason is sent to the provider
+            lifted_on_review = _("Lifted on review.")
+        _end(restriction, person, now, lifted_on_review)
     changes = audit.diff(restriction)
     db.session.flush()
     audit.record(person, "restriction.review_decided", restriction, changes=changes, now=now)
@@ -231,7 +250,7 @@ def lift_restriction(restriction: Restriction, *, reason: str, actor: Any, now: 
     source = wf.reason(restriction.reason_code).source
     person = require_person(actor, source=source)
     if not restriction.active:
-        raise DomainError(f"{restriction} has already ended.")
+        raise DomainError(_("%(restriction)s has already ended.", restriction=restriction))
     _end(restriction, person, now, wf.ensure_statement(reason, wf.NOTE_MAX))
     changes = audit.diff(restriction)
     db.session.flush()
@@ -246,18 +265,33 @@ def _end(restriction: Restriction, person: StaffUser, now: datetime, reason: str
 
 
 def _notify(provider: Provider, template: str, restriction: Restriction, now: datetime) -> None:
+    with in_language(provider.language):
+        reason = wf.reason(restriction.reason_code).label
     queue_notification(
         recipient=provider.email,
         template=template,
         related=restriction,
         now=now,
+        language=provider.language,
         context={
             "provider": provider.display_name,
             "reference": provider.reference,
-            "reason": wf.reason(restriction.reason_code).label,
+            "reason": reason,
             "restriction": restriction,
         },
     )
+
+
+def already_decided(proposal: RestrictionProposal) -> str:
+    """'PRO-… was already confirmed by Alice Martin.' for a proposal someone decided first."""
+    if proposal.decided_by:
+        return _(
+            "%(proposal)s was already %(status)s by %(who)s.",
+            proposal=proposal,
+            status=proposal.status.label,
+            who=proposal.decided_by.full_name,
+        )
+    return _("%(proposal)s was already %(status)s.", proposal=proposal, status=proposal.status.label)
 
 
 def close_moot_proposals(

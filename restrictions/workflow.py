@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from console.business_time import add_business_days, add_business_hours
-from console.domain import DomainError, Role
+from console.domain import DomainError, Role, _
 from console.redaction import redact_card_numbers
 
 
@@ -19,16 +19,38 @@ class Source(StrEnum):
     VETTING = "vetting"
     MANUAL = "manual"
 
+    @property
+    def label(self) -> str:
+        return {
+            Source.INSURANCE: _("insurance"),
+            Source.SAFETY: _("safety"),
+            Source.QUALITY: _("quality"),
+            Source.VETTING: _("vetting"),
+            Source.MANUAL: _("manual"),
+        }[self]
+
 
 class ProposalStatus(StrEnum):
     OPEN = "open"
     CONFIRMED = "confirmed"
     DISMISSED = "dismissed"
 
+    @property
+    def label(self) -> str:
+        return {
+            ProposalStatus.OPEN: _("open"),
+            ProposalStatus.CONFIRMED: _("confirmed"),
+            ProposalStatus.DISMISSED: _("dismissed"),
+        }[self]
+
 
 class ReviewOutcome(StrEnum):
     UPHELD = "upheld"
     LIFTED = "lifted"
+
+    @property
+    def label(self) -> str:
+        return {ReviewOutcome.UPHELD: _("upheld"), ReviewOutcome.LIFTED: _("lifted")}[self]
 
 
 class TransitionNotAllowed(DomainError):
@@ -43,8 +65,18 @@ class PersonRequired(DomainError):
 class Reason:
     code: str
     source: Source
-    label: str
-    statement: str  # pre-written statement of reasons sent to the provider
+    _label: Callable[[], str]
+    _statement: Callable[[], str]  # pre-written statement of reasons sent to the provider
+
+    @property
+    def label(self) -> str:
+        """The reason in the reader's language."""
+        return self._label()
+
+    @property
+    def statement(self) -> str:
+        """The pre-written statement in the current language (the provider's, when sending)."""
+        return self._statement()
 
 
 REASONS = {
@@ -53,48 +85,73 @@ REASONS = {
         Reason(
             "insurance_lapsed",
             Source.INSURANCE,
-            "RC Pro insurance lapsed",
-            "Your civil-liability insurance (RC Pro) has expired and we hold no valid policy for you. "
-            "Ekoklean requires every provider to be insured for each service, so new bookings are "
-            "paused until a valid certificate is verified.",
+            lambda: _("RC Pro insurance lapsed"),
+            lambda: _(
+                "Your civil-liability insurance (RC Pro) has expired and we hold no valid policy for you. "
+                "Ekoklean requires every provider to be insured for each service, so new bookings are "
+                "paused until a valid certificate is verified."
+            ),
         ),
         Reason(
             "safety_complaint",
             Source.SAFETY,
-            "Safety complaint under investigation",
-            "A client reported a serious safety incident related to one of your services. While we "
-            "investigate, new bookings are paused to protect clients and you.",
+            lambda: _("Safety complaint under investigation"),
+            lambda: _(
+                "A client reported a serious safety incident related to one of your services. While we "
+                "investigate, new bookings are paused to protect clients and you."
+            ),
         ),
         Reason(
             "low_rating",
             Source.QUALITY,
-            "Average rating below 3.5",
-            "The average rating of your last 10 services is below 3.5. New bookings are paused until "
-            "a quality review with our team.",
+            lambda: _("Average rating below 3.5"),
+            lambda: _(
+                "The average rating of your last 10 services is below 3.5. New bookings are paused until "
+                "a quality review with our team."
+            ),
         ),
         Reason(
             "revetting_overdue",
             Source.VETTING,
-            "Re-vetting overdue",
-            "Your periodic re-vetting (background, skills and references) is overdue. New bookings "
-            "are paused until it is completed.",
+            lambda: _("Re-vetting overdue"),
+            lambda: _(
+                "Your periodic re-vetting (background, skills and references) is overdue. New bookings "
+                "are paused until it is completed."
+            ),
         ),
         Reason(
             "vetting_withdrawn",
             Source.VETTING,
-            "Vetting approval withdrawn",
-            "A check that your approval relied on is no longer valid. New bookings are paused until "
-            "it is renewed.",
+            lambda: _("Vetting approval withdrawn"),
+            lambda: _(
+                "A check that your approval relied on is no longer valid. New bookings are paused until "
+                "it is renewed."
+            ),
         ),
         Reason(
             "terms_breach",
             Source.MANUAL,
-            "Breach of the provider terms",
-            "We found a breach of the Ekoklean provider terms. New bookings are paused.",
+            lambda: _("Breach of the provider terms"),
+            lambda: _("We found a breach of the Ekoklean provider terms. New bookings are paused."),
         ),
-        Reason("other", Source.MANUAL, "Other reason", ""),
+        Reason("other", Source.MANUAL, lambda: _("Other reason"), lambda: ""),
     ]
 }
+
+
+def short_label(code: str) -> str:
+    """A reason in a few words, as in "restricted: insurance lapsed" (eligibility panels, reports)."""
+    labels = {
+        "insurance_lapsed": _("insurance lapsed"),
+        "safety_complaint": _("safety complaint"),
+        "low_rating": _("low rating"),
+        "revetting_overdue": _("revetting overdue"),
+        "vetting_withdrawn": _("vetting withdrawn"),
+        "terms_breach": _("terms breach"),
+        "other": _("other"),
+    }
+    return labels.get(code, code.replace("_", " "))
+
 
 # How long a proposal may wait for a decision (DESIGN §2).
 DEADLINES = {
@@ -116,7 +173,7 @@ NOTE_MAX = 2000
 
 def reason(code: str) -> Reason:
     if code not in REASONS:
-        raise DomainError(f"Unknown reason code {code!r}.")
+        raise DomainError(_("Unknown reason code %(code)s.", code=repr(code)))
     return REASONS[code]
 
 
@@ -132,7 +189,7 @@ def is_overdue(due: datetime, now: datetime) -> bool:
 def next_status(current: ProposalStatus, event: str) -> ProposalStatus:
     """The proposal status after `event`, or raise if the workflow forbids it."""
     if (current, event) not in TRANSITIONS:
-        raise TransitionNotAllowed(f"cannot {event} a proposal that is already {current.value}")
+        raise TransitionNotAllowed(_("This proposal is already %(status)s.", status=current.label))
     return TRANSITIONS[current, event]
 
 
@@ -154,7 +211,7 @@ def ensure_statement(text: str | None, limit: int = STATEMENT_MAX) -> str:
     """A statement of reasons is required and bounded."""
     text = clean_note(text, limit)
     if not text:
-        raise DomainError("A statement of reasons for the provider is required.")
+        raise DomainError(_("A statement of reasons for the provider is required."))
     return text
 
 
@@ -166,11 +223,13 @@ def clean_note(text: str | None, limit: int = NOTE_MAX) -> str | None:
     text = (text or "").strip()
     stored = len(redact_card_numbers(text)[0])
     if stored > limit:
-        raise DomainError(f"The text is too long ({stored} characters; at most {limit}).")
+        raise DomainError(
+            _("The text is too long (%(count)s characters; at most %(limit)s).", count=stored, limit=limit)
+        )
     return text or None
 
 
 def ensure_review_decider(decider_id: int, decided_by_id: int) -> None:
     """The review of a restriction is decided by someone other than the person who decided it."""
     if decider_id == decided_by_id:
-        raise DomainError("A review must be decided by someone other than the person who restricted.")
+        raise DomainError(_("A review must be decided by someone other than the person who restricted."))

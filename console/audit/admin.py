@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from console.admin_base import ConsoleModelView
@@ -37,7 +38,18 @@ class AuditEventAdmin(ConsoleModelView):
     column_filters = ["actor", "action", "object_type", "object_id", "occurred_at"]
     column_searchable_list = ["actor", "action", "object_id"]
     column_default_sort = ("seq", True)
-    column_labels = {"seq": "#", "occurred_at": "When", "object_type": "Object", "object_id": "Id"}
+    column_labels = {
+        "seq": "#",
+        "occurred_at": _l("When"),
+        "actor": _l("Actor"),
+        "action": _l("Action"),
+        "object_type": _l("Object"),
+        "object_id": _l("Id"),
+        "purpose": _l("Purpose"),
+        "ip": _l("IP address"),
+        "changes": _l("Changes"),
+        "user_agent": _l("Browser"),
+    }
     simple_list_pager = True  # the trail grows without bound: no count(*) per page
     export_roles = frozenset({Role.ADMIN})
 
@@ -46,5 +58,5 @@ class AuditEventAdmin(ConsoleModelView):
 
 def register(admin) -> None:
     admin.add_view(
-        AuditEventAdmin(AuditEvent, name="Audit trail", endpoint="audit", category="Administration")
+        AuditEventAdmin(AuditEvent, name=_l("Audit trail"), endpoint="audit", category=_l("Administration"))
     )

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.db import UTCDateTime, db
+from console.domain import _
 from console.privacy import RedactedText
 
 
@@ -33,7 +34,7 @@ class AuditEvent(db.Model):
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} by {self.actor}"
+        return _("#%(seq)s %(action)s by %(actor)s", seq=self.seq, action=self.action, actor=self.actor)
 
 
 class AuditIsAppendOnly(RuntimeError):

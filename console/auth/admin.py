@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import flash
 from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -17,7 +19,7 @@ from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import Role
 
-ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, _l(r.label)) for r in Role]
 
 
 def _roles_badges(view, context, model, name) -> Markup:
@@ -27,12 +29,12 @@ def _roles_badges(view, context, model, name) -> Markup:
 
 
 class StaffUserForm(FlaskForm):
-    email = StringField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
-    full_name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    role_names = SelectMultipleField("Roles", choices=ROLE_CHOICES, validators=[DataRequired()])
-    active = BooleanField("Active", default=True)
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    full_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    role_names = SelectMultipleField(_l("Roles"), choices=ROLE_CHOICES, validators=[DataRequired()])
+    active = BooleanField(_l("Active"), default=True)
     password = PasswordField(
-        "Password (new account) or new password", validators=[Optional(), Length(max=256)]
+        _l("Password (new account) or new password"), validators=[Optional(), Length(max=256)]
     )
     expected_version = HiddenField()
 
@@ -50,7 +52,15 @@ class StaffUserAdmin(ConsoleModelView):
     column_searchable_list = ["email", "full_name"]
     column_filters = ["active", "created_at", "last_login_at"]
     column_default_sort = "email"
-    column_labels = {"full_name": "Name", "locked_until": "Locked until", "last_login_at": "Last sign-in"}
+    column_labels = {
+        "email": _l("E-mail"),
+        "full_name": _l("Name"),
+        "roles": _l("Roles"),
+        "active": _l("Active"),
+        "locked_until": _l("Locked until"),
+        "last_login_at": _l("Last sign-in"),
+        "created_at": _l("Created"),
+    }
     export_roles = frozenset()
 
     form = StaffUserForm  # hand-written: every change goes through the services
@@ -97,19 +107,23 @@ class StaffUserAdmin(ConsoleModelView):
             db.session.commit()
         except (services.StaffError, ValueError) as exc:
             db.session.rollback()
-            flash(str(exc) if isinstance(exc, services.StaffError) else "Invalid form data.", "danger")
+            flash(str(exc) if isinstance(exc, services.StaffError) else _("Invalid form data."), "danger")
             return False
         return True
 
-    @action("deactivate", "Deactivate", "Deactivate the selected staff accounts and end their sessions?")
+    @action(
+        "deactivate", _l("Deactivate"), _l("Deactivate the selected staff accounts and end their sessions?")
+    )
     def action_deactivate(self, ids):
         def deactivate(staff, *, actor, now):
             if staff.id == actor.id:
-                raise services.StaffError("you cannot deactivate yourself")
+                raise services.StaffError(_("you cannot deactivate yourself"))
             services.deactivate_staff(staff, actor=actor, now=now)
 
-        self.run_for_each(ids, deactivate, done="Deactivated")
+        self.run_for_each(ids, deactivate, done=_("Deactivated"))
 
 
 def register(admin) -> None:
-    admin.add_view(StaffUserAdmin(StaffUser, name="Staff", endpoint="staff", category="Administration"))
+    admin.add_view(
+        StaffUserAdmin(StaffUser, name=_l("Staff"), endpoint="staff", category=_l("Administration"))
+    )

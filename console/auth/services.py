@@ -11,13 +11,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from flask_babel import gettext as _
 
 from console.audit import services as audit
 from console.auth.models import LoginAttempt, StaffRole, StaffSession, StaffUser
 from console.auth.passwords import burn_verification_time, hash_password, verify_password
 from console.db import db
-from console.domain import DomainError, Role
+from console.domain import DomainError, Role, _
 
 LOGIN_ACTOR = "system:login"
 
@@ -42,25 +41,25 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise StaffError(f"Invalid e-mail address: {exc}") from exc
+        raise StaffError(_("Invalid e-mail address: %(error)s", error=exc)) from exc
 
 
 def check_password_strength(password: str) -> None:
     """Refuse passwords that are too short or too long to hash sensibly."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise StaffError(f"The password must have at least {minimum} characters.")
+        raise StaffError(_("The password must have at least %(minimum)s characters.", minimum=minimum))
     if len(password) > 256:
-        raise StaffError("The password must have at most 256 characters.")
+        raise StaffError(_("The password must have at most 256 characters."))
 
 
 def _parse_roles(roles: Iterable[str | Role]) -> set[Role]:
     try:
         parsed = {Role(r) for r in roles}
     except ValueError as exc:
-        raise StaffError(f"Unknown role: {exc}") from exc
+        raise StaffError(_("Unknown role: %(error)s", error=exc)) from exc
     if not parsed:
-        raise StaffError("A staff member needs at least one role.")
+        raise StaffError(_("A staff member needs at least one role."))
     return parsed
 
 
@@ -71,11 +70,11 @@ def create_staff(
     email = normalise_email(email)
     full_name = full_name.strip()
     if not full_name or len(full_name) > 120:
-        raise StaffError("The full name is required (at most 120 characters).")
+        raise StaffError(_("The full name is required (at most 120 characters)."))
     parsed = _parse_roles(roles)
     check_password_strength(password)
     if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == email)) is not None:
-        raise StaffError(f"A staff account with the e-mail {email} already exists.")
+        raise StaffError(_("A staff account with the e-mail %(email)s already exists.", email=email))
     staff = StaffUser(email=email, full_name=full_name, password_hash=hash_password(password), created_at=now)
     staff.role_rows = [StaffRole(role=r) for r in sorted(parsed)]
     db.session.add(staff)
@@ -103,13 +102,13 @@ def update_staff(
 ) -> StaffUser:
     """Change a staff account; deactivation and a new password end its open sessions."""
     if expected_version is not None and expected_version != staff.version:
-        raise StaffError("Someone else changed this account meanwhile. Reload it and try again.")
+        raise StaffError(_("Someone else changed this account meanwhile. Reload it and try again."))
     full_name = full_name.strip()
     if not full_name or len(full_name) > 120:
-        raise StaffError("The full name is required (at most 120 characters).")
+        raise StaffError(_("The full name is required (at most 120 characters)."))
     parsed = _parse_roles(roles)
     if staff.id == getattr(actor, "id", None) and (not active or Role.ADMIN not in parsed):
-        raise StaffError("You cannot deactivate yourself or remove your own admin role.")
+        raise StaffError(_("You cannot deactivate yourself or remove your own admin role."))
     before_roles = sorted(staff.roles)
     staff.full_name, staff.active = full_name, active
     if new_password:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -17,18 +19,18 @@ from console.extensions import login_manager
 
 bp = Blueprint("auth", __name__)
 
-GENERIC_FAILURE = "Sign-in failed. Check your e-mail and password, or try again in 15 minutes."
+GENERIC_FAILURE = _l("Sign-in failed. Check your e-mail and password, or try again in 15 minutes.")
 EXPIRED_MESSAGES = {
-    "idle_timeout": "You were signed out after 30 minutes without activity.",
-    "absolute_timeout": "Your session reached its 12-hour limit. Please sign in again.",
-    "deactivated": "Your session has ended.",
-    "password_changed": "Your session has ended.",
+    "idle_timeout": _l("You were signed out after 30 minutes without activity."),
+    "absolute_timeout": _l("Your session reached its 12-hour limit. Please sign in again."),
+    "deactivated": _l("Your session has ended."),
+    "password_changed": _l("Your session has ended."),
 }
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
 @login_manager.user_loader
@@ -39,7 +41,7 @@ def load_staff(token: str):
     db.session.commit()
     if staff is None and reason in EXPIRED_MESSAGES:
         session.pop("_user_id", None)
-        flash(EXPIRED_MESSAGES[reason], "warning")
+        flash(str(EXPIRED_MESSAGES[reason]), "warning")
     return staff
 
 
@@ -78,7 +80,7 @@ def login():
             )
         except services.LoginRefused:
             db.session.commit()  # failures count towards the limits
-            flash(GENERIC_FAILURE, "danger")
+            flash(str(GENERIC_FAILURE), "danger")
             status = 401
         else:
             session.clear()  # no fixation: a fresh cookie session for the signed-in user
@@ -86,7 +88,7 @@ def login():
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or home_url())
     elif request.method == "POST":
-        flash(GENERIC_FAILURE if form.errors else "Please fill in both fields.", "danger")
+        flash(str(GENERIC_FAILURE) if form.errors else _("Please fill in both fields."), "danger")
         status = 400
     return render_template("auth/login.html", form=form), status
 
@@ -98,7 +100,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 

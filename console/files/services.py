@@ -19,16 +19,19 @@ from flask import current_app, send_file
 
 from console.audit import services as audit
 from console.db import db, on_rollback
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.files.models import StoredFile
 
 MAX_BYTES = 10 * 1024 * 1024
-MISSING = "The file is missing from storage; tell the team."
 SIGNATURES = (
     (b"%PDF-", "application/pdf", ".pdf"),
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
 )
+
+
+def _missing() -> str:
+    return _("The file is missing from storage; tell the team.")
 
 
 class UploadRefused(DomainError):
@@ -40,16 +43,18 @@ def sniff(head: bytes) -> tuple[str, str]:
     for magic, content_type, extension in SIGNATURES:
         if head.startswith(magic):
             return content_type, extension
-    raise UploadRefused("Only PDF, JPEG or PNG files are accepted (checked from the content, not the name).")
+    raise UploadRefused(
+        _("Only PDF, JPEG or PNG files are accepted (checked from the content, not the name).")
+    )
 
 
 def store_upload(stream: BinaryIO, filename: str, *, actor: Any, now: datetime) -> StoredFile:
     """Check and store an uploaded file; return its (flushed) record."""
     data = stream.read(MAX_BYTES + 1)
     if not data:
-        raise UploadRefused("The file is empty.")
+        raise UploadRefused(_("The file is empty."))
     if len(data) > MAX_BYTES:
-        raise UploadRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+        raise UploadRefused(_("The file is larger than %(limit)s MB.", limit=MAX_BYTES // (1024 * 1024)))
     content_type, extension = sniff(data[:16])
     name = Path(filename or "upload").name[:200] or "upload"
     stored = _save(data, name, content_type=content_type, extension=extension, actor=actor, now=now)
@@ -63,13 +68,13 @@ def send_stored(stored: StoredFile, *, actor: Any, purpose: str, now: datetime):
     """A download response for a stored file, as an attachment; the access is audited."""
     path = _readable_path(stored)
     if not path.is_file():
-        raise DomainError(MISSING)
+        raise DomainError(_missing())
     return _attachment(path, stored, actor=actor, purpose=purpose, now=now)
 
 
 def _readable_path(stored: StoredFile) -> Path:
     if stored.purged_at is not None:
-        raise DomainError("This file was deleted under the retention rules; only its record remains.")
+        raise DomainError(_("This file was deleted under the retention rules; only its record remains."))
     return _path(stored.storage_name)
 
 
@@ -154,7 +159,7 @@ def send_verified(stored: StoredFile, *, actor: Any, purpose: str, now: datetime
     try:
         data = _readable_path(stored).read_bytes()
     except OSError as exc:
-        raise DomainError(MISSING) from exc
+        raise DomainError(_missing()) from exc
     actual = hashlib.sha256(data).hexdigest()
     if actual != stored.sha256:
         audit.record(
@@ -167,7 +172,9 @@ def send_verified(stored: StoredFile, *, actor: Any, purpose: str, now: datetime
         )
         db.session.commit()
         raise FileIntegrityError(
-            "The stored file does not match the fingerprint recorded when it was made; it was not "
-            "sent. The mismatch is in the audit trail; tell the team."
+            _(
+                "The stored file does not match the fingerprint recorded when it was made; it was not "
+                "sent. The mismatch is in the audit trail; tell the team."
+            )
         )
     return _attachment(io.BytesIO(data), stored, actor=actor, purpose=purpose, now=now)

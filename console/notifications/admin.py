@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from console.admin_base import ConsoleModelView
 from console.domain import Role
 from console.notifications.models import Notification
+from console.notifications.services import NO_SMTP
+
+
+def _last_error(view, context, model, name) -> str:
+    if model.last_error == NO_SMTP:
+        return _("not sent: no SMTP configured")
+    return model.last_error or ""
 
 
 class NotificationAdmin(ConsoleModelView):
@@ -22,12 +32,27 @@ class NotificationAdmin(ConsoleModelView):
     column_filters = ["status", "template", "recipient", "created_at"]
     column_searchable_list = ["recipient", "subject"]
     column_default_sort = ("created_at", True)
-    column_labels = {"last_error": "Last error"}
+    column_labels = {
+        "created_at": _l("Created"),
+        "recipient": _l("Recipient"),
+        "template": _l("Template"),
+        "subject": _l("Subject"),
+        "status": _l("Status"),
+        "attempts": _l("Attempts"),
+        "last_error": _l("Last error"),
+        "sent_at": _l("Sent"),
+        "body": _l("Message"),
+        "related_type": _l("Related record"),
+        "related_id": _l("Related id"),
+        "next_attempt_at": _l("Next attempt"),
+    }
+    column_formatters = {"last_error": _last_error}
+    column_formatters_detail = column_formatters
     export_roles = frozenset()
     simple_list_pager = True
 
 
 def register(admin) -> None:
     admin.add_view(
-        NotificationAdmin(Notification, name="Outbox", endpoint="outbox", category="Administration")
+        NotificationAdmin(Notification, name=_l("Outbox"), endpoint="outbox", category=_l("Administration"))
     )

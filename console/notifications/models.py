@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.db import UTCDateTime, db, enum_type, utcnow
+from console.domain import _
 from console.privacy import RedactedText
 
 
@@ -17,6 +18,15 @@ class NotificationStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     NOT_SENT = "not_sent"
+
+    @property
+    def label(self) -> str:
+        return {
+            NotificationStatus.PENDING: _("pending"),
+            NotificationStatus.SENT: _("sent"),
+            NotificationStatus.FAILED: _("failed"),
+            NotificationStatus.NOT_SENT: _("not sent"),
+        }[self]
 
 
 class Notification(db.Model):
@@ -44,4 +54,4 @@ class Notification(db.Model):
     )
 
     def __str__(self) -> str:
-        return f"{self.template} to {self.recipient}"
+        return _("%(template)s to %(recipient)s", template=self.template, recipient=self.recipient)

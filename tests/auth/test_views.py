@@ -36,7 +36,7 @@ def test_every_failure_gives_the_same_message(client, app):
     for email, password in cases:
         response = sign_in(client, email, password)
         assert response.status_code == 401
-        assert GENERIC_FAILURE in response.get_data(as_text=True)
+        assert str(GENERIC_FAILURE) in response.get_data(as_text=True)
 
 
 def test_missing_or_stale_csrf_token_is_a_clear_400(client):

@@ -40,7 +40,7 @@ def test_a_wrong_password_shows_the_generic_message(page, live_url):
     staff = make_staff("manager")
     db.session.commit()
     _sign_in(page, live_url, staff.email, password="not-the-password")
-    assert GENERIC_FAILURE in page.inner_text("body")
+    assert str(GENERIC_FAILURE) in page.inner_text("body")
     assert page.url.startswith(f"{live_url}/login")
 
 

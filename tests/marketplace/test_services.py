@@ -153,7 +153,7 @@ def test_the_database_also_refuses_a_negative_price():
 
 def test_a_booking_keeps_price_and_terms():
     booking = make_booking(price_cents=123456)
-    assert booking.price == "1 234.56 EUR" and booking.cancellation_terms_version == "2026-03"
+    assert booking.price == "€1,234.56" and booking.cancellation_terms_version == "2026-03"
     assert booking.reference == f"BKG-{booking.id:07d}"
 
 

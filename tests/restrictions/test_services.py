@@ -175,7 +175,7 @@ def test_confirming_restricts_notifies_and_audits(proposal, manager, now):
     assert provider.not_bookable_reasons == ["restricted: insurance lapsed"]
     note = db.session.scalar(sa.select(Notification).where(Notification.template == "restriction_started"))
     assert note.recipient == provider.email
-    assert proposal.statement in note.body and "review" in note.body
+    assert proposal.statement in note.body and "réexamen" in note.body  # in the provider's French
     actions = list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.seq)))
     assert {"restriction.propose", "restriction.proposal_confirmed", "restriction.start"} <= set(actions)
 
