@@ -14,10 +14,20 @@ from console.schedule import schedule_periodic_jobs
 log = logging.getLogger(__name__)
 
 
+# An idle worker waits this long for a job before it looks at its maintenance (which schedules
+# the periodic jobs): well under the shortest period (1 minute), so no slot is ever skipped.
+IDLE_WAIT_SECONDS = 10
+MAINTENANCE_SECONDS = 30
+
+
 class ConsoleWorker(Worker):
     """A forking worker; each job's memory goes back to the OS when its work horse exits."""
 
     flask_app: Flask
+
+    @property
+    def dequeue_timeout(self) -> int:
+        return IDLE_WAIT_SECONDS
 
     def main_work_horse(self, job, queue):
         with self.flask_app.app_context():
@@ -31,7 +41,9 @@ class ConsoleWorker(Worker):
             schedule_periodic_jobs(self.connection, now=utcnow())
 
 
-def make_worker(app: Flask, queues: list[str], *, maintenance_interval: int = 60) -> ConsoleWorker:
+def make_worker(
+    app: Flask, queues: list[str], *, maintenance_interval: int = MAINTENANCE_SECONDS
+) -> ConsoleWorker:
     with app.app_context():
         worker = ConsoleWorker(
             [get_queue(q) for q in queues],
