@@ -46,6 +46,7 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "CONSOLE_ENV": console_env,
         "SECRET_KEY": secret or DEV_SECRET_KEY,
         "AUDIT_KEY": env.get("AUDIT_KEY", ""),
+        "AUDIT_HEAD_FILE": env.get("AUDIT_HEAD_FILE", str(Path(instance_path) / "audit-head.log")),
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", ""),
