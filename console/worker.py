@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask
 from rq import Worker
+from rq.worker_registration import REDIS_WORKER_KEYS
 
 from console.db import db, utcnow
 from console.jobs import get_queue, get_redis
@@ -28,6 +29,15 @@ class ConsoleWorker(Worker):
     @property
     def dequeue_timeout(self) -> int:
         return IDLE_WAIT_SECONDS
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None):
+        """Also register again when Redis lost the worker's record (a restart without persistence,
+        a flush): otherwise the health check and the Jobs page would count one worker too few."""
+        if pipeline is None and not self.connection.sismember(REDIS_WORKER_KEYS, self.key):
+            log.warning("worker %s: its registration was lost in Redis; registering again", self.name)
+            self.connection.delete(self.key)
+            self.register_birth()
+        super().heartbeat(timeout, pipeline)
 
     def main_work_horse(self, job, queue):
         with self.flask_app.app_context():

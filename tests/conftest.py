@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import tempfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -140,6 +141,23 @@ def _empty_tables() -> None:
             conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # restriction <-> proposal cycle
             for table in tables:
                 conn.execute(table.delete())
+
+
+@contextmanager
+def restored_signal_handlers():
+    """In-process RQ workers install their own SIGINT/SIGTERM handlers; put the test run's back."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers():
+    with restored_signal_handlers():
+        yield
 
 
 @pytest.fixture
