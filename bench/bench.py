@@ -464,7 +464,12 @@ def main() -> int:
     report_failures = run_reports(app, env)
     for failure in report_failures:
         print(failure)
-    return 1 if page_failures or sweep_failures or report_failures else 0
+    from redaction_bench import time_redaction  # bench/redaction_bench.py
+
+    redaction_failures = time_redaction()
+    for failure in redaction_failures:
+        print(failure)
+    return 1 if page_failures or sweep_failures or report_failures or redaction_failures else 0
 
 
 if __name__ == "__main__":

@@ -78,16 +78,44 @@ def staff_list() -> None:
 
 
 @audit_cli.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain of the audit trail; exit 1 at the first broken or missing link."""
+@click.option(
+    "--head",
+    "head_text",
+    default=None,
+    help="A head recorded earlier, SEQ:HASH (default: the head file's last).",
+)
+def audit_verify(head_text: str | None) -> None:
+    """Check the hash chain of the audit trail; exit 1 at the first broken or missing link, or when
+    the chain no longer reaches the head recorded outside the database (its last events deleted)."""
     from console.audit import services
 
-    report = services.verify()
+    try:
+        head = services.Head.parse(head_text) if head_text else services.last_anchor(_head_file())
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--head") from exc
+    report = services.verify(head=head)
     if report.ok:
-        click.echo(f"OK: {report.checked} events, chain intact")
+        against = (
+            f", up to the recorded head #{head.seq}"
+            if head
+            else " (no recorded head to check the end against)"
+        )
+        click.echo(f"OK: {report.checked} events, chain intact{against}")
         return
     click.echo(f"BROKEN: {report.problem} ({report.checked} events verified before it)", err=True)
     sys.exit(1)
+
+
+@audit_cli.command("anchor")
+def audit_anchor() -> None:
+    """Append the chain's head to the head file (AUDIT_HEAD_FILE); the worker does it every 5 minutes."""
+    from console.audit import services
+
+    click.echo(str(services.anchor_head(_head_file(), now=utcnow())))
+
+
+def _head_file() -> str:
+    return current_app.config["AUDIT_HEAD_FILE"]
 
 
 @jobs_cli.command("worker")

@@ -21,6 +21,16 @@ def _sqlalchemy_url(url: str) -> str:
     return url
 
 
+def _count(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 5:
+        raise ConfigError(f"{name} must be a whole number from 0 to 5, not {value!r}")
+    return number
+
+
 def from_environment(instance_path: str, environ: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = os.environ if environ is None else environ
@@ -36,12 +46,14 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "CONSOLE_ENV": console_env,
         "SECRET_KEY": secret or DEV_SECRET_KEY,
         "AUDIT_KEY": env.get("AUDIT_KEY", ""),
+        "AUDIT_HEAD_FILE": env.get("AUDIT_HEAD_FILE", str(Path(instance_path) / "audit-head.log")),
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", ""),
         "EMBEDDED_REDIS_DIR": env.get("EMBEDDED_REDIS_DIR", str(Path(instance_path) / "redis")),
         "FILES_DIR": env.get("FILES_DIR", str(Path(instance_path) / "files")),
         "DEFAULT_LANGUAGE": env.get("DEFAULT_LANGUAGE", "fr"),
+        "TRUSTED_PROXIES": _count(env.get("TRUSTED_PROXIES", "0"), "TRUSTED_PROXIES"),
         "SMTP_URL": env.get("SMTP_URL", ""),
         "MAIL_FROM": env.get("MAIL_FROM", "Ekoklean Console <no-reply@ekoklean.fr>"),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),

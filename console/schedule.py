@@ -36,6 +36,18 @@ class Periodic:
             candidate = datetime.combine(local.date() + timedelta(days=1), self.daily_at, PARIS)
         return candidate.astimezone(UTC)
 
+    def upcoming(self, now: datetime) -> list[datetime]:
+        """The slots to hold in the scheduler now: the next two of a frequent job (so a maintenance
+        pass that comes late never leaves a slot empty), the next one of a daily job."""
+        first = self.next_run(now)
+        return [first, self.next_run(first)] if self.every is not None else [first]
+
+    def previous_run(self, now: datetime) -> datetime | None:
+        """A daily job's latest slot at or before `now` (None for frequent jobs)."""
+        if self.daily_at is None:
+            return None
+        return self.next_run(now - timedelta(days=1))
+
     def job_id(self, run_at: datetime) -> str:
         return f"periodic-{self.name.replace('.', '_')}-{run_at:%Y%m%dT%H%M%SZ}"
 
@@ -55,6 +67,7 @@ PERIODIC_JOBS: list[Periodic] = [
         daily_at=time(5, 30),
         queue="reports",
     ),
+    Periodic("audit.anchor_head", "console.audit.jobs.anchor_head", every=timedelta(minutes=5)),
     Periodic("retention.purge_security_logs", "console.auth.jobs.purge_security_logs", daily_at=time(3, 15)),
     Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),
     Periodic("disputes.sweep_sla", "disputes.complaints.jobs.sweep_sla", every=timedelta(minutes=5)),
@@ -67,29 +80,49 @@ PERIODIC_JOBS: list[Periodic] = [
 ]
 
 
+CLAIM_MARGIN = timedelta(days=2)  # a claim outlives its slot, so a past slot is known as handled
+
+
 def schedule_periodic_jobs(
     connection: redis.Redis, *, now: datetime, jobs: list[Periodic] | None = None
 ) -> list[str]:
-    """Schedule the next run of every periodic job that has none; return the ids scheduled.
+    """Schedule the upcoming runs of every periodic job, and catch up once on a daily job whose
+    last slot passed unscheduled (workers down, or Redis lost its data); return the ids queued.
 
     Any number of workers may call this at once: a SET NX claim per run id lets one win.
     """
     scheduled = []
     for periodic in PERIODIC_JOBS if jobs is None else jobs:
-        run_at = periodic.next_run(now)
-        job_id = periodic.job_id(run_at)
-        ttl = int((run_at - now).total_seconds()) + 3600
-        if not connection.set(f"ekoklean:periodic-claim:{job_id}", "1", nx=True, ex=ttl):
-            continue
-        Queue(periodic.queue, connection=connection).enqueue_at(
-            run_at,
-            periodic.func,
-            job_id=job_id,
-            job_timeout=periodic.timeout,
-            result_ttl=current_app.config["JOB_RESULT_TTL"],
-            failure_ttl=current_app.config["JOB_FAILURE_TTL"],
-        )
-        scheduled.append(job_id)
+        for run_at in periodic.upcoming(now):
+            if _claim(connection, periodic.job_id(run_at), until=run_at, now=now):
+                _enqueue(connection, periodic, run_at)
+                scheduled.append(periodic.job_id(run_at))
+        missed = periodic.previous_run(now)
+        if missed is not None and _claim(connection, periodic.job_id(missed), until=missed, now=now):
+            log.warning("catching up %s, missed at %s", periodic.name, missed.isoformat())
+            _enqueue(connection, periodic, None, job_id=periodic.job_id(missed))
+            scheduled.append(periodic.job_id(missed))
     if scheduled:
         log.info("scheduled %s", ", ".join(scheduled))
     return scheduled
+
+
+def _claim(connection: redis.Redis, job_id: str, *, until: datetime, now: datetime) -> bool:
+    """Whether this caller is the first to hold run `job_id` (the claim lasts past the slot)."""
+    ttl = max(60, int((until + CLAIM_MARGIN - now).total_seconds()))
+    return bool(connection.set(f"ekoklean:periodic-claim:{job_id}", "1", nx=True, ex=ttl))
+
+
+def _enqueue(connection: redis.Redis, periodic: Periodic, run_at: datetime | None, job_id: str = "") -> None:
+    """Queue the run at `run_at`, or now when catching up."""
+    queue = Queue(periodic.queue, connection=connection)
+    options = {
+        "job_id": job_id or periodic.job_id(run_at),
+        "job_timeout": periodic.timeout,
+        "result_ttl": current_app.config["JOB_RESULT_TTL"],
+        "failure_ttl": current_app.config["JOB_FAILURE_TTL"],
+    }
+    if run_at is None:
+        queue.enqueue(periodic.func, **options)
+    else:
+        queue.enqueue_at(run_at, periodic.func, **options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from console.audit.services import request_ip
 
@@ -17,6 +18,12 @@ def csp_nonce() -> str:
 
 
 def init_app(app: Flask) -> None:
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind that many reverse proxies, the client's address, scheme and host come from their
+        # X-Forwarded-* headers (otherwise every sign-in would share the proxy's address).
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     @app.before_request
     def remember_client_address():
         request_ip.set(request.remote_addr)
@@ -25,10 +32,11 @@ def init_app(app: Flask) -> None:
     def security_headers(response):
         nonce = g.get("csp_nonce")
         script = f"'self' 'nonce-{nonce}'" if nonce else "'self'"
-        response.headers["Content-Security-Policy"] = (
+        response.headers.setdefault(  # a download sets its own, stricter policy
+            "Content-Security-Policy",
             f"default-src 'self'; script-src {script}; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; "
-            "frame-ancestors 'none'; form-action 'self'"
+            "frame-ancestors 'none'; form-action 'self'",
         )
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
@@ -36,6 +44,6 @@ def init_app(app: Flask) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config["HSTS"]:
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        if request.endpoint and not request.endpoint.endswith("static"):
+        if not (request.endpoint or "").endswith("static"):  # error answers (404, 405) included
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from console.db import db
 from disputes.complaints import workflow as wf
-from disputes.complaints.workflow import Category, Channel, Status
+from disputes.complaints.workflow import Category, Channel, Severity, Status, TimerState
 from disputes.disputes import workflow as dispute_wf
 from reviews import workflow as review_wf
 
@@ -89,6 +89,9 @@ def complaint_count(scale_name: str) -> int:
     return 100_000 if scale_name == "large" else 400
 
 
+PINNED_PER_STATE = 2
+
+
 class ComplaintGenerator:
     """Complaint rows and their status history, from the marketplace generator's bookings."""
 
@@ -144,9 +147,24 @@ class ComplaintGenerator:
             history.append((resolved + wf.AUTO_CLOSE_AFTER, Status.CLOSED))
         return history, min(first_response, resolved)
 
+    def _created_in_state(self, severity: Severity, state: TimerState) -> datetime:
+        """A creation time that puts an unanswered complaint's first response in `state` now,
+        whatever the hour and day (business hours stop at night and at weekends)."""
+        for minutes in range(15, 21 * 24 * 60, 15):
+            created = self.now - timedelta(minutes=minutes)
+            timer = wf.sla(
+                severity, [(created, Status.NEW)], first_response_at=None, now=self.now
+            ).first_response
+            if timer.state == state:
+                return created
+        raise RuntimeError(f"no creation time gives a {severity} complaint the state {state}")
+
     def rows(self, first_id: int) -> Iterator[tuple]:
         gen, rng, now = self.gen, self.rng, self.now
         candidates = len(gen.review_booking)
+        # The first few are new and unanswered, at risk or breached right now, so those queues are
+        # never empty on a demo seeded at night or on a weekend.
+        pinned = [TimerState.AT_RISK, TimerState.BREACHED] * PINNED_PER_STATE
         for n in range(self.total):
             cid = first_id + n
             i = rng.randrange(candidates)
@@ -173,6 +191,9 @@ class ComplaintGenerator:
             provider_id = gen.review_provider[i] if named else None
             severity = wf.default_severity(category)
             history, responded = self._lifecycle(created, kind)
+            if n < len(pinned):
+                created = self._created_in_state(severity, pinned[n])
+                history, responded = [(created, Status.NEW)], None
             status = history[-1][1]
             clock = wf.sla(severity, history, first_response_at=responded, now=now)
             first, resolution = clock.first_response, clock.resolution

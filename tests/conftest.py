@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import tempfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -148,7 +149,10 @@ def _database(request, app):
 
 def _empty_tables() -> None:
     with db.engine.begin() as conn:
-        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        # Audit events may only be deleted while the transaction holds a purge permit (triggers).
+        conn.execute(sa.text("INSERT INTO audit_purge_permit (id) VALUES (1)"))
+        tables = [t for t in reversed(db.metadata.sorted_tables) if t.name != "audit_purge_permit"]
+        tables.append(db.metadata.tables["audit_purge_permit"])
         if conn.dialect.name == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in tables)
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -156,6 +160,23 @@ def _empty_tables() -> None:
             conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # restriction <-> proposal cycle
             for table in tables:
                 conn.execute(table.delete())
+
+
+@contextmanager
+def restored_signal_handlers():
+    """In-process RQ workers install their own SIGINT/SIGTERM handlers; put the test run's back."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers():
+    with restored_signal_handlers():
+        yield
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from console.audit import services as audit
 from console.audit.models import AuditEvent
 from console.db import db
 from console.domain import QueueUnavailable
-from console.schedule import Periodic, schedule_periodic_jobs
+from console.schedule import PERIODIC_JOBS, Periodic, schedule_periodic_jobs
 from tests.conftest import PROJECT_ROOT_ENV, csrf_token, signed_in_client
 
 
@@ -107,18 +107,51 @@ class TestPeriodic:
         assert self.daily.next_run(now) == datetime(2026, 3, 29, 1, 15, tzinfo=UTC)  # 03:15 CEST
 
     def test_scheduling_twice_never_doubles_a_run(self, queue_redis, now):
+        schedule_periodic_jobs(queue_redis, now=now - timedelta(days=1), jobs=[self.daily])  # no catch-up
         first = schedule_periodic_jobs(queue_redis, now=now, jobs=[self.every_minute, self.daily])
         second = schedule_periodic_jobs(
             queue_redis, now=now + timedelta(seconds=5), jobs=[self.every_minute, self.daily]
         )
-        assert len(first) == 2 and second == []
-        assert sorted(ScheduledJobRegistry("default", connection=queue_redis).get_job_ids()) == sorted(first)
+        minute = self.every_minute.next_run(now)
+        assert first == [
+            self.every_minute.job_id(minute),
+            self.every_minute.job_id(minute + timedelta(minutes=1)),  # a late maintenance leaves no gap
+            self.daily.job_id(self.daily.next_run(now)),
+        ]
+        assert second == []
+        scheduled = ScheduledJobRegistry("default", connection=queue_redis).get_job_ids()
+        assert set(first) <= set(scheduled)
+
+    def test_a_missed_daily_slot_is_caught_up_once(self, queue_redis):
+        """Workers were down (or Redis lost its data) at 03:15: the run happens at the next pass, once."""
+        now = datetime(2026, 3, 28, 8, 0, tzinfo=UTC)  # 09:00 in Paris, six hours after the slot
+        missed = self.daily.job_id(datetime(2026, 3, 28, 2, 15, tzinfo=UTC))
+        first = schedule_periodic_jobs(queue_redis, now=now, jobs=[self.daily])
+        again = schedule_periodic_jobs(queue_redis, now=now + timedelta(minutes=1), jobs=[self.daily])
+        assert missed in first and missed in Queue("default", connection=queue_redis).job_ids
+        assert again == []
+
+    def test_a_slot_scheduled_in_time_is_not_caught_up(self, queue_redis):
+        before = datetime(2026, 3, 28, 1, 0, tzinfo=UTC)  # 02:00 in Paris: 03:15 is scheduled ahead
+        schedule_periodic_jobs(queue_redis, now=before, jobs=[self.daily])
+        after = schedule_periodic_jobs(queue_redis, now=before + timedelta(hours=5), jobs=[self.daily])
+        assert after == [self.daily.job_id(datetime(2026, 3, 29, 1, 15, tzinfo=UTC))]
 
     def test_the_real_list_schedules_every_job_once(self, queue_redis, now):
         from console.schedule import PERIODIC_JOBS
 
-        assert len(schedule_periodic_jobs(queue_redis, now=now)) == len(PERIODIC_JOBS)
+        first = schedule_periodic_jobs(queue_redis, now=now)
+        assert {job_id.rsplit("-", 1)[0] for job_id in first} == {
+            f"periodic-{p.name.replace('.', '_')}" for p in PERIODIC_JOBS
+        }
         assert schedule_periodic_jobs(queue_redis, now=now) == []
+
+    def test_an_idle_worker_looks_at_its_schedule_well_within_a_minute(self, app):
+        from console.worker import make_worker
+
+        worker = make_worker(app, ["default"])
+        shortest = min(p.every for p in PERIODIC_JOBS if p.every is not None)
+        assert worker.dequeue_timeout + worker.maintenance_interval < shortest.total_seconds()
 
 
 @pytest.mark.committed

@@ -37,6 +37,15 @@ class AuditEvent(db.Model):
         return _("#%(seq)s %(action)s by %(actor)s", seq=self.seq, action=self.action, actor=self.actor)
 
 
+class AuditPurgePermit(db.Model):
+    """While a row exists here (inside the purging transaction only), the database lets audit
+    events be deleted; otherwise its triggers refuse every UPDATE and DELETE of an event."""
+
+    __tablename__ = "audit_purge_permit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
 class AuditIsAppendOnly(RuntimeError):
     """Raised when code tries to change or delete a recorded audit event."""
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,8 +20,10 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import inspect
 
-from console.audit.models import AuditEvent
+from console.audit.models import AuditEvent, AuditPurgePermit
 from console.db import db, utcnow
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
@@ -141,19 +144,66 @@ class ChainReport:
     seq: int | None = None
 
 
-def verify(batch_size: int = 5000) -> ChainReport:
-    """Walk the whole chain in order; report the first changed, inserted or missing link."""
+@dataclass(frozen=True)
+class Head:
+    """The last link of the chain at a moment, kept outside the database to detect a cut tail."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"seq={self.seq} hash={self.hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        """`seq=123 hash=ab12…` (a line of the head file, time first) or `123:ab12…`."""
+        fields = dict(part.split("=", 1) for part in text.split() if "=" in part)
+        if not fields and ":" in text:
+            fields = dict(zip(("seq", "hash"), text.strip().split(":", 1), strict=True))
+        try:
+            head = cls(int(fields["seq"]), fields["hash"].strip().lower())
+        except (KeyError, ValueError) as exc:
+            raise ValueError(f"not a chain head: {text.strip()[:80]!r}") from exc
+        if len(head.hash) != 64 or head.seq < 0:
+            raise ValueError(f"not a chain head: {text.strip()[:80]!r}")
+        return head
+
+
+def current_head() -> Head:
+    """The chain's last event now (seq 0 and the genesis value while it is empty)."""
+    last = db.session.execute(
+        sa.select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
+    )
+    row = last.one_or_none()
+    return Head(row.seq, row.hash) if row else Head(0, GENESIS)
+
+
+def verify(batch_size: int = 5000, *, head: Head | None = None) -> ChainReport:
+    """Walk the whole chain in order; report the first changed, inserted or missing link, and, given
+    a `head` recorded earlier, a chain that no longer reaches it (its last events deleted)."""
     key = _key()
-    query = sa.select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size)
-    events = db.session.scalars(query)
+    start = _purge_marker()
+    query = sa.select(AuditEvent).where(AuditEvent.seq > start.seq).order_by(AuditEvent.seq)
+    events = db.session.scalars(query.execution_options(yield_per=batch_size))
     try:
-        return _walk(events, key)
+        report = _walk(events, key, start=start, head=head)
     finally:
         events.close()  # a server-side cursor on PostgreSQL: close it even when we stop early
+    return report
 
 
-def _walk(events, key: bytes) -> ChainReport:
-    expected_prev, expected_seq, checked = GENESIS, 1, 0
+def _purge_marker() -> Head:
+    """Where the chain starts: after the events a purge removed (its marker names the last one)."""
+    marker = db.session.scalar(
+        sa.select(AuditEvent.changes).where(AuditEvent.action == PURGE_ACTION).order_by(AuditEvent.seq.desc())
+    )
+    if not marker:
+        return Head(0, GENESIS)
+    return Head(int(marker["through_seq"]), str(marker["through_hash"]))
+
+
+def _walk(events, key: bytes, *, start: Head, head: Head | None) -> ChainReport:
+    expected_prev, expected_seq, checked = start.hash, start.seq + 1, 0
     for event in events:
         if event.seq != expected_seq:
             return ChainReport(False, checked, f"missing event(s) before #{event.seq}", expected_seq)
@@ -163,5 +213,59 @@ def _walk(events, key: bytes) -> ChainReport:
             )
         if not hmac.compare_digest(event.hash, _seal(event, key)):
             return ChainReport(False, checked, f"event #{event.seq} was altered", event.seq)
+        if head is not None and event.seq == head.seq and not hmac.compare_digest(event.hash, head.hash):
+            return ChainReport(False, checked, f"event #{event.seq} is not the recorded head", event.seq)
         expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
+    last = expected_seq - 1
+    if head is not None and last < head.seq:
+        problem = f"the chain ends at #{last} but reached #{head.seq}: its last events were deleted"
+        return ChainReport(False, checked, problem, last + 1)
     return ChainReport(True, checked)
+
+
+# --- the head outside the database -------------------------------------------------------------
+
+
+def anchor_head(path: str, *, now: datetime) -> Head:
+    """Append the chain's head to the head file (open for appending only) and to the log."""
+    head = current_head()
+    line = f"{now.isoformat(timespec='seconds')} {head}\n"
+    with open(path, "a", encoding="ascii") as anchors:
+        anchors.write(line)
+    log.info("audit chain head %s", head)
+    return head
+
+
+def last_anchor(path: str) -> Head | None:
+    """The last head written to the head file, or None when there is none yet."""
+    try:
+        with open(path, encoding="ascii") as anchors:
+            lines = [line for line in anchors if line.strip()]
+    except FileNotFoundError:
+        return None
+    return Head.parse(lines[-1]) if lines else None
+
+
+# --- purging ---------------------------------------------------------------------------------
+
+
+PURGE_ACTION = "audit.purge"
+
+
+def purge_through(seq: int, *, actor: Any, now: datetime, reason: str) -> int:
+    """Delete the events up to `seq` (retention), the one way the database allows, and leave a
+    marker event naming the last one deleted, from which `verify` starts the chain again."""
+    through = db.session.scalar(sa.select(AuditEvent.hash).where(AuditEvent.seq == seq))
+    if through is None:
+        raise ValueError(f"there is no audit event #{seq}")
+    if seq >= current_head().seq:
+        raise ValueError("the last event is kept: the marker must follow it")
+    permit = AuditPurgePermit()
+    db.session.add(permit)
+    db.session.flush()
+    deleted = db.session.execute(sa.delete(AuditEvent).where(AuditEvent.seq <= seq)).rowcount
+    db.session.delete(permit)
+    db.session.flush()
+    changes = {"through_seq": seq, "through_hash": through, "deleted": deleted, "reason": reason}
+    record(actor, PURGE_ACTION, None, changes=changes, now=now)
+    return deleted

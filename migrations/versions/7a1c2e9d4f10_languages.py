@@ -1,7 +1,7 @@
 """languages: staff, providers, clients (their e-mails), report runs (their PDF)
 
 Revision ID: 7a1c2e9d4f10
-Revises: d29d5f59b603
+Revises: 3c9e5b7a2d41
 Create Date: 2026-12-06 06:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7a1c2e9d4f10'
-down_revision = 'd29d5f59b603'
+down_revision = '3c9e5b7a2d41'
 branch_labels = None
 depends_on = None
 

@@ -4,9 +4,14 @@ import pytest
 import sqlalchemy as sa
 
 from console.audit import services as audit
-from console.audit.models import AuditEvent, AuditIsAppendOnly
+from console.audit.models import AuditEvent, AuditIsAppendOnly, AuditPurgePermit
 from console.db import db
 from tests.factories import make_staff
+
+
+def _bypass_the_guard() -> None:
+    """What someone holding the database itself could do: write a purge permit, then tamper."""
+    db.session.execute(sa.text("INSERT INTO audit_purge_permit (id) VALUES (99)"))
 
 
 def _three_events(now):
@@ -29,6 +34,7 @@ def test_chain_links_each_event_to_the_previous(now):
 
 def test_verify_finds_a_tampered_row(now):
     _three_events(now)
+    _bypass_the_guard()
     target = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "test.one")).one()
     db.session.execute(
         sa.text("UPDATE audit_event SET actor = 'someone-else' WHERE id = :id"), {"id": target.id}
@@ -40,6 +46,7 @@ def test_verify_finds_a_tampered_row(now):
 
 def test_verify_finds_a_deleted_row(now):
     _three_events(now)
+    _bypass_the_guard()
     target = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "test.one")).one()
     target_id, target_seq = target.id, target.seq
     db.session.execute(sa.text("DELETE FROM audit_event WHERE id = :id"), {"id": target_id})
@@ -88,6 +95,7 @@ def test_verify_command_reports_ok_then_the_broken_link(app, now):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and "OK" in result.output
+    _bypass_the_guard()
     db.session.execute(sa.text("UPDATE audit_event SET action = 'x' WHERE seq = 2"))
     db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
@@ -100,3 +108,98 @@ def test_audit_viewer_filters_for_managers(client_as, now):
     assert page.status_code == 200 and "auth.login" in page.get_data(as_text=True)
     assert manager.get("/audit/edit/?id=1").status_code == 403
     assert client_as("support_agent").get("/audit/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_event SET action = 'rewritten'",
+        "DELETE FROM audit_event",
+        "DELETE FROM audit_event WHERE seq > 1",
+    ],
+)
+def test_the_database_refuses_to_change_or_delete_events(now, statement):
+    _three_events(now)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.session.begin_nested():
+        db.session.execute(sa.text(statement))
+    assert audit.verify().ok
+
+
+def test_a_deleted_tail_is_found_against_the_recorded_head(now):
+    """Deleting the last events leaves a chain that verifies on its own; the recorded head does not."""
+    _three_events(now)
+    audit.record("system:tests", "test.three", now=now)
+    head = audit.current_head()
+    _bypass_the_guard()
+    db.session.execute(sa.text("DELETE FROM audit_event WHERE seq >= :seq"), {"seq": head.seq - 1})
+    db.session.execute(sa.text("DELETE FROM audit_purge_permit"))
+    db.session.expire_all()
+    assert audit.verify().ok  # alone, the shortened chain still links up
+    report = audit.verify(head=head)
+    assert not report.ok and "last events were deleted" in report.problem
+
+
+def test_a_rewritten_head_is_found(now):
+    _three_events(now)
+    head = audit.current_head()
+    assert audit.verify(head=head).ok
+    forged = audit.Head(head.seq, "0" * 64)
+    report = audit.verify(head=forged)
+    assert not report.ok and "not the recorded head" in report.problem
+
+
+def test_the_head_file_is_appended_to_and_read_back(tmp_path, now):
+    path = str(tmp_path / "audit-head.log")
+    assert audit.last_anchor(path) is None
+    _three_events(now)
+    first = audit.anchor_head(path, now=now)
+    audit.record("system:tests", "test.more", now=now)
+    second = audit.anchor_head(path, now=now)
+    assert second.seq == first.seq + 1
+    assert audit.last_anchor(path) == second
+    assert len((tmp_path / "audit-head.log").read_text().splitlines()) == 2
+
+
+@pytest.mark.parametrize("text", ["", "seq=x hash=y", "12:abc", "seq=-1 hash=" + "a" * 64])
+def test_a_malformed_head_is_refused(text):
+    with pytest.raises(ValueError, match="not a chain head"):
+        audit.Head.parse(text)
+
+
+def test_a_purge_leaves_a_marker_and_the_chain_still_verifies(now):
+    _three_events(now)
+    for n in range(4):
+        audit.record("system:tests", f"test.n{n}", now=now)
+    head = audit.current_head()
+    deleted = audit.purge_through(head.seq - 2, actor="system:tests", now=now, reason="retention")
+    db.session.expire_all()
+    assert deleted == head.seq - 2
+    assert audit.verify().ok and audit.verify(head=audit.current_head()).ok
+    (marker,) = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == audit.PURGE_ACTION))
+    assert marker.changes["through_seq"] == head.seq - 2 and marker.changes["deleted"] == deleted
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditPurgePermit)) == 0
+    with pytest.raises(ValueError, match="last event is kept"):
+        audit.purge_through(audit.current_head().seq, actor="system:tests", now=now, reason="retention")
+
+
+def test_verify_command_reads_the_head_file_and_finds_a_cut_tail(app, now, tmp_path):
+    path = tmp_path / "audit-head.log"
+    app.config["AUDIT_HEAD_FILE"] = str(path)
+    try:
+        _three_events(now)
+        audit.record("system:tests", "test.three", now=now)
+        db.session.commit()
+        runner = app.test_cli_runner()
+        assert runner.invoke(args=["audit", "anchor"]).exit_code == 0
+        result = runner.invoke(args=["audit", "verify"])
+        assert result.exit_code == 0 and "recorded head" in result.output
+        _bypass_the_guard()
+        db.session.execute(sa.text("DELETE FROM audit_event WHERE seq = (SELECT max(seq) FROM audit_event)"))
+        db.session.execute(sa.text("DELETE FROM audit_purge_permit"))
+        db.session.commit()
+        result = runner.invoke(args=["audit", "verify"])
+        assert result.exit_code == 1 and "last events were deleted" in result.output
+        explicit = runner.invoke(args=["audit", "verify", "--head", "1:" + "a" * 64])
+        assert explicit.exit_code == 1 and "not the recorded head" in explicit.output
+    finally:
+        app.config.pop("AUDIT_HEAD_FILE")

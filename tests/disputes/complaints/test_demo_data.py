@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from console.db import db, utcnow
+from demo.complaints import ComplaintGenerator
 from disputes.complaints import queues as queries
 from disputes.complaints import services
 from disputes.complaints.models import Complaint, ComplaintStatusChange
-from disputes.complaints.workflow import Status
+from disputes.complaints.workflow import Severity, Status, TimerState, sla
 from disputes.disputes.models import Dispute
 from disputes.disputes.workflow import DisputeKind, DisputeStatus
 from marketplace.models import Booking
@@ -63,3 +65,24 @@ def test_the_small_seed_fills_every_support_queue_consistently(app):
     # scan job only reads new ones (the three the seed records through the service).
     assert _count(ReviewFlag) >= 10
     assert _count(Review) - _count(ReviewScan) == 3
+
+
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 12, 8, 3, 19, tzinfo=UTC),  # a Tuesday night
+        datetime(2026, 12, 12, 14, 0, tzinfo=UTC),  # a Saturday afternoon
+        datetime(2026, 12, 13, 22, 30, tzinfo=UTC),  # a Sunday night
+        datetime(2026, 12, 25, 10, 0, tzinfo=UTC),  # Christmas Day
+        datetime(2026, 3, 29, 1, 30, tzinfo=UTC),  # the night the clocks go forward
+    ],
+)
+@pytest.mark.parametrize("severity", list(Severity))
+def test_the_seed_finds_at_risk_and_breached_complaints_at_any_hour(now, severity):
+    """The demo's at-risk and breached queues are filled whatever the hour and day of seeding."""
+    generator = ComplaintGenerator.__new__(ComplaintGenerator)
+    generator.now = now
+    for state in (TimerState.AT_RISK, TimerState.BREACHED):
+        created = generator._created_in_state(severity, state)
+        timer = sla(severity, [(created, Status.NEW)], first_response_at=None, now=now).first_response
+        assert timer.state == state and created < now

@@ -1,0 +1,65 @@
+"""Response headers: a download keeps its own policy, nothing of a signed-in session is cached,
+and behind a configured reverse proxy the client's address comes from X-Forwarded-For."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from console.auth.models import LoginAttempt
+from console.business_time import paris_today
+from console.config import ConfigError, from_environment
+from console.db import db, utcnow
+from tests.conftest import ConsoleTestClient, _dispose, make_test_app
+from tests.factories import make_policy, make_provider
+
+
+def test_a_download_keeps_its_sandboxing_policy(client_as):
+    today = paris_today(utcnow())
+    policy = make_policy(make_provider(), starts_on=today, ends_on=today + timedelta(days=300))
+    db.session.commit()
+    response = client_as("vetting_officer").get(f"/policies/certificate/{policy.id}?purpose=dispute")
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    response.close()
+
+
+@pytest.mark.parametrize(("method", "url", "status"), [("GET", "/no-such-page", 404), ("PUT", "/login", 405)])
+def test_error_answers_are_not_cached_either(client_as, method, url, status):
+    response = client_as("support_agent").open(url, method=method)
+    assert response.status_code == status
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_pages_of_a_session_are_not_cached(client_as):
+    assert client_as("manager").get("/").headers["Cache-Control"] == "no-store"
+
+
+@pytest.fixture
+def proxied_app(database_url, redis_url, tmp_path):
+    app = make_test_app(database_url, redis_url, str(tmp_path), TRUSTED_PROXIES=1)
+    app.test_client_class = ConsoleTestClient
+    yield app
+    _dispose(app)
+
+
+def test_behind_a_trusted_proxy_a_failed_sign_in_counts_against_the_forwarded_address(proxied_app):
+    client = proxied_app.test_client()
+    page = client.get("/login")
+    token = page.get_data(as_text=True).split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post(
+        "/login",
+        data={"csrf_token": token, "email": "nobody@example.com", "password": "wrong password!"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    with proxied_app.app_context():
+        addresses = set(db.session.scalars(sa.select(LoginAttempt.ip)))
+    assert "203.0.113.7" in addresses
+
+
+@pytest.mark.parametrize("value", ["-1", "6", "two"])
+def test_a_bad_trusted_proxies_setting_refuses_to_start(value, tmp_path):
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        from_environment(str(tmp_path), {"TRUSTED_PROXIES": value})
