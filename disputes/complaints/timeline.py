@@ -22,9 +22,10 @@ def provider_events(provider_id: int) -> list[Event]:
         .limit(RECENT)
     )
     for complaint_id, created_at, category, severity in complaints:
+        reference = f"CMP-{complaint_id:07d}"
         text = _(
             "Complaint %(reference)s: %(category)s (%(severity)s)",
-            reference=f"CMP-{complaint_id:07d}",
+            reference=reference,
             category=category.label.lower(),
             severity=severity.label.lower(),
         )
@@ -37,9 +38,10 @@ def provider_events(provider_id: int) -> list[Event]:
         .limit(RECENT)
     )
     for dispute_id, decided_at, outcome in disputes:
+        reference = f"DSP-{dispute_id:06d}"
         text = _(
             "Dispute %(reference)s %(outcome)s",
-            reference=f"DSP-{dispute_id:06d}",
+            reference=reference,
             outcome=outcome.label.lower(),
         )
         events.append(Event(decided_at, "support", text))

@@ -58,11 +58,12 @@ def open_dispute(
         )
     )
     if undecided is not None:
+        waiting = f"DSP-{undecided:06d}"
         raise DomainError(
             _(
                 "%(complaint)s already has a dispute waiting for a decision (%(dispute)s).",
                 complaint=complaint,
-                dispute=f"DSP-{undecided:06d}",
+                dispute=waiting,
             )
         )
     dispute = Dispute(
