@@ -14,7 +14,6 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
@@ -23,9 +22,19 @@ from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decisi
 from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import DomainError, Role, _
-from console.formatting import format_datetime, format_delta
 from disputes.complaints import queues, reporting, services
 from disputes.complaints import workflow as wf
+from disputes.complaints.columns import (
+    COMPLAINT_LABELS,
+    STATE_CLASSES,
+    assignee_column,
+    client_column,
+    deadline_text,
+    first_response_column,
+    provider_column,
+    reference_column,
+    resolution_column,
+)
 from disputes.complaints.forms import (
     AssignForm,
     ComplaintForm,
@@ -39,7 +48,7 @@ from disputes.complaints.forms import (
     form_errors,
 )
 from disputes.complaints.models import Complaint, EntryKind, Macro
-from disputes.complaints.workflow import Category, Channel, Severity, Status, TimerState
+from disputes.complaints.workflow import Category, Channel, Severity, Status
 from disputes.disputes import services as dispute_services
 from disputes.disputes.admin import OpenDisputeForm
 from disputes.disputes.workflow import DisputeKind
@@ -48,99 +57,6 @@ from marketplace.models import Booking, Client, Provider
 SUPPORT, MANAGER = Role.SUPPORT_AGENT, Role.MANAGER
 AGENTS = frozenset({SUPPORT, MANAGER})
 MANAGERS = frozenset({MANAGER})
-
-STATE_CLASSES = {
-    TimerState.DUE: "secondary",
-    TimerState.AT_RISK: "warning",
-    TimerState.BREACHED: "danger",
-    TimerState.MET: "success",
-}
-
-
-# --- list formatters --------------------------------------------------------------------------
-
-
-def _reference(view, context, model, name) -> Markup:
-    return Markup('<a href="{}" data-testid="complaint-{}">{}</a>').format(
-        url_for("complaints.details_view", id=model.id), model.id, model.reference
-    )
-
-
-def _client(view, context, model, name) -> str:
-    return f"{model.client.reference} {model.client.full_name}"
-
-
-def _provider(view, context, model, name) -> str:
-    return str(model.provider) if model.provider else ""
-
-
-def _assignee(view, context, model, name) -> str:
-    return model.assignee.full_name if model.assignee else _("unassigned")
-
-
-def deadline_text(due_at, now) -> str:
-    """`in 2 hr` before the deadline, `late by 3 hr` once it has passed (`dans 2 h`, `en retard de 3 h`)."""
-    if due_at > now:
-        return _("in %(delta)s", delta=format_delta(due_at - now))
-    return _("late by %(delta)s", delta=format_delta(now - due_at))
-
-
-def timer_badge(state: TimerState, due_at, testid: str, now=None) -> Markup:
-    """The timer's state, then how long until (or since) its deadline, the exact Paris time on hover."""
-    badge = Markup('<span class="badge badge-{}" data-testid="{}">{}</span>').format(
-        STATE_CLASSES[state], testid, state.label
-    )
-    if due_at is None or state == TimerState.MET:
-        return badge
-    return badge + Markup(' <span title="{}" data-testid="{}-due">{}</span>').format(
-        format_datetime(due_at), testid, deadline_text(due_at, now or utcnow())
-    )
-
-
-def _first_response(view, context, model, name) -> Markup:
-    now = context.get("sla_now") or utcnow()
-    state = wf.timer_state(
-        now,
-        due_at=model.first_response_due_at,
-        at_risk_at=model.first_response_at_risk_at,
-        met=model.first_response_met,
-    )
-    return timer_badge(state, model.first_response_due_at, f"first-response-{model.id}", now)
-
-
-def _resolution(view, context, model, name) -> Markup:
-    now = context.get("sla_now") or utcnow()
-    state = wf.timer_state(
-        now,
-        due_at=model.resolution_due_at,
-        at_risk_at=model.resolution_at_risk_at,
-        met=model.resolution_met,
-    )
-    return timer_badge(state, model.resolution_due_at, f"resolution-{model.id}", now)
-
-
-COMPLAINT_LABELS = {
-    "id": _l("Reference"),
-    "created_at": _l("Received"),
-    "severity": _l("Severity"),
-    "category": _l("Category"),
-    "status": _l("Status"),
-    "channel": _l("Channel"),
-    "client": _l("Client"),
-    "booking": _l("Booking"),
-    "provider": _l("Provider"),
-    "assignee": _l("Assigned to"),
-    "first_response": _l("First response"),
-    "resolution": _l("Resolution"),
-    "severity_reason": _l("Reason for the severity"),
-    "subject": _l("Subject"),
-    "description": _l("What the client reports"),
-    "created_by": _l("Recorded by"),
-    "first_response_at": _l("First response sent"),
-    "resolved_at": _l("Resolved"),
-    "closed_at": _l("Closed"),
-}
-
 
 # --- the complaint page -----------------------------------------------------------------------
 
@@ -181,16 +97,16 @@ class ComplaintAdmin(ConsoleModelView):
     ]
     column_labels = COMPLAINT_LABELS
     column_formatters = {
-        "id": _reference,
+        "id": reference_column,
         "severity": enum_label,
         "category": enum_label,
         "status": enum_label,
         "channel": enum_label,
-        "client": _client,
-        "provider": _provider,
-        "assignee": _assignee,
-        "first_response": _first_response,
-        "resolution": _resolution,
+        "client": client_column,
+        "provider": provider_column,
+        "assignee": assignee_column,
+        "first_response": first_response_column,
+        "resolution": resolution_column,
     }
     column_sortable_list = [
         "id",

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from console.audit import services as audit
 from console.auth.models import StaffRole, StaffUser
@@ -21,6 +20,7 @@ from console.auth.services import active_staff
 from console.db import db
 from console.domain import DomainError, Role, _, ensure_version
 from console.notifications.services import queue_notification
+from disputes.complaints import alerts
 from disputes.complaints import workflow as wf
 from disputes.complaints.models import (
     AlertLevel,
@@ -430,12 +430,12 @@ def sweep_sla(*, now: datetime, actor: str = SWEEP_ACTOR) -> dict[str, int]:
                 ),
             )
             ids = list(db.session.scalars(pending))
-            claimed = _claim(ids, timer, level, now)
-            for complaint in _complaints(claimed):
+            claimed = alerts.claim(ids, timer, level, now)
+            for complaint in alerts.complaints(claimed):
                 assignee = complaint.assignee if complaint.assignee and complaint.assignee.active else None
                 recipients = [assignee] if level == AlertLevel.AT_RISK and assignee else managers
                 for person in recipients:
-                    _alert(complaint, person, timer, level, now)
+                    alerts.send(complaint, person, timer, level, now)
             counts[f"{timer.value}_{level.value}"] = len(claimed)
     audit.record(actor, "complaint.sla_sweep", changes=counts, now=now)
     return counts
@@ -443,56 +443,6 @@ def sweep_sla(*, now: datetime, actor: str = SWEEP_ACTOR) -> dict[str, int]:
 
 def _managers() -> list[StaffUser]:
     return active_staff(Role.MANAGER)
-
-
-def _claim(ids: list[int], timer: Timer, level: AlertLevel, now: datetime) -> list[int]:
-    if not ids:
-        return []
-    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert
-    statement = (
-        insert(SlaAlert)
-        .on_conflict_do_nothing(index_elements=["complaint_id", "timer", "level"])
-        .returning(SlaAlert.complaint_id)
-    )
-    claimed = []
-    for start in range(0, len(ids), 1000):
-        rows = [
-            {"complaint_id": cid, "timer": timer, "level": level, "sent_at": now}
-            for cid in ids[start : start + 1000]
-        ]
-        result = (
-            db.session.execute(statement, rows)
-            if len(rows) > 1
-            else db.session.execute(statement.values(rows[0]))
-        )
-        claimed += [row[0] for row in result.all()]
-    return claimed
-
-
-def _complaints(ids: list[int]) -> list[Complaint]:
-    found = []
-    for start in range(0, len(ids), 1000):
-        found += db.session.scalars(
-            sa.select(Complaint).where(Complaint.id.in_(ids[start : start + 1000])).order_by(Complaint.id)
-        ).all()
-    return found
-
-
-def _alert(complaint: Complaint, person: StaffUser, timer: Timer, level: AlertLevel, now: datetime) -> None:
-    at_risk, due, _ = TIMER_COLUMNS[timer]
-    queue_notification(
-        recipient=person.email,
-        template=f"complaint_sla_{level.value}",
-        related=complaint,
-        now=now,
-        language=person.language,
-        context={
-            "complaint": complaint,
-            "timer": timer,
-            "due_at": getattr(complaint, due.key),
-            "person": person.full_name,
-        },
-    )
 
 
 def auto_close(*, now: datetime, actor: str = AUTO_CLOSE_ACTOR, limit: int = 5000) -> int:
