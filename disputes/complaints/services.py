@@ -140,7 +140,14 @@ def create_complaint(
             reason_code="safety_complaint",
             actor=person,
             now=now,
-            evidence=[f"{complaint.reference}: {category.value} complaint from {client.reference}"],
+            evidence=[
+                _(
+                    "%(reference)s: %(category)s complaint from %(client)s",
+                    reference=complaint.reference,
+                    category=category.label.lower(),
+                    client=client.reference,
+                )
+            ],
         )
     return complaint
 
