@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -21,9 +23,9 @@ from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from console.admin_base import ConsoleModelView, attempt_decision, parse_id
+from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, attempt_decision, parse_id
 from console.db import db, utcnow
-from console.domain import Role
+from console.domain import Role, _, ngettext
 from reviews import services
 from reviews import workflow as wf
 from reviews.models import Review, ReviewFlag
@@ -34,23 +36,42 @@ AGENTS = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
 
 def form_errors(form) -> str:
     """The first error of each field, in one line for a flash message."""
-    messages = [f"{getattr(form, name).label.text}: {errors[0]}" for name, errors in form.errors.items()]
-    return "; ".join(messages) or "The form was incomplete; reload the page and try again."
+    messages = [
+        _("%(field)s: %(error)s", field=getattr(form, name).label.text, error=errors[0])
+        for name, errors in form.errors.items()
+    ]
+    return "; ".join(messages) or _("The form was incomplete; reload the page and try again.")
+
+
+def _reason_choices() -> list[SelectChoice]:
+    return [SelectChoice("", "—")] + [
+        SelectChoice(code, LazyString(lambda code=code: wf.hide_reasons()[code]))
+        for code in wf.HIDE_REASON_CODES
+    ]
+
+
+def _moderation_status(view, context, model, name) -> str:
+    return model.moderation_status.label
+
+
+MODERATION_FILTER_OPTIONS = [(m.value, LazyString(lambda m=m: m.label)) for m in ModerationStatus]
 
 
 class ModerationForm(FlaskForm):
     event = StringField(validators=[DataRequired(), Length(max=10)])
     expected_status = HiddenField()
     reason_code = SelectField(
-        "Reason (sent to the author)",
-        choices=[SelectChoice("", "—")] + [SelectChoice(k, label) for k, label in wf.HIDE_REASONS.items()],
+        _l("Reason (sent to the author)"),
+        choices=_reason_choices(),
         validate_choice=False,
     )
-    note = TextAreaField("Internal note (optional)", validators=[Optional(), Length(max=wf.REASON_MAX)])
+    note = TextAreaField(_l("Internal note (optional)"), validators=[Optional(), Length(max=wf.REASON_MAX)])
 
 
 class ReportForm(FlaskForm):
-    detail = TextAreaField("What the person reporting it says", validators=[DataRequired(), Length(max=500)])
+    detail = TextAreaField(
+        _l("What the person reporting it says"), validators=[DataRequired(), Length(max=500)]
+    )
 
 
 def _reference(view, context, model, name) -> Markup:
@@ -69,7 +90,7 @@ def _provider(view, context, model, name) -> str:
 
 
 def _flags(view, context, model, name) -> str:
-    return ", ".join(f.rule.value.replace("_", " ") for f in context.get("open_flags", {}).get(model.id, []))
+    return ", ".join(f.rule.label for f in context.get("open_flags", {}).get(model.id, []))
 
 
 @dataclass(frozen=True)
@@ -80,6 +101,7 @@ class ReviewPanel:
     history: list
     reasons: dict[str, str]
     events: list[str]
+    event_labels: dict[str, str]
 
 
 class ModerationQueueAdmin(ConsoleModelView):
@@ -92,7 +114,14 @@ class ModerationQueueAdmin(ConsoleModelView):
     can_view_details = False
     column_display_actions = False
     column_list = ["id", "submitted_at", "rating", "text", "provider", "flags"]
-    column_labels = {"id": "Reference", "submitted_at": "Submitted", "flags": "Open flags"}
+    column_labels = {
+        "id": _l("Reference"),
+        "submitted_at": _l("Submitted"),
+        "rating": _l("Rating"),
+        "text": _l("Text"),
+        "provider": _l("Provider"),
+        "flags": _l("Open flags"),
+    }
     column_formatters = {"id": _reference, "text": _excerpt, "provider": _provider, "flags": _flags}
     column_sortable_list = ["submitted_at", "rating"]
     column_default_sort = [("submitted_at", False), ("id", False)]
@@ -126,14 +155,14 @@ class ModerationQueueAdmin(ConsoleModelView):
 
     def home_badge(self) -> str | None:
         count = self.get_count_query().scalar()
-        return f"{count:,} to moderate" if count else None
+        return ngettext("%(num)s to moderate", "%(num)s to moderate", count) if count else None
 
-    @action("publish", "Publish", "Publish the selected reviews as they are?")
+    @action("publish", _l("Publish"), _l("Publish the selected reviews as they are?"))
     def action_publish(self, ids):
         self.run_for_each(
             ids,
             lambda review, actor, now: services.moderate(review, "publish", actor=actor, now=now),
-            done="Published",
+            done=_("Published"),
         )
 
     # -- a review's page --
@@ -156,8 +185,9 @@ class ModerationQueueAdmin(ConsoleModelView):
             rules=wf.flag_rules(review.text),
             flags=services.open_flags(review.id),
             history=services.moderation_history(review.id),
-            reasons=wf.HIDE_REASONS,
+            reasons=wf.hide_reasons(),
             events=wf.allowed_events(review.moderation_status),
+            event_labels={event: wf.event_label(event) for event in wf.MODERATION_EVENTS},
         )
         return self.render("reviews/review_moderate.html", panel=panel)
 
@@ -176,8 +206,13 @@ class ModerationQueueAdmin(ConsoleModelView):
                     note=form.note.data,
                     expected_status=form.expected_status.data or None,
                 ),
-                f"{review.reference}: {event} done."
-                + (" The author is being told why." if event == "hide" else ""),
+                _("%(reference)s hidden. The author is being told why.", reference=review.reference)
+                if event == "hide"
+                else _(
+                    "%(reference)s: %(step)s done.",
+                    reference=review.reference,
+                    step=wf.event_label(event).lower(),
+                ),
             )
         else:
             flash(form_errors(form), "danger")
@@ -191,7 +226,11 @@ class ModerationQueueAdmin(ConsoleModelView):
         if FlaskForm().validate_on_submit():
             attempt_decision(
                 lambda: services.dismiss_flags(review, actor=current_user, now=utcnow()),
-                f"{review.reference} stays {review.moderation_status.value}; its flags are closed.",
+                _(
+                    "%(reference)s stays %(status)s; its flags are closed.",
+                    reference=review.reference,
+                    status=review.moderation_status.label.lower(),
+                ),
             )
         return self._back(review)
 
@@ -203,7 +242,7 @@ class ModerationQueueAdmin(ConsoleModelView):
                 lambda: services.report_review(
                     review, detail=form.detail.data, actor=current_user, now=utcnow()
                 ),
-                f"{review.reference} is in the flag queue.",
+                _("%(reference)s is in the flag queue.", reference=review.reference),
             )
         else:
             flash(form_errors(form), "danger")
@@ -222,7 +261,7 @@ class FlagQueueAdmin(ModerationQueueAdmin):
 
     def home_badge(self) -> str | None:
         count = self.get_count_query().scalar()
-        return f"{count:,} flagged" if count else None
+        return ngettext("%(num)s flagged", "%(num)s flagged", count) if count else None
 
 
 # --- the review records (read-only) -----------------------------------------------------------
@@ -254,14 +293,32 @@ class ReviewAdmin(ConsoleModelView):
         "booking",
         "moderation_status",
     ]
-    column_labels = {"id": "Reference", "submitted_at": "Submitted", "moderation_status": "Moderation"}
-    column_formatters = {"id": _record_reference, "text": _record_excerpt}
-    column_formatters_detail = {"id": _record_reference}
+    column_labels = {
+        "id": _l("Reference"),
+        "submitted_at": _l("Submitted"),
+        "rating": _l("Rating"),
+        "text": _l("Text"),
+        "provider": _l("Provider"),
+        "client": _l("Client"),
+        "booking": _l("Booking"),
+        "moderation_status": _l("Moderation"),
+    }
+    column_formatters = {
+        "id": _record_reference,
+        "text": _record_excerpt,
+        "moderation_status": _moderation_status,
+    }
+    column_formatters_detail = {"id": _record_reference, "moderation_status": _moderation_status}
     column_sortable_list = ["id", "submitted_at", "rating"]
     column_default_sort = ("id", True)
     column_searchable_list = ["text"]
     reference_searches = {"REV": "id", "PRV": "provider_id", "BKG": "booking_id", "CLI": "client_id"}
-    column_filters = ["rating", "moderation_status", "submitted_at"]
+    column_filters = [
+        "rating",
+        EnumEqual(Review.moderation_status, _l("Moderation"), options=MODERATION_FILTER_OPTIONS),
+        EnumNotEqual(Review.moderation_status, _l("Moderation"), options=MODERATION_FILTER_OPTIONS),
+        "submitted_at",
+    ]
 
     def get_query(self):
         return (
@@ -272,9 +329,9 @@ class ReviewAdmin(ConsoleModelView):
 
 
 def register(admin) -> None:
-    admin.add_view(ReviewAdmin(Review, name="Reviews", endpoint="reviews", category="Marketplace"))
-    category = "Support"
+    admin.add_view(ReviewAdmin(Review, name=_l("Reviews"), endpoint="reviews", category=_l("Marketplace")))
+    category = _l("Support")
     admin.add_view(
-        ModerationQueueAdmin(Review, name="Reviews to moderate", endpoint="moderation", category=category)
+        ModerationQueueAdmin(Review, name=_l("Reviews to moderate"), endpoint="moderation", category=category)
     )
-    admin.add_view(FlagQueueAdmin(Review, name="Flagged reviews", endpoint="flags", category=category))
+    admin.add_view(FlagQueueAdmin(Review, name=_l("Flagged reviews"), endpoint="flags", category=category))

@@ -8,12 +8,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 
 from console import validation as v
 from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.db import db
-from console.domain import DomainError, Role
+from console.domain import DomainError, Role, _
+from console.formatting import format_number
 from console.notifications.services import queue_notification
 from marketplace.models import Booking, BookingStatus, Provider
 from restrictions import services as restrictions
@@ -28,16 +30,18 @@ MODERATORS = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
 def require_staff(actor: Any) -> StaffUser:
     """A named, active support agent or manager (never a job) moderates."""
     if not isinstance(actor, StaffUser) or not actor.has_any_role(MODERATORS):
-        raise DomainError("Only an active support agent or manager can do this.")
+        raise DomainError(_("Only an active support agent or manager can do this."))
     return actor
 
 
 def record_review(*, booking: Booking, rating: int, text: str, actor: Any, now: datetime) -> Review:
     """Take in a client's review of a completed booking (one per booking)."""
     if booking.status != BookingStatus.COMPLETED:
-        raise DomainError(f"{booking} is {booking.status.value}: only completed bookings are reviewed.")
+        raise DomainError(
+            _("%(booking)s is not completed: only completed bookings are reviewed.", booking=booking)
+        )
     if db.session.scalar(sa.select(Review.id).where(Review.booking_id == booking.id)) is not None:
-        raise DomainError(f"{booking} already has a review.")
+        raise DomainError(_("%(booking)s already has a review.", booking=booking))
     review = Review(
         booking=booking,
         provider_id=booking.provider_id,
@@ -78,7 +82,7 @@ def moderate(
         raise AlreadyModerated(_already(review))
     after = wf.next_moderation(before, event)
     reason_code = wf.hide_reason(reason_code) if event == "hide" else None
-    note = wf.clean_text(note, limit=wf.REASON_MAX, what="note", required=False)
+    note = wf.clean_text(note, limit=wf.REASON_MAX, what=_("note"), required=False)
     updated = db.session.execute(
         sa.update(Review)
         .where(Review.id == review.id, Review.moderation_status == before)
@@ -127,8 +131,13 @@ def _already(review: Review) -> str:
         .order_by(ModerationDecision.id.desc())
         .limit(1)
     )
-    who = last.decided_by.full_name if last else "someone"
-    return f"{review} was already {review.moderation_status.value} by {who}; nothing was changed."
+    who = last.decided_by.full_name if last else _("someone")
+    return _(
+        "%(review)s was already %(status)s by %(name)s; nothing was changed.",
+        review=review,
+        status=review.moderation_status.label.lower(),
+        name=who,
+    )
 
 
 def _tell_author(review: Review, reason_code: str, now: datetime):
@@ -138,10 +147,12 @@ def _tell_author(review: Review, reason_code: str, now: datetime):
         template="review_hidden",
         related=review,
         now=now,
+        language=client.language,
+        # the reason is read when the message is written, in the author's language
         context={
             "client": client.full_name,
             "review": review,
-            "reason": wf.HIDE_REASONS[reason_code],
+            "reason": LazyString(lambda: wf.hide_reasons()[reason_code]),
         },
     )
 
@@ -149,7 +160,7 @@ def _tell_author(review: Review, reason_code: str, now: datetime):
 def dismiss_flags(review: Review, *, actor: Any, now: datetime, note: str | None = None) -> int:
     """The review stays as it is: its open flags are closed (recorded, not a status change)."""
     person = require_staff(actor)
-    note = wf.clean_text(note, limit=wf.REASON_MAX, what="note", required=False)
+    note = wf.clean_text(note, limit=wf.REASON_MAX, what=_("note"), required=False)
     closed = db.session.execute(
         sa.update(ReviewFlag)
         .where(ReviewFlag.review_id == review.id, ReviewFlag.resolved_at.is_(None))
@@ -157,7 +168,7 @@ def dismiss_flags(review: Review, *, actor: Any, now: datetime, note: str | None
         .execution_options(synchronize_session=False)
     ).rowcount
     if not closed:
-        raise DomainError(f"{review} has no open flag.")
+        raise DomainError(_("%(review)s has no open flag.", review=review))
     audit.record(person, "review.flags_dismissed", review, changes={"flags": closed, "note": note}, now=now)
     return closed
 
@@ -165,7 +176,7 @@ def dismiss_flags(review: Review, *, actor: Any, now: datetime, note: str | None
 def report_review(review: Review, *, detail: str, actor: Any, now: datetime) -> ReviewFlag | None:
     """Record a report about a review (passed on by support); None if one is already open."""
     person = require_staff(actor)
-    detail = wf.clean_text(detail, limit=500, what="reason given for the report")
+    detail = wf.clean_text(detail, limit=500, what=_("reason given for the report"))
     return _flag(review, FlagRule.USER_REPORT, detail, person, now)
 
 
@@ -224,7 +235,14 @@ def check_rating(provider_id: int, *, actor: Any, now: datetime):
         reason_code="low_rating",
         actor=actor,
         now=now,
-        evidence=[f"Mean of the last {len(ratings)} published ratings: {mean:.1f} (alert below 3.5)"],
+        evidence=[
+            _(
+                "Mean of the last %(count)s published ratings: %(mean)s (alert below %(limit)s)",
+                count=len(ratings),
+                mean=format_number(round(mean, 1)),
+                limit=format_number(wf.RATING_ALERT_BELOW),
+            )
+        ],
     )
 
 
@@ -250,5 +268,5 @@ def open_flags(review_id: int) -> list[ReviewFlag]:
 
 def parse_event(event: str) -> str:
     if event not in wf.MODERATION_EVENTS:
-        raise DomainError("Choose publish, hide or restore.")
+        raise DomainError(_("Choose publish, hide or restore."))
     return event

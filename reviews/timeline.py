@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from console.db import db
+from console.domain import _
 from console.timeline import Event
 from reviews.models import ModerationDecision, Review
 
@@ -21,6 +22,10 @@ def provider_events(provider_id: int) -> list[Event]:
     )
     events = []
     for review_id, decided_at, event in hidden:
-        verb = "hidden" if event == "hide" else "restored"
-        events.append(Event(decided_at, "reviews", f"Review REV-{review_id:07d} {verb}"))
+        reference = f"REV-{review_id:07d}"
+        if event == "hide":
+            text = _("Review %(reference)s hidden", reference=reference)
+        else:
+            text = _("Review %(reference)s restored", reference=reference)
+        events.append(Event(decided_at, "reviews", text))
     return events

@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.redaction import redact_card_numbers
 
 
@@ -22,11 +22,18 @@ def clean_text(text: str | None, *, limit: int, what: str, required: bool = True
     text = (text or "").strip()
     if not text:
         if required:
-            raise DomainError(f"The {what} is required.")
+            raise DomainError(_("The %(what)s is required.", what=what))
         return None
     stored = len(redact_card_numbers(text)[0])
     if stored > limit:
-        raise DomainError(f"The {what} is too long ({stored:,} characters; at most {limit:,}).")
+        raise DomainError(
+            _(
+                "The %(what)s is too long (%(length)s characters; at most %(limit)s).",
+                what=what,
+                length=stored,
+                limit=limit,
+            )
+        )
     return text
 
 
@@ -35,6 +42,14 @@ class ModerationStatus(StrEnum):
     PENDING = "pending"
     PUBLISHED = "published"
     HIDDEN = "hidden"
+
+    @property
+    def label(self) -> str:
+        return {
+            ModerationStatus.PENDING: _("Pending"),
+            ModerationStatus.PUBLISHED: _("Published"),
+            ModerationStatus.HIDDEN: _("Hidden"),
+        }[self]
 
 
 MODERATION_TRANSITIONS: dict[tuple[ModerationStatus, str], ModerationStatus] = {
@@ -45,20 +60,44 @@ MODERATION_TRANSITIONS: dict[tuple[ModerationStatus, str], ModerationStatus] = {
 }
 MODERATION_EVENTS = ("publish", "hide", "restore")
 
-HIDE_REASONS = {
-    "contact_details": "It contains contact details (phone number, e-mail or address)",
-    "insulting": "It contains insults or abusive language",
-    "personal_data": "It contains personal data about someone",
-    "payment_data": "It contains payment details",
-    "off_topic": "It is not about the service provided",
-    "conflict_of_interest": "It was written by someone with a conflict of interest",
-}
+HIDE_REASON_CODES = (
+    "contact_details",
+    "insulting",
+    "personal_data",
+    "payment_data",
+    "off_topic",
+    "conflict_of_interest",
+)
+
+
+def hide_reasons() -> dict[str, str]:
+    """Why a review is hidden: code -> the sentence sent to its author, in the reader's language."""
+    return {
+        "contact_details": _("It contains contact details (phone number, e-mail or address)"),
+        "insulting": _("It contains insults or abusive language"),
+        "personal_data": _("It contains personal data about someone"),
+        "payment_data": _("It contains payment details"),
+        "off_topic": _("It is not about the service provided"),
+        "conflict_of_interest": _("It was written by someone with a conflict of interest"),
+    }
+
+
+def event_label(event: str) -> str:
+    """The button that takes a moderation step."""
+    return {"publish": _("Publish"), "hide": _("Hide"), "restore": _("Restore")}.get(event, event)
 
 
 def next_moderation(current: ModerationStatus, event: str) -> ModerationStatus:
     current = ModerationStatus(current)
     if (current, event) not in MODERATION_TRANSITIONS:
-        raise TransitionNotAllowed(f"A {current.value} review cannot be {event}d.".replace("ed.", "ed."))
+        steps = {"publish": _("published"), "hide": _("hidden"), "restore": _("restored")}
+        raise TransitionNotAllowed(
+            _(
+                "A %(status)s review cannot be %(step)s.",
+                status=current.label.lower(),
+                step=steps.get(event, event),
+            )
+        )
     return MODERATION_TRANSITIONS[current, event]
 
 
@@ -68,8 +107,8 @@ def allowed_events(current: ModerationStatus) -> list[str]:
 
 
 def hide_reason(code: str | None) -> str:
-    if code not in HIDE_REASONS:
-        raise DomainError("Choose the reason for hiding the review (it is sent to its author).")
+    if code not in HIDE_REASON_CODES:
+        raise DomainError(_("Choose the reason for hiding the review (it is sent to its author)."))
     return code
 
 
@@ -78,6 +117,15 @@ class FlagRule(StrEnum):
     CONTACT_DETAILS = "contact_details"
     INSULT = "insult"
     CARD_NUMBER = "card_number"
+
+    @property
+    def label(self) -> str:
+        return {
+            FlagRule.USER_REPORT: _("Reported by someone"),
+            FlagRule.CONTACT_DETAILS: _("Contact details"),
+            FlagRule.INSULT: _("Insult"),
+            FlagRule.CARD_NUMBER: _("Card number"),
+        }[self]
 
 
 EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -103,7 +151,7 @@ def flag_rules(text: str) -> dict[FlagRule, str]:
         found[FlagRule.INSULT] = ", ".join(dict.fromkeys(words))[:100]
     cards = REDACTED_CARD_RE.search(text) or (redact_card_numbers(text)[1] and re.search(r"\d", text))
     if cards:
-        found[FlagRule.CARD_NUMBER] = "card number (masked)"
+        found[FlagRule.CARD_NUMBER] = _("card number (masked)")
     return found
 
 

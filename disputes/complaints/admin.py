@@ -12,8 +12,8 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
@@ -21,9 +21,20 @@ from console import validation as v
 from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, parse_id
 from console.auth.models import StaffUser
 from console.db import db, utcnow
-from console.domain import DomainError, Role
+from console.domain import DomainError, Role, _
 from disputes.complaints import queues, reporting, services
 from disputes.complaints import workflow as wf
+from disputes.complaints.columns import (
+    COMPLAINT_LABELS,
+    STATE_CLASSES,
+    assignee_column,
+    client_column,
+    deadline_text,
+    first_response_column,
+    provider_column,
+    reference_column,
+    resolution_column,
+)
 from disputes.complaints.forms import (
     AssignForm,
     ComplaintForm,
@@ -32,10 +43,12 @@ from disputes.complaints.forms import (
     SeverityForm,
     TransitionForm,
     _choices,
+    enum_filters,
+    enum_label,
     form_errors,
 )
 from disputes.complaints.models import Complaint, EntryKind, Macro
-from disputes.complaints.workflow import Severity, TimerState
+from disputes.complaints.workflow import Category, Channel, Severity, Status
 from disputes.disputes import services as dispute_services
 from disputes.disputes.admin import OpenDisputeForm
 from disputes.disputes.workflow import DisputeKind
@@ -45,63 +58,6 @@ SUPPORT, MANAGER = Role.SUPPORT_AGENT, Role.MANAGER
 AGENTS = frozenset({SUPPORT, MANAGER})
 MANAGERS = frozenset({MANAGER})
 
-STATE_CLASSES = {
-    TimerState.DUE: "secondary",
-    TimerState.AT_RISK: "warning",
-    TimerState.BREACHED: "danger",
-    TimerState.MET: "success",
-}
-TIMER_LABELS = {TimerState.DUE: "due", TimerState.AT_RISK: "at risk", TimerState.BREACHED: "breached"}
-
-
-# --- list formatters --------------------------------------------------------------------------
-
-
-def _reference(view, context, model, name) -> Markup:
-    return Markup('<a href="{}" data-testid="complaint-{}">{}</a>').format(
-        url_for("complaints.details_view", id=model.id), model.id, model.reference
-    )
-
-
-def _client(view, context, model, name) -> str:
-    return f"{model.client.reference} {model.client.full_name}"
-
-
-def _provider(view, context, model, name) -> str:
-    return str(model.provider) if model.provider else ""
-
-
-def _assignee(view, context, model, name) -> str:
-    return model.assignee.full_name if model.assignee else "unassigned"
-
-
-def timer_badge(state: TimerState, due_at, testid: str) -> Markup:
-    when = f" {due_at:%d/%m %H:%M} UTC" if due_at is not None and state != TimerState.MET else ""
-    return Markup('<span class="badge badge-{}" data-testid="{}">{}</span>{}').format(
-        STATE_CLASSES[state], testid, TIMER_LABELS.get(state, state.value), when
-    )
-
-
-def _first_response(view, context, model, name) -> Markup:
-    state = wf.timer_state(
-        context.get("sla_now") or utcnow(),
-        due_at=model.first_response_due_at,
-        at_risk_at=model.first_response_at_risk_at,
-        met=model.first_response_met,
-    )
-    return timer_badge(state, model.first_response_due_at, f"first-response-{model.id}")
-
-
-def _resolution(view, context, model, name) -> Markup:
-    state = wf.timer_state(
-        context.get("sla_now") or utcnow(),
-        due_at=model.resolution_due_at,
-        at_risk_at=model.resolution_at_risk_at,
-        met=model.resolution_met,
-    )
-    return timer_badge(state, model.resolution_due_at, f"resolution-{model.id}")
-
-
 # --- the complaint page -----------------------------------------------------------------------
 
 
@@ -109,7 +65,7 @@ def _resolution(view, context, model, name) -> Markup:
 class ComplaintPanel:
     sla: wf.Sla
     entries: list
-    events: list[tuple[str, str]]
+    events: list[tuple[str, str]]  # (event, button label)
     staff: list[StaffUser]
     macros: list[Macro]
     disputes: list
@@ -117,7 +73,7 @@ class ComplaintPanel:
     dispute_kinds: list[SelectChoice]
     can_open_dispute: bool
     state_classes: dict
-    timer_labels: dict
+    now: Any
 
 
 class ComplaintAdmin(ConsoleModelView):
@@ -139,19 +95,18 @@ class ComplaintAdmin(ConsoleModelView):
         "first_response",
         "resolution",
     ]
-    column_labels = {
-        "id": "Reference",
-        "created_at": "Received",
-        "first_response": "First response",
-        "resolution": "Resolution",
-    }
+    column_labels = COMPLAINT_LABELS
     column_formatters = {
-        "id": _reference,
-        "client": _client,
-        "provider": _provider,
-        "assignee": _assignee,
-        "first_response": _first_response,
-        "resolution": _resolution,
+        "id": reference_column,
+        "severity": enum_label,
+        "category": enum_label,
+        "status": enum_label,
+        "channel": enum_label,
+        "client": client_column,
+        "provider": provider_column,
+        "assignee": assignee_column,
+        "first_response": first_response_column,
+        "resolution": resolution_column,
     }
     column_sortable_list = [
         "id",
@@ -160,7 +115,13 @@ class ComplaintAdmin(ConsoleModelView):
         ("resolution", "resolution_due_at"),
     ]
     column_default_sort = ("created_at", True)
-    column_filters = ["status", "severity", "category", "channel", "created_at"]
+    column_filters = [
+        *enum_filters(Complaint.status, _l("Status"), Status),
+        *enum_filters(Complaint.severity, _l("Severity"), Severity),
+        *enum_filters(Complaint.category, _l("Category"), Category),
+        *enum_filters(Complaint.channel, _l("Channel"), Channel),
+        "created_at",
+    ]
     reference_searches = {"CMP": "id", "CLI": "client_id", "PRV": "provider_id", "BKG": "booking_id"}
     action_roles = {"assign_me": AGENTS, "assign_to": AGENTS}
     can_view_details = False  # the complaint's page lives in the "all" view (complaints.details_view)
@@ -168,6 +129,10 @@ class ComplaintAdmin(ConsoleModelView):
 
     def _in_queue(self, query):
         return query.filter(queues.queue_condition(self.queue, user_id=current_user.id, now=utcnow()))
+
+    @staticmethod
+    def deadline(due_at, now) -> str:
+        return deadline_text(due_at, now)
 
     def get_query(self):
         return self._in_queue(super().get_query()).options(
@@ -189,23 +154,25 @@ class ComplaintAdmin(ConsoleModelView):
         )
         return f"{count}" if count else None
 
-    @action("assign_me", "Assign to me", "Assign the selected complaints to you?")
+    @action("assign_me", _l("Assign to me"), _l("Assign the selected complaints to you?"))
     def action_assign_me(self, ids):
         self.run_for_each(
-            ids, lambda c, actor, now: services.assign(c, actor, actor=actor, now=now), done="Assigned to you"
+            ids,
+            lambda c, actor, now: services.assign(c, actor, actor=actor, now=now),
+            done=_("Assigned to you"),
         )
 
-    @action("assign_to", "Assign to the agent chosen above", "Assign the selected complaints?")
+    @action("assign_to", _l("Assign to the agent chosen above"), _l("Assign the selected complaints?"))
     def action_assign_to(self, ids):
         key = parse_id(request.form.get("assignee_id", ""))
         assignee = db.session.get(StaffUser, key) if key else None
         if assignee is None:
-            flash("Choose the agent to assign the complaints to.", "danger")
+            flash(_("Choose the agent to assign the complaints to."), "danger")
             return
         self.run_for_each(
             ids,
             lambda c, actor, now: services.assign(c, assignee, actor=actor, now=now),
-            done=f"Assigned to {assignee.full_name}",
+            done=_("Assigned to %(name)s", name=assignee.full_name),
         )
 
 
@@ -256,7 +223,14 @@ class AllComplaintsAdmin(ComplaintAdmin):
                 now=utcnow(),
             )
             db.session.commit()
-            flash(f"{complaint.reference} recorded ({complaint.severity.value}).", "success")
+            flash(
+                _(
+                    "%(reference)s recorded (%(severity)s).",
+                    reference=complaint.reference,
+                    severity=complaint.severity.label.lower(),
+                ),
+                "success",
+            )
             return complaint
         except DomainError as exc:
             db.session.rollback()
@@ -270,15 +244,20 @@ class AllComplaintsAdmin(ComplaintAdmin):
         key = v.parse_reference(reference, model.REFERENCE_PREFIX)
         found = db.session.get(model, key) if key else None
         if found is None:
-            getattr(form, field).errors = [*getattr(form, field).errors, "Not found."]
-            raise DomainError(f"There is no {model.__name__.lower()} {reference.strip()[:30]}.")
+            getattr(form, field).errors = [*getattr(form, field).errors, _("Not found.")]
+            missing = {
+                Client: _("There is no client %(reference)s.", reference=reference.strip()[:30]),
+                Booking: _("There is no booking %(reference)s.", reference=reference.strip()[:30]),
+                Provider: _("There is no provider %(reference)s.", reference=reference.strip()[:30]),
+            }
+            raise DomainError(missing[model])
         return found
 
     def panel(self, complaint: Complaint) -> ComplaintPanel:
         return ComplaintPanel(
             sla=services.sla_of(complaint, now=utcnow()),
             entries=services.conversation(complaint.id),
-            events=[(e, wf.EVENT_LABELS[e]) for e in wf.allowed_events(complaint.status)],
+            events=[(e, wf.event_label(e)) for e in wf.allowed_events(complaint.status)],
             staff=services.assignable_staff(),
             macros=services.active_macros(),
             disputes=dispute_services.of_complaint(complaint.id),
@@ -286,7 +265,7 @@ class AllComplaintsAdmin(ComplaintAdmin):
             dispute_kinds=_choices(DisputeKind),
             can_open_dispute=complaint.booking_id is not None and wf.takes_disputes(complaint.status),
             state_classes=STATE_CLASSES,
-            timer_labels=TIMER_LABELS,
+            now=utcnow(),
         )
 
     def _load(self, complaint_id: int) -> Complaint:
@@ -307,7 +286,11 @@ class AllComplaintsAdmin(ComplaintAdmin):
                 lambda: services.transition(
                     complaint, event, actor=current_user, now=utcnow(), expected_version=form.version
                 ),
-                f"{complaint.reference}: {wf.EVENT_LABELS.get(event, event).lower()} done.",
+                _(
+                    "%(reference)s: %(step)s done.",
+                    reference=complaint.reference,
+                    step=wf.event_label(event).lower(),
+                ),
             )
         else:
             flash(form_errors(form), "danger")
@@ -326,7 +309,11 @@ class AllComplaintsAdmin(ComplaintAdmin):
                     now=utcnow(),
                     expected_version=form.version,
                 ),
-                f"{complaint.reference} is now {form.severity.data}; its SLA targets follow.",
+                _(
+                    "%(reference)s is now %(severity)s; its SLA targets follow.",
+                    reference=complaint.reference,
+                    severity=Severity(form.severity.data).label.lower(),
+                ),
             )
         else:
             flash(form_errors(form), "danger")
@@ -339,13 +326,17 @@ class AllComplaintsAdmin(ComplaintAdmin):
             key = parse_id(form.assignee_id.data or "")
             assignee = db.session.get(StaffUser, key) if key else None
             if form.assignee_id.data and assignee is None:
-                flash("There is no such staff member.", "danger")
+                flash(_("There is no such staff member."), "danger")
                 return self._back(complaint)
             attempt_decision(
                 lambda: services.assign(
                     complaint, assignee, actor=current_user, now=utcnow(), expected_version=form.version
                 ),
-                f"{complaint.reference} assigned to {assignee.full_name if assignee else 'nobody'}.",
+                _(
+                    "%(reference)s assigned to %(name)s.",
+                    reference=complaint.reference,
+                    name=assignee.full_name if assignee else _("nobody"),
+                ),
             )
         else:
             flash(form_errors(form), "danger")
@@ -360,12 +351,12 @@ class AllComplaintsAdmin(ComplaintAdmin):
                 use_case = lambda: services.add_note(  # noqa: E731
                     complaint, body=form.body.data, actor=current_user, now=utcnow()
                 )
-                done = "Note added (internal: not sent)."
+                done = _("Note added (internal: not sent).")
             else:
                 use_case = lambda: services.send_message(  # noqa: E731
                     complaint, to=kind, body=form.body.data, actor=current_user, now=utcnow()
                 )
-                done = "Message queued in the outbox."
+                done = _("Message queued in the outbox.")
             attempt_decision(use_case, done)
         else:
             flash(form_errors(form), "danger")
@@ -389,7 +380,7 @@ class AllComplaintsAdmin(ComplaintAdmin):
                     now=utcnow(),
                 )
             ),
-            f"Dispute opened on {complaint.reference}.",
+            _("Dispute opened on %(reference)s.", reference=complaint.reference),
         ):
             return redirect(url_for("disputes.details_view", id=opened[0].id))
         return self._back(complaint)
@@ -418,6 +409,13 @@ class MacroAdmin(ConsoleModelView):
     create_roles = edit_roles = MANAGERS
     export_roles = frozenset()
     column_list = ["title", "body", "active", "updated_at", "updated_by"]
+    column_labels = {
+        "title": _l("Title"),
+        "body": _l("Text of the reply"),
+        "active": _l("Offered to the agents"),
+        "updated_at": _l("Updated"),
+        "updated_by": _l("Updated by"),
+    }
     column_formatters = {"body": lambda v, c, m, n: m.body[:120] + ("…" if len(m.body) > 120 else "")}
     column_default_sort = "title"
     form = MacroForm
@@ -456,15 +454,22 @@ class SupportDashboard(ConsoleBaseView):
 
     @expose("/")
     def index(self):
-        return self.render("disputes/dashboard.html", data=reporting.dashboard(now=utcnow()))
+        return self.render(
+            "disputes/dashboard.html",
+            data=reporting.dashboard(now=utcnow()),
+            status_label=lambda value: Status(value).label,
+            severity_label=lambda value: Severity(value).label,
+        )
 
 
 def register(admin) -> None:
-    category = "Support"
+    category = _l("Support")
     admin.add_view(
-        SupportDashboard(name="Support dashboard", endpoint="support", url="/support", category=category)
+        SupportDashboard(name=_l("Support dashboard"), endpoint="support", url="/support", category=category)
     )
-    admin.add_view(AllComplaintsAdmin(Complaint, name="Complaints", endpoint="complaints", category=category))
+    admin.add_view(
+        AllComplaintsAdmin(Complaint, name=_l("Complaints"), endpoint="complaints", category=category)
+    )
     for name in ("mine", "unassigned", "at_risk", "breached", "waiting"):
         admin.add_view(
             _queue_view(name)(
@@ -475,4 +480,4 @@ def register(admin) -> None:
                 category=category,
             )
         )
-    admin.add_view(MacroAdmin(Macro, name="Canned replies", endpoint="macros", category=category))
+    admin.add_view(MacroAdmin(Macro, name=_l("Canned replies"), endpoint="macros", category=category))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from console import validation as v
-from console.admin_base import parse_id
+from console.admin_base import EnumEqual, EnumNotEqual, parse_id
+from console.domain import _
 from disputes.complaints import workflow as wf
 from disputes.complaints.models import EntryKind
 from disputes.complaints.workflow import Category, Channel, Severity
@@ -16,43 +19,60 @@ from marketplace.models import Booking, Client, Provider
 
 
 def _choices(enum_cls) -> list[SelectChoice]:
-    return [SelectChoice(m.value, m.value.replace("_", " ").capitalize()) for m in enum_cls]
+    """The enum's members as choices, labelled in the reader's language (each member's `label`)."""
+    return [SelectChoice(m.value, LazyString(lambda m=m: m.label)) for m in enum_cls]
+
+
+def enum_label(view, context, model, name) -> str:
+    """A list or details column showing an enum by its label ("En attente du client")."""
+    value = getattr(model, name)
+    return value.label if value is not None else ""
+
+
+def enum_filters(column, name, enum_cls) -> list:
+    """Equal / not-equal filters on an enum column, the options labelled in the reader's language."""
+    options = [(m.value, LazyString(lambda m=m: m.label)) for m in enum_cls]
+    return [EnumEqual(column, name, options=options), EnumNotEqual(column, name, options=options)]
 
 
 class ComplaintForm(FlaskForm):
     client_reference = StringField(
-        "Client reference", validators=[DataRequired(), Length(max=30)], description="e.g. CLI-0001234"
+        _l("Client reference"),
+        validators=[DataRequired(), Length(max=30)],
+        description=_l("e.g. CLI-0001234"),
     )
     booking_reference = StringField(
-        "Booking reference (optional)",
+        _l("Booking reference (optional)"),
         validators=[Optional(), Length(max=30)],
-        description="e.g. BKG-0001234; the booking fills in the provider",
+        description=_l("e.g. BKG-0001234; the booking fills in the provider"),
     )
     provider_reference = StringField(
-        "Provider reference (optional, without a booking)", validators=[Optional(), Length(max=30)]
+        _l("Provider reference (optional, without a booking)"), validators=[Optional(), Length(max=30)]
     )
-    channel = SelectField("Channel", choices=_choices(Channel))
+    channel = SelectField(_l("Channel"), choices=_choices(Channel))
     category = SelectField(
-        "Category",
+        _l("Category"),
         choices=_choices(Category),
-        description="The severity follows from the category; it can be changed afterwards, with a reason.",
+        description=_l(
+            "The severity follows from the category; it can be changed afterwards, with a reason."
+        ),
     )
-    subject = StringField("Subject", validators=[DataRequired(), Length(max=wf.SUBJECT_MAX)])
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=wf.SUBJECT_MAX)])
     description = TextAreaField(
-        "What the client reports", validators=[DataRequired(), Length(max=wf.BODY_MAX)]
+        _l("What the client reports"), validators=[DataRequired(), Length(max=wf.BODY_MAX)]
     )
 
     def validate_client_reference(self, field) -> None:
         if v.parse_reference(field.data, Client.REFERENCE_PREFIX) is None:
-            raise ValidationError("Enter a client reference such as CLI-0001234.")
+            raise ValidationError(_("Enter a client reference such as CLI-0001234."))
 
     def validate_booking_reference(self, field) -> None:
         if field.data and v.parse_reference(field.data, Booking.REFERENCE_PREFIX) is None:
-            raise ValidationError("Enter a booking reference such as BKG-0001234.")
+            raise ValidationError(_("Enter a booking reference such as BKG-0001234."))
 
     def validate_provider_reference(self, field) -> None:
         if field.data and v.parse_reference(field.data, Provider.REFERENCE_PREFIX) is None:
-            raise ValidationError("Enter a provider reference such as PRV-000123.")
+            raise ValidationError(_("Enter a provider reference such as PRV-000123."))
 
 
 class VersionForm(FlaskForm):
@@ -68,8 +88,8 @@ class TransitionForm(VersionForm):
 
 
 class SeverityForm(VersionForm):
-    severity = SelectField("Severity", choices=_choices(Severity))
-    reason = TextAreaField("Reason", validators=[DataRequired(), Length(max=wf.REASON_MAX)])
+    severity = SelectField(_l("Severity"), choices=_choices(Severity))
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=wf.REASON_MAX)])
 
 
 class AssignForm(VersionForm):
@@ -78,23 +98,22 @@ class AssignForm(VersionForm):
 
 class EntryForm(FlaskForm):
     kind = SelectField(
-        "Kind",
-        choices=[
-            SelectChoice(EntryKind.NOTE.value, "Internal note (never sent)"),
-            SelectChoice(EntryKind.TO_CLIENT.value, "Message to the client"),
-            SelectChoice(EntryKind.TO_PROVIDER.value, "Message to the provider"),
-        ],
+        _l("Kind"),
+        choices=_choices(EntryKind),
     )
-    body = TextAreaField("Text", validators=[DataRequired(), Length(max=wf.BODY_MAX)])
+    body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=wf.BODY_MAX)])
 
 
 class MacroForm(FlaskForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=120)])
-    body = TextAreaField("Text of the reply", validators=[DataRequired(), Length(max=wf.BODY_MAX)])
-    active = BooleanField("Offered to the agents", default=True)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    body = TextAreaField(_l("Text of the reply"), validators=[DataRequired(), Length(max=wf.BODY_MAX)])
+    active = BooleanField(_l("Offered to the agents"), default=True)
 
 
 def form_errors(form) -> str:
     """The first error of each field, in one line for a flash message."""
-    messages = [f"{getattr(form, name).label.text}: {errors[0]}" for name, errors in form.errors.items()]
-    return "; ".join(messages) or "The form was incomplete; reload the page and try again."
+    messages = [
+        _("%(field)s: %(error)s", field=getattr(form, name).label.text, error=errors[0])
+        for name, errors in form.errors.items()
+    ]
+    return "; ".join(messages) or _("The form was incomplete; reload the page and try again.")

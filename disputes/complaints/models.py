@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
+from console.domain import _
 from console.privacy import RedactedText
 from disputes.complaints.workflow import Category, Channel, Severity, Status
 from marketplace.models import Booking, Client, Provider
@@ -22,10 +23,22 @@ class EntryKind(StrEnum):
     TO_CLIENT = "to_client"
     TO_PROVIDER = "to_provider"
 
+    @property
+    def label(self) -> str:
+        return {
+            EntryKind.NOTE: _("Internal note (never sent)"),
+            EntryKind.TO_CLIENT: _("Message to the client"),
+            EntryKind.TO_PROVIDER: _("Message to the provider"),
+        }[self]
+
 
 class Timer(StrEnum):
     FIRST_RESPONSE = "first_response"
     RESOLUTION = "resolution"
+
+    @property
+    def label(self) -> str:
+        return {Timer.FIRST_RESPONSE: _("First response"), Timer.RESOLUTION: _("Resolution")}[self]
 
 
 class AlertLevel(StrEnum):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from console.db import db
-from console.domain import DomainError
+from console.domain import DomainError, _
 from disputes.complaints import workflow as wf
 from disputes.complaints.models import Complaint, Timer
 
@@ -26,12 +27,12 @@ TIMER_COLUMNS = {
 }
 
 QUEUES = {
-    "all": "All complaints",
-    "mine": "My complaints",
-    "unassigned": "Unassigned",
-    "at_risk": "At risk",
-    "breached": "Breached",
-    "waiting": "Waiting",
+    "all": _l("All complaints"),
+    "mine": _l("My complaints"),
+    "unassigned": _l("Unassigned"),
+    "at_risk": _l("At risk"),
+    "breached": _l("Breached"),
+    "waiting": _l("Waiting"),
 }
 
 
@@ -61,7 +62,7 @@ def queue_condition(queue: str, *, user_id: int | None, now: datetime):
             return sa.and_(is_open, sa.or_(*(_timer_breached(t, now) for t in Timer)))
         case "waiting":
             return Complaint.status.in_(wf.WAITING)
-    raise DomainError(f"Unknown queue {queue!r}.")
+    raise DomainError(_("Unknown queue %(queue)r.", queue=queue))
 
 
 def count_complaints(condition) -> int:

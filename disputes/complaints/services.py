@@ -13,14 +13,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from console.audit import services as audit
 from console.auth.models import StaffRole, StaffUser
 from console.auth.services import active_staff
 from console.db import db
-from console.domain import DomainError, Role, ensure_version
+from console.domain import DomainError, Role, _, ensure_version
 from console.notifications.services import queue_notification
+from disputes.complaints import alerts
 from disputes.complaints import workflow as wf
 from disputes.complaints.models import (
     AlertLevel,
@@ -46,7 +46,7 @@ _SWEEP_LOCK_ID = 7_415_290_006
 def require_staff(actor: Any, roles: Iterable[Role] = SUPPORT_ROLES) -> StaffUser:
     """A named, active support agent or manager (never a job) takes this step."""
     if not isinstance(actor, StaffUser) or not actor.has_any_role(roles):
-        raise DomainError("Only an active support agent or manager can do this.")
+        raise DomainError(_("Only an active support agent or manager can do this."))
     return actor
 
 
@@ -54,7 +54,7 @@ def _enum(enum_cls, value, what: str):
     try:
         return enum_cls(value)
     except ValueError as exc:
-        raise DomainError(f"Unknown {what} {str(value)[:40]!r}.") from exc
+        raise DomainError(_("Unknown %(what)s %(value)r.", what=what, value=str(value)[:40])) from exc
 
 
 # --- intake -----------------------------------------------------------------------------------
@@ -65,9 +65,22 @@ def _complained_about(client: Client, booking: Booking | None, provider: Provide
     if booking is None:
         return provider
     if booking.client_id != client.id:
-        raise DomainError(f"{booking} is a booking of another client, not of {client.reference}.")
+        raise DomainError(
+            _(
+                "%(booking)s is a booking of another client, not of %(client)s.",
+                booking=booking,
+                client=client.reference,
+            )
+        )
     if provider is not None and provider.id != booking.provider_id:
-        raise DomainError(f"{booking} was served by {booking.provider.reference}, not {provider.reference}.")
+        raise DomainError(
+            _(
+                "%(booking)s was served by %(served)s, not %(provider)s.",
+                booking=booking,
+                served=booking.provider.reference,
+                provider=provider.reference,
+            )
+        )
     return booking.provider
 
 
@@ -85,9 +98,9 @@ def create_complaint(
 ) -> Complaint:
     """Record a client's complaint; a safety complaint against a provider opens a proposal at once."""
     person = require_staff(actor)
-    channel, category = _enum(Channel, channel, "channel"), _enum(Category, category, "category")
-    subject = wf.clean_text(subject, limit=wf.SUBJECT_MAX, what="subject")
-    description = wf.clean_text(description, limit=wf.BODY_MAX, what="description")
+    channel, category = _enum(Channel, channel, _("channel")), _enum(Category, category, _("category"))
+    subject = wf.clean_text(subject, limit=wf.SUBJECT_MAX, what=_("subject"))
+    description = wf.clean_text(description, limit=wf.BODY_MAX, what=_("description"))
     provider = _complained_about(client, booking, provider)
     complaint = Complaint(
         client=client,
@@ -127,7 +140,14 @@ def create_complaint(
             reason_code="safety_complaint",
             actor=person,
             now=now,
-            evidence=[f"{complaint.reference}: {category.value} complaint from {client.reference}"],
+            evidence=[
+                _(
+                    "%(reference)s: %(category)s complaint from %(client)s",
+                    reference=complaint.reference,
+                    category=category.label.lower(),
+                    client=client.reference,
+                )
+            ],
         )
     return complaint
 
@@ -209,12 +229,20 @@ def change_severity(
     """The agent overrides the category's severity, with a reason; the SLA targets follow."""
     person = require_staff(actor)
     ensure_version(complaint, expected_version)
-    severity = _enum(Severity, severity, "severity")
-    reason = wf.clean_text(reason, limit=wf.REASON_MAX, what="reason for the change of severity")
+    severity = _enum(Severity, severity, _("severity"))
+    reason = wf.clean_text(reason, limit=wf.REASON_MAX, what=_("reason for the change of severity"))
     if severity == complaint.severity:
-        raise DomainError(f"{complaint} is already {severity.value}.")
+        raise DomainError(
+            _("%(complaint)s is already %(severity)s.", complaint=complaint, severity=severity.label.lower())
+        )
     if not complaint.is_open:
-        raise DomainError(f"{complaint} is {complaint.status.value}: reopen it to change its severity.")
+        raise DomainError(
+            _(
+                "%(complaint)s is %(status)s: reopen it to change its severity.",
+                complaint=complaint,
+                status=complaint.status.label.lower(),
+            )
+        )
     complaint.severity, complaint.severity_reason = severity, reason
     changes = audit.diff(complaint)
     db.session.flush()
@@ -249,9 +277,15 @@ def assign(
     person = require_staff(actor)
     ensure_version(complaint, expected_version)
     if assignee is not None and not assignee.has_any_role(SUPPORT_ROLES):
-        raise DomainError(f"{assignee.full_name} is not an active support agent or manager.")
+        raise DomainError(_("%(name)s is not an active support agent or manager.", name=assignee.full_name))
     if not complaint.is_open:
-        raise DomainError(f"{complaint} is {complaint.status.value}; reopen it before assigning it.")
+        raise DomainError(
+            _(
+                "%(complaint)s is %(status)s; reopen it before assigning it.",
+                complaint=complaint,
+                status=complaint.status.label.lower(),
+            )
+        )
     complaint.assignee_id = assignee.id if assignee else None
     changes = audit.diff(complaint)
     if not changes:
@@ -264,7 +298,7 @@ def assign(
 def add_note(complaint: Complaint, *, body: str, actor: Any, now: datetime) -> ComplaintEntry:
     """An internal note: stays in the console, never sent."""
     person = require_staff(actor)
-    body = wf.clean_text(body, limit=wf.BODY_MAX, what="note")
+    body = wf.clean_text(body, limit=wf.BODY_MAX, what=_("note"))
     entry = ComplaintEntry(
         complaint_id=complaint.id,
         kind=EntryKind.NOTE,
@@ -285,14 +319,19 @@ def send_message(
     """A message to the client or the provider, through the outbox; the first one to the client is
     the first response."""
     person = require_staff(actor)
-    to = _enum(EntryKind, to, "recipient")
+    to = _enum(EntryKind, to, _("recipient"))
     if to == EntryKind.NOTE:
-        raise DomainError("A note is not a message; use 'Add note'.")
+        raise DomainError(_("A note is not a message; use 'Add note'."))
     if complaint.status == Status.CLOSED:
-        raise DomainError(f"{complaint} is closed; reopen it to write to the client or the provider.")
-    body = wf.clean_text(body, limit=wf.BODY_MAX, what="message")
+        raise DomainError(
+            _(
+                "%(complaint)s is closed; reopen it to write to the client or the provider.",
+                complaint=complaint,
+            )
+        )
+    body = wf.clean_text(body, limit=wf.BODY_MAX, what=_("message"))
     if to == EntryKind.TO_PROVIDER and complaint.provider is None:
-        raise DomainError(f"{complaint} names no provider to write to.")
+        raise DomainError(_("%(complaint)s names no provider to write to.", complaint=complaint))
     entry = ComplaintEntry(
         complaint_id=complaint.id,
         kind=to,
@@ -307,6 +346,7 @@ def send_message(
         template="complaint_message",
         related=complaint,
         now=now,
+        language=recipient.language,
         context={"complaint": complaint, "body": entry.body, "recipient": _addressee(complaint, to)},
     )
     entry.notification_id = note.id
@@ -343,13 +383,13 @@ def save_macro(
 ) -> Macro:
     """Managers create or edit canned replies."""
     person = require_staff(actor, {Role.MANAGER})
-    title = wf.clean_text(title, limit=120, what="title")
-    body = wf.clean_text(body, limit=wf.BODY_MAX, what="text of the reply")
+    title = wf.clean_text(title, limit=120, what=_("title"))
+    body = wf.clean_text(body, limit=wf.BODY_MAX, what=_("text of the reply"))
     clash = db.session.scalar(
         sa.select(Macro.id).where(Macro.title == title, Macro.id != (macro.id if macro else -1))
     )
     if clash is not None:
-        raise DomainError(f"A canned reply called {title!r} already exists.")
+        raise DomainError(_("A canned reply called %(title)r already exists.", title=title))
     created = macro is None
     macro = macro or Macro()
     macro.title, macro.body, macro.active = title, body, bool(active)
@@ -397,12 +437,12 @@ def sweep_sla(*, now: datetime, actor: str = SWEEP_ACTOR) -> dict[str, int]:
                 ),
             )
             ids = list(db.session.scalars(pending))
-            claimed = _claim(ids, timer, level, now)
-            for complaint in _complaints(claimed):
+            claimed = alerts.claim(ids, timer, level, now)
+            for complaint in alerts.complaints(claimed):
                 assignee = complaint.assignee if complaint.assignee and complaint.assignee.active else None
                 recipients = [assignee] if level == AlertLevel.AT_RISK and assignee else managers
                 for person in recipients:
-                    _alert(complaint, person, timer, level, now)
+                    alerts.send(complaint, person, timer, level, now)
             counts[f"{timer.value}_{level.value}"] = len(claimed)
     audit.record(actor, "complaint.sla_sweep", changes=counts, now=now)
     return counts
@@ -410,55 +450,6 @@ def sweep_sla(*, now: datetime, actor: str = SWEEP_ACTOR) -> dict[str, int]:
 
 def _managers() -> list[StaffUser]:
     return active_staff(Role.MANAGER)
-
-
-def _claim(ids: list[int], timer: Timer, level: AlertLevel, now: datetime) -> list[int]:
-    if not ids:
-        return []
-    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert
-    statement = (
-        insert(SlaAlert)
-        .on_conflict_do_nothing(index_elements=["complaint_id", "timer", "level"])
-        .returning(SlaAlert.complaint_id)
-    )
-    claimed = []
-    for start in range(0, len(ids), 1000):
-        rows = [
-            {"complaint_id": cid, "timer": timer, "level": level, "sent_at": now}
-            for cid in ids[start : start + 1000]
-        ]
-        result = (
-            db.session.execute(statement, rows)
-            if len(rows) > 1
-            else db.session.execute(statement.values(rows[0]))
-        )
-        claimed += [row[0] for row in result.all()]
-    return claimed
-
-
-def _complaints(ids: list[int]) -> list[Complaint]:
-    found = []
-    for start in range(0, len(ids), 1000):
-        found += db.session.scalars(
-            sa.select(Complaint).where(Complaint.id.in_(ids[start : start + 1000])).order_by(Complaint.id)
-        ).all()
-    return found
-
-
-def _alert(complaint: Complaint, person: StaffUser, timer: Timer, level: AlertLevel, now: datetime) -> None:
-    at_risk, due, _ = TIMER_COLUMNS[timer]
-    queue_notification(
-        recipient=person.email,
-        template=f"complaint_sla_{level.value}",
-        related=complaint,
-        now=now,
-        context={
-            "complaint": complaint,
-            "timer": timer.value.replace("_", " "),
-            "due_at": getattr(complaint, due.key),
-            "person": person.full_name,
-        },
-    )
 
 
 def auto_close(*, now: datetime, actor: str = AUTO_CLOSE_ACTOR, limit: int = 5000) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from console.db import db
+from console.domain import _
 from console.timeline import Event
 from disputes.complaints.models import Complaint
 from disputes.disputes.models import Dispute
@@ -21,7 +22,13 @@ def provider_events(provider_id: int) -> list[Event]:
         .limit(RECENT)
     )
     for complaint_id, created_at, category, severity in complaints:
-        text = f"Complaint CMP-{complaint_id:07d}: {category.value.replace('_', ' ')} ({severity.value})"
+        reference = f"CMP-{complaint_id:07d}"
+        text = _(
+            "Complaint %(reference)s: %(category)s (%(severity)s)",
+            reference=reference,
+            category=category.label.lower(),
+            severity=severity.label.lower(),
+        )
         events.append(Event(created_at, "support", text))
     disputes = db.session.execute(
         sa.select(Dispute.id, Dispute.decided_at, Dispute.outcome)
@@ -31,7 +38,11 @@ def provider_events(provider_id: int) -> list[Event]:
         .limit(RECENT)
     )
     for dispute_id, decided_at, outcome in disputes:
-        events.append(
-            Event(decided_at, "support", f"Dispute DSP-{dispute_id:06d} {outcome.value.replace('_', ' ')}")
+        reference = f"DSP-{dispute_id:06d}"
+        text = _(
+            "Dispute %(reference)s %(outcome)s",
+            reference=reference,
+            outcome=outcome.label.lower(),
         )
+        events.append(Event(decided_at, "support", text))
     return events

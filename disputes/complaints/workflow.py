@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from console.business_time import add_business_hours, business_hours_between
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.redaction import redact_card_numbers
 
 # --- complaints -------------------------------------------------------------------------------
@@ -26,6 +26,15 @@ class Channel(StrEnum):
     EMAIL = "email"
     APP = "app"
     CHAT = "chat"
+
+    @property
+    def label(self) -> str:
+        return {
+            Channel.PHONE: _("Phone"),
+            Channel.EMAIL: _("E-mail"),
+            Channel.APP: _("App"),
+            Channel.CHAT: _("Chat"),
+        }[self]
 
 
 class Category(StrEnum):
@@ -41,12 +50,37 @@ class Category(StrEnum):
     QUESTION = "question"
     FEEDBACK = "feedback"
 
+    @property
+    def label(self) -> str:
+        return {
+            Category.SAFETY: _("Safety"),
+            Category.INJURY: _("Injury"),
+            Category.THEFT: _("Theft"),
+            Category.HARASSMENT: _("Harassment"),
+            Category.DAMAGE: _("Damage"),
+            Category.NO_SHOW: _("No-show"),
+            Category.QUALITY: _("Quality"),
+            Category.LATENESS: _("Lateness"),
+            Category.BILLING: _("Billing"),
+            Category.QUESTION: _("Question"),
+            Category.FEEDBACK: _("Feedback"),
+        }[self]
+
 
 class Severity(StrEnum):
     CRITICAL = "critical"
     HIGH = "high"
     MEDIUM = "medium"
     LOW = "low"
+
+    @property
+    def label(self) -> str:
+        return {
+            Severity.CRITICAL: _("Critical"),
+            Severity.HIGH: _("High"),
+            Severity.MEDIUM: _("Medium"),
+            Severity.LOW: _("Low"),
+        }[self]
 
 
 class Status(StrEnum):
@@ -57,6 +91,18 @@ class Status(StrEnum):
     WAITING_ON_PROVIDER = "waiting_on_provider"
     RESOLVED = "resolved"
     CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return {
+            Status.NEW: _("New"),
+            Status.TRIAGED: _("Triaged"),
+            Status.IN_PROGRESS: _("In progress"),
+            Status.WAITING_ON_CLIENT: _("Waiting on client"),
+            Status.WAITING_ON_PROVIDER: _("Waiting on provider"),
+            Status.RESOLVED: _("Resolved"),
+            Status.CLOSED: _("Closed"),
+        }[self]
 
 
 class TransitionNotAllowed(DomainError):
@@ -106,16 +152,23 @@ TRANSITIONS: dict[tuple[Status, str], Status] = {
     (Status.RESOLVED, "close"): Status.CLOSED,
 }
 EVENTS = tuple(dict.fromkeys(event for _, event in TRANSITIONS))
-EVENT_LABELS = {
-    "triage": "Triage",
-    "start": "Start work",
-    "wait_on_client": "Wait on client",
-    "wait_on_provider": "Wait on provider",
-    "resume": "Resume",
-    "resolve": "Resolve",
-    "reopen": "Reopen",
-    "close": "Close",
-}
+
+
+def event_label(event: str) -> str:
+    """The button that takes the step `event`, in the reader's language."""
+    labels = {
+        "triage": _("Triage"),
+        "start": _("Start work"),
+        "wait_on_client": _("Wait on client"),
+        "wait_on_provider": _("Wait on provider"),
+        "resume": _("Resume"),
+        "resolve": _("Resolve"),
+        "reopen": _("Reopen"),
+        "close": _("Close"),
+    }
+    return labels.get(event, event)
+
+
 AUTO_CLOSE_AFTER = timedelta(days=7)
 
 
@@ -123,8 +176,13 @@ def next_status(current: Status, event: str) -> Status:
     """The status after `event`, or raise if the workflow forbids it."""
     current = Status(current)
     if (current, event) not in TRANSITIONS:
-        label = EVENT_LABELS.get(event, event).lower()
-        raise TransitionNotAllowed(f"A {current.value.replace('_', ' ')} complaint cannot be: {label}.")
+        raise TransitionNotAllowed(
+            _(
+                "A %(status)s complaint cannot be: %(step)s.",
+                status=current.label.lower(),
+                step=event_label(event).lower(),
+            )
+        )
     return TRANSITIONS[current, event]
 
 
@@ -155,11 +213,18 @@ def clean_text(text: str | None, *, limit: int, what: str, required: bool = True
     text = (text or "").strip()
     if not text:
         if required:
-            raise DomainError(f"The {what} is required.")
+            raise DomainError(_("The %(what)s is required.", what=what))
         return None
     stored = len(redact_card_numbers(text)[0])
     if stored > limit:
-        raise DomainError(f"The {what} is too long ({stored:,} characters; at most {limit:,}).")
+        raise DomainError(
+            _(
+                "The %(what)s is too long (%(length)s characters; at most %(limit)s).",
+                what=what,
+                length=stored,
+                limit=limit,
+            )
+        )
     return text
 
 
@@ -222,6 +287,15 @@ class TimerState(StrEnum):
     AT_RISK = "at_risk"
     BREACHED = "breached"
     MET = "met"
+
+    @property
+    def label(self) -> str:
+        return {
+            TimerState.DUE: _("due"),
+            TimerState.AT_RISK: _("at risk"),
+            TimerState.BREACHED: _("breached"),
+            TimerState.MET: _("met"),
+        }[self]
 
 
 @dataclass(frozen=True)

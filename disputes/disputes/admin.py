@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from flask import abort, flash, redirect, url_for
 from flask_admin import expose
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -18,10 +20,11 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
-from console.domain import DomainError, Role
+from console.domain import DomainError, Role, _, ngettext
 from console.files.services import send_stored
-from console.money import AmountField, format_cents
-from disputes.complaints.forms import VersionForm, _choices, form_errors
+from console.formatting import format_money, format_number
+from console.money import AmountField
+from disputes.complaints.forms import VersionForm, _choices, enum_filters, enum_label, form_errors
 from disputes.complaints.models import Complaint
 from disputes.complaints.workflow import BODY_MAX
 from disputes.disputes import services
@@ -36,27 +39,29 @@ MANAGERS = frozenset({Role.MANAGER})
 
 
 class OpenDisputeForm(FlaskForm):
-    kind = SelectField("Kind", choices=_choices(DisputeKind))
-    amount = AmountField("Amount claimed (EUR)", allow_zero=False)
+    kind = SelectField(_l("Kind"), choices=_choices(DisputeKind))
+    amount = AmountField(_l("Amount claimed (EUR)"), allow_zero=False)
     claim = TextAreaField(
-        "The claim, as the client puts it", validators=[DataRequired(), Length(max=BODY_MAX)]
+        _l("The claim, as the client puts it"), validators=[DataRequired(), Length(max=BODY_MAX)]
     )
 
 
 class EvidenceForm(FlaskForm):
-    side = SelectField("From", choices=_choices(EvidenceSide))
-    file = FileField("File (PDF, JPEG or PNG, at most 10 MB)", validators=[FileRequired("Choose a file.")])
-    description = StringField("What it shows", validators=[Optional(), Length(max=500)])
+    side = SelectField(_l("From"), choices=_choices(EvidenceSide))
+    file = FileField(
+        _l("File (PDF, JPEG or PNG, at most 10 MB)"), validators=[FileRequired(_l("Choose a file."))]
+    )
+    description = StringField(_l("What it shows"), validators=[Optional(), Length(max=500)])
 
 
 class TextForm(VersionForm):
-    text = TextAreaField("Text", validators=[DataRequired(), Length(max=BODY_MAX)])
+    text = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=BODY_MAX)])
 
 
 class DecisionForm(VersionForm):
-    outcome = SelectField("Outcome", choices=_choices(Outcome))
-    amount = AmountField("Amount awarded (EUR)", allow_zero=True)
-    reasons = TextAreaField("Written reasons", validators=[DataRequired(), Length(max=BODY_MAX)])
+    outcome = SelectField(_l("Outcome"), choices=_choices(Outcome))
+    amount = AmountField(_l("Amount awarded (EUR)"), allow_zero=True)
+    reasons = TextAreaField(_l("Written reasons"), validators=[DataRequired(), Length(max=BODY_MAX)])
 
 
 # --- list formatters --------------------------------------------------------------------------
@@ -75,11 +80,11 @@ def _complaint(view, context, model, name) -> Markup:
 
 
 def _claimed(view, context, model, name) -> str:
-    return format_cents(model.amount_claimed_cents, model.currency)
+    return format_money(model.amount_claimed_cents, model.currency)
 
 
 def _price(view, context, model, name) -> str:
-    return format_cents(model.booking.price_cents, model.booking.currency)
+    return format_money(model.booking.price_cents, model.booking.currency)
 
 
 def _terms(view, context, model, name) -> str:
@@ -87,7 +92,34 @@ def _terms(view, context, model, name) -> str:
 
 
 def _awarded(view, context, model, name) -> str:
-    return format_cents(model.amount_awarded_cents, model.currency)
+    return format_money(model.amount_awarded_cents, model.currency)
+
+
+def _decided_by(view, context, model, name) -> str:
+    return model.decided_by.full_name if model.decided_by else ""
+
+
+DISPUTE_LABELS = {
+    "id": _l("Reference"),
+    "created_at": _l("Opened"),
+    "complaint": _l("Complaint"),
+    "kind": _l("Kind"),
+    "claimed": _l("Claimed"),
+    "price": _l("Booking price"),
+    "terms": _l("Cancellation terms"),
+    "status": _l("Status"),
+    "outcome": _l("Outcome"),
+    "awarded": _l("Awarded"),
+    "claim": _l("Claim"),
+    "provider_response": _l("Provider's response"),
+    "provider_responded_at": _l("Provider responded"),
+    "insurer_claim_reference": _l("Insurer's claim reference"),
+    "reasons": _l("Written reasons"),
+    "decided_by": _l("Decided by"),
+    "decided_at": _l("Decided"),
+    "payment_transaction_id": _l("Refund transaction"),
+    "created_by": _l("Opened by"),
+}
 
 
 @dataclass(frozen=True)
@@ -97,6 +129,7 @@ class DisputePanel:
     claimed: str
     awarded: str
     proposed: str
+    proposed_input: str  # the proposed award as typed back into the form ("600,5")
     threshold: str
     needs_manager: bool
     policy: PolicySummary | None
@@ -129,16 +162,12 @@ class DisputeAdmin(ConsoleModelView):
         "outcome",
         "awarded",
     ]
-    column_labels = {
-        "id": "Reference",
-        "created_at": "Opened",
-        "claimed": "Claimed",
-        "price": "Booking price",
-        "terms": "Cancellation terms",
-        "awarded": "Awarded",
-    }
+    column_labels = DISPUTE_LABELS
     column_formatters = {
         "id": _reference,
+        "kind": enum_label,
+        "status": enum_label,
+        "outcome": enum_label,
         "complaint": _complaint,
         "claimed": _claimed,
         "price": _price,
@@ -166,11 +195,20 @@ class DisputeAdmin(ConsoleModelView):
     column_formatters_detail = {
         "id": lambda v, c, m, n: m.reference,
         "complaint": _complaint,
+        "kind": enum_label,
+        "status": enum_label,
+        "outcome": enum_label,
         "awarded": _awarded,
+        "decided_by": _decided_by,
     }
     column_sortable_list = ["id", "created_at", ("claimed", "amount_claimed_cents")]
     column_default_sort = ("id", True)
-    column_filters = ["status", "kind", "outcome", "created_at"]
+    column_filters = [
+        *enum_filters(Dispute.status, _l("Status"), DisputeStatus),
+        *enum_filters(Dispute.kind, _l("Kind"), DisputeKind),
+        *enum_filters(Dispute.outcome, _l("Outcome"), Outcome),
+        "created_at",
+    ]
     reference_searches = {"DSP": "id", "CMP": "complaint_id", "BKG": "booking_id"}
 
     def get_query(self):
@@ -186,16 +224,21 @@ class DisputeAdmin(ConsoleModelView):
         awarded = dispute.proposed_amount_cents or dispute.amount_awarded_cents or 0
         return DisputePanel(
             complaint=dispute.complaint,
-            price=format_cents(dispute.booking.price_cents, dispute.booking.currency),
-            claimed=format_cents(dispute.amount_claimed_cents, dispute.currency),
-            awarded=format_cents(dispute.amount_awarded_cents, dispute.currency),
-            proposed=format_cents(dispute.proposed_amount_cents, dispute.currency),
-            threshold=format_cents(services.manager_threshold_cents()),
+            price=format_money(dispute.booking.price_cents, dispute.booking.currency),
+            claimed=format_money(dispute.amount_claimed_cents, dispute.currency),
+            awarded=format_money(dispute.amount_awarded_cents, dispute.currency),
+            proposed=format_money(dispute.proposed_amount_cents, dispute.currency),
+            proposed_input=(
+                format_number(Decimal(dispute.proposed_amount_cents) / 100)
+                if dispute.proposed_amount_cents is not None
+                else ""
+            ),
+            threshold=format_money(services.manager_threshold_cents()),
             needs_manager=services.needs_manager(dispute, awarded),
             policy=insurance.policy_summary(dispute.insurance_policy_id),
             evidence=list(dispute.evidence),
             outcomes=_choices(Outcome),
-            sides=_choices(EvidenceSide),
+            sides=list(EvidenceSide),
             is_manager=Role.MANAGER in current_user.roles,
             events=wf.allowed_events(dispute.status),
         )
@@ -213,8 +256,12 @@ class DisputeAdmin(ConsoleModelView):
         def explain() -> str | None:
             fresh = db.session.get(Dispute, dispute_id)
             if fresh is not None and fresh.status == DisputeStatus.DECIDED:
-                who = fresh.decided_by.full_name if fresh.decided_by else "someone"
-                return f"{fresh} was already decided by {who}; nothing of yours was saved."
+                who = fresh.decided_by.full_name if fresh.decided_by else _("someone")
+                return _(
+                    "%(dispute)s was already decided by %(name)s; nothing of yours was saved.",
+                    dispute=fresh,
+                    name=who,
+                )
             return None
 
         return explain
@@ -242,7 +289,7 @@ class DisputeAdmin(ConsoleModelView):
                 actor=current_user,
                 now=utcnow(),
             ),
-            "Evidence added.",
+            _("Evidence added."),
         )
 
     @expose("/download/<int:evidence_id>")
@@ -267,7 +314,7 @@ class DisputeAdmin(ConsoleModelView):
             lambda: services.record_provider_response(
                 dispute, text=form.text.data, actor=current_user, now=utcnow(), expected_version=form.version
             ),
-            "Provider's response recorded.",
+            _("Provider's response recorded."),
         )
 
     @expose("/insurer-claim/<int:dispute_id>", methods=("POST",))
@@ -283,7 +330,7 @@ class DisputeAdmin(ConsoleModelView):
                 now=utcnow(),
                 expected_version=form.version,
             ),
-            "Insurer's claim reference recorded.",
+            _("Insurer's claim reference recorded."),
         )
 
     def _decision(self, dispute_id: int, use_case, success: str):
@@ -307,13 +354,15 @@ class DisputeAdmin(ConsoleModelView):
     @expose("/propose/<int:dispute_id>", methods=("POST",))
     def propose(self, dispute_id: int):
         return self._decision(
-            dispute_id, services.propose_decision, "Decision proposed; a manager other than you decides it."
+            dispute_id,
+            services.propose_decision,
+            _("Decision proposed; a manager other than you decides it."),
         )
 
     @expose("/decide/<int:dispute_id>", methods=("POST",))
     def decide(self, dispute_id: int):
         return self._decision(
-            dispute_id, services.decide_dispute, "Dispute decided; the client is being told."
+            dispute_id, services.decide_dispute, _("Dispute decided; the client is being told.")
         )
 
     @expose("/send-back/<int:dispute_id>", methods=("POST",))
@@ -325,7 +374,7 @@ class DisputeAdmin(ConsoleModelView):
             lambda: services.send_back(
                 dispute, note=form.text.data, actor=current_user, now=utcnow(), expected_version=form.version
             ),
-            "Proposal sent back to the agents.",
+            _("Proposal sent back to the agents."),
         )
 
     @expose("/refund/<int:dispute_id>", methods=("POST",))
@@ -341,7 +390,7 @@ class DisputeAdmin(ConsoleModelView):
                 now=utcnow(),
                 expected_version=form.version,
             ),
-            "Refund transaction recorded.",
+            _("Refund transaction recorded."),
         )
 
 
@@ -365,16 +414,16 @@ class AwaitingDecisionAdmin(DisputeAdmin):
 
     def home_badge(self) -> str | None:
         count = self.get_count_query().scalar()
-        return f"{count} to decide" if count else None
+        return ngettext("%(num)s to decide", "%(num)s to decide", count) if count else None
 
 
 def register(admin) -> None:
-    category = "Support"
-    admin.add_view(DisputeAdmin(Dispute, name="Disputes", endpoint="disputes", category=category))
+    category = _l("Support")
+    admin.add_view(DisputeAdmin(Dispute, name=_l("Disputes"), endpoint="disputes", category=category))
     admin.add_view(
         AwaitingDecisionAdmin(
             Dispute,
-            name="Disputes to decide",
+            name=_l("Disputes to decide"),
             endpoint="disputes_awaiting",
             url="/disputes-to-decide",
             category=category,

@@ -13,7 +13,7 @@ from flask import current_app
 from console.audit import services as audit
 from console.business_time import paris_today
 from console.db import db
-from console.domain import DomainError, Role, ensure_version
+from console.domain import DomainError, Role, _, ensure_version
 from console.files import services as files
 from console.notifications.services import queue_notification
 from disputes.complaints import workflow as complaint_wf
@@ -42,21 +42,30 @@ def open_dispute(
 ) -> Dispute:
     """Open a money claim on the complaint's booking; a damage claim records the provider's RC Pro."""
     person = require_staff(actor)
-    kind = _enum(DisputeKind, kind, "kind of dispute")
+    kind = _enum(DisputeKind, kind, _("kind of dispute"))
     if complaint.booking is None:
-        raise DomainError(f"{complaint} names no booking: a dispute is decided against a booking.")
+        raise DomainError(
+            _("%(complaint)s names no booking: a dispute is decided against a booking.", complaint=complaint)
+        )
     if not complaint_wf.takes_disputes(complaint.status):
-        raise DomainError(f"{complaint} is closed; reopen it to open a dispute.")
+        raise DomainError(_("%(complaint)s is closed; reopen it to open a dispute.", complaint=complaint))
     booking = complaint.booking
     amount = wf.ensure_claim(kind, amount_claimed_cents, booking_price_cents=booking.price_cents)
-    claim = complaint_wf.clean_text(claim, limit=complaint_wf.BODY_MAX, what="claim")
+    claim = complaint_wf.clean_text(claim, limit=complaint_wf.BODY_MAX, what=_("claim"))
     undecided = db.session.scalar(
         sa.select(Dispute.id).where(
             Dispute.complaint_id == complaint.id, Dispute.status != DisputeStatus.DECIDED
         )
     )
     if undecided is not None:
-        raise DomainError(f"{complaint} already has a dispute waiting for a decision (DSP-{undecided:06d}).")
+        waiting = f"DSP-{undecided:06d}"
+        raise DomainError(
+            _(
+                "%(complaint)s already has a dispute waiting for a decision (%(dispute)s).",
+                complaint=complaint,
+                dispute=waiting,
+            )
+        )
     dispute = Dispute(
         complaint=complaint,
         booking=booking,
@@ -105,7 +114,7 @@ def of_complaint(complaint_id: int) -> list[Dispute]:
 
 def _not_decided(dispute: Dispute) -> None:
     if dispute.status == DisputeStatus.DECIDED:
-        raise DomainError(f"{dispute} is already decided.")
+        raise DomainError(_("%(dispute)s is already decided.", dispute=dispute))
 
 
 def add_evidence(
@@ -119,7 +128,7 @@ def add_evidence(
 ) -> DisputeEvidence:
     """A file from the client or the provider (PDF, JPEG or PNG, checked from its content)."""
     person = require_staff(actor)
-    side = _enum(EvidenceSide, side, "side")
+    side = _enum(EvidenceSide, side, _("side"))
     _not_decided(dispute)
     count = db.session.scalar(
         sa.select(sa.func.count())
@@ -127,8 +136,8 @@ def add_evidence(
         .where(DisputeEvidence.dispute_id == dispute.id)
     )
     if count >= MAX_EVIDENCE:
-        raise DomainError(f"At most {MAX_EVIDENCE} files per dispute.")
-    description = complaint_wf.clean_text(description, limit=500, what="description", required=False)
+        raise DomainError(_("At most %(count)s files per dispute.", count=MAX_EVIDENCE))
+    description = complaint_wf.clean_text(description, limit=500, what=_("description"), required=False)
     stored = files.store_upload(upload[0], upload[1], actor=person, now=now)
     evidence = DisputeEvidence(
         dispute_id=dispute.id,
@@ -153,7 +162,7 @@ def record_provider_response(
     ensure_version(dispute, expected_version)
     _not_decided(dispute)
     dispute.provider_response = complaint_wf.clean_text(
-        text, limit=complaint_wf.BODY_MAX, what="provider's response"
+        text, limit=complaint_wf.BODY_MAX, what=_("provider's response")
     )
     dispute.provider_responded_at = now
     changes = audit.diff(dispute)
@@ -169,7 +178,7 @@ def record_insurer_claim(
     person = require_staff(actor)
     ensure_version(dispute, expected_version)
     if dispute.kind != DisputeKind.DAMAGE:
-        raise DomainError("Only a damage dispute has an insurer's claim.")
+        raise DomainError(_("Only a damage dispute has an insurer's claim."))
     dispute.insurer_claim_reference = wf.clean_claim_reference(reference)
     changes = audit.diff(dispute)
     db.session.flush()
@@ -178,9 +187,9 @@ def record_insurer_claim(
 
 
 def _decision_values(dispute: Dispute, outcome, amount, reasons) -> tuple[Outcome, int, str]:
-    outcome = _enum(Outcome, outcome, "outcome")
+    outcome = _enum(Outcome, outcome, _("outcome"))
     amount = wf.ensure_award(outcome, amount, claimed_cents=dispute.amount_claimed_cents)
-    reasons = complaint_wf.clean_text(reasons, limit=complaint_wf.BODY_MAX, what="written reasons")
+    reasons = complaint_wf.clean_text(reasons, limit=complaint_wf.BODY_MAX, what=_("written reasons"))
     return outcome, amount, reasons
 
 
@@ -207,7 +216,7 @@ def propose_decision(
     ensure_version(dispute, expected_version)
     outcome, amount, reasons = _decision_values(dispute, outcome, amount_awarded_cents, reasons)
     if not needs_manager(dispute, amount):
-        raise DomainError("At or below the threshold there is nothing to propose: decide it yourself.")
+        raise DomainError(_("At or below the threshold there is nothing to propose: decide it yourself."))
     dispute.status = wf.next_dispute_status(dispute.status, "propose")
     dispute.proposed_outcome, dispute.proposed_amount_cents, dispute.proposed_reasons = (
         outcome,
@@ -255,6 +264,7 @@ def decide_dispute(
         template="dispute_decided",
         related=dispute,
         now=now,
+        language=client.language,
         context={"dispute": dispute, "client": client.full_name, "booking": dispute.booking.reference},
     )
     return dispute
@@ -266,7 +276,7 @@ def send_back(
     """A manager returns a proposal to the agents, with a note (no decision)."""
     person = require_staff(actor, {Role.MANAGER})
     ensure_version(dispute, expected_version)
-    note = complaint_wf.clean_text(note, limit=complaint_wf.REASON_MAX, what="note for the agent")
+    note = complaint_wf.clean_text(note, limit=complaint_wf.REASON_MAX, what=_("note for the agent"))
     dispute.status = wf.next_dispute_status(dispute.status, "send_back")
     dispute.proposed_outcome = dispute.proposed_amount_cents = dispute.proposed_reasons = None
     dispute.proposed_by_id = dispute.proposed_at = None
@@ -283,9 +293,15 @@ def record_refund(
     person = require_staff(actor)
     ensure_version(dispute, expected_version)
     if dispute.status != DisputeStatus.DECIDED or not dispute.amount_awarded_cents:
-        raise DomainError(f"{dispute} awards nothing to refund (yet).")
+        raise DomainError(_("%(dispute)s awards nothing to refund (yet).", dispute=dispute))
     if dispute.payment_transaction_id:
-        raise DomainError(f"{dispute} already records the refund {dispute.payment_transaction_id}.")
+        raise DomainError(
+            _(
+                "%(dispute)s already records the refund %(transaction)s.",
+                dispute=dispute,
+                transaction=dispute.payment_transaction_id,
+            )
+        )
     dispute.payment_transaction_id = wf.clean_transaction_id(transaction_id)
     changes = audit.diff(dispute)
     db.session.flush()

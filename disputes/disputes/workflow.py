@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.redaction import redact_card_numbers
 from disputes.complaints.workflow import TransitionNotAllowed
 
@@ -15,11 +15,27 @@ class DisputeKind(StrEnum):
     DAMAGE = "damage"
     CANCELLATION_FEE = "cancellation_fee"
 
+    @property
+    def label(self) -> str:
+        return {
+            DisputeKind.REFUND: _("Refund"),
+            DisputeKind.DAMAGE: _("Damage"),
+            DisputeKind.CANCELLATION_FEE: _("Cancellation fee"),
+        }[self]
+
 
 class DisputeStatus(StrEnum):
     OPEN = "open"
     AWAITING_DECISION = "awaiting_decision"  # proposed above the threshold: a manager decides
     DECIDED = "decided"
+
+    @property
+    def label(self) -> str:
+        return {
+            DisputeStatus.OPEN: _("Open"),
+            DisputeStatus.AWAITING_DECISION: _("Awaiting decision"),
+            DisputeStatus.DECIDED: _("Decided"),
+        }[self]
 
 
 class Outcome(StrEnum):
@@ -27,10 +43,29 @@ class Outcome(StrEnum):
     PARTIALLY_UPHELD = "partially_upheld"
     REJECTED = "rejected"
 
+    @property
+    def label(self) -> str:
+        return {
+            Outcome.UPHELD: _("Upheld"),
+            Outcome.PARTIALLY_UPHELD: _("Partially upheld"),
+            Outcome.REJECTED: _("Rejected"),
+        }[self]
+
 
 class EvidenceSide(StrEnum):
     CLIENT = "client"
     PROVIDER = "provider"
+
+    @property
+    def label(self) -> str:
+        return {EvidenceSide.CLIENT: _("Client"), EvidenceSide.PROVIDER: _("Provider")}[self]
+
+    @property
+    def source(self) -> str:
+        """Where a piece of evidence comes from: "From the client"."""
+        return {EvidenceSide.CLIENT: _("From the client"), EvidenceSide.PROVIDER: _("From the provider")}[
+            self
+        ]
 
 
 DISPUTE_TRANSITIONS: dict[tuple[DisputeStatus, str], DisputeStatus] = {
@@ -46,8 +81,13 @@ DEFAULT_MANAGER_THRESHOLD_CENTS = 50_000  # 500 EUR
 def next_dispute_status(current: DisputeStatus, event: str) -> DisputeStatus:
     current = DisputeStatus(current)
     if (current, event) not in DISPUTE_TRANSITIONS:
+        steps = {"propose": _("proposed"), "decide": _("decided"), "send_back": _("sent back")}
         raise TransitionNotAllowed(
-            f"A dispute that is {current.value.replace('_', ' ')} cannot be {event.replace('_', ' ')}."
+            _(
+                "A dispute that is %(status)s cannot be %(step)s.",
+                status=current.label.lower(),
+                step=steps.get(event, event),
+            )
         )
     return DISPUTE_TRANSITIONS[current, event]
 
@@ -61,13 +101,13 @@ def ensure_claim(kind: DisputeKind, amount_cents: object, *, booking_price_cents
     """A claimed amount: whole positive cents; a refund or a contested cancellation fee never exceeds
     what the booking cost (damage may: it is about the client's belongings)."""
     if isinstance(amount_cents, bool) or not isinstance(amount_cents, int):
-        raise DomainError("The amount claimed must be a whole number of cents.")
+        raise DomainError(_("The amount claimed must be a whole number of cents."))
     if amount_cents <= 0:
-        raise DomainError("The amount claimed must be more than zero.")
+        raise DomainError(_("The amount claimed must be more than zero."))
     if DisputeKind(kind) == DisputeKind.REFUND and amount_cents > booking_price_cents:
-        raise DomainError("A refund cannot exceed the booking's price.")
+        raise DomainError(_("A refund cannot exceed the booking's price."))
     if DisputeKind(kind) == DisputeKind.CANCELLATION_FEE and amount_cents > booking_price_cents:
-        raise DomainError("A cancellation fee cannot exceed the booking's price.")
+        raise DomainError(_("A cancellation fee cannot exceed the booking's price."))
     return amount_cents
 
 
@@ -75,13 +115,13 @@ def ensure_award(outcome: Outcome, awarded_cents: object, *, claimed_cents: int)
     """The amount awarded must fit the outcome: all of the claim, part of it, or nothing."""
     outcome = Outcome(outcome)
     if isinstance(awarded_cents, bool) or not isinstance(awarded_cents, int) or awarded_cents < 0:
-        raise DomainError("The amount awarded must be a whole number of cents, zero or more.")
+        raise DomainError(_("The amount awarded must be a whole number of cents, zero or more."))
     if outcome == Outcome.UPHELD and awarded_cents != claimed_cents:
-        raise DomainError("An upheld dispute awards the amount claimed.")
+        raise DomainError(_("An upheld dispute awards the amount claimed."))
     if outcome == Outcome.PARTIALLY_UPHELD and not 0 < awarded_cents < claimed_cents:
-        raise DomainError("A partially upheld dispute awards more than zero and less than the claim.")
+        raise DomainError(_("A partially upheld dispute awards more than zero and less than the claim."))
     if outcome == Outcome.REJECTED and awarded_cents != 0:
-        raise DomainError("A rejected dispute awards nothing.")
+        raise DomainError(_("A rejected dispute awards nothing."))
     return awarded_cents
 
 
@@ -100,13 +140,13 @@ def ensure_decider(
 ) -> None:
     """A proposal is decided by someone else; above the threshold, a proposal first, then a manager."""
     if status == DisputeStatus.AWAITING_DECISION and proposed_by_id == decider_id:
-        raise DomainError("Whoever proposed the decision cannot decide it: another manager does.")
+        raise DomainError(_("Whoever proposed the decision cannot decide it: another manager does."))
     if not stake_above_threshold:
         return
     if status != DisputeStatus.AWAITING_DECISION:
-        raise DomainError("Above the threshold, propose the decision first: a manager decides it.")
+        raise DomainError(_("Above the threshold, propose the decision first: a manager decides it."))
     if not decider_is_manager:
-        raise DomainError("A manager must decide a dispute above the threshold.")
+        raise DomainError(_("A manager must decide a dispute above the threshold."))
 
 
 TRANSACTION_ID_RE = re.compile(r"^[A-Za-z0-9_\-]{6,64}$")
@@ -116,9 +156,9 @@ def clean_transaction_id(value: str | None) -> str:
     """The payment provider's transaction id (e.g. re_3Nx…): never a card number."""
     value = (value or "").strip()
     if redact_card_numbers(value)[1]:
-        raise DomainError("This is a card number, not a transaction id. No card data is kept here.")
+        raise DomainError(_("This is a card number, not a transaction id. No card data is kept here."))
     if not TRANSACTION_ID_RE.fullmatch(value):
-        raise DomainError("Enter the payment provider's transaction id: 6-64 letters, digits, '-' or '_'.")
+        raise DomainError(_("Enter the payment provider's transaction id: 6-64 letters, digits, '-' or '_'."))
     return value
 
 
@@ -128,5 +168,7 @@ CLAIM_REFERENCE_RE = re.compile(r"^[A-Za-z0-9/_.\-]{3,60}$")
 def clean_claim_reference(value: str | None) -> str:
     value = (value or "").strip()
     if redact_card_numbers(value)[1] or not CLAIM_REFERENCE_RE.fullmatch(value):
-        raise DomainError("Enter the insurer's claim reference: 3-60 letters, digits, '/', '.', '-' or '_'.")
+        raise DomainError(
+            _("Enter the insurer's claim reference: 3-60 letters, digits, '/', '.', '-' or '_'.")
+        )
     return value

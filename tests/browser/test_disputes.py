@@ -53,7 +53,7 @@ def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decis
     page.click("input[type=submit][value=Save], button[type=submit]:has-text('Save')")
     page.wait_for_selector("[data-testid=complaint-title]")
     assert "Vase <b>cassé</b>" in page.inner_text("[data-testid=complaint-title]")  # shown as text
-    assert page.inner_text("[data-testid=complaint-severity]") == "high"
+    assert page.inner_text("[data-testid=complaint-severity]") == "High"
     complaint_url = page.url
 
     # Takes it, works it, answers the client (first response met) and notes something internal.
@@ -82,8 +82,8 @@ def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decis
     page.click("[data-testid=open-dispute]")
     page.wait_for_selector("[data-testid=dispute-title]")
     dispute_url = page.url
-    assert page.inner_text("[data-testid=claimed]") == "850 EUR"
-    assert page.inner_text("[data-testid=booking-price]") == "90 EUR"
+    assert page.inner_text("[data-testid=claimed]") == "€850.00"
+    assert page.inner_text("[data-testid=booking-price]") == "€90.00"
     assert page.inner_text("[data-testid=terms]") == "2026-03"
     assert page.is_visible("[data-testid=needs-manager]")
 
@@ -107,12 +107,12 @@ def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decis
     page.fill("[data-testid=reasons]", "Vase déjà fêlé: 600 EUR sur 850 EUR.")
     page.click("[data-testid=propose]")
     page.wait_for_selector("text=Decision proposed")
-    assert page.inner_text("[data-testid=dispute-status]") == "awaiting decision"
+    assert page.inner_text("[data-testid=dispute-status]") == "Awaiting decision"
 
     # The agent who proposed it cannot decide it.
     page.click("[data-testid=decide]")
     page.wait_for_selector("text=Whoever proposed the decision cannot decide it")
-    assert page.inner_text("[data-testid=dispute-status]") == "awaiting decision"
+    assert page.inner_text("[data-testid=dispute-status]") == "Awaiting decision"
 
     # A manager decides it from the managers' queue.
     manager_page = browser.new_page()
@@ -122,16 +122,16 @@ def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decis
     manager_page.click("table.model-list a[data-testid^=dispute-]")
     manager_page.wait_for_url(dispute_url)
     assert "Proposed by Agathe Agent" in manager_page.inner_text("[data-testid=proposal]")
-    assert manager_page.input_value("[data-testid=award]") == "600.00"
+    assert manager_page.input_value("[data-testid=award]") == "600"
     manager_page.click("[data-testid=decide]")
     manager_page.wait_for_selector("text=Dispute decided")
-    assert "partially upheld, 600 EUR — by Manon Manager" in manager_page.inner_text("[data-testid=decision]")
+    assert "partially upheld, €600.00 — by Manon Manager" in manager_page.inner_text("[data-testid=decision]")
 
     # The agent resolves the complaint.
     page.goto(complaint_url)
     page.click("[data-testid=event-resolve]")
     page.wait_for_selector("text=resolve done")
-    assert page.inner_text("[data-testid=complaint-status]") == "resolved"
+    assert page.inner_text("[data-testid=complaint-status]") == "Resolved"
     assert errors == [] and manager_errors == []
 
     db.session.remove()

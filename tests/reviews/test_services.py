@@ -49,7 +49,7 @@ def test_hiding_tells_the_author_why(agent, now):
     decision = services.moderate(review, "hide", reason_code="contact_details", actor=agent, now=now)
     note = db.session.get(Notification, decision.notification_id)
     assert note.recipient == review.client.email and note.template == "review_hidden"
-    assert "contact details" in note.body and review.reference in note.subject
+    assert "coordonnées" in note.body and review.reference in note.subject  # the author reads French
 
 
 def test_the_workflow_refuses_restoring_a_pending_review(agent, now):

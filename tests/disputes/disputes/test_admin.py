@@ -56,7 +56,7 @@ def test_open_a_dispute_with_a_negative_or_too_large_amount(client_as):
     dispute = db.session.scalar(sa.select(Dispute))
     assert response.headers["Location"].endswith(f"/disputes/details/?id={dispute.id}")
     detail = client.get(f"/disputes/details/?id={dispute.id}").get_data(as_text=True)
-    assert "45 EUR" in detail and "2026-03" in detail  # the booking's price and terms beside the claim
+    assert "€45.00" in detail and "2026-03" in detail  # the booking's price and terms beside the claim
 
 
 def test_a_decision_without_reasons_and_the_four_eyes_rule_on_the_page(client_as):
