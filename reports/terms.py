@@ -1,109 +1,54 @@
 """The words of other packages' values, as the reports print them in the reader's language.
 
 The domains' `reporting` modules hand the reports plain values (an enum's value such as
-"partially_upheld", a fact label such as "Legal name"); the reports translate them here, at display
-time, so a French requester's PDF has no English word left. An unknown value is shown as it is,
+"partially_upheld", a fact label such as "Legal name"); the reports show them here, at display
+time, with the label the value's own package gives it (its workflow's enum), so a French
+requester's PDF has no English word left. An unknown value is shown as it is,
 underscores as spaces (a new value shows up readable, and in the missing-translations list).
 """
 
 from __future__ import annotations
 
+from enum import Enum
+
 from flask_babel import get_translations
 
 from console.domain import _
+from disputes.complaints.workflow import Category, Severity
+from disputes.disputes.workflow import Outcome
+from insurance.workflow import InsuranceStatus, Verification
+from marketplace.models import ServiceKind, VettingStatus
+from restrictions.workflow import REASONS, ProposalStatus, ReviewOutcome, Source, short_label
+from vetting.workflow import B3Outcome, CaseStatus, CheckKind, CheckStatus, Round
+
+
+def _labels(*enums: type[Enum]) -> dict[str, str]:
+    """Each value's label, as its own package words it (one definition of every label)."""
+    return {member.value: member.label for enum in enums for member in enum}
 
 
 def _table() -> dict[str, dict[str, str]]:
     return {
-        "category": {  # complaints
-            "safety": _("safety"),
-            "injury": _("injury"),
-            "theft": _("theft"),
-            "harassment": _("harassment"),
-            "damage": _("damage"),
-            "no_show": _("no show"),
-            "quality": _("quality"),
-            "lateness": _("lateness"),
-            "billing": _("billing"),
-            "question": _("question"),
-            "feedback": _("feedback"),
-        },
-        "severity": {
-            "critical": _("critical"),
-            "high": _("high"),
-            "medium": _("medium"),
-            "low": _("low"),
-        },
-        "outcome": {  # disputes
-            "upheld": _("upheld"),
-            "partially_upheld": _("partially upheld"),
-            "rejected": _("rejected"),
-        },
+        "category": _labels(Category),  # complaints
+        "severity": _labels(Severity),
+        "outcome": _labels(Outcome),  # disputes
         "booking": {  # a provider's bookings per status (the dossier's activity)
             "scheduled": _("Bookings scheduled"),
             "completed": _("Bookings completed"),
             "cancelled": _("Bookings cancelled"),
         },
-        "vetting": {  # the provider's vetting status and its cases' statuses
-            "not_vetted": _("not vetted"),
-            "approved": _("approved"),
-            "rejected": _("rejected"),
-            "open": _("open"),
-            "in_review": _("in review"),
-            "awaiting_provider": _("awaiting provider"),
-            "ready_for_decision": _("ready for decision"),
-            "withdrawn": _("withdrawn"),
-        },
-        "round": {"initial": _("initial"), "renewal": _("renewal")},
-        "check": {
-            "background": _("Background check"),
-            "skills": _("Skills check"),
-            "references": _("References check"),
-        },
-        "check_status": {
-            "pending": _("pending"),
-            "in_progress": _("in progress"),
-            "passed": _("passed"),
-            "failed": _("failed"),
-        },
-        "b3": {"compatible": _("compatible"), "incompatible": _("incompatible")},
-        "insurance": {  # RC Pro status today
-            "valid": _("valid"),
-            "expiring": _("expiring"),
-            "expired": _("expired"),
-            "none": _("none"),
-        },
-        "verification": {
-            "pending": _("pending"),
-            "verified": _("verified"),
-            "rejected": _("rejected"),
-        },
-        "reason": {  # restriction reason codes
-            "insurance_lapsed": _("insurance lapsed"),
-            "safety_complaint": _("safety complaint"),
-            "low_rating": _("low rating"),
-            "revetting_overdue": _("revetting overdue"),
-            "vetting_withdrawn": _("vetting withdrawn"),
-            "terms_breach": _("terms breach"),
-            "other": _("other"),
-        },
-        "source": {
-            "insurance": _("insurance"),
-            "safety": _("safety"),
-            "quality": _("quality"),
-            "vetting": _("vetting"),
-            "manual": _("manual"),
-        },
-        "proposal": {"open": _("open"), "confirmed": _("confirmed"), "dismissed": _("dismissed")},
-        "review": {"upheld": _("upheld"), "lifted": _("lifted"), "requested": _("requested")},
-        "service": {
-            "regular_cleaning": _("regular cleaning"),
-            "deep_cleaning": _("deep cleaning"),
-            "end_of_tenancy": _("end of tenancy"),
-            "windows": _("windows"),
-            "ironing": _("ironing"),
-            "office_cleaning": _("office cleaning"),
-        },
+        "vetting": _labels(CaseStatus, VettingStatus),  # the provider's status and its cases'
+        "round": _labels(Round),
+        "check": _labels(CheckKind),
+        "check_status": _labels(CheckStatus),
+        "b3": _labels(B3Outcome),
+        "insurance": _labels(InsuranceStatus),  # RC Pro status today
+        "verification": _labels(Verification),
+        "reason": {code: short_label(code) for code in REASONS},  # restriction reasons, in a few words
+        "source": _labels(Source),
+        "proposal": _labels(ProposalStatus),
+        "review": _labels(ReviewOutcome) | {"requested": _("requested")},
+        "service": _labels(ServiceKind),
         "fact": {  # marketplace.reporting.provider_card
             "Reference": _("Reference"),
             "Legal name": _("Legal name"),

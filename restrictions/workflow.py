@@ -50,7 +50,7 @@ class ReviewOutcome(StrEnum):
 
     @property
     def label(self) -> str:
-        return {ReviewOutcome.UPHELD: _("upheld"), ReviewOutcome.LIFTED: _("lifted")}[self]
+        return {ReviewOutcome.UPHELD: _("restriction upheld"), ReviewOutcome.LIFTED: _("restriction lifted")}[self]
 
 
 class TransitionNotAllowed(DomainError):
