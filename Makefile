@@ -5,7 +5,20 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format install migrate clean bench translations
+.PHONY: demo test lint format install migrate clean bench translations system-packages-demo system-packages-test
+
+# Debian packages: WeasyPrint's libraries (the demo and the tests), Chromium (the browser tests).
+DEMO_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_DEBS := $(DEMO_DEBS) chromium
+
+# Install what is missing when run as root; otherwise stop with the exact command to run.
+define need_debs
+	@if ! command -v dpkg >/dev/null 2>&1; then echo "not a Debian system: make sure these are installed: $(1)"; exit 0; fi; \
+	missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "Missing system packages. Run: sudo apt-get install -y$$missing"; exit 1; fi; \
+	echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
+endef
 SOURCES := console marketplace restrictions insurance vetting disputes reviews reports demo templates
 CATALOGUE := translations/fr/LC_MESSAGES/messages
 
@@ -32,11 +45,17 @@ translations: $(STAMP)
 migrate: install
 	$(FLASK) db upgrade
 
-demo: migrate
+system-packages-demo:
+	$(call need_debs,$(DEMO_DEBS))
+
+system-packages-test:
+	$(call need_debs,$(TEST_DEBS))
+
+demo: system-packages-demo migrate
 	$(FLASK) demo seed
 	$(FLASK) demo run
 
-test: install
+test: system-packages-test install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # List pages timed on the large data set in PostgreSQL (BENCH_DATABASE_URL; BENCH_RESEED=1 reseeds).

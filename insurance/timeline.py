@@ -24,14 +24,14 @@ def provider_events(provider_id: int) -> list[Event]:
             start=format_date(p.starts_on),
             end=format_date(p.ends_on),
         )
-        events.append(Event(p.created_at, "insurance", text))
+        events.append(Event(p.created_at, _("insurance"), text))
         if p.verified_at:
             text = _(
                 "Policy %(number)s %(verification)s",
                 number=p.policy_number,
                 verification=p.verification.label,
             )
-            events.append(Event(p.verified_at, "insurance", text))
+            events.append(Event(p.verified_at, _("insurance"), text))
     reminders = db.session.execute(
         sa.select(PolicyReminder.sent_on, PolicyReminder.step, InsurancePolicy.policy_number)
         .join(InsurancePolicy, InsurancePolicy.id == PolicyReminder.policy_id)
@@ -52,5 +52,5 @@ def provider_events(provider_id: int) -> list[Event]:
                 step,
                 number=number,
             )
-        events.append(Event.on(sent_on, "insurance", text))
+        events.append(Event.on(sent_on, _("insurance"), text))
     return events

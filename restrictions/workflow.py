@@ -50,7 +50,11 @@ class ReviewOutcome(StrEnum):
 
     @property
     def label(self) -> str:
-        return {ReviewOutcome.UPHELD: _("restriction upheld"), ReviewOutcome.LIFTED: _("restriction lifted")}[self]
+        labels = {
+            ReviewOutcome.UPHELD: _("restriction upheld"),
+            ReviewOutcome.LIFTED: _("restriction lifted"),
+        }
+        return labels[self]
 
 
 class TransitionNotAllowed(DomainError):

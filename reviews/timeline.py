@@ -27,5 +27,5 @@ def provider_events(provider_id: int) -> list[Event]:
             text = _("Review %(reference)s hidden", reference=reference)
         else:
             text = _("Review %(reference)s restored", reference=reference)
-        events.append(Event(decided_at, "reviews", text))
+        events.append(Event(decided_at, _("reviews"), text))
     return events

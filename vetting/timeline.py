@@ -25,14 +25,16 @@ def provider_events(provider_id: int) -> list[Event]:
     ).all()
     for case in cases:
         events.append(
-            Event(case.opened_at, "vetting", _("%(case)s opened by %(who)s", case=case, who=case.opened_by))
+            Event(
+                case.opened_at, _("vetting"), _("%(case)s opened by %(who)s", case=case, who=case.opened_by)
+            )
         )
         for check in case.checks:
             if check.completed_at:
                 events.append(
                     Event(
                         check.completed_at,
-                        "vetting",
+                        _("vetting"),
                         _(
                             "%(case)s: %(kind)s check %(status)s",
                             case=case.reference,
@@ -44,5 +46,5 @@ def provider_events(provider_id: int) -> list[Event]:
         if case.decided_at:
             who = case.decided_by.full_name if case.decided_by else _("someone")
             text = _("%(case)s %(status)s by %(who)s", case=case.reference, status=case.status.label, who=who)
-            events.append(Event(case.decided_at, "vetting", text))
+            events.append(Event(case.decided_at, _("vetting"), text))
     return events

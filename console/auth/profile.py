@@ -26,7 +26,10 @@ class LanguageForm(FlaskForm):
 
 class ProfileView(ConsoleBaseView):
     roles = ALL_ROLES
-    on_home = False  # in the menu under the person's name, not among the role's screens
+    on_home = False  # reached from the person's name in the navigation bar, not a role's screen
+
+    def is_visible(self) -> bool:
+        return False  # the navigation bar has its own "My profile" link
 
     @expose("/", methods=["GET", "POST"])
     def index(self):

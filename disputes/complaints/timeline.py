@@ -29,7 +29,7 @@ def provider_events(provider_id: int) -> list[Event]:
             category=category.label.lower(),
             severity=severity.label.lower(),
         )
-        events.append(Event(created_at, "support", text))
+        events.append(Event(created_at, _("support"), text))
     disputes = db.session.execute(
         sa.select(Dispute.id, Dispute.decided_at, Dispute.outcome)
         .join(Complaint, Complaint.id == Dispute.complaint_id)
@@ -44,5 +44,5 @@ def provider_events(provider_id: int) -> list[Event]:
             reference=reference,
             outcome=outcome.label.lower(),
         )
-        events.append(Event(decided_at, "support", text))
+        events.append(Event(decided_at, _("support"), text))
     return events

@@ -110,7 +110,9 @@ def _policy_line(p: insurance.PolicySummary) -> tuple[str, str, str, str, str]:
 
 def _restriction_line(r: restrictions.RestrictionSummary) -> tuple[str, str, str, str]:
     review = term("review", r.review_outcome or "requested") if r.review_requested_at else ""
-    ended = _("%(when)s by %(who)s", when=when(r.ended_at), who=r.ended_by) if r.ended_by else _("still in force")
+    ended = (
+        _("%(when)s by %(who)s", when=when(r.ended_at), who=r.ended_by) if r.ended_by else _("still in force")
+    )
     started = _("%(when)s by %(who)s", when=when(r.started_at), who=r.decided_by)
     return term("reason", r.reason_code), started, ended, review
 

@@ -334,7 +334,9 @@ def test_complaints_disputes_and_hidden_reviews_appear_on_the_provider_timeline(
     moderation_services.moderate(
         review, "hide", reason_code="off_topic", actor=agent, now=now + timedelta(hours=2)
     )
-    texts = [e.text for e in provider_timeline(booking.provider_id) if e.area in ("support", "reviews")]
+    texts = [
+        e.text for e in provider_timeline(booking.provider_id) if e.area in ("support", "reviews")
+    ]  # the staff read English here
     assert texts == [
         f"Review {review.reference} hidden",
         f"Dispute {dispute.reference} rejected",
