@@ -25,6 +25,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 
+from console.domain import DomainError, _
+
 # One row per brand: name, prefixes (a single prefix or an inclusive "low-high" range of prefixes
 # of the same width), allowed total lengths (range(16, 20) is 16-19). When two rows match, the first
 # one names the brand (Discover's 622126-622925 sits inside UnionPay's 62).
@@ -205,7 +207,28 @@ def _lengths_for(head: str) -> tuple[tuple[int, str], ...]:
     prefixes = [head[:width] for width in _PREFIX_WIDTHS if width <= len(head)]
     rows = [row for prefix in prefixes for row in _PREFIX_INDEX.get(prefix, ())]
     brands: dict[int, str] = {}
-    for _, brand, lengths in sorted(rows, key=lambda row: row[0]):  # the first row in the table names it
+    for _prefix, brand, lengths in sorted(rows, key=lambda row: row[0]):  # the first row names it
         for length in lengths:
             brands.setdefault(length, brand)
     return tuple(sorted(brands.items(), reverse=True))
+
+
+def clean_text(text: str | None, *, limit: int, what: str, required: bool = True) -> str | None:
+    """Trimmed text, refused (never cut) when longer than `limit` once card numbers are masked
+    (free text in rules: a complaint's subject, a moderation note...)."""
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise DomainError(_("The %(what)s is required.", what=what))
+        return None
+    stored = len(redact_card_numbers(text)[0])
+    if stored > limit:
+        raise DomainError(
+            _(
+                "The %(what)s is too long (%(length)s characters; at most %(limit)s).",
+                what=what,
+                length=stored,
+                limit=limit,
+            )
+        )
+    return text

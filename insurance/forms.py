@@ -7,26 +7,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, StopValidation, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from console import validation as v
 from console.domain import _
+from console.forms import translated
 from console.money import AmountField
 from marketplace.models import Provider, ServiceKind
-
-
-def translated(validator):
-    """`validator` with its lazy message turned into text when it fails (Flask-Admin shows only text
-    errors, and the flashed summaries join them)."""
-
-    def check(form, field):
-        try:
-            validator(form, field)
-        except (StopValidation, ValidationError) as exc:
-            raise type(exc)(str(exc.args[0]) if exc.args else "") from exc
-
-    check.field_flags = getattr(validator, "field_flags", {})
-    return check
 
 
 class PolicyForm(FlaskForm):

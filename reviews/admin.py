@@ -26,21 +26,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, attempt_decision, parse_id
 from console.db import db, utcnow
 from console.domain import Role, _, ngettext
+from console.forms import form_errors
 from reviews import services
 from reviews import workflow as wf
 from reviews.models import Review, ReviewFlag
 from reviews.workflow import ModerationStatus
 
 AGENTS = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
-
-
-def form_errors(form) -> str:
-    """The first error of each field, in one line for a flash message."""
-    messages = [
-        _("%(field)s: %(error)s", field=getattr(form, name).label.text, error=errors[0])
-        for name, errors in form.errors.items()
-    ]
-    return "; ".join(messages) or _("The form was incomplete; reload the page and try again.")
 
 
 def _reason_choices() -> list[SelectChoice]:

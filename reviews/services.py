@@ -17,6 +17,7 @@ from console.db import db
 from console.domain import DomainError, Role, _
 from console.formatting import format_number
 from console.notifications.services import queue_notification
+from console.redaction import clean_text
 from marketplace.models import Booking, BookingStatus, Provider
 from restrictions import services as restrictions
 from reviews import workflow as wf
@@ -82,7 +83,7 @@ def moderate(
         raise AlreadyModerated(_already(review))
     after = wf.next_moderation(before, event)
     reason_code = wf.hide_reason(reason_code) if event == "hide" else None
-    note = wf.clean_text(note, limit=wf.REASON_MAX, what=_("note"), required=False)
+    note = clean_text(note, limit=wf.REASON_MAX, what=_("note"), required=False)
     updated = db.session.execute(
         sa.update(Review)
         .where(Review.id == review.id, Review.moderation_status == before)
@@ -160,7 +161,7 @@ def _tell_author(review: Review, reason_code: str, now: datetime):
 def dismiss_flags(review: Review, *, actor: Any, now: datetime, note: str | None = None) -> int:
     """The review stays as it is: its open flags are closed (recorded, not a status change)."""
     person = require_staff(actor)
-    note = wf.clean_text(note, limit=wf.REASON_MAX, what=_("note"), required=False)
+    note = clean_text(note, limit=wf.REASON_MAX, what=_("note"), required=False)
     closed = db.session.execute(
         sa.update(ReviewFlag)
         .where(ReviewFlag.review_id == review.id, ReviewFlag.resolved_at.is_(None))
@@ -176,7 +177,7 @@ def dismiss_flags(review: Review, *, actor: Any, now: datetime, note: str | None
 def report_review(review: Review, *, detail: str, actor: Any, now: datetime) -> ReviewFlag | None:
     """Record a report about a review (passed on by support); None if one is already open."""
     person = require_staff(actor)
-    detail = wf.clean_text(detail, limit=500, what=_("reason given for the report"))
+    detail = clean_text(detail, limit=500, what=_("reason given for the report"))
     return _flag(review, FlagRule.USER_REPORT, detail, person, now)
 
 

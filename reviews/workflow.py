@@ -17,26 +17,6 @@ class TransitionNotAllowed(DomainError):
 REASON_MAX = 2_000
 
 
-def clean_text(text: str | None, *, limit: int, what: str, required: bool = True) -> str | None:
-    """Trimmed text, refused (never cut) when longer than `limit` once card numbers are masked."""
-    text = (text or "").strip()
-    if not text:
-        if required:
-            raise DomainError(_("The %(what)s is required.", what=what))
-        return None
-    stored = len(redact_card_numbers(text)[0])
-    if stored > limit:
-        raise DomainError(
-            _(
-                "The %(what)s is too long (%(length)s characters; at most %(limit)s).",
-                what=what,
-                length=stored,
-                limit=limit,
-            )
-        )
-    return text
-
-
 # --- moderation -------------------------------------------------------------------------------
 class ModerationStatus(StrEnum):
     PENDING = "pending"

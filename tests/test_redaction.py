@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from stdnum import luhn
 from stdnum.fr import siren, siret
 
-from console.redaction import CARD_BRANDS, Redaction, find_card_numbers, mask, redact_card_numbers
+from console.domain import DomainError
+from console.redaction import CARD_BRANDS, Redaction, clean_text, find_card_numbers, mask, redact_card_numbers
 
 DIGITS = "0123456789"
 BEFORE = [" ", ", ", ": ", "(", "\n", "« "]
@@ -343,3 +344,13 @@ def test_no_break_spaces_count_as_spaces():
 
 def test_a_lower_case_code_does_not_hide_a_card():
     assert redact_card_numbers("ab12 word 4242 4242 4242 4242")[1] == 1
+
+
+def test_text_is_required_bounded_and_measured_as_stored():
+    with pytest.raises(DomainError, match="note is required"):
+        clean_text("  ", limit=10, what="note")
+    with pytest.raises(DomainError, match="too long"):
+        clean_text("x" * 1_000_001, limit=10_000, what="message")
+    assert clean_text(None, limit=10, what="note", required=False) is None
+    # A card number counts as its masked form, which is shorter.
+    assert clean_text("4970 1012 3456 7893 x", limit=30, what="note")

@@ -22,6 +22,7 @@ from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import DomainError, _
 from console.files.services import send_stored
+from console.forms import form_errors
 from marketplace.models import Provider, VettingStatus
 from vetting import checks, forms, services
 from vetting import workflow as wf
@@ -110,7 +111,7 @@ class VettingCaseAdmin(CaseListBase):
                     success,
                 )
         else:
-            flash(_form_errors(form), "danger")
+            flash(form_errors(form), "danger")
         return self._back(case_id, anchor)
 
     # --- case steps -----------------------------------------------------------------------------
@@ -120,7 +121,7 @@ class VettingCaseAdmin(CaseListBase):
         provider = db.session.get(Provider, parse_id(provider_id) or 0) or abort(404)
         form = forms.FlaskForm()
         if not form.validate_on_submit():
-            flash(_form_errors(form), "danger")
+            flash(form_errors(form), "danger")
         else:
             round_ = Round.RENEWAL if provider.vetting_status == VettingStatus.APPROVED else Round.INITIAL
             if attempt_decision(
@@ -227,7 +228,7 @@ class VettingCaseAdmin(CaseListBase):
                 _("The %(kind)s check is started.", kind=check.kind.label),
             )
         else:
-            flash(_form_errors(form), "danger")
+            flash(form_errors(form), "danger")
         return self._back(check.case_id, check.kind.value)
 
     def _evidence(self, check_id: int, form, use_case: Callable[..., Any], success: str):
@@ -309,7 +310,7 @@ class VettingCaseAdmin(CaseListBase):
                 _("Reference added."),
             )
         else:
-            flash(_form_errors(form), "danger")
+            flash(form_errors(form), "danger")
         return self._back(case.id, "references")
 
     @expose("/attempt/<int:reference_id>", methods=("POST",))
@@ -329,7 +330,7 @@ class VettingCaseAdmin(CaseListBase):
                 _("Contact attempt logged."),
             )
         else:
-            flash(_form_errors(form), "danger")
+            flash(form_errors(form), "danger")
         return self._back(reference.case_id, "references")
 
     @expose("/upload/<int:case_id>", methods=("POST",))
@@ -348,7 +349,7 @@ class VettingCaseAdmin(CaseListBase):
                 _("Document stored."),
             )
         else:
-            flash(_form_errors(form), "danger")
+            flash(form_errors(form), "danger")
         return self._back(case.id, "documents")
 
     @expose("/document/<int:document_id>")
@@ -368,16 +369,6 @@ class VettingCaseAdmin(CaseListBase):
 
 def _version(form, version: int | None) -> dict[str, int]:
     return {"expected_version": version} if hasattr(form, "expected_version") else {}
-
-
-def _form_errors(form) -> str:
-    messages = [
-        _("%(field)s: %(errors)s", field=getattr(form, name).label.text, errors="; ".join(errors))
-        for name, errors in form.errors.items()
-    ]
-    if "csrf_token" in form.errors:
-        return _("The form expired; reload the page and try again. Nothing was saved.")
-    return _("Nothing was saved. %(details)s", details=" ".join(messages) or _("The form was incomplete."))
 
 
 def cases_of(provider_id: int) -> list[VettingCase]:

@@ -25,27 +25,12 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    StopValidation,
-    ValidationError,
 )
 
 from console.domain import _
+from console.forms import translated
 from vetting.models import DocumentKind
 from vetting.workflow import RUBRIC, AttemptOutcome, B3Outcome, DocumentType, RejectionReason, rubric_label
-
-
-def translated(validator):
-    """`validator` with its lazy message turned into text when it fails (Flask-Admin shows only text
-    errors, and the flashed summaries join them)."""
-
-    def check(form, field):
-        try:
-            validator(form, field)
-        except (StopValidation, ValidationError) as exc:
-            raise type(exc)(str(exc.args[0]) if exc.args else "") from exc
-
-    check.field_flags = getattr(validator, "field_flags", {})
-    return check
 
 
 class VersionedForm(FlaskForm):

@@ -22,6 +22,7 @@ from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decisi
 from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import DomainError, Role, _
+from console.forms import form_errors
 from disputes.complaints import queues, reporting, services
 from disputes.complaints import workflow as wf
 from disputes.complaints.columns import (
@@ -45,7 +46,6 @@ from disputes.complaints.forms import (
     _choices,
     enum_filters,
     enum_label,
-    form_errors,
 )
 from disputes.complaints.models import Complaint, EntryKind, Macro
 from disputes.complaints.workflow import Category, Channel, Severity, Status

@@ -108,12 +108,3 @@ class MacroForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     body = TextAreaField(_l("Text of the reply"), validators=[DataRequired(), Length(max=wf.BODY_MAX)])
     active = BooleanField(_l("Offered to the agents"), default=True)
-
-
-def form_errors(form) -> str:
-    """The first error of each field, in one line for a flash message."""
-    messages = [
-        _("%(field)s: %(error)s", field=getattr(form, name).label.text, error=errors[0])
-        for name, errors in form.errors.items()
-    ]
-    return "; ".join(messages) or _("The form was incomplete; reload the page and try again.")

@@ -20,6 +20,7 @@ from console.auth.services import active_staff
 from console.db import db
 from console.domain import DomainError, Role, _, ensure_version
 from console.notifications.services import queue_notification
+from console.redaction import clean_text
 from disputes.complaints import alerts
 from disputes.complaints import workflow as wf
 from disputes.complaints.models import (
@@ -99,8 +100,8 @@ def create_complaint(
     """Record a client's complaint; a safety complaint against a provider opens a proposal at once."""
     person = require_staff(actor)
     channel, category = _enum(Channel, channel, _("channel")), _enum(Category, category, _("category"))
-    subject = wf.clean_text(subject, limit=wf.SUBJECT_MAX, what=_("subject"))
-    description = wf.clean_text(description, limit=wf.BODY_MAX, what=_("description"))
+    subject = clean_text(subject, limit=wf.SUBJECT_MAX, what=_("subject"))
+    description = clean_text(description, limit=wf.BODY_MAX, what=_("description"))
     provider = _complained_about(client, booking, provider)
     complaint = Complaint(
         client=client,
@@ -230,7 +231,7 @@ def change_severity(
     person = require_staff(actor)
     ensure_version(complaint, expected_version)
     severity = _enum(Severity, severity, _("severity"))
-    reason = wf.clean_text(reason, limit=wf.REASON_MAX, what=_("reason for the change of severity"))
+    reason = clean_text(reason, limit=wf.REASON_MAX, what=_("reason for the change of severity"))
     if severity == complaint.severity:
         raise DomainError(
             _("%(complaint)s is already %(severity)s.", complaint=complaint, severity=severity.label.lower())
@@ -298,7 +299,7 @@ def assign(
 def add_note(complaint: Complaint, *, body: str, actor: Any, now: datetime) -> ComplaintEntry:
     """An internal note: stays in the console, never sent."""
     person = require_staff(actor)
-    body = wf.clean_text(body, limit=wf.BODY_MAX, what=_("note"))
+    body = clean_text(body, limit=wf.BODY_MAX, what=_("note"))
     entry = ComplaintEntry(
         complaint_id=complaint.id,
         kind=EntryKind.NOTE,
@@ -329,7 +330,7 @@ def send_message(
                 complaint=complaint,
             )
         )
-    body = wf.clean_text(body, limit=wf.BODY_MAX, what=_("message"))
+    body = clean_text(body, limit=wf.BODY_MAX, what=_("message"))
     if to == EntryKind.TO_PROVIDER and complaint.provider is None:
         raise DomainError(_("%(complaint)s names no provider to write to.", complaint=complaint))
     entry = ComplaintEntry(
@@ -383,8 +384,8 @@ def save_macro(
 ) -> Macro:
     """Managers create or edit canned replies."""
     person = require_staff(actor, {Role.MANAGER})
-    title = wf.clean_text(title, limit=120, what=_("title"))
-    body = wf.clean_text(body, limit=wf.BODY_MAX, what=_("text of the reply"))
+    title = clean_text(title, limit=120, what=_("title"))
+    body = clean_text(body, limit=wf.BODY_MAX, what=_("text of the reply"))
     clash = db.session.scalar(
         sa.select(Macro.id).where(Macro.title == title, Macro.id != (macro.id if macro else -1))
     )

@@ -16,7 +16,6 @@ from typing import Protocol
 
 from console.business_time import add_business_hours, business_hours_between
 from console.domain import DomainError, _
-from console.redaction import redact_card_numbers
 
 # --- complaints -------------------------------------------------------------------------------
 
@@ -206,26 +205,6 @@ def due_for_auto_close(resolved_at: datetime | None, now: datetime) -> bool:
 # --- text -------------------------------------------------------------------------------------
 
 SUBJECT_MAX, BODY_MAX, REASON_MAX = 200, 10_000, 2_000
-
-
-def clean_text(text: str | None, *, limit: int, what: str, required: bool = True) -> str | None:
-    """Trimmed text, refused (never cut) when longer than `limit` once card numbers are masked."""
-    text = (text or "").strip()
-    if not text:
-        if required:
-            raise DomainError(_("The %(what)s is required.", what=what))
-        return None
-    stored = len(redact_card_numbers(text)[0])
-    if stored > limit:
-        raise DomainError(
-            _(
-                "The %(what)s is too long (%(length)s characters; at most %(limit)s).",
-                what=what,
-                length=stored,
-                limit=limit,
-            )
-        )
-    return text
 
 
 # --- the SLA clock ----------------------------------------------------------------------------

@@ -23,8 +23,9 @@ from console.db import db, utcnow
 from console.domain import DomainError, Role, _, ngettext
 from console.files.services import send_stored
 from console.formatting import format_money, format_number
+from console.forms import form_errors
 from console.money import AmountField
-from disputes.complaints.forms import VersionForm, _choices, enum_filters, enum_label, form_errors
+from disputes.complaints.forms import VersionForm, _choices, enum_filters, enum_label
 from disputes.complaints.models import Complaint
 from disputes.complaints.workflow import BODY_MAX
 from disputes.disputes import services

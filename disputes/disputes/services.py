@@ -16,6 +16,7 @@ from console.db import db
 from console.domain import DomainError, Role, _, ensure_version
 from console.files import services as files
 from console.notifications.services import queue_notification
+from console.redaction import clean_text
 from disputes.complaints import workflow as complaint_wf
 from disputes.complaints.models import Complaint
 from disputes.complaints.services import _enum, require_staff
@@ -51,7 +52,7 @@ def open_dispute(
         raise DomainError(_("%(complaint)s is closed; reopen it to open a dispute.", complaint=complaint))
     booking = complaint.booking
     amount = wf.ensure_claim(kind, amount_claimed_cents, booking_price_cents=booking.price_cents)
-    claim = complaint_wf.clean_text(claim, limit=complaint_wf.BODY_MAX, what=_("claim"))
+    claim = clean_text(claim, limit=complaint_wf.BODY_MAX, what=_("claim"))
     undecided = db.session.scalar(
         sa.select(Dispute.id).where(
             Dispute.complaint_id == complaint.id, Dispute.status != DisputeStatus.DECIDED
@@ -137,7 +138,7 @@ def add_evidence(
     )
     if count >= MAX_EVIDENCE:
         raise DomainError(_("At most %(count)s files per dispute.", count=MAX_EVIDENCE))
-    description = complaint_wf.clean_text(description, limit=500, what=_("description"), required=False)
+    description = clean_text(description, limit=500, what=_("description"), required=False)
     stored = files.store_upload(upload[0], upload[1], actor=person, now=now)
     evidence = DisputeEvidence(
         dispute_id=dispute.id,
@@ -161,9 +162,7 @@ def record_provider_response(
     person = require_staff(actor)
     ensure_version(dispute, expected_version)
     _not_decided(dispute)
-    dispute.provider_response = complaint_wf.clean_text(
-        text, limit=complaint_wf.BODY_MAX, what=_("provider's response")
-    )
+    dispute.provider_response = clean_text(text, limit=complaint_wf.BODY_MAX, what=_("provider's response"))
     dispute.provider_responded_at = now
     changes = audit.diff(dispute)
     db.session.flush()
@@ -189,7 +188,7 @@ def record_insurer_claim(
 def _decision_values(dispute: Dispute, outcome, amount, reasons) -> tuple[Outcome, int, str]:
     outcome = _enum(Outcome, outcome, _("outcome"))
     amount = wf.ensure_award(outcome, amount, claimed_cents=dispute.amount_claimed_cents)
-    reasons = complaint_wf.clean_text(reasons, limit=complaint_wf.BODY_MAX, what=_("written reasons"))
+    reasons = clean_text(reasons, limit=complaint_wf.BODY_MAX, what=_("written reasons"))
     return outcome, amount, reasons
 
 
@@ -276,7 +275,7 @@ def send_back(
     """A manager returns a proposal to the agents, with a note (no decision)."""
     person = require_staff(actor, {Role.MANAGER})
     ensure_version(dispute, expected_version)
-    note = complaint_wf.clean_text(note, limit=complaint_wf.REASON_MAX, what=_("note for the agent"))
+    note = clean_text(note, limit=complaint_wf.REASON_MAX, what=_("note for the agent"))
     dispute.status = wf.next_dispute_status(dispute.status, "send_back")
     dispute.proposed_outcome = dispute.proposed_amount_cents = dispute.proposed_reasons = None
     dispute.proposed_by_id = dispute.proposed_at = None
