@@ -127,11 +127,15 @@ def filter_query(app, endpoint: str, column: str, wanted: str) -> str:
     The index comes from Flask-Admin's filter table (the view's `_filter_args`), the value from
     the filter's own options when it has some (what the rendered filter form offers).
     """
+    from flask_babel import force_locale
+
     admin = app.extensions["admin"][0]
     view = next(v for v in admin._views if getattr(v, "endpoint", None) == endpoint)
     for arg, (_, flt) in view._filter_args.items():
         name = getattr(getattr(flt, "column", None), "key", None)
-        if name != column or str(flt.operation()) != "equals":
+        with force_locale("en"):  # the filters' names in the source language, whatever the console's
+            operation = str(flt.operation())
+        if name != column or operation != "equals":
             continue
         value = wanted
         for option, label in flt.get_options(view) or ():
@@ -143,10 +147,14 @@ def filter_query(app, endpoint: str, column: str, wanted: str) -> str:
 
 def named_filter_query(app, endpoint: str, label: str, value: str) -> str:
     """`flt0_<n>=<value>` for the view's filter called `label` (custom filters have no column key)."""
+    from flask_babel import force_locale
+
     admin = app.extensions["admin"][0]
     view = next(v for v in admin._views if getattr(v, "endpoint", None) == endpoint)
     for arg, (_, flt) in view._filter_args.items():
-        if str(flt.name) == label:
+        with force_locale("en"):
+            name = str(flt.name)
+        if name == label:
             return f"flt0_{arg}={value}"
     raise SystemExit(f"no filter {label!r} on {endpoint}")
 
