@@ -82,10 +82,17 @@ def _noncompliant_share(run) -> str:
 
     from console.files.services import _path
 
+    from flask_babel import force_locale
+
+    from console.domain import _
+
     reader = PdfReader(io.BytesIO(_path(run.file.storage_name).read_bytes()))
     (data,) = (files[0] for files in reader.attachments.values())
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
-    exceptions = sum(1 for row in rows if row["compliant"] == "no")
+    # The CSV is in the French spreadsheet form and the run's language (";", byte-order mark).
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    with force_locale(run.language):
+        compliant, no = _("compliant"), _("no")
+    exceptions = sum(1 for row in rows if row[compliant] == no)
     share = 100 * exceptions / max(len(rows), 1)
     return f"{len(rows):,} active providers in the CSV, {exceptions:,} not fully compliant ({share:.1f} %)"
 
