@@ -78,13 +78,11 @@ def _work(env: dict[str, str]) -> float:
 
 
 def _noncompliant_share(run) -> str:
+    from flask_babel import force_locale
     from pypdf import PdfReader
 
-    from console.files.services import _path
-
-    from flask_babel import force_locale
-
     from console.domain import _
+    from console.files.services import _path
 
     reader = PdfReader(io.BytesIO(_path(run.file.storage_name).read_bytes()))
     (data,) = (files[0] for files in reader.attachments.values())
