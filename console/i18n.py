@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, has_request_context
+from flask import Flask, current_app, g, has_request_context
 from flask_babel import force_locale, get_translations
 from flask_login import current_user
 
@@ -34,12 +34,37 @@ def in_language(language: str | None) -> Iterator[None]:
         yield
 
 
+def translations():
+    """The reader's catalogue, looked up once per request (and per `force_locale` block): a page
+    reads a few thousand labels, and Flask-Babel's own lookup costs several microseconds each."""
+    try:
+        ctx = g._flask_babel  # Flask-Babel's per-context namespace, where it keeps the locale
+    except (AttributeError, RuntimeError):  # first lookup of the context, or no context at all
+        return get_translations()
+    locale = getattr(ctx, "babel_locale", None)
+    cached = getattr(ctx, "console_translations", None)
+    if cached is not None and locale is not None and cached[0] is locale:
+        return cached[1]
+    found = get_translations()
+    ctx.console_translations = (getattr(ctx, "babel_locale", None), found)
+    return found
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", formatting.DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     babel.init_app(app, locale_selector=select_locale)
-    domain.install_catalogue(get_translations)
+    domain.install_catalogue(translations)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda message: translations().ugettext(message),
+        ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
+        pgettext=lambda context, message: translations().upgettext(context, message),
+        npgettext=lambda context, singular, plural, n: translations().unpgettext(
+            context, singular, plural, n
+        ),
+        newstyle=True,
+    )
     app.jinja_env.filters.update(
         datetime=formatting.format_datetime,
         date=formatting.format_date,
