@@ -28,6 +28,7 @@ from console.domain import DomainError, _
 from console.files.services import UploadRefused, send_stored
 from console.formatting import format_money, format_number
 from insurance import services
+from insurance import workflow as wf
 from insurance.expiry_admin import ExpiryBoard
 from insurance.forms import DecisionForm, PolicyForm, RejectForm, field_error
 from insurance.models import InsurancePolicy, InsuranceSweep
@@ -118,6 +119,8 @@ class PolicyPanel:
     status_class: str
     flags: list[str]
     may_decide: bool
+    allowed: frozenset[str]  # the verification steps the workflow allows now
+    rejected: bool
     purposes: dict[str, str]
 
 
@@ -310,6 +313,8 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
             status_class=STATUS_CLASSES[status],
             flags=services.flags(policy, day),
             may_decide=user_has_any(self.roles_for("verify")),
+            allowed=wf.allowed_verification_events(policy.verification),
+            rejected=policy.verification == Verification.REJECTED,
             purposes=PURPOSES,
         )
 

@@ -58,6 +58,11 @@ VERIFICATION_TRANSITIONS = {
 }
 
 
+def allowed_verification_events(current: Verification) -> frozenset[str]:
+    """What may be done with a policy's certificate now (the policy page offers only these)."""
+    return frozenset(event for (state, event) in VERIFICATION_TRANSITIONS if state == current)
+
+
 def next_verification(current: Verification, event: str) -> Verification:
     if (current, event) not in VERIFICATION_TRANSITIONS:
         raise TransitionNotAllowed(

@@ -24,6 +24,7 @@ from insurance.workflow import (
     Period,
     TransitionNotAllowed,
     Verification,
+    allowed_verification_events,
     covered_until,
     ensure_policy_values,
     last_cover_end,
@@ -587,3 +588,10 @@ def test_cover_status_is_the_expiring_rule_of_status_on():
     assert cover_status(day, day + window + timedelta(days=1), lapsed=False) == InsuranceStatus.VALID
     assert cover_status(day, None, lapsed=True) == InsuranceStatus.EXPIRED
     assert cover_status(day, None, lapsed=False) == InsuranceStatus.NONE
+
+
+@pytest.mark.parametrize("state", list(Verification))
+def test_allowed_verification_events_follow_the_transition_table(state):
+    allowed = allowed_verification_events(state)
+    for event in ("verify", "reject"):
+        assert (event in allowed) == ((state, event) in VERIFICATION_TRANSITIONS)
