@@ -46,9 +46,9 @@ def test_every_message_has_a_french_translation_and_none_is_stale():
     ]
     stale = sorted(set(translated) - set(extracted)) + [m.id for m in catalogue.obsolete.values()]
     assert not missing, (
-        f"{len(missing)} messages without a French translation (make translations):\n"
+        f"{len(missing)} message(s) without a French translation (make translations):\n"
         + "\n".join(missing[:40])
     )
     assert not stale, (
-        f"{len(stale)} catalogue entries no longer in the code (make translations): {stale[:20]}"
+        f"{len(stale)} catalogue entry(ies) no longer in the code (make translations): {stale[:20]}"
     )
