@@ -48,6 +48,10 @@ class NotAllowed(DomainError):
     """The staff member's roles do not cover this kind of report."""
 
 
+class AlreadyRetried(DomainError):
+    """Another retry of the same failed run was saved first."""
+
+
 def may_use(actor: Any, kind: ReportKind) -> bool:
     return isinstance(actor, str) or actor.has_any_role(wf.KIND_ROLES[kind])
 
@@ -137,7 +141,16 @@ def retry_run(run: ReportRun, *, actor: Any, now: datetime) -> ReportRun:
     retried = db.session.scalar(sa.select(sa.func.count()).where(ReportRun.retry_of_id == run.id))
     wf.ensure_retryable(run.status, bool(retried))
     ensure_available()
-    return _new_run(run.kind, dict(run.parameters), actor=actor, now=now, retry_of=run)
+    try:
+        with db.session.begin_nested():
+            return _new_run(run.kind, dict(run.parameters), actor=actor, now=now, retry_of=run)
+    except sa.exc.IntegrityError as exc:  # another manager's retry of the same run committed first
+        raise AlreadyRetried(
+            _(
+                "Someone else retried %(reference)s at the same moment; reload to follow their attempt.",
+                reference=run.reference,
+            )
+        ) from exc
 
 
 # --- building (the job) --------------------------------------------------------------------------
