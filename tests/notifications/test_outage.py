@@ -4,7 +4,10 @@ managers as failed, and a manager's resend sends it."""
 from __future__ import annotations
 
 import socket
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email import policy as email_policy
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -92,12 +95,7 @@ def test_a_30_minute_outage_delays_the_message_and_it_is_sent_once(smtp, now):
 
 def test_after_72_hours_it_fails_visibly_and_a_manager_resends_it(smtp, now, client_as):
     note = _queue(now, template="message")
-    moment = now
-    while note.status == NotificationStatus.PENDING:
-        assert moment < now + timedelta(hours=73), "the outbox never gave up"
-        deliver_due(now=moment)
-        db.session.expire_all()
-        moment = note.next_attempt_at or moment
+    moment = _retry_until_it_gives_up(note, now)
     assert note.status == NotificationStatus.FAILED
     assert moment > now + timedelta(hours=71)  # about 72 hours of tries, not 15 minutes
 
@@ -130,6 +128,63 @@ def test_after_72_hours_it_fails_visibly_and_a_manager_resends_it(smtp, now, cli
     assert note.status == NotificationStatus.SENT
     assert len(smtp.inbox.messages) == 1
     assert "failed message" not in manager.get("/").get_data(as_text=True)
+
+
+def _retry_until_it_gives_up(note, now):
+    """Run the delivery job at each next attempt until the outbox gives up; return that moment."""
+    moment = now
+    while note.status == NotificationStatus.PENDING:
+        assert moment < now + timedelta(hours=73), "the outbox never gave up"
+        deliver_due(now=moment)
+        db.session.expire_all()
+        moment = note.next_attempt_at or moment
+    return moment
+
+
+STATEMENT = "Trois annulations sans préavis en octobre."
+
+
+@pytest.mark.parametrize(
+    ("template", "context"),
+    [
+        (
+            "restriction_started",
+            {
+                "reference": "R-1",
+                "provider": "Marie",
+                "reason": "cancellations",
+                "restriction": SimpleNamespace(
+                    started_at=datetime(2026, 11, 2, 10, tzinfo=UTC), statement=STATEMENT
+                ),
+            },
+        ),
+        (
+            "vetting_rejected",
+            {
+                "reference": "V-1",
+                "provider": "Marie",
+                "case": SimpleNamespace(reference="V-1"),
+                "statement": STATEMENT,
+            },
+        ),
+    ],
+)
+def test_a_statement_of_reasons_outlives_a_long_outage(smtp, now, template, context):
+    note = services.queue_notification(
+        recipient="provider@example.com", template=template, context=context, now=now
+    )
+    db.session.commit()
+    _retry_until_it_gives_up(note, now)
+    assert services.failed_count() == 1  # on the managers' home page, not dropped
+    services.resend(note, actor="system:test", now=utcnow())
+    db.session.commit()
+    smtp.start()
+    deliver_due(now=utcnow())
+    db.session.expire_all()
+    assert note.status == NotificationStatus.SENT
+    assert len(smtp.inbox.messages) == 1
+    delivered = message_from_bytes(smtp.inbox.messages[0].content, policy=email_policy.default)
+    assert STATEMENT in delivered.get_content()
 
 
 def test_only_a_failed_message_can_be_resent(now, app):
