@@ -109,6 +109,16 @@ def is_write_conflict(exc: BaseException) -> bool:
     return False
 
 
+def discard_session() -> None:
+    """Drop the session's connections from the pool without talking to the database (it may be the
+    thing that is gone); the next use checks out a fresh connection."""
+    try:
+        db.session().invalidate()
+    except Exception:
+        log.warning("invalidating the session's connection failed", exc_info=True)
+        db.session().expunge_all()
+
+
 # --- after-commit hooks -----------------------------------------------------------------
 
 _HOOKS_KEY = "after_commit_hooks"

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
-from console.db import db, is_write_conflict
+from console.db import db, discard_session, is_write_conflict
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,8 @@ def init_app(app: Flask) -> None:
     for database_error in (StaleDataError, OperationalError, InterfaceError):
         app.register_error_handler(database_error, _database_down)
     app.register_error_handler(Exception, _unexpected)
+    # Registered after Flask-SQLAlchemy's own teardown, so it runs first and leaves that one nothing to do.
+    app.teardown_appcontext(_remove_session_quietly)
 
 
 def _csrf_error(exc: CSRFError):
@@ -116,4 +118,16 @@ def _rollback_quietly() -> None:
     try:
         db.session.rollback()
     except Exception:  # the database may be the thing that is gone
-        log.warning("rollback after error failed", exc_info=True)
+        log.warning("rollback after error failed; dropping the connection", exc_info=True)
+        discard_session()
+
+
+def _remove_session_quietly(exc: BaseException | None) -> None:
+    """End the request's session; a connection the database dropped must not turn the page already
+    rendered into a bare 500 from the server."""
+    try:
+        db.session.remove()
+    except Exception:
+        log.warning("closing the session failed; dropping the connection", exc_info=True)
+        discard_session()
+        db.session.remove()

@@ -18,6 +18,7 @@ import redis
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from rq.defaults import DEFAULT_JOB_MONITORING_INTERVAL
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
@@ -46,6 +47,10 @@ JOB_TIMEOUT = 600  # seconds; the register of 50,000 providers takes well under 
 
 class NotAllowed(DomainError):
     """The staff member's roles do not cover this kind of report."""
+
+
+class AlreadyRetried(DomainError):
+    """Another retry of the same failed run was saved first."""
 
 
 def may_use(actor: Any, kind: ReportKind) -> bool:
@@ -137,7 +142,16 @@ def retry_run(run: ReportRun, *, actor: Any, now: datetime) -> ReportRun:
     retried = db.session.scalar(sa.select(sa.func.count()).where(ReportRun.retry_of_id == run.id))
     wf.ensure_retryable(run.status, bool(retried))
     ensure_available()
-    return _new_run(run.kind, dict(run.parameters), actor=actor, now=now, retry_of=run)
+    try:
+        with db.session.begin_nested():
+            return _new_run(run.kind, dict(run.parameters), actor=actor, now=now, retry_of=run)
+    except sa.exc.IntegrityError as exc:  # another manager's retry of the same run committed first
+        raise AlreadyRetried(
+            _(
+                "Someone else retried %(reference)s at the same moment; reload to follow their attempt.",
+                reference=run.reference,
+            )
+        ) from exc
 
 
 # --- building (the job) --------------------------------------------------------------------------
@@ -297,14 +311,28 @@ def _abandoned(
         job = jobs.get(run.job_id)
         if job is None and now - run.requested_at > wf.LOST_AFTER:
             return _("Abandoned: its job is no longer in the queue (Redis restarted or lost it).")
-        if job is not None and _job_status(job) in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
+        status = _job_status(job) if job is not None else None
+        if status in (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED):
             return worker_died if _worker_died(job) else _crashed()
+        if status == JobStatus.STARTED and _silent(job, now):
+            return worker_died
     last_seen = run.heartbeat_at or run.requested_at
     if run.status == RunStatus.RUNNING and now - last_seen > wf.ABANDONED_AFTER + timedelta(
         seconds=JOB_TIMEOUT
     ):
         return worker_died
     return None
+
+
+# A forking worker stamps its running job's `last_heartbeat` every job-monitoring interval (30 s);
+# silence well past that means worker and work horse died together (SIGKILL, host lost). RQ's own
+# started-job registry only expires 90 s after the last stamp, which with the every-minute sweep
+# could take 2.5 minutes; this keeps "failed within about two minutes" true.
+HEARTBEAT_SILENCE = timedelta(seconds=DEFAULT_JOB_MONITORING_INTERVAL + 20)
+
+
+def _silent(job: Job, now: datetime) -> bool:
+    return job.last_heartbeat is not None and now - job.last_heartbeat > HEARTBEAT_SILENCE
 
 
 def _crashed() -> str:

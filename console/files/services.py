@@ -11,14 +11,15 @@ import hashlib
 import io
 import os
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import sqlalchemy as sa
 from flask import current_app, send_file
 
 from console.audit import services as audit
-from console.db import db, on_rollback
+from console.db import after_commit, db, on_rollback
 from console.domain import DomainError, _
 from console.files.models import StoredFile
 
@@ -178,3 +179,49 @@ def send_verified(stored: StoredFile, *, actor: Any, purpose: str, now: datetime
             )
         )
     return _attachment(io.BytesIO(data), stored, actor=actor, purpose=purpose, now=now)
+
+
+# --- files no record points to ------------------------------------------------------------------
+
+SWEEP_ACTOR = "system:files-sweep"
+ORPHAN_AGE = timedelta(days=1)  # far longer than any transaction that writes a file before it commits
+
+
+def sweep_orphans(*, now: datetime, batch: int = 500) -> int:
+    """Delete files under FILES_DIR older than a day that no stored-file record names (a worker
+    killed between writing a PDF and committing its record leaves one); each deletion is audited,
+    and the file goes when that audit event commits."""
+    root, deleted = Path(current_app.config["FILES_DIR"]), 0
+    candidates = [p for p in root.glob("*/*") if p.is_file() and _older_than(p, now - ORPHAN_AGE)]
+    for start in range(0, len(candidates), batch):
+        chunk = candidates[start : start + batch]
+        known = set(
+            db.session.scalars(
+                sa.select(StoredFile.storage_name).where(
+                    StoredFile.storage_name.in_([_storage_name(p) for p in chunk])
+                )
+            )
+        )
+        for path in chunk:
+            if _storage_name(path) not in known:
+                size = path.stat().st_size
+                after_commit(_remove, path)  # gone once its audit event is safely recorded
+                audit.record(
+                    SWEEP_ACTOR,
+                    "file.orphan_deleted",
+                    object_type="StoredFile",
+                    object_id=path.name[:60],
+                    changes={"size": size},
+                    now=now,
+                )
+                deleted += 1
+    return deleted
+
+
+def _storage_name(path: Path) -> str:
+    """The record's name for a file on disk (a half-written `.part` has none and is always an orphan)."""
+    return "" if path.suffix == ".part" else path.name
+
+
+def _older_than(path: Path, moment: datetime) -> bool:
+    return path.stat().st_mtime < moment.timestamp()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from console.admin_base import ConsoleModelView
 from console.domain import Role
+from console.notifications import services
 from console.notifications.models import Notification
 from console.notifications.services import NO_SMTP
 
@@ -45,11 +48,22 @@ class NotificationAdmin(ConsoleModelView):
         "related_type": _l("Related record"),
         "related_id": _l("Related id"),
         "next_attempt_at": _l("Next attempt"),
+        "retry_until": _l("Retried until"),
     }
     column_formatters = {"last_error": _last_error}
     column_formatters_detail = column_formatters
     export_roles = frozenset()
     simple_list_pager = True
+    action_roles = {"resend": frozenset({Role.MANAGER, Role.ADMIN})}
+
+    def home_badge(self) -> str | None:
+        """Messages the outbox gave up on after its retry window: a manager decides to resend them."""
+        failed = services.failed_count()
+        return ngettext("%(num)s failed message", "%(num)s failed messages", failed) if failed else None
+
+    @action("resend", _l("Resend"), _l("Send the selected failed messages again?"))
+    def action_resend(self, ids):
+        self.run_for_each(ids, services.resend, done=_("Put back in the outbox"))
 
 
 def register(admin) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from console.db import db, utcnow
@@ -24,7 +26,12 @@ def deliver_notification(notification_id: int) -> str | None:
 @job(timeout=300)
 def deliver_pending() -> int:
     """Every minute: retry what is due, including work whose job was lost with Redis."""
-    now, delivered = utcnow(), 0
+    return deliver_due(now=utcnow())
+
+
+def deliver_due(*, now: datetime) -> int:
+    """Try each notification due at `now` once, committing each outcome; return how many were tried."""
+    delivered = 0
     for notification_id in services.due_notification_ids(now=now):
         note = db.session.scalar(
             select(Notification).where(Notification.id == notification_id).with_for_update(skip_locked=True)

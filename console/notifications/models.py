@@ -45,6 +45,8 @@ class Notification(db.Model):
     )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Delivery is retried until then (NOTIFICATION_RETRY_HOURS after queueing or a resend).
+    retry_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -15,8 +15,9 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
+from console.audit import services as audit
 from console.db import db
-from console.domain import DomainError
+from console.domain import DomainError, _
 from console.formatting import supported_language
 from console.notifications.models import Notification, NotificationStatus
 
@@ -51,6 +52,7 @@ def queue_notification(
         related_type=type(related).__name__ if related is not None else None,
         related_id=str(related.id) if related is not None else None,
         next_attempt_at=now,
+        retry_until=now + retry_window(),
     )
     db.session.add(note)
     db.session.flush()
@@ -82,11 +84,9 @@ def deliver(note: Notification, *, now: datetime) -> NotificationStatus:
         _send(config["SMTP_URL"], config["MAIL_FROM"], note)
     except (OSError, smtplib.SMTPException) as exc:
         note.last_error = f"{type(exc).__name__}: {exc}"[:500]
-        if note.attempts >= config["NOTIFICATION_MAX_ATTEMPTS"]:
+        note.next_attempt_at = next_attempt(note.attempts, now=now)
+        if note.next_attempt_at > (note.retry_until or note.created_at + retry_window()):
             note.status, note.next_attempt_at = NotificationStatus.FAILED, None
-        else:
-            backoff = config["NOTIFICATION_BACKOFF_SECONDS"] * 2 ** (note.attempts - 1)
-            note.next_attempt_at = now + timedelta(seconds=backoff)
         return note.status
     note.status, note.sent_at, note.last_error, note.next_attempt_at = (
         NotificationStatus.SENT,
@@ -95,6 +95,47 @@ def deliver(note: Notification, *, now: datetime) -> NotificationStatus:
         None,
     )
     return note.status
+
+
+def retry_window() -> timedelta:
+    return timedelta(hours=current_app.config["NOTIFICATION_RETRY_HOURS"])
+
+
+def next_attempt(attempts: int, *, now: datetime) -> datetime:
+    """After `attempts` failed tries: 1, 2, 4, 8... minutes, capped (30 minutes by default)."""
+    config = current_app.config
+    first, cap = config["NOTIFICATION_BACKOFF_SECONDS"], config["NOTIFICATION_BACKOFF_MAX_SECONDS"]
+    return now + timedelta(seconds=min(cap, first * 2 ** min(attempts - 1, 20)))
+
+
+class NotFailed(DomainError):
+    """Only a message that failed can be sent again."""
+
+
+def resend(note: Notification, *, actor: Any, now: datetime) -> None:
+    """Put a failed message back in the outbox for another retry window; the resend is audited."""
+    from console.jobs import enqueue_after_commit
+    from console.notifications import jobs
+
+    if note.status != NotificationStatus.FAILED:
+        raise NotFailed(
+            _("Only a failed message can be sent again; this one is %(status)s.", status=note.status.label)
+        )
+    note.status, note.next_attempt_at, note.retry_until = (
+        NotificationStatus.PENDING,
+        now,
+        now + retry_window(),
+    )
+    audit.record(actor, "notification.resend", note, changes={"attempts": note.attempts}, now=now)
+    enqueue_after_commit(jobs.deliver_notification, note.id)
+
+
+def failed_count() -> int:
+    """Messages the outbox gave up on, for the managers' home badge."""
+    return (
+        db.session.scalar(sa.select(sa.func.count()).where(Notification.status == NotificationStatus.FAILED))
+        or 0
+    )
 
 
 def due_notification_ids(*, now: datetime, limit: int = 200) -> list[int]:
