@@ -63,3 +63,23 @@ def test_behind_a_trusted_proxy_a_failed_sign_in_counts_against_the_forwarded_ad
 def test_a_bad_trusted_proxies_setting_refuses_to_start(value, tmp_path):
     with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
         from_environment(str(tmp_path), {"TRUSTED_PROXIES": value})
+
+
+@pytest.mark.parametrize(
+    ("uploaded_as", "content_type", "saved_as"),
+    [
+        ("attestation RC.pdf", "application/pdf", "attestation RC.pdf"),
+        ("page.html", "image/jpeg", "page.jpg"),  # the extension comes from the content, not the upload
+        ("facture\u202efdp.exe", "application/pdf", "facturefdp.pdf"),  # no right-to-left override
+        ("..\\..\\etc\\passwd", "image/png", "passwd.png"),
+        ("\x00\x01.pdf", "application/pdf", "file.pdf"),
+        ("", "image/png", "file.png"),
+    ],
+)
+def test_a_download_is_named_from_its_detected_type_without_control_characters(
+    uploaded_as, content_type, saved_as
+):
+    from console.files.models import StoredFile
+    from console.files.services import download_name
+
+    assert download_name(StoredFile(original_name=uploaded_as, content_type=content_type)) == saved_as

@@ -11,6 +11,7 @@ import hashlib
 import io
 import os
 import secrets
+import unicodedata
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -79,12 +80,22 @@ def _readable_path(stored: StoredFile) -> Path:
     return _path(stored.storage_name)
 
 
+def download_name(stored: StoredFile) -> str:
+    """The name a download is saved under: the uploader's name without its control and direction
+    characters (U+202E would show `gnp.html` as `lmth.png`), the extension of the detected type."""
+    extension = next((ext for _magic, kind, ext in SIGNATURES if kind == stored.content_type), "")
+    stem = Path((stored.original_name or "").replace("\\", "/")).name
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    stem = "".join(c for c in stem if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp")).strip(" .")
+    return (stem[:100] or "file") + extension
+
+
 def _attachment(body: Path | BinaryIO, stored: StoredFile, *, actor: Any, purpose: str, now: datetime):
     """Audit the download, commit, and send the bytes as an attachment that never renders inline."""
     audit.record(actor, "file.download", stored, purpose=purpose, now=now)
     db.session.commit()
     response = send_file(
-        body, mimetype=stored.content_type, as_attachment=True, download_name=stored.original_name
+        body, mimetype=stored.content_type, as_attachment=True, download_name=download_name(stored)
     )
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "no-store"
