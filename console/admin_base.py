@@ -126,6 +126,15 @@ def _time(value: date, shown: str) -> Markup:
     return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), shown)
 
 
+UNORDERABLE_TYPES = (sa.JSON, sa.LargeBinary, sa.ARRAY)
+
+
+def _unorderable(column: Any) -> bool:
+    """True for a column PostgreSQL cannot sort by (no ordering operator for json)."""
+    column_type = getattr(column, "type", None)
+    return isinstance(column_type, UNORDERABLE_TYPES)
+
+
 def enum_label(value: Enum) -> str:
     """An enum value as people read it: its `label` (translated) when it has one, else
     "not vetted" rather than "NOT_VETTED"."""
@@ -185,6 +194,15 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
             case "action":
                 return frozenset().union(*self.action_roles.values()) if self.action_roles else frozenset()
         return frozenset()
+
+    def get_sortable_columns(self) -> dict[Any, Any]:
+        """The sortable columns, less those the database cannot order (JSON, binary): a header
+        that is not a link rather than a link that fails."""
+        return {
+            name: column
+            for name, column in super().get_sortable_columns().items()
+            if not any(_unorderable(part) for part in (column if isinstance(column, list) else [column]))
+        }
 
     def get_export_value(self, model: Any, name: str) -> Any:
         """Export cells in the French spreadsheet form; formulas neutralised (console/spreadsheet.py)."""
