@@ -53,12 +53,10 @@ def test_scheduled_runs_are_not_counted(queue_redis, limit_of_three, now):
 def test_the_page_says_so_above_the_limit(client_as, queue_redis, limit_of_three):
     client = client_as("manager")
     token = csrf_token(client, "/reports/")
-    answers = [
-        client.post(
-            "/reports/request", data={"csrf_token": token, "kind": "provider_register"}, follow_redirects=True
-        )
-        for _ in range(4)
-    ]
+    data = {"csrf_token": token, "kind": "provider_register"}
+    # Seven requests fall in at most two minutes: at least one minute sees a fourth one.
+    answers = [client.post("/reports/request", data=data, follow_redirects=True) for _ in range(7)]
     assert all(a.status_code == 200 for a in answers)
-    assert "Wait a minute before asking for another" in answers[-1].get_data(as_text=True)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportRun)) == 3
+    refused = [a for a in answers if "Wait a minute before asking for another" in a.get_data(as_text=True)]
+    assert refused
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportRun)) == 7 - len(refused) <= 6
