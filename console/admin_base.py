@@ -119,6 +119,10 @@ class RoleDeclaredView:
     def inaccessible_callback(self, name: str, **kwargs: Any):
         abort(403)
 
+    def render(self, template: str, **kwargs: Any):
+        """Templates may write a hand-made create form's one-time token: `new_submission_token()`."""
+        return super().render(template, new_submission_token=submissions.new_token, **kwargs)
+
 
 def _time(value: date, shown: str) -> Markup:
     """`<time datetime="2026-12-02T13:05:00+00:00">02/12/2026 14:05</time>`: French for people,

@@ -157,3 +157,44 @@ def test_the_same_form_sent_twice_at_the_same_moment_creates_one_client(app):
     assert answers == [302, 302]
     db.session.expire_all()
     assert count(Client) == 1
+
+
+def test_a_note_sent_twice_is_added_once(client_as):
+    from disputes.complaints.models import ComplaintEntry
+    from tests.factories import make_complaint
+
+    agent = client_as("support_agent")
+    complaint = make_complaint()
+    db.session.commit()
+    page = f"/complaints/details/?id={complaint.id}"
+    form = {
+        "csrf_token": csrf_token(agent, page),
+        "submission_token": submission_token(agent, page),
+        "kind": "note",
+        "body": "Rappeler le client demain.",
+    }
+    answers = [
+        agent.post(f"/complaints/entry/{complaint.id}", data=form, follow_redirects=True) for _ in range(2)
+    ]
+    assert "Note added" in answers[0].get_data(as_text=True)
+    assert "already saved" in answers[1].get_data(as_text=True)
+    notes = db.session.scalars(
+        sa.select(ComplaintEntry).where(ComplaintEntry.complaint_id == complaint.id)
+    ).all()
+    assert [n.body for n in notes] == ["Rappeler le client demain."]
+
+
+def test_a_report_request_sent_twice_queues_one_run(client_as, queue_redis):
+    from reports.models import ReportRun
+
+    manager = client_as("manager")
+    form = {
+        "csrf_token": csrf_token(manager, "/reports/"),
+        "submission_token": submission_token(manager, "/reports/"),
+        "kind": "provider_register",
+    }
+    answers = [manager.post("/reports/request", data=form, follow_redirects=True) for _ in range(2)]
+    assert "Requested:" in answers[0].get_data(as_text=True)
+    assert "already saved" in answers[1].get_data(as_text=True)
+    assert count(ReportRun) == 1
+    assert db.session.get(FormSubmission, form["submission_token"]).object_type == "ReportRun"
