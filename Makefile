@@ -39,7 +39,7 @@ $(CATALOGUE).mo: $(CATALOGUE).po | $(STAMP)
 translations: $(STAMP)
 	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		-o translations/messages.pot $(SOURCES)
-	$(BIN)/pybabel -q update -i translations/messages.pot -d translations -l fr --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations -l fr --no-fuzzy-matching --ignore-obsolete --width 110
 	$(BIN)/pybabel compile -d translations -l fr
 
 migrate: install

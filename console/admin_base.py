@@ -8,7 +8,7 @@ from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, has_request_context, stream_with_context
+from flask import Response, abort, flash, has_request_context, redirect, request, stream_with_context
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import filters as sqla_filters
@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
 
-from console import formatting, spreadsheet
+from console import formatting, spreadsheet, submissions
 from console.access import ALL_ROLES, Role, Roles, user_has_any
 from console.db import db, is_write_conflict, utcnow
 from console.domain import DomainError, _
@@ -119,11 +119,24 @@ class RoleDeclaredView:
     def inaccessible_callback(self, name: str, **kwargs: Any):
         abort(403)
 
+    def render(self, template: str, **kwargs: Any):
+        """Templates may write a hand-made create form's one-time token: `new_submission_token()`."""
+        return super().render(template, new_submission_token=submissions.new_token, **kwargs)
+
 
 def _time(value: date, shown: str) -> Markup:
     """`<time datetime="2026-12-02T13:05:00+00:00">02/12/2026 14:05</time>`: French for people,
     the exact stored value for machines."""
     return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), shown)
+
+
+UNORDERABLE_TYPES = (sa.JSON, sa.LargeBinary, sa.ARRAY)
+
+
+def _unorderable(column: Any) -> bool:
+    """True for a column PostgreSQL cannot sort by (no ordering operator for json)."""
+    column_type = getattr(column, "type", None)
+    return isinstance(column_type, UNORDERABLE_TYPES)
 
 
 def enum_label(value: Enum) -> str:
@@ -185,6 +198,45 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
             case "action":
                 return frozenset().union(*self.action_roles.values()) if self.action_roles else frozenset()
         return frozenset()
+
+    def get_sortable_columns(self) -> dict[Any, Any]:
+        """The sortable columns, less those the database cannot order (JSON, binary): a header
+        that is not a link rather than a link that fails."""
+        return {
+            name: column
+            for name, column in super().get_sortable_columns().items()
+            if not any(_unorderable(part) for part in (column if isinstance(column, list) else [column]))
+        }
+
+    def get_create_form(self):
+        """The create form, with its one-time submission token (console/submissions.py)."""
+        form_class = super().get_create_form()
+        return type(form_class.__name__, (form_class,), {submissions.TOKEN_FIELD: submissions.token_field()})
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        """Flask-Admin's create page; a form already saved is not saved again (its sender is sent
+        to the record the first POST created)."""
+        if request.method == "POST":
+            try:
+                submissions.claim(
+                    request.form.get(submissions.TOKEN_FIELD), record_type=self.model, now=utcnow()
+                )
+            except submissions.AlreadySubmitted as exc:
+                db.session.rollback()
+                flash(str(exc), "info")
+                return redirect(self._submitted_record_url(exc.submission))
+            except submissions.InvalidToken as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+                return redirect(self.get_url(".create_view"))
+        return super().create_view()
+
+    def _submitted_record_url(self, submission: submissions.FormSubmission | None) -> str:
+        key = parse_id(submission.object_id) if submission and submission.object_id else None
+        if key is not None and submission.object_type == self.model.__name__ and self.can_view_details:
+            return self.get_url(".details_view", id=key)
+        return self.get_url(".index_view")
 
     def get_export_value(self, model: Any, name: str) -> Any:
         """Export cells in the French spreadsheet form; formulas neutralised (console/spreadsheet.py)."""

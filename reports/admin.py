@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
+from console import submissions
 from console import validation as v
 from console.admin_base import ConsoleBaseView, attempt_decision, parse_id
 from console.db import db, utcnow
@@ -36,6 +37,7 @@ class RequestForm(FlaskForm):
         validators=[Optional(), NumberRange(1, EXPIRING_WITHIN_DAYS)],
     )
     provider_reference = StringField(_l("Provider reference"), description=_l("e.g. PRV-000123"))
+    submission_token = submissions.token_field()  # a double click requests one report
 
 
 def _kinds() -> list[ReportKind]:
@@ -127,10 +129,15 @@ class ReportsView(ConsoleBaseView):
             )
             return redirect(url_for(".index"))
         kind = ReportKind(form.kind.data)
-        attempt_decision(
-            lambda: services.request_report(
+
+        def request_once():
+            submissions.claim(form.submission_token.data, record_type=ReportRun, now=utcnow())
+            services.request_report(
                 kind, parameters=_parameters(form, kind), actor=current_user, now=utcnow()
-            ),
+            )
+
+        attempt_decision(
+            request_once,
             _("Requested: %(report)s. It is being built; this page follows it.", report=kind.label),
         )
         return redirect(url_for(".index"))

@@ -26,7 +26,7 @@ from rq.registry import StartedJobRegistry
 from console.audit import services as audit
 from console.business_time import PARIS, paris_today
 from console.db import db
-from console.domain import DomainError, _
+from console.domain import DomainError, QueueUnavailable, _, ngettext
 from console.files import services as files
 from console.formatting import format_datetime, supported_language
 from console.jobs import REDIS_ERRORS, enqueue_after_commit, ensure_available, get_queue, get_redis
@@ -94,7 +94,40 @@ def request_report(kind: ReportKind, *, parameters: dict[str, Any], actor: Any, 
         raise NotAllowed(_("Your role does not allow this report."))
     checked = check_parameters(kind, parameters, today=paris_today(now))
     ensure_available()  # before anything is written: a refused request leaves nothing behind
+    ensure_within_rate(actor, now=now)
     return _new_run(kind, checked, actor=actor, now=now)
+
+
+class TooManyRequests(DomainError):
+    """A person asked for more reports in a minute than the console builds for one person."""
+
+
+def ensure_within_rate(actor: Any, *, now: datetime) -> None:
+    """Count the staff member's requests in the current minute (a Redis counter that expires);
+    refuse above `REPORT_REQUESTS_PER_MINUTE`. Scheduled runs (a system actor) are not counted."""
+    limit = current_app.config.get("REPORT_REQUESTS_PER_MINUTE", 10)
+    if isinstance(actor, str) or not limit:
+        return
+    key = f"reports:requests:{actor.id}:{int(now.timestamp()) // 60}"
+    try:
+        pipe = get_redis().pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 120)
+        count = pipe.execute()[0]
+    except REDIS_ERRORS:
+        raise QueueUnavailable(
+            _("The job queue did not answer; nothing was requested. Try again in a minute.")
+        ) from None
+    if count > limit:
+        raise TooManyRequests(
+            ngettext(
+                "You have asked for %(num)s report in the last minute, the most one person may. "
+                "Wait a minute before asking for another.",
+                "You have asked for %(num)s reports in the last minute, the most one person may. "
+                "Wait a minute before asking for another.",
+                limit,
+            )
+        )
 
 
 def requester_language(actor: Any) -> str:
@@ -142,6 +175,7 @@ def retry_run(run: ReportRun, *, actor: Any, now: datetime) -> ReportRun:
     retried = db.session.scalar(sa.select(sa.func.count()).where(ReportRun.retry_of_id == run.id))
     wf.ensure_retryable(run.status, bool(retried))
     ensure_available()
+    ensure_within_rate(actor, now=now)
     try:
         with db.session.begin_nested():
             return _new_run(run.kind, dict(run.parameters), actor=actor, now=now, retry_of=run)

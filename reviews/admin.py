@@ -21,7 +21,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, attempt_decision, parse_id
 from console.db import db, utcnow
@@ -51,7 +51,12 @@ MODERATION_FILTER_OPTIONS = [(m.value, LazyString(lambda m=m: m.label)) for m in
 
 class ModerationForm(FlaskForm):
     event = StringField(validators=[DataRequired(), Length(max=10)])
-    expected_status = HiddenField()
+    expected_status = HiddenField(
+        validators=[
+            Optional(),
+            AnyOf([m.value for m in ModerationStatus], message=_l("Reload the page and try again.")),
+        ]
+    )
     reason_code = SelectField(
         _l("Reason (sent to the author)"),
         choices=_reason_choices(),

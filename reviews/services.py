@@ -79,7 +79,7 @@ def moderate(
     """
     person = require_staff(actor)
     before = ModerationStatus(review.moderation_status)
-    if expected_status is not None and ModerationStatus(expected_status) != before:
+    if expected_status is not None and _status(expected_status) != before:
         raise AlreadyModerated(_already(review))
     after = wf.next_moderation(before, event)
     reason_code = wf.hide_reason(reason_code) if event == "hide" else None
@@ -265,6 +265,14 @@ def open_flags(review_id: int) -> list[ReviewFlag]:
             .order_by(ReviewFlag.id)
         )
     )
+
+
+def _status(value: ModerationStatus | str) -> ModerationStatus:
+    """The status the moderator saw, as the page sent it; an unknown one is a stale page."""
+    try:
+        return ModerationStatus(value)
+    except ValueError:
+        raise DomainError(_("Reload the page and try again.")) from None
 
 
 def parse_event(event: str) -> str:

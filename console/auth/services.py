@@ -77,8 +77,14 @@ def create_staff(
         raise StaffError(_("A staff account with the e-mail %(email)s already exists.", email=email))
     staff = StaffUser(email=email, full_name=full_name, password_hash=hash_password(password), created_at=now)
     staff.role_rows = [StaffRole(role=r) for r in sorted(parsed)]
-    db.session.add(staff)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # someone creating the same account at the same moment
+            db.session.add(staff)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        raise StaffError(
+            _("A staff account with the e-mail %(email)s already exists.", email=email)
+        ) from None
     audit.record(
         actor,
         "staff.create",

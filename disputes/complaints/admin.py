@@ -17,6 +17,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from console import submissions
 from console import validation as v
 from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, parse_id
 from console.auth.models import StaffUser
@@ -47,7 +48,7 @@ from disputes.complaints.forms import (
     enum_filters,
     enum_label,
 )
-from disputes.complaints.models import Complaint, EntryKind, Macro
+from disputes.complaints.models import Complaint, ComplaintEntry, EntryKind, Macro
 from disputes.complaints.workflow import Category, Channel, Severity, Status
 from disputes.disputes import services as dispute_services
 from disputes.disputes.admin import OpenDisputeForm
@@ -357,7 +358,10 @@ class AllComplaintsAdmin(ComplaintAdmin):
                     complaint, to=kind, body=form.body.data, actor=current_user, now=utcnow()
                 )
                 done = _("Message queued in the outbox.")
-            attempt_decision(use_case, done)
+            token = form.submission_token.data
+            attempt_decision(
+                lambda: (submissions.claim(token, record_type=ComplaintEntry, now=utcnow()), use_case()), done
+            )
         else:
             flash(form_errors(form), "danger")
         return self._back(complaint)

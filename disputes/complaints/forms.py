@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from console import validation as v
 from console.admin_base import EnumEqual, EnumNotEqual, parse_id
 from console.domain import _
+from console.submissions import token_field
 from disputes.complaints import workflow as wf
 from disputes.complaints.models import EntryKind
 from disputes.complaints.workflow import Category, Channel, Severity
@@ -102,6 +103,7 @@ class EntryForm(FlaskForm):
         choices=_choices(EntryKind),
     )
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=wf.BODY_MAX)])
+    submission_token = token_field()  # a double click adds one note
 
 
 class MacroForm(FlaskForm):
