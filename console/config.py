@@ -75,6 +75,7 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "JOB_RESULT_TTL": 24 * 3600,
         "JOB_FAILURE_TTL": 30 * 24 * 3600,
         "NOTIFICATION_RETRY_HOURS": _bounded_int(env, "NOTIFICATION_RETRY_HOURS", 72, 1, 24 * 14),
+        "REPORT_REQUESTS_PER_MINUTE": _bounded_int(env, "REPORT_REQUESTS_PER_MINUTE", 10, 1, 1000),
         "NOTIFICATION_BACKOFF_SECONDS": 60,
         "NOTIFICATION_BACKOFF_MAX_SECONDS": 30 * 60,
         "VETTING_PASS_MARK": _bounded_int(env, "VETTING_PASS_MARK", 70, 0, 100),
