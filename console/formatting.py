@@ -10,14 +10,20 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from flask import g
+from flask_babel import get_locale
 
 from console.business_time import PARIS
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
-_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+_LOCALES = {
+    "fr": Locale.parse("fr_FR"),
+    "en": Locale.parse("en_GB"),
+}  # parsed once: lists format thousands of cells
 DATETIME_PATTERN = "dd/MM/yyyy HH:mm"
 DATE_PATTERN = "dd/MM/yyyy"
 
@@ -31,24 +37,34 @@ def supported_language(value: str | None) -> str:
 def current_language() -> str:
     """The language of the current request or `force_locale` block; French outside any."""
     try:
-        from flask_babel import get_locale
-
-        locale = get_locale()
-    except RuntimeError:  # outside an app context
-        locale = None
+        locale = g._flask_babel.babel_locale  # Flask-Babel keeps it there once chosen
+    except (AttributeError, RuntimeError):  # not chosen yet in this context, or no context
+        try:
+            locale = get_locale()
+        except RuntimeError:
+            locale = None
     return supported_language(locale.language if locale else None)
 
 
-def _locale(language: str | None) -> str:
+def _locale(language: str | None) -> Locale:
     return _LOCALES[supported_language(language) if language else current_language()]
+
+
+# Dates and times are shown in the same digits in both languages (DATE_PATTERN, DATETIME_PATTERN):
+# written directly, since lists format thousands of them and Babel's general formatter is slow.
 
 
 def format_datetime(value: datetime | None, language: str | None = None, *, offset: bool = False) -> str:
     """`02/12/2026 14:05` in Paris time (with `+01:00` when `offset`, for the engineers' pages)."""
     if value is None:
         return ""
-    pattern = DATETIME_PATTERN + (" xxx" if offset else "")
-    return babel_dates.format_datetime(value, pattern, tzinfo=PARIS, locale=_locale(language))
+    local = value.astimezone(PARIS)
+    text = f"{local.day:02d}/{local.month:02d}/{local.year:04d} {local.hour:02d}:{local.minute:02d}"
+    if offset:
+        minutes = int(local.utcoffset().total_seconds()) // 60
+        sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+        text += f" {sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return text
 
 
 def format_date(value: date | datetime | None, language: str | None = None) -> str:
@@ -57,7 +73,7 @@ def format_date(value: date | datetime | None, language: str | None = None) -> s
         return ""
     if isinstance(value, datetime):
         value = value.astimezone(PARIS).date()
-    return babel_dates.format_date(value, DATE_PATTERN, locale=_locale(language))
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def format_delta(delta: timedelta, language: str | None = None) -> str:
@@ -78,7 +94,13 @@ def format_money(cents: int | None, currency: str = "EUR", language: str | None 
     """`1 234,50 €` from integer cents, exactly (no floats); negative amounts keep their sign."""
     if cents is None:
         return ""
-    return babel_numbers.format_currency(Decimal(cents) / 100, currency, locale=_locale(language))
+    locale = _locale(language)
+    if currency == "EUR":  # Babel's own output for euros, written directly (lists show many)
+        sign, (euros, rest) = ("-" if cents < 0 else ""), divmod(abs(cents), 100)
+        if locale.language == "fr":
+            return f"{sign}{euros:,}".replace(",", "\u202f") + f",{rest:02d}\u00a0€"
+        return f"{sign}€{euros:,}.{rest:02d}"
+    return babel_numbers.format_currency(Decimal(cents) / 100, currency, locale=locale)
 
 
 def format_number(value: int | float | Decimal | None, language: str | None = None) -> str:
@@ -89,10 +111,11 @@ def format_number(value: int | float | Decimal | None, language: str | None = No
 
 
 def format_percent(value: float | Decimal | None, language: str | None = None, *, decimals: int = 1) -> str:
-    """`97,7 %` from a share between 0 and 1."""
+    """`97,7 %` from a share between 0 and 1 (a narrow no-break space before % in French: the sign
+    never wraps to the next line)."""
     if value is None:
         return ""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
-    if _locale(language).startswith("en"):
-        pattern = pattern.replace(" %", "%")
-    return babel_numbers.format_percent(value, pattern, locale=_locale(language))
+    locale = _locale(language)
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
+    text = babel_numbers.format_percent(value, pattern, locale=locale)
+    return text.replace("%", "\u202f%") if locale.language == "fr" else text
