@@ -76,18 +76,40 @@ def format_date(value: date | datetime | None, language: str | None = None) -> s
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
+THRESHOLD = 1.5  # "36 h" rather than "2 j" until a day and a half
+_WORDS: dict[tuple, str] = {}
+
+
+def _timedelta_words(seconds: float, locale: Locale, *, direction: bool) -> str:
+    """Babel's short words for a duration, kept per (unit, rounded value, sign, language): a queue
+    shows many deadlines, and Babel's formatter is slow. The key is what Babel's output depends on."""
+    magnitude = abs(seconds)
+    for unit, per_unit in babel_dates.TIMEDELTA_UNITS:
+        value = magnitude / per_unit
+        if value >= THRESHOLD or unit == "second":
+            break
+    rounded = int(round(max(1, value) if unit == "second" and value > 0 else value))
+    key = (unit, rounded, seconds >= 0 if direction else True, locale.language, direction)
+    words = _WORDS.get(key)
+    if words is None:
+        words = babel_dates.format_timedelta(
+            seconds, format="short", threshold=THRESHOLD, add_direction=direction, locale=locale
+        )
+        if len(_WORDS) < 100_000:
+            _WORDS[key] = words
+    return words
+
+
 def format_delta(delta: timedelta, language: str | None = None) -> str:
     """A duration in short words: `3 h`, `2 j` (`3 hr`, `2 days` in English)."""
-    return babel_dates.format_timedelta(abs(delta), format="short", threshold=1.5, locale=_locale(language))
+    return _timedelta_words(abs(delta.total_seconds()), _locale(language), direction=False)
 
 
 def format_relative(value: datetime | None, now: datetime, language: str | None = None) -> str:
     """`dans 2 h` or `il y a 3 j` from `now` (the exact time goes in a title beside it)."""
     if value is None:
         return ""
-    return babel_dates.format_timedelta(
-        value - now, format="short", threshold=1.5, add_direction=True, locale=_locale(language)
-    )
+    return _timedelta_words((value - now).total_seconds(), _locale(language), direction=True)
 
 
 def format_money(cents: int | None, currency: str = "EUR", language: str | None = None) -> str:

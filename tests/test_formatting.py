@@ -109,3 +109,19 @@ def test_percentages_numbers_and_relative_times():
 )
 def test_an_unsupported_language_falls_back_to_french(stored, used):
     assert f.supported_language(stored) == used
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    seconds=st.one_of(st.floats(min_value=-(10**9), max_value=10**9), st.integers(-(10**6), 10**6)),
+    language=st.sampled_from(["fr", "en"]),
+)
+def test_relative_words_kept_per_unit_are_what_babel_writes(seconds, language):
+    locale = {"fr": "fr_FR", "en": "en_GB"}[language]
+    now = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
+    assert f.format_relative(now + timedelta(seconds=seconds), now, language) == babel_dates.format_timedelta(
+        timedelta(seconds=seconds), format="short", threshold=1.5, add_direction=True, locale=locale
+    )
+    assert f.format_delta(timedelta(seconds=seconds), language) == babel_dates.format_timedelta(
+        abs(timedelta(seconds=seconds)), format="short", threshold=1.5, locale=locale
+    )
