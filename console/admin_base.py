@@ -124,10 +124,13 @@ class RoleDeclaredView:
         return super().render(template, new_submission_token=submissions.new_token, **kwargs)
 
 
+_TIME_OPEN, _TIME_MIDDLE, _TIME_CLOSE = Markup('<time datetime="'), Markup('">'), Markup("</time>")
+
+
 def _time(value: date, shown: str) -> Markup:
     """`<time datetime="2026-12-02T13:05:00+00:00">02/12/2026 14:05</time>`: French for people,
     the exact stored value for machines."""
-    return Markup('<time datetime="{}">{}</time>').format(value.isoformat(), shown)
+    return _TIME_OPEN + value.isoformat() + _TIME_MIDDLE + shown + _TIME_CLOSE  # strings are escaped as added
 
 
 UNORDERABLE_TYPES = (sa.JSON, sa.LargeBinary, sa.ARRAY)
