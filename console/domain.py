@@ -21,6 +21,24 @@ class _Untranslated:
 _catalogue: Callable[[], Any] = _Untranslated
 
 
+def _unknown_language() -> str | None:
+    return None
+
+
+_language: Callable[[], str | None] = _unknown_language
+
+
+def install_language(language: Callable[[], str | None]) -> None:
+    """Use `language()` (the reader's language code, or None) from now on (console/i18n.py)."""
+    global _language
+    _language = language
+
+
+def reader_language() -> str | None:
+    """The language of whoever reads what is being written now, when the app knows it."""
+    return _language()
+
+
 def install_catalogue(catalogue: Callable[[], Any]) -> None:
     """Use `catalogue()` (an object with gettext/ngettext: the reader's translations) from now on."""
     global _catalogue

@@ -13,10 +13,9 @@ from decimal import Decimal
 from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
-from flask.globals import _cv_app
-from flask_babel import get_locale
 
 from console.business_time import PARIS
+from console.domain import reader_language
 
 LANGUAGES = ("fr", "en")
 DEFAULT_LANGUAGE = "fr"
@@ -36,10 +35,7 @@ def supported_language(value: str | None) -> str:
 
 def current_language() -> str:
     """The language of the current request or `force_locale` block; French outside any."""
-    app_ctx = _cv_app.get(None)  # the app context itself: cheaper than `g`'s proxy, per cell
-    chosen = getattr(getattr(app_ctx.g, "_flask_babel", None), "babel_locale", None) if app_ctx else None
-    locale = chosen if chosen is not None else (get_locale() if app_ctx is not None else None)
-    return supported_language(locale.language if locale else None)
+    return supported_language(reader_language())
 
 
 def _locale(language: str | None) -> Locale:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from flask import Flask, current_app, has_request_context
 from flask.globals import _cv_app
-from flask_babel import force_locale, get_translations
+from flask_babel import force_locale, get_locale, get_translations
 from flask_login import current_user
 
 from console import domain, formatting
@@ -51,12 +51,23 @@ def translations():
     return found
 
 
+def reader_language() -> str | None:
+    """The language chosen for this request or `force_locale` block (formatting reads it per cell)."""
+    app_ctx = _cv_app.get(None)  # the app context itself: cheaper than `g`'s proxy
+    if app_ctx is None:
+        return None
+    chosen = getattr(getattr(app_ctx.g, "_flask_babel", None), "babel_locale", None)
+    locale = chosen if chosen is not None else get_locale()
+    return locale.language if locale is not None else None
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", formatting.DEFAULT_LANGUAGE)
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Paris")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS)
     babel.init_app(app, locale_selector=select_locale)
     domain.install_catalogue(translations)
+    domain.install_language(reader_language)
     app.jinja_env.install_gettext_callables(
         gettext=lambda message: translations().ugettext(message),
         ngettext=lambda singular, plural, n: translations().ungettext(singular, plural, n),
