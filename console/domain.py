@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -97,3 +97,9 @@ def ensure_version(record: object, expected_version: int | None) -> None:
                 record=record,
             )
         )
+
+
+def events_from(transitions: Iterable[tuple[Any, str]], current: Any) -> tuple[str, ...]:
+    """The events a transition table `{(state, event): next_state}` allows from `current`, in the
+    table's order: what a page may offer (every workflow's `allowed_events` asks this)."""
+    return tuple(event for (state, event) in transitions if state == current)

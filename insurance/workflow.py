@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from console.domain import DomainError, _
+from console.domain import DomainError, _, events_from
 from console.formatting import format_money
 
 EXPIRING_WITHIN_DAYS = 30
@@ -60,7 +60,7 @@ VERIFICATION_TRANSITIONS = {
 
 def allowed_verification_events(current: Verification) -> frozenset[str]:
     """What may be done with a policy's certificate now (the policy page offers only these)."""
-    return frozenset(event for (state, event) in VERIFICATION_TRANSITIONS if state == current)
+    return frozenset(events_from(VERIFICATION_TRANSITIONS, current))
 
 
 def next_verification(current: Verification, event: str) -> Verification:

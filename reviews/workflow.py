@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from console.domain import DomainError, _
+from console.domain import DomainError, _, events_from
 from console.redaction import redact_card_numbers
 
 
@@ -83,7 +83,7 @@ def next_moderation(current: ModerationStatus, event: str) -> ModerationStatus:
 
 def allowed_events(current: ModerationStatus) -> list[str]:
     """The moderation steps open to a review in `current` (the buttons on its page)."""
-    return [event for (status, event) in MODERATION_TRANSITIONS if status == current]
+    return list(events_from(MODERATION_TRANSITIONS, current))
 
 
 def hide_reason(code: str | None) -> str:

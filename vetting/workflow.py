@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from console.business_time import add_business_hours
-from console.domain import DomainError, Role, _, ngettext
+from console.domain import DomainError, Role, _, events_from, ngettext
 
 CASE_BUSINESS_DAYS = 10
 HOURS_PER_BUSINESS_DAY = 9
@@ -239,12 +239,12 @@ def next_check_status(current: CheckStatus, event: str) -> CheckStatus:
 
 def allowed_events(current: CaseStatus) -> frozenset[str]:
     """The case steps the workflow allows from `current` (what the case page offers)."""
-    return frozenset(event for (status, event) in CASE_TRANSITIONS if status == current)
+    return frozenset(events_from(CASE_TRANSITIONS, current))
 
 
 def allowed_check_events(current: CheckStatus) -> frozenset[str]:
     """The check steps the workflow allows from `current`."""
-    return frozenset(event for (status, event) in CHECK_TRANSITIONS if status == current)
+    return frozenset(events_from(CHECK_TRANSITIONS, current))
 
 
 # --- who may work on a case ----------------------------------------------------------------

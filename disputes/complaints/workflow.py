@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from console.business_time import add_business_hours, business_hours_between
-from console.domain import DomainError, _
+from console.domain import DomainError, _, events_from
 
 # --- complaints -------------------------------------------------------------------------------
 
@@ -186,7 +186,7 @@ def next_status(current: Status, event: str) -> Status:
 
 
 def allowed_events(current: Status) -> list[str]:
-    return [event for (status, event) in TRANSITIONS if status == current]
+    return list(events_from(TRANSITIONS, current))
 
 
 def takes_disputes(current: Status) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from console.domain import DomainError, _
+from console.domain import DomainError, _, events_from
 from console.redaction import redact_card_numbers
 from disputes.complaints.workflow import TransitionNotAllowed
 
@@ -94,7 +94,7 @@ def next_dispute_status(current: DisputeStatus, event: str) -> DisputeStatus:
 
 def allowed_events(current: DisputeStatus) -> list[str]:
     """The steps open to a dispute in `current` (none once decided)."""
-    return [event for (status, event) in DISPUTE_TRANSITIONS if status == current]
+    return list(events_from(DISPUTE_TRANSITIONS, current))
 
 
 def ensure_claim(kind: DisputeKind, amount_cents: object, *, booking_price_cents: int) -> int:
