@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 from enum import StrEnum
 from typing import Any
@@ -18,7 +19,8 @@ class _Untranslated:
         return singular if n == 1 else plural
 
 
-_catalogue: Callable[[], Any] = _Untranslated
+_UNTRANSLATED = _Untranslated()
+_catalogue: Callable[[], Any] = lambda: _UNTRANSLATED  # noqa: E731 - replaced by install_catalogue
 
 
 def _unknown_language() -> str | None:
@@ -57,6 +59,29 @@ def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
     return text % ({"num": n} | params)
 
 
+class translated_label:  # noqa: N801 - used as a decorator, like `property`
+    """A property for an enum's label, written as a function that translates every member's label
+    (`{Member: _("…"), …}[self]`), evaluated once per member and catalogue: lists read a label per
+    cell, and building the whole mapping each time cost a translation per member."""
+
+    def __init__(self, labels: Callable[[Any], str]) -> None:
+        self.labels = labels
+        self.__doc__ = labels.__doc__
+        self.by_catalogue: weakref.WeakKeyDictionary[Any, dict[Any, str]] = weakref.WeakKeyDictionary()
+
+    def __get__(self, member: Any, owner: type | None = None) -> Any:
+        if member is None:
+            return self
+        catalogue = _catalogue()
+        known = self.by_catalogue.get(catalogue)
+        if known is None:
+            known = self.by_catalogue[catalogue] = {}
+        text = known.get(member)
+        if text is None:
+            text = known[member] = self.labels(member)
+        return text
+
+
 class DomainError(ValueError):
     """A rule refused what was asked; the message is written for the staff member."""
 
@@ -71,7 +96,7 @@ class Role(StrEnum):
     MANAGER = "manager"
     ADMIN = "admin"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             Role.VETTING_OFFICER: _("Vetting officer"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from console.domain import DomainError, _, events_from
+from console.domain import DomainError, _, events_from, translated_label
 from console.formatting import format_money
 
 EXPIRING_WITHIN_DAYS = 30
@@ -24,7 +24,7 @@ class InsuranceStatus(StrEnum):
     EXPIRED = "expired"
     NONE = "none"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             InsuranceStatus.VALID: _("valid"),
@@ -39,7 +39,7 @@ class Verification(StrEnum):
     VERIFIED = "verified"
     REJECTED = "rejected"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             Verification.PENDING: _("pending"),

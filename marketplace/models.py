@@ -14,7 +14,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.db import UTCDateTime, db, enum_type, utcnow
-from console.domain import _
+from console.domain import _, translated_label
 from console.formatting import format_money
 from console.privacy import RedactedText
 
@@ -27,7 +27,7 @@ class ServiceKind(StrEnum):
     IRONING = "ironing"
     OFFICE_CLEANING = "office_cleaning"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             ServiceKind.REGULAR_CLEANING: _("Regular cleaning"),
@@ -50,7 +50,7 @@ class VettingStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             VettingStatus.NOT_VETTED: _("not vetted"),
@@ -64,7 +64,7 @@ class BookingStatus(StrEnum):
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             BookingStatus.SCHEDULED: _("scheduled"),

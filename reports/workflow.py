@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from console.domain import DomainError, Role, _
+from console.domain import DomainError, Role, _, translated_label
 
 MAX_PERIOD_DAYS = 366
 # A running run whose job has not been seen alive for this long is abandoned (its worker died).
@@ -24,7 +24,7 @@ class ReportKind(StrEnum):
     COMPLAINTS = "complaints"
     PROVIDER_DOSSIER = "provider_dossier"
 
-    @property
+    @translated_label
     def label(self) -> str:
         """The report's title in the reader's language."""
         return {
@@ -76,7 +76,7 @@ class RunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             RunStatus.QUEUED: _("queued"),
@@ -129,7 +129,7 @@ class Period:
     starts_on: date
     ends_on: date  # inclusive
 
-    @property
+    @translated_label
     def label(self) -> str:
         return f"{self.starts_on:%d/%m/%Y} – {self.ends_on:%d/%m/%Y}"
 
@@ -175,7 +175,7 @@ class Verdict(StrEnum):
     NOT_MET = "not met"
     NO_DATA = "no data"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             Verdict.MET: _("met"),

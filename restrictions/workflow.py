@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from console.business_time import add_business_days, add_business_hours
-from console.domain import DomainError, Role, _
+from console.domain import DomainError, Role, _, translated_label
 from console.redaction import redact_card_numbers
 
 
@@ -19,7 +19,7 @@ class Source(StrEnum):
     VETTING = "vetting"
     MANUAL = "manual"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             Source.INSURANCE: _("insurance"),
@@ -35,7 +35,7 @@ class ProposalStatus(StrEnum):
     CONFIRMED = "confirmed"
     DISMISSED = "dismissed"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             ProposalStatus.OPEN: _("open"),
@@ -48,7 +48,7 @@ class ReviewOutcome(StrEnum):
     UPHELD = "upheld"
     LIFTED = "lifted"
 
-    @property
+    @translated_label
     def label(self) -> str:
         labels = {
             ReviewOutcome.UPHELD: _("restriction upheld"),
@@ -72,7 +72,7 @@ class Reason:
     _label: Callable[[], str]
     _statement: Callable[[], str]  # pre-written statement of reasons sent to the provider
 
-    @property
+    @translated_label
     def label(self) -> str:
         """The reason in the reader's language."""
         return self._label()

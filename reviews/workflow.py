@@ -6,7 +6,7 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 
-from console.domain import DomainError, _, events_from
+from console.domain import DomainError, _, events_from, translated_label
 from console.redaction import redact_card_numbers
 
 
@@ -23,7 +23,7 @@ class ModerationStatus(StrEnum):
     PUBLISHED = "published"
     HIDDEN = "hidden"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             ModerationStatus.PENDING: _("Pending"),
@@ -98,7 +98,7 @@ class FlagRule(StrEnum):
     INSULT = "insult"
     CARD_NUMBER = "card_number"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             FlagRule.USER_REPORT: _("Reported by someone"),

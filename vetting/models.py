@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
-from console.domain import _
+from console.domain import _, translated_label
 from console.files.models import StoredFile
 from console.privacy import RedactedText
 from marketplace.models import Provider
@@ -41,7 +41,7 @@ class DocumentKind(StrEnum):
     IDENTITY = "identity"
     CERTIFICATION = "certification"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             DocumentKind.IDENTITY: _("identity document"),
@@ -200,7 +200,7 @@ class VettingCheck(db.Model):
         ),
     )
 
-    @property
+    @translated_label
     def label(self) -> str:
         return self.kind.title
 

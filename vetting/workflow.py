@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from console.business_time import add_business_hours
-from console.domain import DomainError, Role, _, events_from, ngettext
+from console.domain import DomainError, Role, _, events_from, ngettext, translated_label
 
 CASE_BUSINESS_DAYS = 10
 HOURS_PER_BUSINESS_DAY = 9
@@ -30,7 +30,7 @@ class Round(StrEnum):
     INITIAL = "initial"
     RENEWAL = "renewal"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {Round.INITIAL: _("initial"), Round.RENEWAL: _("renewal")}[self]
 
@@ -44,7 +44,7 @@ class CaseStatus(StrEnum):
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             CaseStatus.OPEN: _("open"), CaseStatus.IN_REVIEW: _("in review"),
@@ -67,7 +67,7 @@ class CheckKind(StrEnum):
     SKILLS = "skills"
     REFERENCES = "references"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             CheckKind.BACKGROUND: _("background"),
@@ -91,7 +91,7 @@ class CheckStatus(StrEnum):
     PASSED = "passed"
     FAILED = "failed"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             CheckStatus.PENDING: _("pending"), CheckStatus.IN_PROGRESS: _("in progress"),
@@ -107,7 +107,7 @@ class DocumentType(StrEnum):
     PASSPORT = "passport"
     RESIDENCE_PERMIT = "residence_permit"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             DocumentType.ID_CARD: _("id card"),
@@ -120,7 +120,7 @@ class B3Outcome(StrEnum):
     COMPATIBLE = "compatible"
     INCOMPATIBLE = "incompatible"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {B3Outcome.COMPATIBLE: _("compatible"), B3Outcome.INCOMPATIBLE: _("incompatible")}[self]
 
@@ -131,7 +131,7 @@ class ReferenceStatus(StrEnum):
     NEGATIVE = "verified_negative"
     UNREACHABLE = "unreachable"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             ReferenceStatus.PENDING: _("pending"),
@@ -147,7 +147,7 @@ class AttemptOutcome(StrEnum):
     POSITIVE = "positive"
     NEGATIVE = "negative"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             AttemptOutcome.NO_ANSWER: _("no answer"),
@@ -165,7 +165,7 @@ class RejectionReason(StrEnum):
     REFERENCES = "references_insufficient"
     OTHER = "other"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             RejectionReason.IDENTITY: _("identity not verified"), RejectionReason.SIRET: _("siret invalid"),

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from console.db import UTCDateTime, db, enum_type, utcnow
-from console.domain import _
+from console.domain import _, translated_label
 from console.privacy import RedactedText
 
 
@@ -19,7 +19,7 @@ class NotificationStatus(StrEnum):
     FAILED = "failed"
     NOT_SENT = "not_sent"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             NotificationStatus.PENDING: _("pending"),

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
-from console.domain import _
+from console.domain import _, translated_label
 from console.privacy import RedactedText
 from disputes.complaints.workflow import Category, Channel, Severity, Status
 from marketplace.models import Booking, Client, Provider
@@ -23,7 +23,7 @@ class EntryKind(StrEnum):
     TO_CLIENT = "to_client"
     TO_PROVIDER = "to_provider"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             EntryKind.NOTE: _("Internal note (never sent)"),
@@ -36,7 +36,7 @@ class Timer(StrEnum):
     FIRST_RESPONSE = "first_response"
     RESOLUTION = "resolution"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {Timer.FIRST_RESPONSE: _("First response"), Timer.RESOLUTION: _("Resolution")}[self]
 

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from console.business_time import add_business_hours, business_hours_between
-from console.domain import DomainError, _, events_from
+from console.domain import DomainError, _, events_from, translated_label
 
 # --- complaints -------------------------------------------------------------------------------
 
@@ -26,7 +26,7 @@ class Channel(StrEnum):
     APP = "app"
     CHAT = "chat"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             Channel.PHONE: _("Phone"),
@@ -49,7 +49,7 @@ class Category(StrEnum):
     QUESTION = "question"
     FEEDBACK = "feedback"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             Category.SAFETY: _("Safety"),
@@ -72,7 +72,7 @@ class Severity(StrEnum):
     MEDIUM = "medium"
     LOW = "low"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             Severity.CRITICAL: _("Critical"),
@@ -91,7 +91,7 @@ class Status(StrEnum):
     RESOLVED = "resolved"
     CLOSED = "closed"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             Status.NEW: _("New"),
@@ -267,7 +267,7 @@ class TimerState(StrEnum):
     BREACHED = "breached"
     MET = "met"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             TimerState.DUE: _("due"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from console.domain import DomainError, _, events_from
+from console.domain import DomainError, _, events_from, translated_label
 from console.redaction import redact_card_numbers
 from disputes.complaints.workflow import TransitionNotAllowed
 
@@ -15,7 +15,7 @@ class DisputeKind(StrEnum):
     DAMAGE = "damage"
     CANCELLATION_FEE = "cancellation_fee"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             DisputeKind.REFUND: _("Refund"),
@@ -29,7 +29,7 @@ class DisputeStatus(StrEnum):
     AWAITING_DECISION = "awaiting_decision"  # proposed above the threshold: a manager decides
     DECIDED = "decided"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             DisputeStatus.OPEN: _("Open"),
@@ -43,7 +43,7 @@ class Outcome(StrEnum):
     PARTIALLY_UPHELD = "partially_upheld"
     REJECTED = "rejected"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {
             Outcome.UPHELD: _("Upheld"),
@@ -56,7 +56,7 @@ class EvidenceSide(StrEnum):
     CLIENT = "client"
     PROVIDER = "provider"
 
-    @property
+    @translated_label
     def label(self) -> str:
         return {EvidenceSide.CLIENT: _("Client"), EvidenceSide.PROVIDER: _("Provider")}[self]
 
