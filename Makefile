@@ -37,7 +37,7 @@ $(CATALOGUE).mo: $(CATALOGUE).po | $(STAMP)
 	$(BIN)/pybabel compile --statistics -d translations -l fr
 
 translations: $(STAMP)
-	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l -k lazy_gettext -k N_ --no-location --sort-output \
 		-o translations/messages.pot $(SOURCES)
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations -l fr --no-fuzzy-matching --ignore-obsolete --width 110
 	$(BIN)/pybabel compile -d translations -l fr

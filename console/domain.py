@@ -53,6 +53,12 @@ def _(message: str, **params: Any) -> str:
     return text % params if params else text
 
 
+def N_(message: str) -> str:  # noqa: N802 - the usual name of gettext's no-op marker
+    """Mark `message` for the catalogue without translating it now: for a text stored or kept in a
+    table in the source language and translated where it is shown (with `_`)."""
+    return message
+
+
 def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
     """The singular or plural form for `n` in the reader's language; `%(num)s` is `n`."""
     text = _catalogue().ngettext(singular, plural, n)

@@ -79,11 +79,14 @@ class JobsView(ConsoleBaseView):
         except REDIS_ERRORS as exc:
             return self.render(
                 "console/jobs.html",
-                error=_("The job queue does not answer: %(error)s", error=exc),
+                error=_("The job queue (Redis) does not answer. Jobs wait until it is back."),
+                error_detail=str(exc),
                 per_queue={},
                 workers=[],
             )
-        return self.render("console/jobs.html", error=None, per_queue=per_queue, workers=workers)
+        return self.render(
+            "console/jobs.html", error=None, error_detail=None, per_queue=per_queue, workers=workers
+        )
 
     @expose("/retry", methods=["POST"])
     def retry(self):
@@ -93,8 +96,11 @@ class JobsView(ConsoleBaseView):
             return redirect(url_for(".index"))
         try:
             FailedJobRegistry(queue=get_queue(queue_name)).requeue(job_id)
-        except (NoSuchJobError, ValueError, *REDIS_ERRORS) as exc:
-            flash(_("The job could not be retried: %(error)s", error=exc), "danger")
+        except (NoSuchJobError, ValueError):
+            flash(_("The job could not be retried: it is no longer in the failed jobs."), "danger")
+            return redirect(url_for(".index"))
+        except REDIS_ERRORS:
+            flash(_("The job could not be retried: the job queue (Redis) does not answer."), "danger")
             return redirect(url_for(".index"))
         audit.record(current_user, "jobs.retry", object_type="Job", object_id=job_id)
         db.session.commit()

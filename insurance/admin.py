@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 from console import validation as v
 from console.access import Role, user_has_any
 from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, attempt_decision, parse_id
+from console.audit.labels import PURPOSES as PURPOSE_WORDS
 from console.db import db, utcnow
 from console.domain import DomainError, _
 from console.files.services import UploadRefused, send_stored
@@ -40,11 +41,7 @@ VETTING, MANAGER = Role.VETTING_OFFICER, Role.MANAGER
 VERIFIERS = frozenset({VETTING, MANAGER})
 
 # Why a certificate is opened: recorded with each download in the audit trail.
-PURPOSES = {
-    "verification": _l("Verifying the certificate"),
-    "dispute": _l("A dispute or a claim"),
-    "audit": _l("An audit or inspection"),
-}
+PURPOSES = {key: _l(PURPOSE_WORDS[key]) for key in ("verification", "dispute", "audit")}
 
 
 # --- list formatters ------------------------------------------------------------------------

@@ -61,13 +61,6 @@ def _table() -> dict[str, dict[str, str]]:
             "Joined on": _("Joined on"),
             "Vetting status": _("Vetting status"),
         },
-        "object": {  # audit events' object types (the dossier's audit trail)
-            "Provider": _("Provider"),
-            "InsurancePolicy": _("RC Pro policy"),
-            "Restriction": _("Restriction"),
-            "RestrictionProposal": _("Restriction proposal"),
-            "VettingCase": _("Vetting case"),
-        },
         "not_bookable": {
             "not vetted yet": _("not vetted yet"),
             "vetting rejected": _("vetting rejected"),

@@ -9,7 +9,15 @@ from babel.messages.pofile import read_po
 from tests.conftest import PROJECT_ROOT
 from tests.test_architecture import PACKAGES
 
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "_n": (1, 2)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "_l": None,
+    "lazy_gettext": None,
+    "_n": (1, 2),
+    "N_": None,
+}
 CATALOGUE = PROJECT_ROOT / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 
 

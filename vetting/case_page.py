@@ -13,6 +13,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from console.audit.labels import PURPOSES as PURPOSE_WORDS
+from console.audit.labels import action_label
 from console.audit.models import AuditEvent
 from console.auth.models import StaffUser
 from console.business_time import paris_today
@@ -24,11 +26,7 @@ from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck
 from vetting.queues import STATUS_CLASSES, due_markup, officers
 
-DOCUMENT_PURPOSES = {
-    "vetting": _l("Checking the applicant's document"),
-    "renewal": _l("Re-vetting"),
-    "audit": _l("An audit or inspection"),
-}
+DOCUMENT_PURPOSES = {key: _l(PURPOSE_WORDS[key]) for key in ("vetting", "renewal", "audit")}
 
 
 @dataclass(frozen=True)
@@ -122,32 +120,6 @@ def case_panel(case: VettingCase, *, viewer: Any, now: datetime) -> CasePanel:
 
 # --- the timeline -------------------------------------------------------------------------------
 
-ACTION_LABELS = {
-    "vetting.open": _l("case opened"),
-    "vetting.start_review": _l("review started"),
-    "vetting.await_provider": _l("provider asked for something (deadline paused)"),
-    "vetting.provider_answered": _l("provider answered"),
-    "vetting.checks_complete": _l("all checks completed: ready for decision"),
-    "vetting.reopen": _l("sent back to review"),
-    "vetting.approve": _l("approved"),
-    "vetting.reject": _l("rejected"),
-    "vetting.withdraw": _l("withdrawn"),
-    "vetting.withdrawal_proposed": _l("withdrawal proposed (30 days without answer)"),
-    "vetting.chase": _l("provider chased"),
-    "vetting.check_assign": _l("check assigned"),
-    "vetting.check_start": _l("check started"),
-    "vetting.check_passed": _l("check passed"),
-    "vetting.check_failed": _l("check failed"),
-    "vetting.identity_verified": _l("identity document recorded"),
-    "vetting.siret_checked": _l("SIRET status recorded"),
-    "vetting.b3_viewed": _l("criminal-record extract viewed (not stored)"),
-    "vetting.skills_recorded": _l("assessment recorded"),
-    "vetting.reference_add": _l("reference added"),
-    "vetting.reference_attempt": _l("reference contacted"),
-    "vetting.document_add": _l("document added"),
-    "file.download": _l("document downloaded"),
-}
-
 
 def case_timeline(case: VettingCase) -> list[TimelineRow]:
     """What happened to the case, its checks, references and documents, newest first.
@@ -173,7 +145,7 @@ def case_timeline(case: VettingCase) -> list[TimelineRow]:
     }
     rows = []
     for e in events:
-        what = str(ACTION_LABELS.get(e.action, e.action))
+        what = action_label(e.action)
         if e.object_type == "VettingCheck" and int(e.object_id) in names:
             what = _("%(kind)s: %(what)s", kind=names[int(e.object_id)], what=what)
         rows.append(TimelineRow(e.occurred_at, people.get(e.actor_id, e.actor), what))

@@ -8,15 +8,50 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from console.admin_base import ConsoleModelView
+from console.audit.labels import action_label, field_label, object_label, purpose_label
 from console.audit.models import AuditEvent
-from console.domain import Role
+from console.domain import Role, _
 
 
 def _changes(view, context, model, name) -> Markup:
+    """Each changed field by its name in words; the values as recorded (the stored JSON on hover)."""
     if not model.changes:
         return Markup("")
-    text = json.dumps(model.changes, ensure_ascii=False, sort_keys=True)
-    return Markup("<code>{}</code>").format(text[:400] + ("…" if len(text) > 400 else ""))
+    if not isinstance(model.changes, dict):
+        return Markup("<code>{}</code>").format(_short(json.dumps(model.changes, ensure_ascii=False)))
+    parts = []
+    for key, value in sorted(model.changes.items()):
+        if isinstance(value, dict) and {"before", "after"} <= value.keys():
+            shown = _(
+                "%(field)s: %(before)s → %(after)s",
+                field=field_label(key),
+                before=value["before"],
+                after=value["after"],
+            )
+        else:
+            shown = _(
+                "%(field)s: %(value)s", field=field_label(key), value=json.dumps(value, ensure_ascii=False)
+            )
+        parts.append(shown)
+    raw = json.dumps(model.changes, ensure_ascii=False, sort_keys=True)
+    return Markup('<span title="{}">{}</span>').format(_short(raw), _short("; ".join(parts)))
+
+
+def _short(text: str) -> str:
+    return text[:400] + ("…" if len(text) > 400 else "")
+
+
+def _action(view, context, model, name) -> Markup:
+    """The action in words, its code on hover (filters and searches use the code)."""
+    return Markup('<span title="{}">{}</span>').format(model.action, action_label(model.action))
+
+
+def _object(view, context, model, name) -> str:
+    return object_label(model.object_type)
+
+
+def _purpose(view, context, model, name) -> str:
+    return purpose_label(model.purpose)
 
 
 class AuditEventAdmin(ConsoleModelView):
@@ -34,7 +69,7 @@ class AuditEventAdmin(ConsoleModelView):
         "changes",
     ]
     column_details_exclude_list = ["hash", "prev_hash"]
-    column_formatters = {"changes": _changes}
+    column_formatters = {"changes": _changes, "action": _action, "object_type": _object, "purpose": _purpose}
     column_filters = ["actor", "action", "object_type", "object_id", "occurred_at"]
     column_searchable_list = ["actor", "action", "object_id"]
     column_default_sort = ("seq", True)

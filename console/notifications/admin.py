@@ -6,6 +6,7 @@ from flask_admin.actions import action
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from markupsafe import Markup
 
 from console.admin_base import ConsoleModelView
 from console.domain import Role
@@ -14,10 +15,15 @@ from console.notifications.models import Notification
 from console.notifications.services import NO_SMTP
 
 
-def _last_error(view, context, model, name) -> str:
+def _last_error(view, context, model, name) -> Markup | str:
+    """What went wrong in words; the mail server's own answer on hover."""
     if model.last_error == NO_SMTP:
         return _("not sent: no SMTP configured")
-    return model.last_error or ""
+    if not model.last_error:
+        return ""
+    return Markup('<span title="{}">{}</span>').format(
+        model.last_error, services.error_words(model.last_error)
+    )
 
 
 class NotificationAdmin(ConsoleModelView):

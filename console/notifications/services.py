@@ -71,6 +71,18 @@ def render_message(template: str, context: dict[str, Any]) -> tuple[str, str]:
     return first.removeprefix("Subject:").strip()[:200], body.strip() + "\n"
 
 
+def error_words(last_error: str) -> str:
+    """A recorded delivery error (`ExceptionName: detail`) said for staff."""
+    kind = last_error.split(":", 1)[0]
+    if kind == "SMTPRecipientsRefused":
+        return _("The mail server refused the recipient's address.")
+    if kind == "SMTPAuthenticationError":
+        return _("The mail server refused our credentials.")
+    if kind.startswith("SMTP"):
+        return _("The mail server refused the message.")
+    return _("The mail server could not be reached.")
+
+
 def deliver(note: Notification, *, now: datetime) -> NotificationStatus:
     """Try to send one notification; record the outcome. Safe to call twice."""
     if note.status != NotificationStatus.PENDING:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from console.audit.labels import action_label, field_label, object_label, purpose_label
 from console.audit.models import AuditEvent
 from console.db import db
 from console.domain import _
@@ -59,13 +60,41 @@ class UnknownProvider(wf.InvalidParameters):
     """The dossier's provider does not exist."""
 
 
-def _details(changes: dict | None, purpose: str | None) -> str:
-    parts = [_("purpose: %(purpose)s", purpose=purpose)] if purpose else []
+# Which report words a changed field's values are (the dossier's objects: provider, policies, cases,
+# proposals, restrictions).
+VALUE_TERMS = {
+    ("VettingCase", "status"): "vetting",
+    ("RestrictionProposal", "status"): "proposal",
+    ("Provider", "vetting_status"): "vetting",
+    ("InsurancePolicy", "verification"): "verification",
+    ("VettingCase", "round"): "round",
+}
+FIELD_TERMS = {"reason_code": "reason", "source": "source", "review_outcome": "review"}
+
+
+def _value(object_type: str | None, key: str, value: object) -> str:
+    group = VALUE_TERMS.get((object_type or "", key)) or FIELD_TERMS.get(key)
+    if value is None:
+        return "—"
+    if group and isinstance(value, str):
+        return term(group, value)
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] == "T":
+        try:  # a time kept in UTC by the audit trail, shown in Paris time
+            return when(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def _details(object_type: str | None, changes: dict | None, purpose: str | None) -> str:
+    parts = [_("purpose: %(purpose)s", purpose=purpose_label(purpose))] if purpose else []
     for key, value in list((changes or {}).items())[:8]:
+        name = field_label(key)
         if isinstance(value, dict) and {"before", "after"} <= value.keys():
-            parts.append(f"{key}: {value['before']} → {value['after']}")
+            before, after = (_value(object_type, key, value[side]) for side in ("before", "after"))
+            parts.append(_("%(field)s: %(before)s → %(after)s", field=name, before=before, after=after))
         else:
-            parts.append(f"{key}: {value}")
+            parts.append(_("%(field)s: %(value)s", field=name, value=_value(object_type, key, value)))
     return "; ".join(parts)[:400]
 
 
@@ -139,9 +168,9 @@ def _audit_trail(objects: list[tuple[str, str]]) -> tuple[list[tuple[str, str, s
     ).all()
     lines = [
         (
-            when(e.occurred_at), e.actor, e.action,
-            f"{term('object', e.object_type) if e.object_type else ''} {e.object_id or ''}".strip(),
-            _details(e.changes, e.purpose),
+            when(e.occurred_at), e.actor, action_label(e.action),
+            f"{object_label(e.object_type)} {e.object_id or ''}".strip(),
+            _details(e.object_type, e.changes, e.purpose),
         )
         for e in events
     ]  # fmt: skip

@@ -180,3 +180,12 @@ def test_page_counts_agree_with_their_number(app):
         assert run_facts(one) == "1 page, 4 Ko" and run_facts(two) == "2 pages, 4 Ko"
     with force_locale("en"):
         assert run_facts(one) == "1 page, 4 KB" and run_facts(two) == "2 pages, 4 KB"
+
+
+def test_the_french_dossiers_audit_trail_is_in_words(world, queue_redis):
+    requester = factories.make_staff("manager", language="fr")
+    run, pdf = build("provider_dossier", world, requester)
+    flat = squash(read_pdf(pdf)[1])
+    trail = flat.split("Journal d'audit")[-1]
+    assert "Prestataire créé" in trail and "provider.create" not in trail  # the action in words
+    assert "Prestataire" in trail and "Provider " not in trail  # the object type in words

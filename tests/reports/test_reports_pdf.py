@@ -50,7 +50,7 @@ def test_provider_dossier(world, queue_redis):
     check_common(run, reader, text, "Provider dossier")
     flat = squash(text)
     assert world.insured.reference in flat and world.insured.siret in flat
-    assert "provider.create" in flat and "policy" in flat.lower()  # the audit trail
+    assert "Provider created" in flat and "policy" in flat.lower()  # the audit trail, in words
     assert "No complaint or dispute data is recorded" not in flat
     assert "quality 1" in flat.split("Complaints and disputes")[-1].lower()  # from the complaints module
     # Injected markup is printed as text, never interpreted or fetched.

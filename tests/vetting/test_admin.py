@@ -62,7 +62,7 @@ def test_the_case_page_shows_the_three_checks_and_records_the_viewing(client_as,
             AuditEvent.action == "vetting.case_view", AuditEvent.object_id == str(case_in_review.id)
         )
     )
-    assert viewed.actor_id == client.staff.id and viewed.purpose.startswith("Vetting work")
+    assert viewed.actor_id == client.staff.id and viewed.purpose == "vetting_work"
 
 
 def test_support_agents_cannot_open_cases_queues_or_documents(client_as, case_in_review, officer):
@@ -291,7 +291,7 @@ def test_the_provider_page_links_the_case_for_officers_only(client_as, case_in_r
     )
     assert case_in_review.reference in officer_page and 'data-testid="vetting-panel"' in officer_page
     assert 'data-testid="vetting-panel"' not in support_page
-    assert "check passed" not in support_page and "vetting.case" not in support_page
+    assert "Check passed" not in support_page and "vetting.case" not in support_page
 
 
 def test_an_officer_opens_a_new_case_for_a_provider_without_one(client_as, applicant, officer):

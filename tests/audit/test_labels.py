@@ -1,0 +1,68 @@
+"""The audit trail in words: every action the code records has a label, and the trail's page says
+actions, objects, purposes and changed fields in the reader's language (the codes stay on hover)."""
+
+from __future__ import annotations
+
+import re
+
+from console.audit import services as audit
+from console.audit.labels import ACTIONS, purpose_label
+from console.db import db, utcnow
+from disputes.complaints.workflow import TRANSITIONS as COMPLAINT_TRANSITIONS
+from restrictions.workflow import ProposalStatus
+from reviews.workflow import MODERATION_TRANSITIONS
+from tests.conftest import PROJECT_ROOT, sign_in
+from tests.factories import make_provider, make_staff
+from tests.test_architecture import PACKAGES
+from vetting.workflow import CheckStatus
+
+LITERAL = re.compile(
+    r'"((?:audit|auth|booking|client|complaint|dispute|file|files|insurance|jobs|notification|'
+    r'provider|report|restriction|review|staff|vetting)\.[a-z_]+)"'
+)
+NOT_ACTIONS = {"booking.id", "client.id", "complaint.id", "dispute.id", "notification.id", "provider.id",
+               "restriction.id", "review.id", "complaint.macro_"}  # fmt: skip
+
+
+def recorded_actions() -> set[str]:
+    """The action codes written in the sources, and those built from the workflows' events."""
+    found = set()
+    for package in PACKAGES:
+        for path in (PROJECT_ROOT / package).rglob("*.py"):
+            found |= set(LITERAL.findall(path.read_text(encoding="utf-8")))
+    found -= NOT_ACTIONS
+    found |= {f"complaint.{event}" for (_state, event) in COMPLAINT_TRANSITIONS}
+    found |= {f"review.{event}" for (_state, event) in MODERATION_TRANSITIONS}
+    found |= {f"restriction.proposal_{s.value}" for s in ProposalStatus if s != ProposalStatus.OPEN}
+    found |= {f"vetting.check_{s.value}" for s in (CheckStatus.PASSED, CheckStatus.FAILED)}
+    found |= {"complaint.macro_create", "complaint.macro_edit"}
+    return found
+
+
+def test_every_recorded_action_has_words():
+    missing = sorted(recorded_actions() - set(ACTIONS))
+    assert not missing, f"audit actions without a label in console/audit/labels.py: {missing}"
+
+
+def test_the_audit_page_says_actions_objects_and_purposes_in_french(app):
+    provider = make_provider()
+    manager = make_staff("manager", language="fr")
+    audit.record(manager, "provider.update", provider, changes={"city": {"before": "Lyon", "after": "Nice"}},
+                 now=utcnow())  # fmt: skip
+    audit.record(manager, "file.download", provider, purpose="verification", now=utcnow())
+    db.session.commit()
+    client = app.test_client()
+    assert sign_in(client, manager.email).status_code == 302
+    page = client.get("/audit/").get_data(as_text=True)
+    visible = re.sub(r'title="[^"]*"', "", page)
+    assert "Prestataire modifié" in visible and "Document téléchargé" in visible
+    assert "Ville : Lyon → Nice" in visible.replace("\u202f", " ").replace("\u00a0", " ")
+    assert "Vérification de l" in visible  # the purpose, in words
+    assert "provider.update" not in visible and "file.download" not in visible
+    assert 'title="provider.update"' in page  # the code stays for engineers
+
+
+def test_an_unknown_purpose_is_shown_as_stored_and_a_report_is_named():
+    assert purpose_label("typed by hand") == "typed by hand"
+    assert purpose_label("report RPT-000042") == "report RPT-000042"
+    assert purpose_label(None) == ""
