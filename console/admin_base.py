@@ -25,7 +25,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
 
-from console import formatting, spreadsheet, submissions
+from console import formatting, i18n, spreadsheet, submissions
 from console.access import ALL_ROLES, Role, Roles, user_has_any
 from console.db import db, is_write_conflict, utcnow
 from console.domain import DomainError, _
@@ -120,7 +120,10 @@ class RoleDeclaredView:
         abort(403)
 
     def render(self, template: str, **kwargs: Any):
-        """Templates may write a hand-made create form's one-time token: `new_submission_token()`."""
+        """Templates may write a hand-made create form's one-time token: `new_submission_token()`.
+        Flask-Admin's own words come through the per-request catalogue (its template arguments are
+        applied last, so they replace its slower `_gettext`)."""
+        self._template_args.update(_gettext=i18n.admin_gettext, _ngettext=i18n.admin_ngettext)
         return super().render(template, new_submission_token=submissions.new_token, **kwargs)
 
 

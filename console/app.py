@@ -10,12 +10,12 @@ from typing import Any
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
-from flask_babel import lazy_gettext as _l
 
 from console import access, config, errors, i18n, jobs, security
 from console.admin_base import ConsoleIndexView
 from console.db import configure_sqlite
 from console.extensions import csrf, db, migrate
+from console.i18n import lazy_gettext as _l
 
 PROJECT_ROOT = config.PROJECT_ROOT
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, flash, render_template, request
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from console.db import db, discard_session, is_write_conflict
+from console.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 

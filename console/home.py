@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 
 from console.domain import Role
+from console.i18n import lazy_gettext as _l
 
 ROLE_INTROS = {
     Role.VETTING_OFFICER: _l("Take providers from application to approval."),

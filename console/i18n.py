@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flask import Flask, current_app, has_request_context
+from flask import Flask, current_app, has_request_context, request
 from flask.globals import _cv_app
-from flask_babel import force_locale, get_locale, get_translations
+from flask_admin import babel as admin_babel
+from flask_babel import LazyString, force_locale, get_locale, get_translations
 from flask_login import current_user
 
 from console import domain, formatting
@@ -35,20 +36,58 @@ def in_language(language: str | None) -> Iterator[None]:
         yield
 
 
-def translations():
-    """The reader's catalogue, looked up once per request (and per `force_locale` block): a page
-    reads a few thousand labels, and Flask-Babel's own lookup costs several microseconds each."""
+def _per_context(key: str, lookup):
+    """A catalogue looked up once per request (and per `force_locale` block): a page reads a few
+    thousand labels, and Flask-Babel's own lookup costs several microseconds each."""
     app_ctx = _cv_app.get(None)  # the app context itself: cheaper than `g`'s proxy, per label
     ctx = getattr(app_ctx.g, "_flask_babel", None) if app_ctx is not None else None
     if ctx is None:  # first lookup of the context, or no context at all
-        return get_translations()
+        return lookup()
     locale = getattr(ctx, "babel_locale", None)
-    cached = getattr(ctx, "console_translations", None)
+    cached = getattr(ctx, key, None)
     if cached is not None and locale is not None and cached[0] is locale:
         return cached[1]
-    found = get_translations()
-    ctx.console_translations = (getattr(ctx, "babel_locale", None), found)
+    found = lookup()
+    setattr(ctx, key, (getattr(ctx, "babel_locale", None), found))
     return found
+
+
+def translations():
+    """The reader's catalogue (ours)."""
+    return _per_context("console_translations", get_translations)
+
+
+def admin_translations():
+    """The reader's catalogue of Flask-Admin's own words (its templates' "List", "Search"...)."""
+    return _per_context("console_admin_translations", admin_babel.domain.get_translations)
+
+
+def admin_gettext(message: str, **params: object) -> str:
+    """Flask-Admin's templates' `_gettext`, through the per-request catalogue."""
+    text = admin_translations().ugettext(message)
+    return text % params if params else text
+
+
+def admin_ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    params.setdefault("num", n)
+    return admin_translations().ungettext(singular, plural, n) % params
+
+
+def gettext(message: str, **params: object) -> str:
+    """`message` in the reader's language (Flask-Babel's `gettext`, through the per-request catalogue)."""
+    text = translations().ugettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    params.setdefault("num", n)
+    return translations().ungettext(singular, plural, n) % params
+
+
+def lazy_gettext(message: str, **params: object) -> LazyString:
+    """A label translated each time it is shown, in the reader's language of that moment (column
+    labels, form labels, menu names: defined once at import, read on every page)."""
+    return LazyString(gettext, message, **params)
 
 
 def reader_language() -> str | None:
@@ -59,6 +98,12 @@ def reader_language() -> str | None:
     chosen = getattr(getattr(app_ctx.g, "_flask_babel", None), "babel_locale", None)
     locale = chosen if chosen is not None else get_locale()
     return locale.language if locale is not None else None
+
+
+def _wtforms_translations() -> None:
+    """WTForms' own messages for the request's forms, from Flask-Babel's cache of catalogues:
+    Flask-WTF would read the catalogue file again on every request that shows a form."""
+    request.wtforms_translations = admin_babel.wtforms_domain.get_translations()
 
 
 def init_app(app: Flask) -> None:
@@ -77,6 +122,7 @@ def init_app(app: Flask) -> None:
         ),
         newstyle=True,
     )
+    app.before_request(_wtforms_translations)
     app.jinja_env.filters.update(
         datetime=formatting.format_datetime,
         date=formatting.format_date,

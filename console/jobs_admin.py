@@ -7,8 +7,6 @@ from datetime import datetime
 
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from rq import Worker
 from rq.exceptions import NoSuchJobError
@@ -24,6 +22,8 @@ from console.admin_base import ConsoleBaseView
 from console.audit import services as audit
 from console.db import db
 from console.domain import Role
+from console.i18n import gettext as _
+from console.i18n import lazy_gettext as _l
 from console.jobs import QUEUES, REDIS_ERRORS, get_queue, get_redis
 
 SHOWN = 50

@@ -15,7 +15,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
@@ -28,6 +27,7 @@ from console.db import db, utcnow
 from console.domain import DomainError, _
 from console.files.services import UploadRefused, send_stored
 from console.formatting import format_money, format_number
+from console.i18n import lazy_gettext as _l
 from insurance import services
 from insurance import workflow as wf
 from insurance.expiry_admin import ExpiryBoard

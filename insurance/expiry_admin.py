@@ -8,13 +8,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Response, request
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from console.access import Role
 from console.admin_base import ConsoleBaseView, parse_id
 from console.db import db
 from console.domain import _
+from console.i18n import lazy_gettext as _l
 from console.spreadsheet import csv_lines
 from insurance.models import InsurancePolicy
 from insurance.reporting import ENDING_WINDOWS, EXPIRING_WINDOW, build_board, today

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectMultipleField, StringField, TextAreaField, widgets
@@ -12,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from console import validation as v
 from console.domain import _
 from console.forms import translated
+from console.i18n import lazy_gettext as _l
 from console.money import AmountField
 from marketplace.models import Provider, ServiceKind
 

@@ -7,8 +7,6 @@ from datetime import date
 import sqlalchemy as sa
 from flask import flash
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -21,6 +19,8 @@ from console import validation as v
 from console.admin_base import ConsoleModelView, parse_id
 from console.db import db, utcnow
 from console.domain import DomainError, Role
+from console.i18n import gettext as _
+from console.i18n import lazy_gettext as _l
 from console.timeline import provider_timeline
 from marketplace import services
 from marketplace.models import Booking, Client, Provider, ServiceKind

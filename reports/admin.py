@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import abort, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
@@ -19,6 +18,7 @@ from console import validation as v
 from console.admin_base import ConsoleBaseView, attempt_decision, parse_id
 from console.db import db, utcnow
 from console.domain import DomainError, _, ngettext
+from console.i18n import lazy_gettext as _l
 from insurance.reporting import EXPIRING_WITHIN_DAYS
 from marketplace.models import Provider
 from reports import services

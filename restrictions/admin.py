@@ -7,9 +7,6 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -22,6 +19,9 @@ from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
 from console.domain import Role
 from console.formatting import format_datetime, format_relative
+from console.i18n import gettext as _
+from console.i18n import lazy_gettext as _l
+from console.i18n import ngettext
 from marketplace.models import Provider
 from restrictions import services
 from restrictions import workflow as wf

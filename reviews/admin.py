@@ -14,7 +14,6 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -27,6 +26,7 @@ from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, attemp
 from console.db import db, utcnow
 from console.domain import Role, _, ngettext
 from console.forms import form_errors
+from console.i18n import lazy_gettext as _l
 from reviews import services
 from reviews import workflow as wf
 from reviews.models import Review, ReviewFlag

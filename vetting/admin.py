@@ -12,7 +12,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -23,6 +22,7 @@ from console.db import db, utcnow
 from console.domain import DomainError, _
 from console.files.services import send_stored
 from console.forms import form_errors
+from console.i18n import lazy_gettext as _l
 from marketplace.models import Provider, VettingStatus
 from vetting import checks, forms, services
 from vetting import workflow as wf

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from console.audit.labels import PURPOSES as PURPOSE_WORDS
 from console.audit.labels import action_label
@@ -20,6 +19,7 @@ from console.auth.models import StaffUser
 from console.business_time import paris_today
 from console.db import db
 from console.domain import _
+from console.i18n import lazy_gettext as _l
 from insurance.services import insurance_problem
 from vetting import checks, forms, services
 from vetting import workflow as wf

@@ -5,7 +5,6 @@ There is no field for the criminal-record extract itself: only its issue date an
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -29,6 +28,7 @@ from wtforms.validators import (
 
 from console.domain import _
 from console.forms import translated
+from console.i18n import lazy_gettext as _l
 from vetting.models import DocumentKind
 from vetting.workflow import RUBRIC, AttemptOutcome, B3Outcome, DocumentType, RejectionReason, rubric_label
 

@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import flash, request, url_for
 from flask_admin.actions import action
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload, selectinload
@@ -20,6 +19,7 @@ from console.auth.services import active_staff
 from console.db import db, utcnow
 from console.domain import Role, _
 from console.formatting import format_datetime, format_delta, format_number, format_relative
+from console.i18n import lazy_gettext as _l
 from vetting import checks
 from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck

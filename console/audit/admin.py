@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from console.admin_base import ConsoleModelView
 from console.audit.labels import action_label, field_label, object_label, purpose_label
 from console.audit.models import AuditEvent
 from console.domain import Role, _
+from console.i18n import lazy_gettext as _l
 
 
 def _changes(view, context, model, name) -> Markup:

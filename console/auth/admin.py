@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import flash
 from flask_admin.actions import action
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -18,6 +16,8 @@ from console.auth import services
 from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import Role
+from console.i18n import gettext as _
+from console.i18n import lazy_gettext as _l
 
 ROLE_CHOICES = [SelectChoice(r.value, _l(r.label)) for r in Role]
 

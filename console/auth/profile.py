@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 from flask_admin import expose
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
@@ -16,6 +14,8 @@ from console.admin_base import ConsoleBaseView
 from console.auth import services
 from console.db import db, utcnow
 from console.formatting import supported_language
+from console.i18n import gettext as _
+from console.i18n import lazy_gettext as _l
 
 LANGUAGE_CHOICES = [SelectChoice("fr", "Français"), SelectChoice("en", "English")]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
@@ -16,6 +14,8 @@ from console.access import ALL_ROLES, public, roles_required
 from console.auth import services
 from console.db import db, utcnow
 from console.extensions import login_manager
+from console.i18n import gettext as _
+from console.i18n import lazy_gettext as _l
 
 bp = Blueprint("auth", __name__)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask_admin.actions import action
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from markupsafe import Markup
 
 from console.admin_base import ConsoleModelView
 from console.domain import Role
+from console.i18n import gettext as _
+from console.i18n import lazy_gettext as _l
+from console.i18n import ngettext
 from console.notifications import services
 from console.notifications.models import Notification
 from console.notifications.services import NO_SMTP

@@ -12,7 +12,6 @@ from typing import Any
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
@@ -24,6 +23,7 @@ from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import DomainError, Role, _
 from console.forms import form_errors
+from console.i18n import lazy_gettext as _l
 from disputes.complaints import queues, reporting, services
 from disputes.complaints import workflow as wf
 from disputes.complaints.columns import (

@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from console.db import utcnow
 from console.domain import _
 from console.formatting import format_datetime, format_delta
+from console.i18n import lazy_gettext as _l
 from disputes.complaints import workflow as wf
 from disputes.complaints.workflow import TimerState
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import LazyString
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -12,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from console import validation as v
 from console.admin_base import EnumEqual, EnumNotEqual, parse_id
 from console.domain import _
+from console.i18n import lazy_gettext as _l
 from console.submissions import token_field
 from disputes.complaints import workflow as wf
 from disputes.complaints.models import EntryKind

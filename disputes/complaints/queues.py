@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from console.db import db
 from console.domain import DomainError, _
+from console.i18n import lazy_gettext as _l
 from disputes.complaints import workflow as wf
 from disputes.complaints.models import Complaint, Timer
 

@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, url_for
 from flask_admin import expose
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -24,6 +23,7 @@ from console.domain import DomainError, Role, _, ngettext
 from console.files.services import send_stored
 from console.formatting import format_money, format_number
 from console.forms import form_errors
+from console.i18n import lazy_gettext as _l
 from console.money import AmountField
 from disputes.complaints.forms import VersionForm, _choices, enum_filters, enum_label
 from disputes.complaints.models import Complaint

@@ -36,7 +36,7 @@ def test_the_case_page_is_in_french_for_a_french_officer(app):
     assert f'title="{format_datetime(case.due_at, "fr")}">dans 2\u00a0j' in page
     assert "Antécédents" in page and "Compétences" in page and "valide aujourd'hui" in page
     assert "Enregistrer la pièce d'identité" in page and "Approuver" in page and "Historique" in page
-    assert "contrôle commencé" in page  # the timeline
+    assert "Contrôle commencé" in page  # the timeline
     for english in ("Record the identity document", ">Approve<", ">Assign<", "Upload", "Reject and send"):
         assert english not in page
     assert "UTC" not in page
