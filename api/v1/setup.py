@@ -9,6 +9,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.services import ExternalIdTaken
@@ -18,7 +19,7 @@ from api.v1.resources import reference_of_object
 from api.v1.schemas import Problem
 from console import validation as v
 from console.access import public
-from console.db import db
+from console.db import db, is_write_conflict
 from console.domain import DomainError, StaleRecord, _
 from console.extensions import csrf
 from console.jobs import redis_url
@@ -119,6 +120,14 @@ def _errors(blp, limiter) -> None:
     def _unexpected(exc):
         if isinstance(exc, HTTPException):
             return http_problem(exc, limiter)
+        if isinstance(exc, IntegrityError) or is_write_conflict(exc):
+            db.session.rollback()
+            return problem(
+                409, _("Another request changed the same records at the same moment; nothing was saved.")
+            )
+        if isinstance(exc, OperationalError | InterfaceError):
+            db.session.rollback()
+            return problem(503, _("The database did not answer. Nothing was saved; try again in a moment."))
         log.exception("unhandled error on %s", request.path)
         db.session.rollback()
         return problem(500, _("The error was logged and nothing was saved."))

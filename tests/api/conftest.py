@@ -16,7 +16,10 @@ _names = itertools.count(1)
 def make_api_client(*scopes: str, name: str | None = None):
     """An API client (all scopes unless given) and its key's secret; flushed."""
     return services.create_client(
-        name=name or f"market-{next(_names)}", scopes=list(scopes or SCOPES), actor="system:tests", now=utcnow()
+        name=name or f"market-{next(_names)}",
+        scopes=list(scopes or SCOPES),
+        actor="system:tests",
+        now=utcnow(),
     )
 
 
@@ -33,10 +36,14 @@ class Api:
         return self.http.get(f"/api/v1{path}", headers=self.headers(**kw.pop("headers", {})), **kw)
 
     def post(self, path, body, **kw):
-        return self.http.post(f"/api/v1{path}", json=body, headers=self.headers(**kw.pop("headers", {})), **kw)
+        return self.http.post(
+            f"/api/v1{path}", json=body, headers=self.headers(**kw.pop("headers", {})), **kw
+        )
 
     def patch(self, path, body, **kw):
-        return self.http.patch(f"/api/v1{path}", json=body, headers=self.headers(**kw.pop("headers", {})), **kw)
+        return self.http.patch(
+            f"/api/v1{path}", json=body, headers=self.headers(**kw.pop("headers", {})), **kw
+        )
 
 
 @pytest.fixture

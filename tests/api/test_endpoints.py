@@ -59,8 +59,12 @@ def test_provider_validation_errors_name_the_fields(api):
 
 
 def test_an_external_id_is_unique_per_client_and_answers_with_the_existing_reference(api):
-    first = _ok(api.post("/clients", {"full_name": "Ana", "email": "ana@example.fr", "external_id": "C1"}), 201)
-    again = _problem(api.post("/clients", {"full_name": "Bob", "email": "bob@example.fr", "external_id": "C1"}), 409)
+    first = _ok(
+        api.post("/clients", {"full_name": "Ana", "email": "ana@example.fr", "external_id": "C1"}), 201
+    )
+    again = _problem(
+        api.post("/clients", {"full_name": "Bob", "email": "bob@example.fr", "external_id": "C1"}), 409
+    )
     assert again["existing"] == first["reference"]
 
 
@@ -81,16 +85,26 @@ def test_clients_and_consents(api):
     consents = _ok(api.post(f"/clients/{ref}/consents", {"consent_marketing_email": True}))
     assert consents["consent_marketing_email"] is True and consents["consents_updated_at"]
     _problem(api.post(f"/clients/{ref}/consents", {}), 422)
-    _problem(api.post(f"/clients/{ref}/consents", {"consent_marketing_sms": "maybe"}), 422, "consent_marketing_sms")
+    _problem(
+        api.post(f"/clients/{ref}/consents", {"consent_marketing_sms": "maybe"}), 422, "consent_marketing_sms"
+    )
 
 
 def test_bookings_in_rescheduled_completed_cancelled(api):
     client, provider = factories.make_client(), factories.make_provider()
-    body = _ok(api.post("/bookings", _booking_body(client.reference, provider.reference, external_id="B1")), 201)
+    body = _ok(
+        api.post("/bookings", _booking_body(client.reference, provider.reference, external_id="B1")), 201
+    )
     assert body["status"] == "scheduled" and body["client"] == client.reference
-    moved = _ok(api.patch("/bookings/ext:B1", {"event": "reschedule", "scheduled_start": "2026-12-21T10:00:00Z"}))
+    moved = _ok(
+        api.patch("/bookings/ext:B1", {"event": "reschedule", "scheduled_start": "2026-12-21T10:00:00Z"})
+    )
     assert moved["scheduled_start"].startswith("2026-12-21T10:00")
-    _problem(api.patch("/bookings/ext:B1", {"event": "cancel", "cancelled_by": "client"}), 422, "cancellation_terms_version")
+    _problem(
+        api.patch("/bookings/ext:B1", {"event": "cancel", "cancelled_by": "client"}),
+        422,
+        "cancellation_terms_version",
+    )
     wrong = {"event": "cancel", "cancelled_by": "client", "cancellation_terms_version": "2025-01"}
     _problem(api.patch("/bookings/ext:B1", wrong), 422, "cancellation_terms_version")
     cancel = {"event": "cancel", "cancelled_by": "provider", "cancelled_at": "2026-12-19T18:00:00Z",
@@ -143,7 +157,9 @@ def test_reviews_of_completed_bookings_and_reports(api):
     _problem(api.post("/reviews", {"booking": booking.reference, "rating": 6}), 422, "rating")
     report = _ok(api.post(f"/reviews/{review['reference']}/reports", {"detail": "Insulting"}), 201)
     assert report["flagged"] is True
-    assert _ok(api.post(f"/reviews/{review['reference']}/reports", {"detail": "Again"}), 201)["flagged"] is False
+    assert (
+        _ok(api.post(f"/reviews/{review['reference']}/reports", {"detail": "Again"}), 201)["flagged"] is False
+    )
     _problem(api.post("/reviews/REV-9999999/reports", {"detail": "x"}), 404)
 
 
@@ -164,7 +180,9 @@ def test_a_safety_complaint_opens_a_proposal_never_a_restriction_and_card_number
         sa.select(RestrictionProposal).where(RestrictionProposal.provider_id == booking.provider_id)
     ).all()
     assert [p.reason_code for p in proposals] == ["safety_complaint"]
-    assert not db.session.scalars(sa.select(Restriction).where(Restriction.provider_id == booking.provider_id)).all()
+    assert not db.session.scalars(
+        sa.select(Restriction).where(Restriction.provider_id == booking.provider_id)
+    ).all()
     _problem(api.post("/complaints", body | {"channel": "email"}), 422, "channel")
 
 
@@ -176,12 +194,21 @@ def test_a_message_from_the_client_restarts_the_paused_clock(api, now):
     for event in ("triage", "start", "wait_on_client"):
         services.transition(complaint, event, actor=agent, now=now)
     message = _ok(
-        api.post(f"/complaints/{complaint.reference}/messages", {"sender": "client", "body": f"Ma carte {CARD}"}), 201
+        api.post(
+            f"/complaints/{complaint.reference}/messages", {"sender": "client", "body": f"Ma carte {CARD}"}
+        ),
+        201,
     )
     assert message["status"] == Status.IN_PROGRESS.value and CARD not in message["body"]
-    entry = db.session.scalars(sa.select(ComplaintEntry).where(ComplaintEntry.complaint_id == complaint.id)).all()[-1]
+    entry = db.session.scalars(
+        sa.select(ComplaintEntry).where(ComplaintEntry.complaint_id == complaint.id)
+    ).all()[-1]
     assert entry.kind == EntryKind.FROM_CLIENT and CARD not in entry.body
-    _problem(api.post(f"/complaints/{complaint.reference}/messages", {"sender": "neighbour", "body": "x"}), 422, "sender")
+    _problem(
+        api.post(f"/complaints/{complaint.reference}/messages", {"sender": "neighbour", "body": "x"}),
+        422,
+        "sender",
+    )
 
 
 def test_eligibility_of_an_approved_provider(api):
@@ -194,9 +221,13 @@ def test_framework_errors_are_problems_too(api):
     _problem(api.get("/nowhere"), 404)
     response = api.get("/bookings")
     _problem(response, 405)
-    raw = api.http.post("/api/v1/clients", data="full_name=x", headers=api.headers(**{"Content-Type": "text/plain"}))
+    raw = api.http.post(
+        "/api/v1/clients", data="full_name=x", headers=api.headers(**{"Content-Type": "text/plain"})
+    )
     _problem(raw, 415)
-    broken = api.http.post("/api/v1/clients", data="{", headers=api.headers(**{"Content-Type": "application/json"}))
+    broken = api.http.post(
+        "/api/v1/clients", data="{", headers=api.headers(**{"Content-Type": "application/json"})
+    )
     _problem(broken, 400)
     huge = {"full_name": "x" * (3 * 1024 * 1024), "email": "a@example.fr"}
     _problem(api.post("/clients", huge), 413)
