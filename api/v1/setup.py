@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
@@ -79,10 +79,13 @@ def register(app: Flask) -> None:
         key_prefix="console-api",
     )
     shared = limiter.shared_limit(lambda: app.config["API_RATE_LIMIT"], scope="api-v1")
+    app.extensions["console_api_limiter"] = limiter
     for blp in BLUEPRINTS:
         shared(blp)
         csrf.exempt(blp)
-        _errors(blp, limiter)
+        if not getattr(blp, "problem_handlers", False):  # module-level blueprints, apps made again in tests
+            _errors(blp)
+            blp.problem_handlers = True
         api.register_blueprint(blp)
     calls.init_app(app)
     _routing_errors(app)
@@ -98,7 +101,7 @@ def _limits_uri(url: str) -> str:
     return "redis+unix://" + url[len("unix://") :] if url.startswith("unix://") else url
 
 
-def _errors(blp, limiter) -> None:
+def _errors(blp) -> None:
     @blp.errorhandler(ExternalIdTaken)
     def _taken(exc):
         return problem(409, str(exc), existing=reference_of_object(request.blueprint, exc.object_id))
@@ -114,12 +117,12 @@ def _errors(blp, limiter) -> None:
 
     @blp.errorhandler(HTTPException)
     def _http(exc):
-        return http_problem(exc, limiter)
+        return http_problem(exc, current_app.extensions["console_api_limiter"])
 
     @blp.errorhandler(Exception)
     def _unexpected(exc):
         if isinstance(exc, HTTPException):
-            return http_problem(exc, limiter)
+            return http_problem(exc, current_app.extensions["console_api_limiter"])
         if isinstance(exc, IntegrityError) or is_write_conflict(exc):
             db.session.rollback()
             return problem(
