@@ -106,6 +106,7 @@ def downgrade():
         batch_op.alter_column('kind', existing_type=sa.String(length=13), type_=_kind(OLD_KINDS), existing_nullable=False)
         batch_op.create_check_constraint('messages_go_out', "(kind = 'note') = (notification_id IS NULL)")
     with op.batch_alter_table('booking') as batch_op:
+        batch_op.drop_constraint(op.f('ck_booking_booking_cancelled_by'), type_='check')
         batch_op.drop_column('completed_at')
         batch_op.drop_column('cancelled_by')
         batch_op.drop_column('cancelled_at')
