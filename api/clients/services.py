@@ -28,8 +28,8 @@ class IssuedKey:
     secret: str
 
 
-def _issue(client: ApiClient, actor: Any, now: datetime) -> IssuedKey:
-    made = wf.new_key()
+def _issue(client: ApiClient, actor: Any, now: datetime, made: wf.NewKey | None = None) -> IssuedKey:
+    made = made or wf.new_key()
     key = ApiKey(
         client=client,
         prefix=made.prefix,
@@ -42,15 +42,17 @@ def _issue(client: ApiClient, actor: Any, now: datetime) -> IssuedKey:
     return IssuedKey(client, key, made.secret)
 
 
-def create_client(*, name: str, scopes: list[str], actor: Any, now: datetime) -> IssuedKey:
-    """Register an integration with its scopes and its first key."""
+def create_client(
+    *, name: str, scopes: list[str], actor: Any, now: datetime, key: wf.NewKey | None = None
+) -> IssuedKey:
+    """Register an integration with its scopes and its first key (`key`: the demo's fixed one)."""
     name, scopes = wf.clean_name(name), wf.clean_scopes(list(scopes))
     if db.session.scalar(sa.select(ApiClient.id).where(ApiClient.name == name)) is not None:
         raise DomainError(_("An API client named %(name)s already exists.", name=name))
     client = ApiClient(name=name, scopes=scopes, created_at=now, created_by=audit.actor_label(actor)[1])
     db.session.add(client)
     db.session.flush()
-    issued = _issue(client, actor, now)
+    issued = _issue(client, actor, now, key)
     audit.record(
         actor,
         "api_client.create",

@@ -118,3 +118,12 @@ def test_cli_creates_a_client_printing_the_key_last_and_revokes_it(app):
     db.session.expire_all()
     assert client_services.authenticate(key, now=utcnow()) is None
     assert runner.invoke(args=["api", "clients", "create", "x", "--scope", "nope"]).exit_code == 2
+
+
+def test_the_demo_seed_prints_a_working_api_key(app, client):
+    from demo.api_client import DEMO_CLIENT, DEMO_KEY
+
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert DEMO_CLIENT in result.output and DEMO_KEY in result.output
+    assert Api(client, DEMO_KEY).get("/providers/PRV-999999/eligibility").status_code == 404
