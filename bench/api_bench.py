@@ -145,9 +145,14 @@ def main() -> int:
     os.environ["DATABASE_URL"] = os.environ.get(
         "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/ekoklean_bench"
     )
+    from console import redis_server
     from console.app import create_app
 
-    return 1 if run_api(create_app()) else 0
+    app = create_app()
+    if not app.config["REDIS_URL"]:  # the rate limit counts in Redis: the embedded one, as `make demo`
+        app.config["REDIS_URL"] = redis_server.ensure_running(app.config["EMBEDDED_REDIS_DIR"])
+        app = create_app({"REDIS_URL": app.config["REDIS_URL"]})
+    return 1 if run_api(app) else 0
 
 
 if __name__ == "__main__":

@@ -77,6 +77,7 @@ def register(app: Flask) -> None:
         headers_enabled=True,
         strategy="moving-window",
         key_prefix="console-api",
+        swallow_errors=True,  # Redis down: calls go through uncounted (logged), the API stays up
     )
     shared = limiter.shared_limit(lambda: app.config["API_RATE_LIMIT"], scope="api-v1")
     app.extensions["console_api_limiter"] = limiter
