@@ -12,6 +12,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import SelectMultipleField, StringField, widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from api.clients import services
@@ -29,14 +30,10 @@ class ClientForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
     scopes = SelectMultipleField(
         _l("Scopes"),
-        choices=[(s, s) for s in SCOPES],
+        choices=[SelectChoice(s, s) for s in SCOPES],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )
-
-
-class ScopesForm(FlaskForm):
-    scopes = SelectMultipleField(_l("Scopes"), choices=[(s, s) for s in SCOPES])
 
 
 class ActionForm(FlaskForm):
