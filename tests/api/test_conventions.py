@@ -127,3 +127,17 @@ def test_the_demo_seed_prints_a_working_api_key(app, client):
     assert result.exit_code == 0, result.output
     assert DEMO_CLIENT in result.output and DEMO_KEY in result.output
     assert Api(client, DEMO_KEY).get("/providers/PRV-999999/eligibility").status_code == 404
+
+
+def test_idempotency_answers_are_kept_24_hours(api, now):
+    from datetime import timedelta
+
+    from api import services as api_services
+    from api.models import ApiIdempotencyKey
+
+    api.post(
+        "/clients", {"full_name": "Kept", "email": "kept@example.fr"}, headers={"Idempotency-Key": "k-24"}
+    )
+    row = db.session.scalar(sa.select(ApiIdempotencyKey).where(ApiIdempotencyKey.key == "k-24"))
+    assert api_services.purge_idempotency_keys(now=row.created_at + timedelta(hours=23)) == 0
+    assert api_services.purge_idempotency_keys(now=row.created_at + timedelta(hours=24)) == 1
