@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.workflow import ResourceKind
 from console.db import UTCDateTime, db, enum_type
+from console.privacy import RedactedText
 
 
 class ApiExternalRef(db.Model):
@@ -42,7 +43,7 @@ class ApiIdempotencyKey(db.Model):
     path: Mapped[str] = mapped_column(sa.String(500))
     request_digest: Mapped[str] = mapped_column(sa.String(64))
     status_code: Mapped[int] = mapped_column(sa.SmallInteger)
-    response_body: Mapped[str] = mapped_column(sa.Text)
+    response_body: Mapped[str] = mapped_column(RedactedText())  # our answer: card numbers already masked
     location: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
