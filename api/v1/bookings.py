@@ -14,7 +14,7 @@ from api.v1.common import blueprint, documented_errors
 from api.v1.problems import field_errors
 from api.v1.resources import dump, external_id, find, object_id, reference, remember
 from api.v1.schemas import BookingBatchIn, BookingBatchOut, BookingIn, BookingOut, BookingPatch
-from api.workflow import BATCH_MAX, ResourceKind
+from api.workflow import BATCH_MAX, EXTERNAL_PREFIX, ResourceKind
 from console import validation as v
 from console.db import db, utcnow
 from console.domain import _
@@ -107,8 +107,17 @@ def _references(items: list) -> dict[tuple[str, str], int | None]:
         for kind in ("client", "provider")
         if isinstance(item.get(kind), str)
     }
-    for kind, term in wanted:
-        found[kind, term] = object_id(ResourceKind(kind), term)
+    for kind in ("client", "provider"):
+        external = {
+            term[len(EXTERNAL_PREFIX) :]
+            for k, term in wanted
+            if k == kind and term.startswith(EXTERNAL_PREFIX)
+        }
+        known = api_services.objects_for_external_ids(calls.client_id(), ResourceKind(kind), external)
+        for k, term in wanted:
+            if k == kind:
+                ext = term[len(EXTERNAL_PREFIX) :] if term.startswith(EXTERNAL_PREFIX) else None
+                found[kind, term] = known.get(ext) if ext is not None else object_id(ResourceKind(kind), term)
     for kind, model in (("client", Client), ("provider", Provider)):
         ids = {i for (k, _t), i in found.items() if k == kind and i is not None}
         existing = set(db.session.scalars(sa.select(model.id).where(model.id.in_(ids)))) if ids else set()

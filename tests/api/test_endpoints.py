@@ -231,3 +231,15 @@ def test_framework_errors_are_problems_too(api):
     _problem(broken, 400)
     huge = {"full_name": "x" * (3 * 1024 * 1024), "email": "a@example.fr"}
     _problem(api.post("/clients", huge), 413)
+
+
+def test_a_batch_names_clients_and_providers_by_external_id(api):
+    client = _ok(
+        api.post("/clients", {"full_name": "Ext Client", "email": "ext@example.fr", "external_id": "EC"}), 201
+    )
+    provider = _ok(api.post("/providers", factories.provider_fields() | {"external_id": "EP"}), 201)
+    items = [_booking_body("ext:EC", "ext:EP"), _booking_body("ext:EC", "ext:nobody")]
+    body = _ok(api.post("/bookings/batch", {"items": items}))
+    assert [r["status"] for r in body["results"]] == [201, 422]
+    booking = _ok(api.patch(f"/bookings/{body['results'][0]['reference']}", {"event": "complete"}))
+    assert booking["client"] == client["reference"] and booking["provider"] == provider["reference"]
