@@ -12,7 +12,8 @@ in a transaction rolled back afterwards (the bench can be repeated), and prints 
 seconds and SQL statements per run; the last run is followed by a second sweep in the same
 transaction, which must send nothing (each step goes out once).
 
-Then builds the PDF reports on a forking worker (bench/reports_bench.py).
+Then builds the PDF reports on a forking worker (bench/reports_bench.py), and times the
+integration API (bench/api_bench.py: single POST, eligibility GET, a 1,000-booking batch).
 
 Exits 1 if a page answers anything but 200 or its p95 exceeds 300 ms, if the sweep's median
 exceeds 10 s, or if the re-run sends reminders or opens proposals.
@@ -477,7 +478,11 @@ def main() -> int:
     redaction_failures = time_redaction()
     for failure in redaction_failures:
         print(failure)
-    return 1 if page_failures or sweep_failures or report_failures or redaction_failures else 0
+    from api_bench import run_api  # bench/api_bench.py: the integration API's budgets
+
+    api_failures = run_api(app)
+    failures = page_failures + sweep_failures + report_failures + redaction_failures + api_failures
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -59,6 +59,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from demo.cli import demo_cli
 
     app.cli.add_command(demo_cli)
+    from api.clients.cli import api_cli
+    from api.v1 import setup as api_v1
+
+    app.cli.add_command(api_cli)
+    api_v1.register(app)
     jobs.use_app_factory(create_app)
     # The app's long-lived objects (mappers, metadata, admin views, templates) stay for the life of
     # the process: move them out of the collector's reach, so full collections during requests
@@ -107,6 +112,9 @@ def _register_admin(app: Flask) -> None:
     from reports import admin as reports_admin
 
     reports_admin.register(admin)
+    from api import admin as api_admin
+
+    api_admin.register(admin)
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}
 
     from disputes.complaints.timeline import provider_events as support_events

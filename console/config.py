@@ -78,6 +78,8 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "REPORT_REQUESTS_PER_MINUTE": _bounded_int(env, "REPORT_REQUESTS_PER_MINUTE", 10, 1, 1000),
         "NOTIFICATION_BACKOFF_SECONDS": 60,
         "NOTIFICATION_BACKOFF_MAX_SECONDS": 30 * 60,
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600/minute"),
+        "API_MAX_BODY_BYTES": _bounded_int(env, "API_MAX_BODY_BYTES", 2 * 2**20, 1024, 64 * 2**20),
         "VETTING_PASS_MARK": _bounded_int(env, "VETTING_PASS_MARK", 70, 0, 100),
         "REVETTING_MONTHS": _bounded_int(env, "REVETTING_MONTHS", 24, 3, 120),
     }

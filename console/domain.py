@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from enum import StrEnum
 from typing import Any
 
@@ -134,3 +136,22 @@ def events_from(transitions: Iterable[tuple[Any, str]], current: Any) -> tuple[s
     """The events a transition table `{(state, event): next_state}` allows from `current`, in the
     table's order: what a page may offer (every workflow's `allowed_events` asks this)."""
     return tuple(event for (state, event) in transitions if state == current)
+
+
+_machine_caller: ContextVar[str | None] = ContextVar("machine_caller", default=None)
+
+
+@contextmanager
+def acting_for_machine(name: str) -> Iterator[None]:
+    """Inside the block, the work is done for a machine (an API client), not by a person: rules
+    that need a person's decision (restricting a provider) refuse it, as they refuse jobs."""
+    token = _machine_caller.set(name)
+    try:
+        yield
+    finally:
+        _machine_caller.reset(token)
+
+
+def machine_caller() -> str | None:
+    """The machine the current work is done for (`acting_for_machine`), or None."""
+    return _machine_caller.get()

@@ -91,6 +91,10 @@ def rating(value: object) -> int:
     return value
 
 
+def no_such_record(term: str) -> str:
+    return _("Nothing matches %(term)s.", term=term)
+
+
 def parse_reference(term: str, prefix: str) -> int | None:
     """The id inside a reference such as `PRV-000123` (or `prv 123`), or None."""
     match = re.fullmatch(rf"\s*{prefix}[\s-]*0*(\d{{1,10}})\s*", term or "", re.IGNORECASE)

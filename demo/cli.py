@@ -40,6 +40,12 @@ def demo_seed(scale: str, seed_value: int, reset: bool) -> None:
     for email, _, roles, password in DEMO_STAFF:
         mark = "created" if email in created else "exists"
         click.echo(f"  {email:28} {password:20} {','.join(roles):16} ({mark})")
+    from demo.api_client import seed_api_client
+
+    name, key, made = seed_api_client()
+    db.session.commit()
+    click.echo("Demo API client (Authorization: Bearer <key>):")
+    click.echo(f"  {name:28} {key}  ({'created' if made else 'exists'})")
     try:
         demo_data.seed(scale=scale, seed=seed_value, reset=reset, echo=click.echo)
     except Exception:

@@ -73,6 +73,20 @@ class BookingStatus(StrEnum):
         }[self]
 
 
+class CancelledBy(StrEnum):
+    CLIENT = "client"
+    PROVIDER = "provider"
+    PLATFORM = "platform"
+
+    @property
+    def label(self) -> str:
+        return {
+            CancelledBy.CLIENT: _("the client"),
+            CancelledBy.PROVIDER: _("the provider"),
+            CancelledBy.PLATFORM: _("the platform"),
+        }[self]
+
+
 def _reference(prefix: str, width: int):
     def reference(self) -> str:
         return f"{prefix}-{self.id:0{width}d}" if self.id is not None else f"{prefix}-(new)"
@@ -206,6 +220,9 @@ class Booking(db.Model):
     status: Mapped[BookingStatus] = mapped_column(enum_type(BookingStatus, "booking_status"))
     cancellation_terms_version: Mapped[str] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[CancelledBy | None] = mapped_column(enum_type(CancelledBy, "booking_cancelled_by"))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship()
     provider: Mapped[Provider] = relationship()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
@@ -12,10 +13,11 @@ from flask import current_app
 from console import validation as v
 from console.audit import services as audit
 from console.db import db
-from console.domain import _, ensure_version
+from console.domain import DomainError, _, ensure_version
 from marketplace.models import (
     Booking,
     BookingStatus,
+    CancelledBy,
     Client,
     Provider,
     ServiceKind,
@@ -130,6 +132,40 @@ def update_client(
     return client
 
 
+_TERMS_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}(?:[.-][0-9A-Za-z]{1,8})?")
+
+
+def terms_version(value: object) -> str:
+    """A cancellation-terms version such as `2026-03` (the terms a booking was sold under)."""
+    if not isinstance(value, str) or not _TERMS_VERSION.fullmatch(value):
+        raise v.InvalidField(
+            "cancellation_terms_version", _("A cancellation-terms version looks like 2026-03.")
+        )
+    return value
+
+
+def clean_booking(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate the sold terms of a booking (price, duration, service, status, terms version)."""
+    currency, duration = fields.get("currency", "EUR"), fields.get("duration_minutes")
+    if currency not in v.CURRENCIES:
+        raise v.InvalidField("currency", _("Unsupported currency %(currency)s.", currency=repr(currency)))
+    if isinstance(duration, bool) or not isinstance(duration, int) or not 0 < duration <= 1440:
+        raise v.InvalidField("duration_minutes", _("A duration is 1 to 1440 minutes."))
+    try:
+        service, status = ServiceKind(fields.get("service")), BookingStatus(fields.get("status"))
+    except ValueError as exc:
+        raise v.InvalidField("service", _("Unknown service or status.")) from exc
+    return {
+        "service": service,
+        "scheduled_start": fields["scheduled_start"],
+        "duration_minutes": duration,
+        "price_cents": v.price_cents(fields.get("price_cents")),
+        "currency": currency,
+        "status": status,
+        "cancellation_terms_version": terms_version(fields.get("cancellation_terms_version")),
+    }
+
+
 def record_booking(
     *,
     client: Client,
@@ -164,6 +200,76 @@ def record_booking(
     db.session.add(booking)
     db.session.flush()
     audit.record(actor, "booking.record", booking, now=now)
+    return booking
+
+
+def record_bookings(items: list[Mapping[str, Any]], *, actor: Any, now: datetime) -> list[Booking]:
+    """Take in many bookings at once (already validated by `clean_booking`, with `client_id` and
+    `provider_id`): one insert and one audit event naming every booking, for batches of 1,000."""
+    bookings = [Booking(**item, created_at=now) for item in items]
+    db.session.add_all(bookings)
+    db.session.flush()
+    if bookings:
+        audit.record(
+            actor,
+            "booking.record_batch",
+            object_type="Booking",
+            object_id=f"{bookings[0].id}..{bookings[-1].id}",
+            changes={"bookings": [b.reference for b in bookings]},
+            now=now,
+        )
+    return bookings
+
+
+def change_booking(
+    booking: Booking,
+    event: str,
+    *,
+    actor: Any,
+    now: datetime,
+    scheduled_start: datetime | None = None,
+    cancelled_by: CancelledBy | str | None = None,
+    cancelled_at: datetime | None = None,
+    cancellation_terms_version: str | None = None,
+) -> Booking:
+    """What happened to a booking on the marketplace: `complete`, `reschedule` or `cancel` (by
+    whom, when, under which cancellation terms)."""
+    if booking.status != BookingStatus.SCHEDULED:
+        raise DomainError(
+            _(
+                "%(booking)s is %(status)s: it can no longer change.",
+                booking=booking,
+                status=booking.status.label,
+            )
+        )
+    if event == "complete":
+        booking.status, booking.completed_at = BookingStatus.COMPLETED, now
+    elif event == "reschedule":
+        if scheduled_start is None:
+            raise v.InvalidField("scheduled_start", _("A new start time is required."))
+        booking.scheduled_start = scheduled_start
+    elif event == "cancel":
+        try:
+            booking.cancelled_by = CancelledBy(cancelled_by)
+        except ValueError as exc:
+            raise v.InvalidField(
+                "cancelled_by", _("Say who cancelled: client, provider or platform.")
+            ) from exc
+        if terms_version(cancellation_terms_version) != booking.cancellation_terms_version:
+            raise v.InvalidField(
+                "cancellation_terms_version",
+                _(
+                    "%(booking)s was sold under the terms %(version)s.",
+                    booking=booking,
+                    version=booking.cancellation_terms_version,
+                ),
+            )
+        booking.status, booking.cancelled_at = BookingStatus.CANCELLED, cancelled_at or now
+    else:
+        raise DomainError(_("Unknown change %(event)s.", event=event))
+    changes = audit.diff(booking)
+    db.session.flush()
+    audit.record(actor, f"booking.{event}", booking, changes=changes, now=now)
     return booking
 
 

@@ -110,3 +110,10 @@ def provider_proposals(provider_id: int) -> list[ProposalSummary]:
         .order_by(RestrictionProposal.created_at)
     ).all()
     return [ProposalSummary(p.id, p.reason_code, p.source.value, p.created_at, p.status.value) for p in rows]
+
+
+def last_restriction_end(provider_id: int) -> datetime | None:
+    """When the provider's most recently ended restriction ended (None if none ever ended)."""
+    return db.session.scalar(
+        sa.select(sa.func.max(Restriction.ended_at)).where(Restriction.provider_id == provider_id)
+    )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.db import db
-from console.domain import DomainError, _
+from console.domain import DomainError, _, machine_caller
 from console.i18n import in_language
 from console.jobs import in_job
 from console.notifications.services import queue_notification
@@ -28,6 +28,10 @@ def require_person(actor: Any, *, source: Source | None = None) -> StaffUser:
     """The actor must be an active staff member, not a job; with `source`, one who may decide it."""
     if in_job():
         raise PersonRequired(_("A job cannot restrict or lift a provider: a person must decide."))
+    if machine_caller() is not None:
+        raise PersonRequired(
+            _("The integration API cannot restrict or lift a provider: a person must decide.")
+        )
     if not isinstance(actor, StaffUser) or not actor.active:
         raise PersonRequired(_("Only a named, active staff member can restrict or lift a provider."))
     if source is not None and not wf.may_decide(actor.roles, source):

@@ -181,6 +181,24 @@ def report_review(review: Review, *, detail: str, actor: Any, now: datetime) -> 
     return _flag(review, FlagRule.USER_REPORT, detail, person, now)
 
 
+def receive_review_report(review_id: int, *, detail: str, actor: Any, now: datetime) -> ReviewFlag | None:
+    """A report about a review sent by the marketplace's apps: it joins the flag queue (None if a
+    report is already open)."""
+    review = db.session.get(Review, review_id)
+    if review is None:
+        raise DomainError(_("There is no such review."))
+    detail = clean_text(detail, limit=500, what=_("reason given for the report"))
+    return _flag(review, FlagRule.USER_REPORT, detail, actor, now)
+
+
+def review_id_of_booking(booking_id: int) -> int | None:
+    return db.session.scalar(sa.select(Review.id).where(Review.booking_id == booking_id))
+
+
+def review_exists(review_id: int) -> bool:
+    return db.session.get(Review, review_id) is not None
+
+
 def _flag(review: Review, rule: FlagRule, detail: str | None, actor: Any, now: datetime) -> ReviewFlag | None:
     existing = db.session.scalar(
         sa.select(ReviewFlag.id).where(

@@ -10,6 +10,16 @@ from console.access import PUBLIC, Role, declared_roles, is_declared
 # deliberate (change both places). New endpoints must at least declare roles (checked below).
 EXPECTED = {
     "auth.login": PUBLIC,
+    # The integration API authenticates with its own bearer keys and scopes (tests/api/).
+    "api_v1_openapi": PUBLIC,
+    "api_bookings.create_bookings": PUBLIC,
+    "provider_eligibility.provider_eligibility": PUBLIC,
+    "api_client_admin.index": {Role.ADMIN},
+    "api_client_admin.rotate": {Role.ADMIN},
+    "api_client_admin.revoke": {Role.ADMIN},
+    "api_client_admin.revoke_key": {Role.ADMIN},
+    "api_client_admin.scopes": {Role.ADMIN},
+    "api_docs_admin.index": {Role.ADMIN},
     "health.healthz": PUBLIC,
     "admin.index": set(Role),
     "auth.logout": set(Role),

@@ -108,3 +108,10 @@ def provider_cases(provider_id: int) -> list[CaseSummary]:
         sa.select(VettingCase).where(VettingCase.provider_id == provider_id).order_by(VettingCase.opened_at)
     ).all()
     return [_case_summary(case) for case in cases]
+
+
+def last_decision_at(provider_id: int) -> datetime | None:
+    """When the provider's latest vetting decision was taken (the integration API's "since when")."""
+    return db.session.scalar(
+        sa.select(sa.func.max(VettingCase.decided_at)).where(VettingCase.provider_id == provider_id)
+    )

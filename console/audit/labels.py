@@ -6,11 +6,22 @@ from __future__ import annotations
 from console.domain import N_, _
 
 ACTIONS = {
+    "api.call": N_("Integration API call"),
+    "api.purge_idempotency_keys": N_("Idempotency answers purged"),
+    "api_client.create": N_("API client created"),
+    "api_client.revoke": N_("API client revoked"),
+    "api_client.revoke_key": N_("API key revoked"),
+    "api_client.rotate": N_("New API key issued"),
+    "api_client.scopes": N_("API client scopes changed"),
     "audit.anchor_head": N_("Chain head written"),
     "audit.purge": N_("Audit events purged"),
     "auth.login": N_("Signed in"),
     "auth.logout": N_("Signed out"),
+    "booking.cancel": N_("Booking cancelled"),
+    "booking.complete": N_("Booking completed"),
     "booking.record": N_("Booking recorded"),
+    "booking.reschedule": N_("Booking rescheduled"),
+    "booking.record_batch": N_("Bookings recorded in a batch"),
     "client.create": N_("Client created"),
     "client.update": N_("Client updated"),
     "complaint.assign": N_("Complaint assigned"),
@@ -20,6 +31,7 @@ ACTIONS = {
     "complaint.macro_edit": N_("Canned reply edited"),
     "complaint.message": N_("Message sent"),
     "complaint.note": N_("Internal note added"),
+    "complaint.received_message": N_("Message received"),
     "complaint.reopen": N_("Complaint reopened"),
     "complaint.resolve": N_("Complaint resolved"),
     "complaint.resume": N_("Complaint work resumed"),
@@ -107,6 +119,7 @@ ACTIONS = {
 }
 
 OBJECTS = {
+    "ApiClient": N_("API client"),
     "AuditEvent": N_("Audit event"),
     "Booking": N_("Booking"),
     "Client": N_("Client"),

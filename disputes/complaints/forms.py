@@ -19,9 +19,9 @@ from disputes.complaints.workflow import Category, Channel, Severity
 from marketplace.models import Booking, Client, Provider
 
 
-def _choices(enum_cls) -> list[SelectChoice]:
+def _choices(enum_cls, members=None) -> list[SelectChoice]:
     """The enum's members as choices, labelled in the reader's language (each member's `label`)."""
-    return [SelectChoice(m.value, LazyString(lambda m=m: m.label)) for m in enum_cls]
+    return [SelectChoice(m.value, LazyString(lambda m=m: m.label)) for m in members or enum_cls]
 
 
 def enum_label(view, context, model, name) -> str:
@@ -100,7 +100,7 @@ class AssignForm(VersionForm):
 class EntryForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
-        choices=_choices(EntryKind),
+        choices=_choices(EntryKind, (EntryKind.NOTE, EntryKind.TO_CLIENT, EntryKind.TO_PROVIDER)),
     )
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=wf.BODY_MAX)])
     submission_token = token_field()  # a double click adds one note

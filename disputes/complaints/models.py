@@ -22,6 +22,8 @@ class EntryKind(StrEnum):
     NOTE = "note"  # internal: never leaves the console
     TO_CLIENT = "to_client"
     TO_PROVIDER = "to_provider"
+    FROM_CLIENT = "from_client"  # received from the marketplace's apps (the API) or by e-mail
+    FROM_PROVIDER = "from_provider"
 
     @translated_label
     def label(self) -> str:
@@ -29,6 +31,8 @@ class EntryKind(StrEnum):
             EntryKind.NOTE: _("Internal note (never sent)"),
             EntryKind.TO_CLIENT: _("Message to the client"),
             EntryKind.TO_PROVIDER: _("Message to the provider"),
+            EntryKind.FROM_CLIENT: _("Message from the client"),
+            EntryKind.FROM_PROVIDER: _("Message from the provider"),
         }[self]
 
 
@@ -156,7 +160,10 @@ class ComplaintEntry(db.Model):
 
     __table_args__ = (
         sa.Index("ix_complaint_entry_complaint", "complaint_id", "created_at"),
-        sa.CheckConstraint("(kind = 'note') = (notification_id IS NULL)", name="messages_go_out"),
+        sa.CheckConstraint(
+            "(kind IN ('note', 'from_client', 'from_provider')) = (notification_id IS NULL)",
+            name="messages_go_out",
+        ),
     )
 
 

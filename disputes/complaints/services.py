@@ -99,6 +99,26 @@ def create_complaint(
 ) -> Complaint:
     """Record a client's complaint; a safety complaint against a provider opens a proposal at once."""
     person = require_staff(actor)
+    return open_complaint(
+        client=client, channel=channel, category=category, subject=subject, description=description,
+        actor=person, now=now, booking=booking, provider=provider,
+    )  # fmt: skip
+
+
+def open_complaint(
+    *,
+    client: Client,
+    channel: Channel | str,
+    category: Category | str,
+    subject: str,
+    description: str,
+    actor: Any,
+    now: datetime,
+    booking: Booking | None = None,
+    provider: Provider | None = None,
+) -> Complaint:
+    """The intake itself, for staff (`create_complaint`) and the marketplace's apps (`intake`)."""
+    person = actor
     channel, category = _enum(Channel, channel, _("channel")), _enum(Category, category, _("category"))
     subject = clean_text(subject, limit=wf.SUBJECT_MAX, what=_("subject"))
     description = clean_text(description, limit=wf.BODY_MAX, what=_("description"))
@@ -114,12 +134,12 @@ def create_complaint(
         description=description,
         status=Status.NEW,
         created_at=now,
-        created_by=person.audit_label,
+        created_by=audit.actor_label(person)[1],
         status_changed_at=now,
     )
     db.session.add(complaint)
     db.session.flush()
-    _history(complaint, Status.NEW, person, now)
+    record_status(complaint, Status.NEW, person, now)
     refresh_sla(complaint, now=now)
     audit.record(
         person,
@@ -153,7 +173,7 @@ def create_complaint(
     return complaint
 
 
-def _history(complaint: Complaint, status: Status, actor: Any, now: datetime) -> None:
+def record_status(complaint: Complaint, status: Status, actor: Any, now: datetime) -> None:
     db.session.add(
         ComplaintStatusChange(
             complaint_id=complaint.id, status=status, at=now, actor=audit.actor_label(actor)[1]
@@ -212,7 +232,7 @@ def transition(
         complaint.resolved_at = None
     changes = audit.diff(complaint)
     db.session.flush()  # the version check: a concurrent change loses here
-    _history(complaint, complaint.status, actor, now)
+    record_status(complaint, complaint.status, actor, now)
     refresh_sla(complaint, now=now)
     audit.record(actor, f"complaint.{event}", complaint, changes=changes, now=now)
     return complaint
@@ -323,6 +343,8 @@ def send_message(
     to = _enum(EntryKind, to, _("recipient"))
     if to == EntryKind.NOTE:
         raise DomainError(_("A note is not a message; use 'Add note'."))
+    if to not in (EntryKind.TO_CLIENT, EntryKind.TO_PROVIDER):
+        raise DomainError(_("Only the client or the provider can write their own messages."))
     if complaint.status == Status.CLOSED:
         raise DomainError(
             _(

@@ -3,6 +3,7 @@ actions, objects, purposes and changed fields in the reader's language (the code
 
 from __future__ import annotations
 
+import ast
 import re
 
 from console.audit import services as audit
@@ -16,26 +17,49 @@ from tests.factories import make_provider, make_staff
 from tests.test_architecture import PACKAGES
 from vetting.workflow import CheckStatus
 
-LITERAL = re.compile(
-    r'"((?:audit|auth|booking|client|complaint|dispute|file|files|insurance|jobs|notification|'
-    r'provider|report|restriction|review|staff|vetting)\.[a-z_]+)"'
-)
+CODE = re.compile(r"[a-z_]+\.[a-z_]*[a-z]")  # not "x.y_", the start of an f-string
 NOT_ACTIONS = {"booking.id", "client.id", "complaint.id", "dispute.id", "notification.id", "provider.id",
-               "restriction.id", "review.id", "complaint.macro_"}  # fmt: skip
+               "restriction.id", "review.id", "api_client.id"}  # fmt: skip
+
+
+def _constants(tree: ast.AST) -> set[str]:
+    return {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
 
 
 def recorded_actions() -> set[str]:
-    """The action codes written in the sources, and those built from the workflows' events."""
-    found = set()
-    for package in PACKAGES:
-        for path in (PROJECT_ROOT / package).rglob("*.py"):
-            found |= set(LITERAL.findall(path.read_text(encoding="utf-8")))
-    found -= NOT_ACTIONS
+    """The action codes of the sources: the literal ones given to `audit.record`, every constant of
+    the same form with one of their prefixes (codes handed to helpers that record them), and those
+    built from the workflows' events."""
+    trees = [
+        ast.parse(path.read_text(encoding="utf-8"))
+        for package in PACKAGES
+        for path in (PROJECT_ROOT / package).rglob("*.py")
+    ]
+    direct = {
+        call.args[1].value
+        for tree in trees
+        for call in ast.walk(tree)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr == "record"
+        and isinstance(call.func.value, ast.Name)
+        and call.func.value.id == "audit"
+        and len(call.args) > 1
+        and isinstance(call.args[1], ast.Constant)
+    }
+    prefixes = {code.split(".")[0] for code in direct}
+    found = {
+        c for tree in trees for c in _constants(tree) if CODE.fullmatch(c) and c.split(".")[0] in prefixes
+    }
+    found = (found | direct) - NOT_ACTIONS
     found |= {f"complaint.{event}" for (_state, event) in COMPLAINT_TRANSITIONS}
     found |= {f"review.{event}" for (_state, event) in MODERATION_TRANSITIONS}
     found |= {f"restriction.proposal_{s.value}" for s in ProposalStatus if s != ProposalStatus.OPEN}
     found |= {f"vetting.check_{s.value}" for s in (CheckStatus.PASSED, CheckStatus.FAILED)}
     found |= {"complaint.macro_create", "complaint.macro_edit"}
+    found |= {
+        f"booking.{event}" for event in ("complete", "reschedule", "cancel")
+    }  # marketplace.change_booking
     return found
 
 

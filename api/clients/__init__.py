@@ -1,0 +1,1 @@
+"""API clients (one per integration), their scopes and their keys."""
