@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from console import events
 from console.audit import services as audit
 from console.auth.models import StaffRole, StaffUser
 from console.auth.services import active_staff
@@ -215,6 +216,16 @@ def transition(
     _history(complaint, complaint.status, actor, now)
     refresh_sla(complaint, now=now)
     audit.record(actor, f"complaint.{event}", complaint, changes=changes, now=now)
+    payload = {
+        "complaint": complaint.reference,
+        "provider": complaint.provider.reference if complaint.provider_id else None,
+        "status": complaint.status.value,
+        "previous_status": before.value,
+        "changed_at": now.isoformat(),
+    }
+    events.publish(
+        events.COMPLAINT_STATUS_CHANGED, provider_id=complaint.provider_id, payload=payload, now=now
+    )
     return complaint
 
 
