@@ -19,6 +19,7 @@ PACKAGES = (
     "disputes",
     "reviews",
     "reports",
+    "api",
     "demo",
 )
 WORKFLOWS = sorted(

@@ -11,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -29,7 +30,7 @@ class RegisterForm(FlaskForm):
     description = StringField(_l("Description"), validators=[Optional(), Length(max=200)])
     event_types = SelectMultipleField(
         _l("Event types"),
-        choices=[(kind, kind) for kind in events.EVENT_TYPES],
+        choices=[SelectChoice(kind, kind) for kind in events.EVENT_TYPES],
         default=[events.ELIGIBILITY_CHANGED],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
