@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from api.webhooks import signing, transport
 from api.webhooks import workflow as wf
@@ -222,6 +223,7 @@ def claim_next(endpoint_id: int, provider_id: int | None, *, now: datetime) -> W
     delivery = db.session.scalar(
         sa.select(WebhookDelivery)
         .where(WebhookDelivery.id == head.id, WebhookDelivery.status.in_(wf.UNFINISHED))
+        .options(joinedload(WebhookDelivery.event))
         .with_for_update(skip_locked=True, of=WebhookDelivery)
         .execution_options(populate_existing=True)
     )
