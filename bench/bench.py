@@ -477,7 +477,11 @@ def main() -> int:
     redaction_failures = time_redaction()
     for failure in redaction_failures:
         print(failure)
-    return 1 if page_failures or sweep_failures or report_failures or redaction_failures else 0
+    # bench/webhooks_bench.py: 10,000 eligibility events to a local receiver, 2 workers, < 60 s
+    command = [sys.executable, str(ROOT / "bench" / "webhooks_bench.py")]
+    webhooks = subprocess.run(command, env=env | {"BENCH_DATABASE_URL": url}, check=False)  # noqa: S603
+    failed = page_failures or sweep_failures or report_failures or redaction_failures or webhooks.returncode
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
