@@ -82,20 +82,24 @@ class IntegrationEventCounter(db.Model):
     last_sequence: Mapped[int] = mapped_column(default=0)
 
 
-def next_sequence(provider_id: int) -> int:
-    """Take the provider's next sequence number; the upsert holds the counter row until commit."""
+def next_sequences(provider_ids: list[int]) -> dict[int, int]:
+    """Take the next sequence number of each provider (distinct ids); the upsert holds their
+    counter rows until commit, so a concurrent transaction waits and then takes the following one."""
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
     counter = IntegrationEventCounter.__table__
-    statement = (
-        insert(counter)
-        .values(provider_id=provider_id, last_sequence=1)
-        .on_conflict_do_update(
-            index_elements=[counter.c.provider_id], set_={"last_sequence": counter.c.last_sequence + 1}
+    taken: dict[int, int] = {}
+    for start in range(0, len(provider_ids), 1000):
+        statement = (
+            insert(counter)
+            .values([{"provider_id": pid, "last_sequence": 1} for pid in provider_ids[start : start + 1000]])
+            .on_conflict_do_update(
+                index_elements=[counter.c.provider_id], set_={"last_sequence": counter.c.last_sequence + 1}
+            )
+            .returning(counter.c.provider_id, counter.c.last_sequence)
         )
-        .returning(counter.c.last_sequence)
-    )
-    return int(db.session.execute(statement).scalar_one())
+        taken.update((pid, int(sequence)) for pid, sequence in db.session.execute(statement))
+    return taken
 
 
 def publish(
@@ -105,7 +109,7 @@ def publish(
     recomputes the provider's eligibility there). Nothing leaves before the commit."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown integration event type {type!r}")
-    sequence = next_sequence(provider_id) if provider_id is not None else None
+    sequence = next_sequences([provider_id])[provider_id] if provider_id is not None else None
     event = IntegrationEvent(
         type=type, provider_id=provider_id, sequence=sequence, payload=payload, occurred_at=now
     )
@@ -114,6 +118,31 @@ def publish(
     for hook in _hooks():
         hook(event)
     return event
+
+
+def publish_many(
+    type: str, items: list[tuple[int, dict[str, Any]]], *, now: datetime
+) -> list[IntegrationEvent]:
+    """One event of `type` for each of several providers (distinct), in a fixed number of
+    statements whatever their number: what a set-based sweep publishes."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown integration event type {type!r}")
+    provider_ids = [provider_id for provider_id, _ in items]
+    if len(set(provider_ids)) != len(provider_ids):
+        raise ValueError("publish_many takes one event per provider")
+    sequences = next_sequences(provider_ids)
+    created = [
+        IntegrationEvent(
+            type=type, provider_id=pid, sequence=sequences[pid], payload=payload, occurred_at=now
+        )
+        for pid, payload in items
+    ]
+    db.session.add_all(created)
+    db.session.flush()
+    for event in created:
+        for hook in _hooks():
+            hook(event)
+    return created
 
 
 def _hooks() -> Iterable[Callable[[IntegrationEvent], Any]]:

@@ -321,14 +321,18 @@ def publish_cover_changes(*, lapsed: list[int], covered: list[int], today: date,
     """Tell the marketplace once per change: `insurance.lapsed` for a lapsed provider whose last
     insurance event was not a lapse, `insurance.restored` for a covered one whose last was."""
     latest = events.latest_of((events.INSURANCE_LAPSED, events.INSURANCE_RESTORED))
-    changes = [(pid, events.INSURANCE_LAPSED) for pid in lapsed if latest.get(pid) != events.INSURANCE_LAPSED]
-    changes += [
-        (pid, events.INSURANCE_RESTORED) for pid in covered if latest.get(pid) == events.INSURANCE_LAPSED
-    ]
-    for provider_id, kind in sorted(changes):
-        payload = {"provider": marketplace.provider_reference(provider_id), "on": today.isoformat()}
-        events.publish(kind, provider_id=provider_id, payload=payload, now=now)
-    return len(changes)
+    changes = {
+        events.INSURANCE_LAPSED: sorted(p for p in set(lapsed) if latest.get(p) != events.INSURANCE_LAPSED),
+        events.INSURANCE_RESTORED: sorted(
+            p for p in set(covered) if latest.get(p) == events.INSURANCE_LAPSED
+        ),
+    }
+    for kind, provider_ids in changes.items():
+        items = [(pid, {"provider": marketplace.provider_reference(pid), "on": today.isoformat()})
+                 for pid in provider_ids]  # fmt: skip
+        if items:
+            events.publish_many(kind, items, now=now)  # set-based, as the sweep is
+    return sum(len(ids) for ids in changes.values())
 
 
 def _send_reminders(due: list[dict], *, now: datetime) -> int:

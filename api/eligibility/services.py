@@ -11,11 +11,23 @@ from console import events
 from console.db import db
 from marketplace import reporting as marketplace
 
+# Bookable is "latest vetting approved and no active restriction" (Provider.is_bookable): only
+# these events change what it reads. A lapse or a safety complaint opens a proposal, not a
+# restriction, so the sweep's lapses cost no eligibility work.
+CHANGES_ELIGIBILITY = frozenset(
+    {
+        events.RESTRICTION_CONFIRMED,
+        events.RESTRICTION_LIFTED,
+        events.VETTING_APPROVED,
+        events.VETTING_REJECTED,
+    }
+)
+
 
 def record_change(event: events.IntegrationEvent) -> events.IntegrationEvent | None:
-    """Hook run for every published event (registered by the factory): a provider's event may
-    have changed whether it is bookable, so compare with the last known state."""
-    if event.provider_id is None or event.type == events.ELIGIBILITY_CHANGED:
+    """Hook run for every published event (registered by the factory): after an event that may
+    change whether the provider is bookable, compare with the last known state."""
+    if event.provider_id is None or event.type not in CHANGES_ELIGIBILITY:
         return None
     return refresh(event.provider_id, now=event.occurred_at)
 

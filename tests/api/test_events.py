@@ -123,15 +123,13 @@ def test_the_insurance_sweep_publishes_a_lapse_once_and_a_verified_policy_restor
                 verified_by=make_staff("vetting_officer"))  # fmt: skip
     insurance.sweep_policies(today=today, now=now)
     insurance.sweep_policies(today=today, now=now + timedelta(hours=1))
-    # The provider's first event: its eligibility is recorded (approved before the feed knew it);
-    # the lapse opens a proposal only, so it stays bookable.
-    assert _types(provider.id) == [events.INSURANCE_LAPSED, events.ELIGIBILITY_CHANGED]
+    # The lapse opens a proposal only: the provider stays bookable, no eligibility change.
+    assert _types(provider.id) == [events.INSURANCE_LAPSED]
     assert _events(provider.id)[0].payload == {"provider": provider.reference, "on": today.isoformat()}
-    assert _events(provider.id)[1].payload["bookable"] is True
     policy = make_policy(provider, starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=364))
     insurance.verify_policy(policy, actor=make_staff("vetting_officer"), now=now)
     insurance.sweep_policies(today=today, now=now + timedelta(hours=2))
-    assert _types(provider.id)[2:] == [events.INSURANCE_RESTORED]
+    assert _types(provider.id) == [events.INSURANCE_LAPSED, events.INSURANCE_RESTORED]
 
 
 def test_a_complaint_status_change_and_a_hidden_review_are_published(now):
@@ -204,7 +202,7 @@ def test_concurrent_events_of_one_provider_get_distinct_consecutive_sequences(ap
             with app.app_context():
                 for _ in range(5):
                     events.publish(
-                        events.REVIEW_HIDDEN, provider_id=provider_id, payload={"review": "x"}, now=utcnow()
+                        events.VETTING_APPROVED, provider_id=provider_id, payload={"case": "x"}, now=utcnow()
                     )
                     db.session.commit()
         except Exception as exc:  # pragma: no cover - reported below
@@ -217,6 +215,6 @@ def test_concurrent_events_of_one_provider_get_distinct_consecutive_sequences(ap
         thread.join()
     assert errors == []
     db.session.commit()  # a fresh snapshot
-    assert len(_events(provider_id, events.REVIEW_HIDDEN)) == 30
-    assert len(_events(provider_id, events.ELIGIBILITY_CHANGED)) == 1  # the first state, once
+    assert len(_events(provider_id, events.VETTING_APPROVED)) == 30
+    assert len(_events(provider_id, events.ELIGIBILITY_CHANGED)) == 1  # not vetted -> bookable, once
     assert sorted(e.sequence for e in _events(provider_id)) == list(range(1, 32))

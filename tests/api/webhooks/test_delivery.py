@@ -78,8 +78,8 @@ def test_the_secret_is_stored_encrypted_and_shown_once(endpoint, receiver):
 
 def test_a_500_is_retried_on_the_schedule_until_it_succeeds(endpoint, receiver, now):
     receiver.statuses = [500, 503]
-    _publish(make_provider(), now=now)
-    assert _deliver(now) == 1  # the provider's first eligibility (sequence 2) waits behind it
+    _publish(make_provider(), n=2, now=now)
+    assert _deliver(now) == 1  # the provider's second event (sequence 2) waits behind the first
     head = _deliveries(endpoint)[0]
     assert (head.status, head.attempts, head.last_response_code) == (wf.DeliveryStatus.RETRYING, 1, 500)
     assert head.next_attempt_at == now + timedelta(seconds=5)
@@ -96,7 +96,7 @@ def test_a_500_is_retried_on_the_schedule_until_it_succeeds(endpoint, receiver, 
 def test_a_providers_events_go_in_sequence_order_and_wait_behind_a_failing_one(endpoint, receiver, now):
     provider = make_provider()
     receiver.statuses = [500]
-    _publish(provider, n=3, now=now)  # sequences 1, 2 (first eligibility), 3, 4
+    _publish(provider, n=4, now=now)  # sequences 1, 2, 3, 4
     _deliver(now)
     assert receiver.sequences() == [1]  # 2, 3 and 4 wait for 1
     assert services.claim_next(endpoint.id, provider.id, now=now) is None
@@ -107,7 +107,7 @@ def test_a_providers_events_go_in_sequence_order_and_wait_behind_a_failing_one(e
 def test_a_finally_failed_delivery_lets_the_next_one_go(endpoint, receiver, now):
     provider = make_provider()
     receiver.statuses = [500] * 8
-    _publish(provider, n=1, now=now)
+    _publish(provider, n=2, now=now)
     moment = now
     _deliver(moment)
     for wait in wf.RETRY_SCHEDULE:
@@ -175,7 +175,7 @@ def test_only_subscribed_types_are_delivered(receiver, admin, now):
         url=receiver.url, event_types=[events.ELIGIBILITY_CHANGED], actor=admin, now=now
     )
     receiver.secret = secret
-    _publish(make_provider(), now=now)
+    _publish(make_provider(), now=now, kind=events.VETTING_APPROVED)
     _deliver(now)
     assert [r["body"]["type"] for r in receiver.received] == [events.ELIGIBILITY_CHANGED]
 
