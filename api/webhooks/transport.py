@@ -79,6 +79,8 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
 
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    default_port = 443  # the Host header names the port only when it is not this one
+
     def connect(self) -> None:
         super().connect()
         context = ssl.create_default_context()
