@@ -242,3 +242,17 @@ def test_a_real_rq_worker_fans_out_and_delivers_after_commit(endpoint, receiver,
     ]
     assert all(r["verified"] for r in receiver.received)
     assert {d.status for d in _deliveries(endpoint)} == {wf.DeliveryStatus.SUCCEEDED}
+
+
+def test_an_https_endpoint_is_spoken_to_in_tls_and_a_plain_http_answer_fails(app, monkeypatch, receiver, now):
+    monkeypatch.setitem(app.config, "WEBHOOK_REQUIRE_HTTPS", True)
+    url = receiver.url.replace("http://", "https://")
+    endpoint, receiver.secret = services.register_endpoint(
+        url=url, event_types=[events.REVIEW_HIDDEN], actor=make_staff("admin"), now=now
+    )
+    _publish(make_provider(), now=now)
+    _deliver(now)
+    head = _deliveries(endpoint)[0]
+    assert head.status == wf.DeliveryStatus.RETRYING and head.last_response_code is None
+    assert "SSL" in head.last_error
+    assert receiver.received == []
