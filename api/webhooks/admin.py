@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import flash, redirect
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_babel import gettext as _
@@ -17,8 +18,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from api.webhooks import services
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
-from console import events
-from console.admin_base import ConsoleModelView
+from console import events, submissions
+from console.admin_base import ConsoleModelView, parse_id
 from console.db import db, utcnow
 from console.domain import DomainError, Role
 
@@ -36,6 +37,7 @@ class RegisterForm(FlaskForm):
         widget=ListWidget(prefix_label=False),
         validators=[DataRequired()],
     )
+    submission_token = submissions.token_field()  # sent twice, registered once
 
 
 def _types(view, context, model, name) -> str:
@@ -71,11 +73,21 @@ class WebhookEndpointAdmin(ConsoleModelView):
         form = RegisterForm()
         if form.validate_on_submit():
             try:
+                submissions.claim(form.submission_token.data, record_type=WebhookEndpoint, now=utcnow())
                 endpoint, secret = services.register_endpoint(
                     url=form.url.data, event_types=form.event_types.data, description=form.description.data,
                     actor=current_user, now=utcnow(),
                 )  # fmt: skip
                 db.session.commit()
+            except submissions.AlreadySubmitted as exc:  # its secret was shown to the first request
+                db.session.rollback()
+                flash(str(exc), "info")
+                key = (
+                    parse_id(exc.submission.object_id)
+                    if exc.submission and exc.submission.object_id
+                    else None
+                )
+                return redirect(self.get_url(".details_view", id=key) if key else self.get_url(".index_view"))
             except DomainError as exc:
                 db.session.rollback()
                 form.url.errors = [*form.url.errors, str(exc)]

@@ -85,3 +85,18 @@ def test_disable_replay_and_delete_from_the_lists(client_as, receiver, now):
     actions = set(db.session.scalars(sa.select(AuditEvent.action).where(AuditEvent.action.like("webhook.%"))))
     assert actions == {"webhook.endpoint_register", "webhook.delivery_replay", "webhook.endpoint_disable",
                        "webhook.endpoint_delete"}  # fmt: skip
+
+
+def test_the_register_form_sent_twice_registers_once_and_never_shows_the_secret_again(client_as, receiver):
+    manager = client_as("manager")
+    page = manager.get("/webhook_endpoints/register/").get_data(as_text=True)
+    token = re.search(r'name="submission_token"[^>]*value="([^"]+)"', page).group(1)
+    data = {"csrf_token": csrf_token(manager, "/webhook_endpoints/register/"), "submission_token": token,
+            "url": receiver.url, "event_types": [events.ELIGIBILITY_CHANGED]}  # fmt: skip
+    first = manager.post("/webhook_endpoints/register/", data=data).get_data(as_text=True)
+    secret = re.search(r'value="(whsec_[^"]+)"', first).group(1)
+    again = manager.post("/webhook_endpoints/register/", data=data, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "already saved" in again and secret not in again  # the details page shows its first characters
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WebhookEndpoint)) == 1

@@ -256,3 +256,19 @@ def test_an_https_endpoint_is_spoken_to_in_tls_and_a_plain_http_answer_fails(app
     assert head.status == wf.DeliveryStatus.RETRYING and head.last_response_code is None
     assert "SSL" in head.last_error
     assert receiver.received == []
+
+
+def test_the_periodic_job_picks_up_a_due_retry_on_a_real_worker(endpoint, receiver, queue_redis, now):
+    from console.jobs import enqueue
+    from console.schedule import PERIODIC_JOBS
+
+    assert "api.webhooks.jobs.deliver_due" in {p.func for p in PERIODIC_JOBS}
+    receiver.statuses = [500]
+    _publish(make_provider(), n=2, now=now)
+    _deliver(now)  # the first fails; its retry is due 5 s later (long past by the worker's clock)
+    db.session.commit()
+    queue_redis.flushdb()  # only the periodic job: not the retry timed by the failure
+    enqueue(jobs.deliver_due)
+    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    assert receiver.sequences() == [1, 1, 2]
+    assert {d.status for d in _deliveries(endpoint)} == {wf.DeliveryStatus.SUCCEEDED}
