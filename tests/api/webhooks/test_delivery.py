@@ -272,3 +272,17 @@ def test_the_periodic_job_picks_up_a_due_retry_on_a_real_worker(endpoint, receiv
     SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
     assert receiver.sequences() == [1, 1, 2]
     assert {d.status for d in _deliveries(endpoint)} == {wf.DeliveryStatus.SUCCEEDED}
+
+
+def test_the_connection_goes_to_the_checked_address_without_a_second_lookup(receiver):
+    from api.webhooks import transport
+
+    port = receiver.server.server_address[1]
+    # A name that resolves nowhere: the request reaches the receiver only because the connection
+    # uses the address checked before, as a rebinding DNS answer would be ignored.
+    connection = transport._PinnedHTTPConnection("rebind.invalid", port, "127.0.0.1", timeout=5)
+    receiver.secret = "whsec_" + "A" * 32
+    connection.request("POST", "/hooks", body=b"{}", headers={"content-type": "application/json"})
+    assert connection.getresponse().status == 200
+    connection.close()
+    assert receiver.received[0]["headers"]["host"] == f"rebind.invalid:{port}"
