@@ -7,6 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from rq import Queue, SimpleWorker
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
@@ -69,3 +70,16 @@ def webhook_config(app, monkeypatch):
     """HTTP allowed and 127.0.0.1 allow-listed, as a development set-up would have it."""
     monkeypatch.setitem(app.config, "WEBHOOK_REQUIRE_HTTPS", False)
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", ["127.0.0.1"])
+
+
+class BurstWorker(SimpleWorker):
+    """RQ's in-process worker without its command channel (pubsub): with redis-py 8, a burst that
+    ends before the channel's thread subscribed makes the worker's teardown wait 60 s for it."""
+
+    def subscribe(self) -> None:
+        self.pubsub_thread = None
+
+
+def work_burst(connection) -> None:
+    """Run the default queue's jobs in this process until it is empty (a real RQ worker)."""
+    BurstWorker([Queue("default", connection=connection)], connection=connection).work(burst=True)

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from api.webhooks import jobs, services
 from api.webhooks import workflow as wf
@@ -17,6 +17,7 @@ from console.audit.models import AuditEvent
 from console.db import db
 from console.notifications.models import Notification
 from restrictions import services as restrictions
+from tests.api.conftest import work_burst
 from tests.factories import make_provider, make_staff
 
 pytestmark = pytest.mark.usefixtures("webhook_config")
@@ -235,7 +236,7 @@ def test_a_real_rq_worker_fans_out_and_delivers_after_commit(endpoint, receiver,
     db.session.commit()
     queued = [job.func_name for job in Queue("default", connection=queue_redis).jobs]
     assert queued.count("api.webhooks.jobs.fan_out_events") == 1  # one per transaction, two events
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    work_burst(queue_redis)
     assert [r["body"]["type"] for r in receiver.received] == [
         events.RESTRICTION_CONFIRMED,
         events.ELIGIBILITY_CHANGED,
@@ -269,7 +270,7 @@ def test_the_periodic_job_picks_up_a_due_retry_on_a_real_worker(endpoint, receiv
     db.session.commit()
     queue_redis.flushdb()  # only the periodic job: not the retry timed by the failure
     enqueue(jobs.deliver_due)
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    work_burst(queue_redis)
     assert receiver.sequences() == [1, 1, 2]
     assert {d.status for d in _deliveries(endpoint)} == {wf.DeliveryStatus.SUCCEEDED}
 
@@ -286,3 +287,16 @@ def test_the_connection_goes_to_the_checked_address_without_a_second_lookup(rece
     assert connection.getresponse().status == 200
     connection.close()
     assert receiver.received[0]["headers"]["host"] == f"rebind.invalid:{port}"
+
+
+def test_an_api_clients_endpoints_are_listed_without_their_secret(receiver, admin, now):
+    from api.webhooks import reporting
+
+    mine, secret = services.register_endpoint(
+        url=receiver.url, event_types=[events.REVIEW_HIDDEN], actor=admin, now=now, api_client_id=7
+    )
+    services.register_endpoint(url=receiver.url, event_types=[events.REVIEW_HIDDEN], actor=admin, now=now)
+    listed = reporting.endpoints_of(7)
+    assert [e.id for e in listed] == [mine.id] and listed[0].event_types == [events.REVIEW_HIDDEN]
+    assert secret not in repr(listed) and listed[0].secret_prefix == secret[:10]
+    assert len(reporting.endpoints_of(None)) == 1
