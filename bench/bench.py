@@ -481,8 +481,11 @@ def main() -> int:
     from api_bench import run_api  # bench/api_bench.py: the integration API's budgets
 
     api_failures = run_api(app)
+    # bench/webhooks_bench.py: 10,000 eligibility events to a local receiver, 2 workers, < 60 s
+    command = [sys.executable, str(ROOT / "bench" / "webhooks_bench.py")]
+    webhooks = subprocess.run(command, env=env | {"BENCH_DATABASE_URL": url}, check=False)  # noqa: S603
     failures = page_failures + sweep_failures + report_failures + redaction_failures + api_failures
-    return 1 if failures else 0
+    return 1 if failures or webhooks.returncode else 0
 
 
 if __name__ == "__main__":

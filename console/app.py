@@ -115,6 +115,9 @@ def _register_admin(app: Flask) -> None:
     from api import admin as api_admin
 
     api_admin.register(admin)
+    from api.webhooks import admin as webhooks_admin
+
+    webhooks_admin.register(admin)
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}
 
     from disputes.complaints.timeline import provider_events as support_events
@@ -132,3 +135,11 @@ def _register_admin(app: Flask) -> None:
         review_events,
     ]
     app.extensions["provider_created"] = [open_initial_case]
+
+    from api.eligibility.services import record_change
+    from api.webhooks.services import schedule_fan_out
+    from console import events
+
+    # Every domain event: recompute the provider's eligibility (same transaction), then fan out
+    # to the webhook endpoints once the transaction commits.
+    app.extensions[events.HOOKS_KEY] = [record_change, schedule_fan_out]

@@ -82,7 +82,22 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "API_MAX_BODY_BYTES": _bounded_int(env, "API_MAX_BODY_BYTES", 2 * 2**20, 1024, 64 * 2**20),
         "VETTING_PASS_MARK": _bounded_int(env, "VETTING_PASS_MARK", 70, 0, 100),
         "REVETTING_MONTHS": _bounded_int(env, "REVETTING_MONTHS", 24, 3, 120),
+        # Webhooks: HTTPS required outside development; private, loopback and link-local
+        # addresses refused unless their host name, address or network is listed here.
+        "WEBHOOK_REQUIRE_HTTPS": _flag(env, "WEBHOOK_REQUIRE_HTTPS", console_env != "development"),
+        "WEBHOOK_ALLOWED_HOSTS": [
+            h for h in env.get("WEBHOOK_ALLOWED_HOSTS", "").replace(" ", ",").split(",") if h
+        ],
     }
+
+
+def _flag(env, name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in {"0", "1", "true", "false", "yes", "no"}:
+        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    return raw in {"1", "true", "yes"}
 
 
 def _bounded_int(env, name: str, default: int, low: int, high: int) -> int:

@@ -78,6 +78,8 @@ PERIODIC_JOBS: list[Periodic] = [
         "disputes.auto_close_resolved", "disputes.complaints.jobs.auto_close_resolved", daily_at=time(4, 30)
     ),
     Periodic("vetting.sweep_cases", "vetting.jobs.sweep_cases", daily_at=time(6, 20)),
+    # Webhooks: events a lost job left, and retries that are due (each also has its own timed job).
+    Periodic("webhooks.deliver_due", "api.webhooks.jobs.deliver_due", every=timedelta(minutes=1)),
     Periodic("vetting.purge_retention", "vetting.jobs.purge_retention", daily_at=time(3, 30), timeout=900),
 ]
 

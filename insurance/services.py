@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
+from console import events
 from console import validation as v
 from console.audit import services as audit
 from console.business_time import paris_today
@@ -27,6 +28,7 @@ from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.reporting import periods_by_provider, provider_status  # one definition, used here too
 from insurance.workflow import InsuranceStatus, Period
+from marketplace import reporting as marketplace
 from marketplace.models import Provider, ServiceKind, VettingStatus
 from restrictions import reporting as restriction_reporting
 from restrictions import services as restrictions
@@ -151,6 +153,7 @@ def verify_policy(
     ):
         close_proposals_of_covered([policy.provider_id], actor=actor, now=now)
         prompt_managers_to_lift(policy.provider, now=now)
+        publish_cover_changes(lapsed=[], covered=[policy.provider_id], today=paris_today(now), now=now)
     return policy
 
 
@@ -305,12 +308,31 @@ def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> I
     counts["reminders"] = _send_reminders(due, now=now)
     counts["proposals"] = _propose_for_lapses([p for p in lapsed if p in active], actor=actor, now=now)
     counts["proposals_closed"] = close_proposals_of_covered(covered, actor=actor, now=now) if covered else 0
+    publish_cover_changes(lapsed=[p for p in lapsed if p in active], covered=covered, today=today, now=now)
     counts["covered"], counts["lapsed"] = len(covered), len(lapsed)
     sweep = InsuranceSweep(day=today, started_at=now, finished_at=now, counts=dict(counts))
     db.session.add(sweep)
     db.session.flush()
     audit.record(actor, "insurance.sweep", sweep, changes=dict(counts), now=now)
     return sweep
+
+
+def publish_cover_changes(*, lapsed: list[int], covered: list[int], today: date, now: datetime) -> int:
+    """Tell the marketplace once per change: `insurance.lapsed` for a lapsed provider whose last
+    insurance event was not a lapse, `insurance.restored` for a covered one whose last was."""
+    latest = events.latest_of((events.INSURANCE_LAPSED, events.INSURANCE_RESTORED))
+    changes = {
+        events.INSURANCE_LAPSED: sorted(p for p in set(lapsed) if latest.get(p) != events.INSURANCE_LAPSED),
+        events.INSURANCE_RESTORED: sorted(
+            p for p in set(covered) if latest.get(p) == events.INSURANCE_LAPSED
+        ),
+    }
+    for kind, provider_ids in changes.items():
+        items = [(pid, {"provider": marketplace.provider_reference(pid), "on": today.isoformat()})
+                 for pid in provider_ids]  # fmt: skip
+        if items:
+            events.publish_many(kind, items, now=now)  # set-based, as the sweep is
+    return sum(len(ids) for ids in changes.values())
 
 
 def _send_reminders(due: list[dict], *, now: datetime) -> int:

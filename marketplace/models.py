@@ -141,21 +141,34 @@ class Provider(db.Model):
     def display_name(self) -> str:
         return self.trade_name or self.legal_name
 
+    RESTRICTED_PREFIX = "restricted:"
+
+    @property
+    def not_bookable_codes(self) -> list[str]:
+        """Why clients cannot book this provider now, as stable codes (empty when bookable):
+        `not_vetted`, `vetting_rejected`, `restricted:<reason code>`. The API sends these."""
+        codes = []
+        if self.vetting_status != VettingStatus.APPROVED:
+            codes.append(
+                "not_vetted" if self.vetting_status == VettingStatus.NOT_VETTED else "vetting_rejected"
+            )
+        codes += [f"{self.RESTRICTED_PREFIX}{r.reason_code}" for r in self.active_restrictions]
+        return codes
+
     @property
     def not_bookable_reasons(self) -> list[str]:
-        """Why clients cannot book this provider now (empty when bookable)."""
-        reasons = []
-        if self.vetting_status != VettingStatus.APPROVED:
-            reasons.append(
-                _("not vetted yet")
-                if self.vetting_status == VettingStatus.NOT_VETTED
-                else _("vetting rejected")
-            )
-        reasons += [
-            _("restricted: %(reason)s", reason=self.restriction_reason_text(r.reason_code))
-            for r in self.active_restrictions
-        ]
-        return reasons
+        """Why clients cannot book this provider now, in the reader's words (empty when bookable)."""
+        return [self.not_bookable_text(code) for code in self.not_bookable_codes]
+
+    @classmethod
+    def not_bookable_text(cls, code: str) -> str:
+        """A reason code in the reader's language."""
+        if code == "not_vetted":
+            return _("not vetted yet")
+        if code == "vetting_rejected":
+            return _("vetting rejected")
+        reason = code.removeprefix(cls.RESTRICTED_PREFIX)
+        return _("restricted: %(reason)s", reason=cls.restriction_reason_text(reason))
 
     # Set by restrictions/models.py: a restriction's reason code in a few words, translated.
     restriction_reason_text = staticmethod(lambda code: code.replace("_", " "))
@@ -163,7 +176,7 @@ class Provider(db.Model):
     @hybrid_property
     def is_bookable(self) -> bool:
         """Bookable exactly when the latest vetting is approved and no restriction is active."""
-        return not self.not_bookable_reasons
+        return not self.not_bookable_codes
 
     @is_bookable.inplace.expression
     @classmethod

@@ -122,3 +122,14 @@ def provider_card(provider_id: int) -> ProviderCard | None:
     return ProviderCard(
         provider.id, provider.reference, facts, provider.is_bookable, provider.not_bookable_reasons
     )
+
+
+def current_eligibility(provider_id: int) -> tuple[bool, list[str]] | None:
+    """(bookable, reason codes) of a provider as the current transaction sees it, restrictions
+    re-read (None when there is no such provider): `Provider.is_bookable`, for the API's feed."""
+    provider = db.session.get(Provider, provider_id)
+    if provider is None:
+        return None
+    db.session.expire(provider, ["active_restrictions"])
+    codes = provider.not_bookable_codes
+    return not codes, codes

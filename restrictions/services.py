@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from console import events
 from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.db import db
@@ -199,6 +200,7 @@ def _restrict(provider, *, reason_code, statement, person, now, proposal) -> Res
         now=now,
     )
     db.session.expire(provider, ["active_restrictions"])
+    _publish(events.RESTRICTION_CONFIRMED, restriction, now)
     _notify(provider, "restriction_started", restriction, now)
     return restriction
 
@@ -245,6 +247,8 @@ def decide_review(
     changes = audit.diff(restriction)
     db.session.flush()
     audit.record(person, "restriction.review_decided", restriction, changes=changes, now=now)
+    if restriction.ended_at is not None:
+        _publish(events.RESTRICTION_LIFTED, restriction, now)
     _notify(restriction.provider, "restriction_review_decided", restriction, now)
     return restriction
 
@@ -259,6 +263,7 @@ def lift_restriction(restriction: Restriction, *, reason: str, actor: Any, now: 
     changes = audit.diff(restriction)
     db.session.flush()
     audit.record(person, "restriction.lift", restriction, changes=changes, now=now)
+    _publish(events.RESTRICTION_LIFTED, restriction, now)
     _notify(restriction.provider, "restriction_lifted", restriction, now)
     return restriction
 
@@ -266,6 +271,18 @@ def lift_restriction(restriction: Restriction, *, reason: str, actor: Any, now: 
 def _end(restriction: Restriction, person: StaffUser, now: datetime, reason: str) -> None:
     restriction.ended_at, restriction.ended_by_id, restriction.end_reason = now, person.id, reason
     db.session.expire(restriction.provider, ["active_restrictions"])
+
+
+def _publish(kind: str, restriction: Restriction, now: datetime) -> None:
+    """Tell the marketplace (integration events, delivered after commit)."""
+    payload = {
+        "provider": restriction.provider.reference,
+        "restriction_id": restriction.id,
+        "reason_code": restriction.reason_code,
+        "started_at": restriction.started_at.isoformat(),
+        "ended_at": restriction.ended_at.isoformat() if restriction.ended_at else None,
+    }
+    events.publish(kind, provider_id=restriction.provider_id, payload=payload, now=now)
 
 
 def _notify(provider: Provider, template: str, restriction: Restriction, now: datetime) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import LazyString
 
+from console import events
 from console import validation as v
 from console.audit import services as audit
 from console.auth.models import StaffUser
@@ -120,6 +121,13 @@ def moderate(
         changes={"moderation_status": {"before": before.value, "after": after.value}, "reason": reason_code},
         now=now,
     )
+    if event == "hide":
+        payload = {
+            "review": review.reference,
+            "provider": review.provider.reference,
+            "reason_code": reason_code,
+        }
+        events.publish(events.REVIEW_HIDDEN, provider_id=review.provider_id, payload=payload, now=now)
     check_rating(review.provider_id, actor=person, now=now)
     return decision
 

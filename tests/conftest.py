@@ -190,6 +190,7 @@ def queue_redis(app):
     connection.flushdb()
     yield connection
     connection.flushdb()
+    connection.close()  # its pooled socket, not left to the collector (a ResourceWarning, an error here)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
+from console import events
 from console import validation as v
 from console.audit import services as audit
 from console.auth.models import StaffUser
@@ -221,6 +222,7 @@ def approve_case(
     due = wf.revetting_due(paris_today(now), revetting_months())
     move(case, "approve", person, now, decided_at=now, decided_by_id=person.id, revetting_due_on=due)
     _set_provider_status(case.provider, VettingStatus.APPROVED, person, now)
+    _publish(events.VETTING_APPROVED, case, now)
     _close_moot_revetting_proposals(case.provider, actor=person, now=now)
     notify(case, "vetting_approved", now)
     return case
@@ -269,6 +271,7 @@ def reject_case(
         awaiting_since=None,
     )
     _set_provider_status(case.provider, VettingStatus.REJECTED, person, now)
+    _publish(events.VETTING_REJECTED, case, now)
     notify(case, "vetting_rejected", now, statement=text)
     return case
 
@@ -286,6 +289,13 @@ def _set_provider_status(provider: Provider, status: VettingStatus, actor: Any, 
     db.session.flush()
     changes = {"vetting_status": {"before": before, "after": status}}
     audit.record(actor, "provider.vetting_status", provider, changes=changes, now=now)
+
+
+def _publish(kind: str, case: VettingCase, now: datetime) -> None:
+    """Tell the marketplace of the decision (never the rejection's reason: it may be the record)."""
+    payload = {"provider": case.provider.reference, "case": case.reference, "round": case.round.value,
+               "decided_at": now.isoformat()}  # fmt: skip
+    events.publish(kind, provider_id=case.provider_id, payload=payload, now=now)
 
 
 def notify(case: VettingCase, template: str, now: datetime, **context: Any) -> None:

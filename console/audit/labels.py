@@ -115,6 +115,11 @@ ACTIONS = {
     "vetting.sweep": N_("Vetting sweep"),
     "vetting.sweep_cases": N_("Vetting sweep"),
     "vetting.withdraw": N_("Withdrawn"),
+    "webhook.delivery_replay": N_("Webhook sent again"),
+    "webhook.endpoint_delete": N_("Webhook endpoint deleted"),
+    "webhook.endpoint_disable": N_("Webhook endpoint disabled"),
+    "webhook.endpoint_enable": N_("Webhook endpoint enabled"),
+    "webhook.endpoint_register": N_("Webhook endpoint registered"),
     "vetting.withdrawal_proposed": N_("Withdrawal proposed (30 days without answer)"),
 }
 
@@ -141,6 +146,8 @@ OBJECTS = {
     "VettingCheck": N_("Vetting check"),
     "VettingDocument": N_("Vetting document"),
     "VettingSweep": N_("Vetting sweep"),
+    "WebhookDelivery": N_("Webhook delivery"),
+    "WebhookEndpoint": N_("Webhook endpoint"),
     "Reference": N_("Reference"),
     "ReferenceAttempt": N_("Reference contact"),
     "SlaAlert": N_("Deadline alert"),

@@ -24,7 +24,7 @@ from console.db import db, utcnow
 from console.domain import DomainError, Role, _
 from console.forms import form_errors
 from console.i18n import lazy_gettext as _l
-from disputes.complaints import queues, reporting, services
+from disputes.complaints import macros, queues, reporting, services
 from disputes.complaints import workflow as wf
 from disputes.complaints.columns import (
     COMPLAINT_LABELS,
@@ -260,7 +260,7 @@ class AllComplaintsAdmin(ComplaintAdmin):
             entries=services.conversation(complaint.id),
             events=[(e, wf.event_label(e)) for e in wf.allowed_events(complaint.status)],
             staff=services.assignable_staff(),
-            macros=services.active_macros(),
+            macros=macros.active_macros(),
             disputes=dispute_services.of_complaint(complaint.id),
             severities=_choices(Severity),
             dispute_kinds=_choices(DisputeKind),
@@ -426,7 +426,7 @@ class MacroAdmin(ConsoleModelView):
 
     def _save(self, form, macro):
         try:
-            saved = services.save_macro(
+            saved = macros.save_macro(
                 macro,
                 title=form.title.data,
                 body=form.body.data,

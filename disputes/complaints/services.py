@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from console import events
 from console.audit import services as audit
 from console.auth.models import StaffRole, StaffUser
 from console.auth.services import active_staff
@@ -29,7 +30,6 @@ from disputes.complaints.models import (
     ComplaintEntry,
     ComplaintStatusChange,
     EntryKind,
-    Macro,
     SlaAlert,
     Timer,
 )
@@ -235,6 +235,16 @@ def transition(
     record_status(complaint, complaint.status, actor, now)
     refresh_sla(complaint, now=now)
     audit.record(actor, f"complaint.{event}", complaint, changes=changes, now=now)
+    payload = {
+        "complaint": complaint.reference,
+        "provider": complaint.provider.reference if complaint.provider_id else None,
+        "status": complaint.status.value,
+        "previous_status": before.value,
+        "changed_at": now.isoformat(),
+    }
+    events.publish(
+        events.COMPLAINT_STATUS_CHANGED, provider_id=complaint.provider_id, payload=payload, now=now
+    )
     return complaint
 
 
@@ -396,38 +406,6 @@ def conversation(complaint_id: int) -> list[ComplaintEntry]:
             .order_by(ComplaintEntry.created_at, ComplaintEntry.id)
         )
     )
-
-
-# --- canned replies ---------------------------------------------------------------------------
-
-
-def save_macro(
-    macro: Macro | None, *, title: str, body: str, active: bool, actor: Any, now: datetime
-) -> Macro:
-    """Managers create or edit canned replies."""
-    person = require_staff(actor, {Role.MANAGER})
-    title = clean_text(title, limit=120, what=_("title"))
-    body = clean_text(body, limit=wf.BODY_MAX, what=_("text of the reply"))
-    clash = db.session.scalar(
-        sa.select(Macro.id).where(Macro.title == title, Macro.id != (macro.id if macro else -1))
-    )
-    if clash is not None:
-        raise DomainError(_("A canned reply called %(title)r already exists.", title=title))
-    created = macro is None
-    macro = macro or Macro()
-    macro.title, macro.body, macro.active = title, body, bool(active)
-    macro.updated_at, macro.updated_by = now, person.audit_label
-    db.session.add(macro)
-    changes = audit.diff(macro)
-    db.session.flush()
-    audit.record(
-        person, "complaint.macro_" + ("create" if created else "edit"), macro, changes=changes, now=now
-    )
-    return macro
-
-
-def active_macros() -> list[Macro]:
-    return list(db.session.scalars(sa.select(Macro).where(Macro.active.is_(True)).order_by(Macro.title)))
 
 
 # --- the SLA sweep ----------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import re
 from console.audit import services as audit
 from console.audit.labels import ACTIONS, purpose_label
 from console.db import db, utcnow
+from console.events import EVENT_TYPES
 from disputes.complaints.workflow import TRANSITIONS as COMPLAINT_TRANSITIONS
 from restrictions.workflow import ProposalStatus
 from reviews.workflow import MODERATION_TRANSITIONS
@@ -19,7 +20,7 @@ from vetting.workflow import CheckStatus
 
 CODE = re.compile(r"[a-z_]+\.[a-z_]*[a-z]")  # not "x.y_", the start of an f-string
 NOT_ACTIONS = {"booking.id", "client.id", "complaint.id", "dispute.id", "notification.id", "provider.id",
-               "restriction.id", "review.id", "api_client.id"}  # fmt: skip
+               "restriction.id", "review.id", "api_client.id", "webhook_endpoint.id"}  # fmt: skip
 
 
 def _constants(tree: ast.AST) -> set[str]:
@@ -51,7 +52,7 @@ def recorded_actions() -> set[str]:
     found = {
         c for tree in trees for c in _constants(tree) if CODE.fullmatch(c) and c.split(".")[0] in prefixes
     }
-    found = (found | direct) - NOT_ACTIONS
+    found = (found | direct) - NOT_ACTIONS - set(EVENT_TYPES)  # the integration events' names
     found |= {f"complaint.{event}" for (_state, event) in COMPLAINT_TRANSITIONS}
     found |= {f"review.{event}" for (_state, event) in MODERATION_TRANSITIONS}
     found |= {f"restriction.proposal_{s.value}" for s in ProposalStatus if s != ProposalStatus.OPEN}

@@ -92,5 +92,6 @@ def test_each_new_lapse_costs_a_bounded_number_of_statements(now):
     many, many_counts = _sweep(now)
     assert (few_counts["proposals"], many_counts["proposals"]) == (2, 12)
     # propose_restriction per provider: the open-proposal check, the insert, the audit event (lock,
-    # chain head, insert); and not a statement more per provider when reminders go out with them.
+    # chain head, insert); and not a statement more per provider when reminders go out with them
+    # (the `insurance.lapsed` integration events are written set-based).
     assert (many - few) / 10 <= 6

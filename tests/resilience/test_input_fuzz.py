@@ -17,7 +17,7 @@ from console.access import ALL_ROLES
 from console.admin_base import ConsoleModelView
 from console.db import db, utcnow
 from console.submissions import new_token
-from disputes.complaints import services as complaint_services
+from disputes.complaints import macros as complaint_macros
 from tests import factories
 from tests.conftest import csrf_token, signed_in_client
 
@@ -152,7 +152,7 @@ def _edit_target(model_name: str):
         "Provider": factories.make_provider,
         "Client": factories.make_client,
         "StaffUser": lambda: factories.make_staff("support_agent"),
-        "Macro": lambda: complaint_services.save_macro(
+        "Macro": lambda: complaint_macros.save_macro(
             None, title=f"Macro {new_token()[:8]}", body="Bonjour", active=True, actor=manager, now=utcnow()
         ),
     }[model_name]

@@ -12,7 +12,7 @@ from console.db import db
 from console.domain import DomainError
 from console.notifications.models import Notification
 from console.privacy import REDACTION_ACTION
-from disputes.complaints import queues, reporting, services
+from disputes.complaints import macros, queues, reporting, services
 from disputes.complaints.models import (
     Complaint,
     ComplaintEntry,
@@ -200,18 +200,18 @@ def test_bad_messages_are_refused_and_nothing_is_saved(agent, now):
 
 def test_managers_write_canned_replies(agent, now):
     manager = make_staff("manager")
-    macro = services.save_macro(
+    macro = macros.save_macro(
         None, title="Excuses", body="Nous sommes désolés.", active=True, actor=manager, now=now
     )
-    assert services.active_macros() == [macro]
+    assert macros.active_macros() == [macro]
     with pytest.raises(DomainError, match="already exists"):
-        services.save_macro(None, title="Excuses", body="x", active=True, actor=manager, now=now)
+        macros.save_macro(None, title="Excuses", body="x", active=True, actor=manager, now=now)
     with pytest.raises(DomainError, match="support agent or manager"):
-        services.save_macro(None, title="Autre", body="x", active=True, actor=agent, now=now)
-    services.save_macro(
+        macros.save_macro(None, title="Autre", body="x", active=True, actor=agent, now=now)
+    macros.save_macro(
         macro, title="Excuses", body="Nous sommes désolés.", active=False, actor=manager, now=now
     )
-    assert services.active_macros() == [] and _count(Macro) == 1
+    assert macros.active_macros() == [] and _count(Macro) == 1
 
 
 # --- the SLA sweep and the auto-close ---

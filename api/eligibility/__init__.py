@@ -1,0 +1,1 @@
+"""Providers' eligibility as the marketplace sees it: the last known state and its changes feed."""

@@ -1,0 +1,1 @@
+"""Signed webhooks to the marketplace: endpoints, deliveries, retries, the delivery log."""
