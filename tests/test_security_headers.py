@@ -83,3 +83,28 @@ def test_a_download_is_named_from_its_detected_type_without_control_characters(
     from console.files.services import download_name
 
     assert download_name(StoredFile(original_name=uploaded_as, content_type=content_type)) == saved_as
+
+
+@pytest.mark.parametrize("url", ["/", "/clients/", "/reports/", "/no-such-page"])
+def test_the_policy_allows_no_inline_style_nor_script(client_as, client, url):
+    pages = [client.get("/login"), client_as("manager", "admin").get(url)]
+    for response in pages:
+        policy = response.headers["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        assert directives["style-src"].startswith("'self'") and directives["script-src"].startswith("'self'")
+
+
+def test_no_served_template_carries_a_style_attribute_or_block():
+    """Only the PDF report templates (WeasyPrint, never served as pages) may keep <style>."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    served = [p for p in root.rglob("*.html") if p.parent != root / "reports"]
+    offending = [
+        str(p.relative_to(root))
+        for p in served
+        if re.search(r"\sstyle\s*=|<style", p.read_text(), re.IGNORECASE)
+    ]
+    assert len(served) > 20 and offending == []
