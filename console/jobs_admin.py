@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from rq import Worker
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.registry import (
     FailedJobRegistry,
@@ -93,6 +93,9 @@ class JobsView(ConsoleBaseView):
             return redirect(url_for(".index"))
         try:
             FailedJobRegistry(queue=get_queue(queue_name)).requeue(job_id)
+        except InvalidJobOperation:  # it exists, but did not fail in that queue
+            flash(_("Job %(job)s is not among the failed jobs of that queue.", job=job_id), "danger")
+            return redirect(url_for(".index"))
         except (NoSuchJobError, ValueError, *REDIS_ERRORS) as exc:
             flash(_("The job could not be retried: %(error)s", error=exc), "danger")
             return redirect(url_for(".index"))

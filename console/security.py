@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, abort, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from console.audit.services import request_ip
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def csp_nonce() -> str:
@@ -27,6 +30,13 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def remember_client_address():
         request_ip.set(request.remote_addr)
+
+    @app.before_request
+    def refuse_a_broken_return_address():
+        # Flask-Admin redirects to the `url` a form or link carries once it is done; a control
+        # character in it would fail when the Location header is written, after the work is done.
+        if any(_CONTROL.search(target) for target in request.values.getlist("url")):
+            abort(400)
 
     @app.after_request
     def security_headers(response):

@@ -84,6 +84,20 @@ def test_retry_of_an_unknown_job_is_a_clear_message(queue_redis, client_as):
     assert response.status_code == 200 and "could not be retried" in response.get_data(as_text=True)
 
 
+def test_retry_of_a_job_that_did_not_fail_there_is_a_clear_message(queue_redis, client_as):
+    """Found by the action fuzzing: a real job id with another queue (or one that succeeded) was a 500."""
+    job = jobs.enqueue(record_event, "waiting")
+    manager = client_as("manager")
+    for queue in ("default", "reports"):
+        response = manager.post(
+            "/jobs/retry",
+            data={"csrf_token": csrf_token(manager, "/jobs/"), "job_id": job.id, "queue": queue},
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        assert "is not among the failed jobs of that queue" in response.get_data(as_text=True)
+
+
 def test_redis_down_gives_a_clear_error(app_without_redis):
     with app_without_redis.app_context():
         with pytest.raises(QueueUnavailable):

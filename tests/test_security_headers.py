@@ -12,7 +12,7 @@ from console.auth.models import LoginAttempt
 from console.business_time import paris_today
 from console.config import ConfigError, from_environment
 from console.db import db, utcnow
-from tests.conftest import ConsoleTestClient, _dispose, make_test_app
+from tests.conftest import ConsoleTestClient, _dispose, csrf_token, make_test_app
 from tests.factories import make_policy, make_provider
 
 
@@ -108,3 +108,19 @@ def test_no_served_template_carries_a_style_attribute_or_block():
         if re.search(r"\sstyle\s*=|<style", p.read_text(), re.IGNORECASE)
     ]
     assert len(served) > 20 and offending == []
+
+
+def test_a_return_address_with_a_control_character_is_refused_before_anything_runs(client_as):
+    """Found by the action fuzzing: a batch action ran and committed, then writing the redirect to
+    a `url` with a line break in it failed with a 500."""
+    from console.audit.models import AuditEvent
+
+    client = client_as("manager", "support_agent")
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    for url in ["/\r\nSet-Cookie: a=b", "/moderation/\x00", "\n"]:
+        data = {"csrf_token": csrf_token(client, "/moderation/"), "action": "publish", "rowid": "1", "url": url}
+        assert client.post("/moderation/action/", data=data).status_code == 400
+        assert client.get("/clients/", query_string={"url": url}).status_code == 400
+    assert client.get("/clients/", query_string={"url": "/clients/?page=2"}).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before
