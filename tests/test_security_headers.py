@@ -118,7 +118,12 @@ def test_a_return_address_with_a_control_character_is_refused_before_anything_ru
     client = client_as("manager", "support_agent")
     before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
     for url in ["/\r\nSet-Cookie: a=b", "/moderation/\x00", "\n"]:
-        data = {"csrf_token": csrf_token(client, "/moderation/"), "action": "publish", "rowid": "1", "url": url}
+        data = {
+            "csrf_token": csrf_token(client, "/moderation/"),
+            "action": "publish",
+            "rowid": "1",
+            "url": url,
+        }
         assert client.post("/moderation/action/", data=data).status_code == 400
         assert client.get("/clients/", query_string={"url": url}).status_code == 400
     assert client.get("/clients/", query_string={"url": "/clients/?page=2"}).status_code == 200
