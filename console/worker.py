@@ -158,6 +158,18 @@ class ConsoleWorker(Worker):
         except REDIS_ERRORS as error:
             log.warning("worker %s: state %s not saved, Redis does not answer (%s)", self.name, state, error)
 
+    def unsubscribe(self):
+        """RQ's, with the wait for the pub/sub thread bounded: redis-py 8 may otherwise wait out
+        the thread's 60 s poll when the unsubscription lands first; and quiet when Redis is gone."""
+        if not self.pubsub_thread:
+            return
+        try:
+            self.pubsub.unsubscribe()
+        except REDIS_ERRORS as error:
+            log.warning("worker %s: not unsubscribed, Redis does not answer (%s)", self.name, error)
+        self.pubsub_thread.stop(timeout=2)
+        self.pubsub.close()
+
     def main_work_horse(self, job, queue):
         with self.flask_app.app_context():
             # The parent's pooled connections must not be shared with the forked child.

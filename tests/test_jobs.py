@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
@@ -16,7 +16,7 @@ from console.audit.models import AuditEvent
 from console.db import db
 from console.domain import QueueUnavailable
 from console.schedule import PERIODIC_JOBS, Periodic, schedule_periodic_jobs
-from tests.conftest import PROJECT_ROOT_ENV, csrf_token, signed_in_client
+from tests.conftest import PROJECT_ROOT_ENV, InProcessWorker, csrf_token, signed_in_client
 
 
 @jobs.job()
@@ -32,7 +32,7 @@ def explode() -> None:
 
 
 def _work(queue_redis, name="default"):
-    SimpleWorker([Queue(name, connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue(name, connection=queue_redis)], connection=queue_redis).work(burst=True)
 
 
 def test_a_worker_runs_an_enqueued_job_and_its_transaction_commits(queue_redis):

@@ -284,12 +284,13 @@ def fuzz(app, client, endpoint: str, forms: list[Form], examples: int) -> None:
 def stage_every_state(person, queue_redis) -> list[str]:
     """Records in the states whose pages offer the remaining forms, made by other staff where a
     rule wants a second person; return the pages to start the crawl from."""
-    from rq import Queue, SimpleWorker
+    from rq import Queue
 
     from console import jobs
     from console.db import utcnow
     from disputes.disputes import services as disputes
     from restrictions import services as restrictions
+    from tests.conftest import InProcessWorker
     from tests.test_jobs import explode
     from tests.vetting.conftest import pass_all_checks
     from vetting import checks
@@ -341,7 +342,7 @@ def stage_every_state(person, queue_redis) -> list[str]:
     factories.make_report_run_row("failed", requester=person)
     db.session.commit()
     jobs.enqueue(explode)
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
     return [*pages, "/reports/", "/jobs/?status=failed", "/jobs/"]
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from console import submissions
 from console.db import db, utcnow
 from console.schedule import PERIODIC_JOBS
 from console.submissions import FormSubmission, new_token
-from tests.conftest import count_queries
+from tests.conftest import InProcessWorker, count_queries
 
 
 def _used(n: int, at) -> list[str]:
@@ -54,7 +54,7 @@ def test_the_job_runs_on_a_worker_and_commits(queue_redis):
     kept = _used(1, utcnow())
     job = jobs.enqueue(submissions.purge_used_tokens)
     db.session.commit()
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
     assert job.get_status(refresh=True) == "finished", job.latest_result()
     assert job.return_value() == 3
     db.session.expire_all()
