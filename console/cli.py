@@ -108,10 +108,12 @@ def audit_verify(head_text: str | None) -> None:
 
 @audit_cli.command("anchor")
 def audit_anchor() -> None:
-    """Append the chain's head to the head file (AUDIT_HEAD_FILE); the worker does it every 5 minutes."""
-    from console.audit import services
+    """Append the chain's head to the head file (AUDIT_HEAD_FILE), and send it to the sink
+    (AUDIT_HEAD_SINK_URL) if any; the worker does it every 5 minutes."""
+    from console.audit import services, sink
 
     click.echo(str(services.anchor_head(_head_file(), now=utcnow())))
+    sink.ship(current_app.config)
 
 
 def _head_file() -> str:

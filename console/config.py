@@ -47,6 +47,9 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "SECRET_KEY": secret or DEV_SECRET_KEY,
         "AUDIT_KEY": env.get("AUDIT_KEY", ""),
         "AUDIT_HEAD_FILE": env.get("AUDIT_HEAD_FILE", str(Path(instance_path) / "audit-head.log")),
+        "AUDIT_HEAD_SINK_URL": _sink_url(env.get("AUDIT_HEAD_SINK_URL", ""), production=not local),
+        "AUDIT_HEAD_SINK_TOKEN": env.get("AUDIT_HEAD_SINK_TOKEN", ""),
+        "AUDIT_HEAD_SINK_TIMEOUT": 5.0,
         "SQLALCHEMY_DATABASE_URI": _sqlalchemy_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL", ""),
@@ -98,6 +101,18 @@ def _flag(env, name: str, default: bool) -> bool:
     if raw not in {"0", "1", "true", "false", "yes", "no"}:
         raise ConfigError(f"{name} must be true or false, not {raw!r}")
     return raw in {"1", "true", "yes"}
+
+
+def _sink_url(url: str, *, production: bool) -> str:
+    url = url.strip()
+    if not url:
+        return ""
+    schemes = ("https://",) if production else ("https://", "http://")
+    if not url.startswith(schemes):
+        raise ConfigError(
+            f"AUDIT_HEAD_SINK_URL must be an {' or '.join(s[:-3] for s in schemes)} URL, not {url!r}"
+        )
+    return url
 
 
 def _bounded_int(env, name: str, default: int, low: int, high: int) -> int:

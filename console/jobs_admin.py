@@ -9,7 +9,7 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from rq import Worker
-from rq.exceptions import NoSuchJobError
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job
 from rq.registry import (
     FailedJobRegistry,
@@ -96,6 +96,9 @@ class JobsView(ConsoleBaseView):
             return redirect(url_for(".index"))
         try:
             FailedJobRegistry(queue=get_queue(queue_name)).requeue(job_id)
+        except InvalidJobOperation:  # it exists, but did not fail in that queue
+            flash(_("Job %(job)s is not among the failed jobs of that queue.", job=job_id), "danger")
+            return redirect(url_for(".index"))
         except (NoSuchJobError, ValueError):
             flash(_("The job could not be retried: it is no longer in the failed jobs."), "danger")
             return redirect(url_for(".index"))

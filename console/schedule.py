@@ -69,6 +69,9 @@ PERIODIC_JOBS: list[Periodic] = [
     ),
     Periodic("audit.anchor_head", "console.audit.jobs.anchor_head", every=timedelta(minutes=5)),
     Periodic("files.sweep_orphans", "console.files.jobs.sweep_orphans", daily_at=time(3, 45), timeout=900),
+    Periodic(
+        "retention.purge_submission_tokens", "console.submissions.purge_used_tokens", daily_at=time(3, 20)
+    ),
     Periodic("retention.purge_security_logs", "console.auth.jobs.purge_security_logs", daily_at=time(3, 15)),
     Periodic("api.purge_idempotency_keys", "api.jobs.purge_idempotency_keys", daily_at=time(3, 20)),
     Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),

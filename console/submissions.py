@@ -7,13 +7,16 @@ moment meet at the primary key (the second waits for the first and then finds it
 save rolls the claim back with everything else, so the person can correct the form and send it again.
 
 A POST without a token (an older page, a script) is not protected, and not refused.
+
+Used tokens are kept a day (`KEEP`), well past the hour after which the form's CSRF token refuses
+a replay anyway; a daily job deletes older ones in batches (`purge_used`).
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,20 +24,23 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from wtforms import HiddenField
 
-from console.db import UTCDateTime, db
+from console.db import UTCDateTime, db, utcnow
 from console.domain import DomainError, _
+from console.jobs import job
 
 TOKEN_FIELD = "submission_token"  # noqa: S105 - a field name, not a secret
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 _WATCH = "form_submission_watch"
 _FOUND = "form_submission_found"
+KEEP = timedelta(days=1)  # longer than a form's CSRF token lives (WTF_CSRF_TIME_LIMIT, one hour)
+PURGE_BATCH = 5000
 
 
 class FormSubmission(db.Model):
     __tablename__ = "form_submission"
 
     token: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     object_type: Mapped[str | None] = mapped_column(sa.String(60))
     object_id: Mapped[str | None] = mapped_column(sa.String(60))
 
@@ -94,6 +100,33 @@ def record(submission: FormSubmission | None, obj: Any) -> None:
     db.session.flush()
     submission.object_type = type(obj).__name__
     submission.object_id = str(sa.inspect(obj).identity[0])
+
+
+def purge_used(*, now: datetime, batch: int = PURGE_BATCH) -> int:
+    """Delete the tokens used before `now - KEEP`, `batch` rows per statement; return how many.
+
+    The caller commits (one transaction); each statement stays bounded however many are due.
+    """
+    cutoff = now - KEEP
+    deleted = 0
+    while True:
+        due = sa.select(FormSubmission.token).where(FormSubmission.used_at < cutoff).limit(batch)
+        tokens = list(db.session.scalars(due))
+        if not tokens:
+            return deleted
+        db.session.execute(
+            sa.delete(FormSubmission).where(FormSubmission.token.in_(tokens)),
+            execution_options={"synchronize_session": False},
+        )
+        deleted += len(tokens)
+        if len(tokens) < batch:
+            return deleted
+
+
+@job(timeout=600)
+def purge_used_tokens() -> int:
+    """Daily: forget the submission tokens used more than a day ago."""
+    return purge_used(now=utcnow())
 
 
 @event.listens_for(Session, "after_flush")

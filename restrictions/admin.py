@@ -200,7 +200,8 @@ class RestrictionProposalAdmin(ConsoleModelView):
 
     @staticmethod
     def _why_not_open(proposal_id: int) -> str:
-        decided = db.session.get(RestrictionProposal, proposal_id)
+        key = parse_id(proposal_id)  # an id out of the database's range is no proposal either
+        decided = db.session.get(RestrictionProposal, key) if key else None
         if decided is None or not wf.may_decide(current_user.roles, decided.source):
             return _("There is no open proposal you can decide at this address.")
         return _("%(decided)s Nothing was changed.", decided=services.already_decided(decided))

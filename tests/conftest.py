@@ -17,6 +17,7 @@ import redis
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from rq import SimpleWorker
 
 from console import redis_server
 from console.app import create_app
@@ -164,6 +165,20 @@ def _empty_tables() -> None:
             conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")  # restriction <-> proposal cycle
             for table in tables:
                 conn.execute(table.delete())
+
+
+class InProcessWorker(SimpleWorker):
+    """RQ's in-process worker whose shutdown does not wait out its pub/sub thread's 60 s poll.
+
+    With redis-py 8, stopping that thread joins it without a limit, and when the unsubscription
+    lands before the thread's next poll, the poll waits its full 60 s for a subscription that never
+    comes: a burst run then took a minute now and then (three tests of one suite run)."""
+
+    def unsubscribe(self):
+        if self.pubsub_thread:
+            self.pubsub.unsubscribe()
+            self.pubsub_thread.stop(timeout=2)
+            self.pubsub.close()
 
 
 @contextmanager

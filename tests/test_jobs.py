@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry, ScheduledJobRegistry
 
@@ -16,7 +16,7 @@ from console.audit.models import AuditEvent
 from console.db import db
 from console.domain import QueueUnavailable
 from console.schedule import PERIODIC_JOBS, Periodic, schedule_periodic_jobs
-from tests.conftest import PROJECT_ROOT_ENV, csrf_token, signed_in_client
+from tests.conftest import PROJECT_ROOT_ENV, InProcessWorker, csrf_token, signed_in_client
 
 
 @jobs.job()
@@ -32,7 +32,7 @@ def explode() -> None:
 
 
 def _work(queue_redis, name="default"):
-    SimpleWorker([Queue(name, connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue(name, connection=queue_redis)], connection=queue_redis).work(burst=True)
 
 
 def test_a_worker_runs_an_enqueued_job_and_its_transaction_commits(queue_redis):
@@ -82,6 +82,20 @@ def test_retry_of_an_unknown_job_is_a_clear_message(queue_redis, client_as):
         follow_redirects=True,
     )
     assert response.status_code == 200 and "could not be retried" in response.get_data(as_text=True)
+
+
+def test_retry_of_a_job_that_did_not_fail_there_is_a_clear_message(queue_redis, client_as):
+    """Found by the action fuzzing: a real job id with another queue (or one that succeeded) was a 500."""
+    job = jobs.enqueue(record_event, "waiting")
+    manager = client_as("manager")
+    for queue in ("default", "reports"):
+        response = manager.post(
+            "/jobs/retry",
+            data={"csrf_token": csrf_token(manager, "/jobs/"), "job_id": job.id, "queue": queue},
+            follow_redirects=True,
+        )
+        assert response.status_code == 200
+        assert "is not among the failed jobs of that queue" in response.get_data(as_text=True)
 
 
 def test_redis_down_gives_a_clear_error(app_without_redis):

@@ -12,7 +12,7 @@ from console.auth.models import LoginAttempt
 from console.business_time import paris_today
 from console.config import ConfigError, from_environment
 from console.db import db, utcnow
-from tests.conftest import ConsoleTestClient, _dispose, make_test_app
+from tests.conftest import ConsoleTestClient, _dispose, csrf_token, make_test_app
 from tests.factories import make_policy, make_provider
 
 
@@ -83,3 +83,49 @@ def test_a_download_is_named_from_its_detected_type_without_control_characters(
     from console.files.services import download_name
 
     assert download_name(StoredFile(original_name=uploaded_as, content_type=content_type)) == saved_as
+
+
+@pytest.mark.parametrize("url", ["/", "/clients/", "/reports/", "/no-such-page"])
+def test_the_policy_allows_no_inline_style_nor_script(client_as, client, url):
+    pages = [client.get("/login"), client_as("manager", "admin").get(url)]
+    for response in pages:
+        policy = response.headers["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+        assert directives["style-src"].startswith("'self'") and directives["script-src"].startswith("'self'")
+
+
+def test_no_served_template_carries_a_style_attribute_or_block():
+    """Only the PDF report templates (WeasyPrint, never served as pages) may keep <style>."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    served = [p for p in root.rglob("*.html") if p.parent != root / "reports"]
+    offending = [
+        str(p.relative_to(root))
+        for p in served
+        if re.search(r"\sstyle\s*=|<style", p.read_text(), re.IGNORECASE)
+    ]
+    assert len(served) > 20 and offending == []
+
+
+def test_a_return_address_with_a_control_character_is_refused_before_anything_runs(client_as):
+    """Found by the action fuzzing: a batch action ran and committed, then writing the redirect to
+    a `url` with a line break in it failed with a 500."""
+    from console.audit.models import AuditEvent
+
+    client = client_as("manager", "support_agent")
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    for url in ["/\r\nSet-Cookie: a=b", "/moderation/\x00", "\n"]:
+        data = {
+            "csrf_token": csrf_token(client, "/moderation/"),
+            "action": "publish",
+            "rowid": "1",
+            "url": url,
+        }
+        assert client.post("/moderation/action/", data=data).status_code == 400
+        assert client.get("/clients/", query_string={"url": url}).status_code == 400
+    assert client.get("/clients/", query_string={"url": "/clients/?page=2"}).status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before

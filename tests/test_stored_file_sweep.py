@@ -7,12 +7,13 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from console.audit.models import AuditEvent
 from console.db import db, utcnow
 from console.files import services as files
 from console.schedule import PERIODIC_JOBS
+from tests.conftest import InProcessWorker
 
 PDF = b"%PDF-1.7\n" + b"x" * 100
 
@@ -76,6 +77,6 @@ def test_the_sweep_is_a_daily_job_a_real_worker_runs(files_dir, queue_redis):
     orphan = _orphan(files_dir, "ab" + "2" * 30 + ".pdf", days=2)
     queue = Queue("default", connection=queue_redis)
     job = queue.enqueue("console.files.jobs.sweep_orphans")
-    SimpleWorker([queue], connection=queue_redis).work(burst=True)
+    InProcessWorker([queue], connection=queue_redis).work(burst=True)
     assert job.get_status(refresh=True) == "finished" and job.return_value() == 1
     assert not orphan.exists()

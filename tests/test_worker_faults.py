@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import signal
 
-from rq import Queue, SimpleWorker, Worker
+from rq import Queue, Worker
 
 from console.worker import make_worker
-from tests.conftest import restored_signal_handlers
+from tests.conftest import InProcessWorker, restored_signal_handlers
 
 
 def test_a_worker_registers_again_after_redis_lost_its_data(app, queue_redis):
@@ -27,6 +27,6 @@ def test_a_worker_registers_again_after_redis_lost_its_data(app, queue_redis):
 def test_an_in_process_worker_leaves_the_signal_handlers_as_they_were(queue_redis):
     before = signal.getsignal(signal.SIGTERM)
     with restored_signal_handlers():
-        SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+        InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
         assert signal.getsignal(signal.SIGTERM) != before  # RQ installed its own
     assert signal.getsignal(signal.SIGTERM) == before

@@ -1,6 +1,12 @@
 // The reports page: show only the parameters of the chosen report, and follow open runs live.
 // Every word shown comes from the server, in the reader's language (status_label, facts).
 (function () {
+  // Progress bars carry their value in data-progress (the CSP forbids style attributes); the
+  // width is set here through the CSSOM, which the policy allows.
+  document.querySelectorAll(".progress-bar[data-progress]").forEach(function (bar) {
+    bar.style.width = bar.getAttribute("data-progress") + "%";
+  });
+
   var kind = document.querySelector("[data-testid=kind]");
   function showParameters() {
     if (!kind) return;
@@ -33,6 +39,7 @@
     badge.textContent = run.status_label;
     badge.className = "run-status badge badge-" + badges[run.status];
     var bar = row.querySelector(".progress-bar");
+    bar.setAttribute("data-progress", run.progress);
     bar.style.width = run.progress + "%";
     bar.setAttribute("aria-valuenow", run.progress);
     row.querySelector(".run-error").textContent = run.error || "";

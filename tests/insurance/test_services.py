@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 
 from console import jobs
@@ -23,6 +23,7 @@ from insurance.workflow import InsuranceStatus, Verification
 from restrictions import services as restrictions
 from restrictions.models import RestrictionProposal
 from restrictions.workflow import ProposalStatus
+from tests.conftest import InProcessWorker
 from tests.factories import make_provider, make_staff
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -238,7 +239,7 @@ def test_the_sweep_job_runs_on_a_real_worker(queue_redis, officer, now):
     _policy(make_provider(), officer, now=now, ends_on=date.today() + timedelta(days=7))
     db.session.commit()
     job = jobs.enqueue(insurance_jobs.sweep_policies)
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
     assert Job.fetch(job.id, connection=queue_redis).get_status() == "finished"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PolicyReminder)) == 1
 

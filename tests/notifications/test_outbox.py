@@ -6,13 +6,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from console.db import db
 from console.domain import DomainError
 from console.notifications import services
 from console.notifications.jobs import deliver_pending
 from console.notifications.models import Notification, NotificationStatus
+from tests.conftest import InProcessWorker
 
 
 class Inbox:
@@ -108,6 +109,6 @@ def test_queueing_enqueues_delivery_after_commit_and_the_sweep_catches_up(queue_
 def test_delivery_job_on_a_real_worker(queue_redis, now):
     note = _queue(now)
     db.session.commit()
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
     db.session.expire_all()
     assert db.session.scalar(sa.select(Notification.status).where(Notification.id == note.id)) == "not_sent"

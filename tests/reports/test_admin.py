@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from console.audit.models import AuditEvent
 from console.business_time import paris_today
@@ -15,7 +15,7 @@ from console.db import db, utcnow
 from reports.models import ReportRun
 from reports.workflow import RunStatus
 from tests import factories
-from tests.conftest import csrf_token, signed_in_client
+from tests.conftest import InProcessWorker, csrf_token, signed_in_client
 
 
 def post_request(client, **data):
@@ -28,7 +28,7 @@ def runs() -> list[ReportRun]:
 
 
 def work(queue_redis):
-    SimpleWorker([Queue("reports", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue("reports", connection=queue_redis)], connection=queue_redis).work(burst=True)
 
 
 def test_the_form_offers_each_role_its_reports(client_as):

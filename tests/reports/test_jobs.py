@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 
 from console.audit import services as audit
@@ -23,11 +23,11 @@ from reports import jobs, services
 from reports.models import ReportRun
 from reports.workflow import ReportKind, RunStatus
 from tests import factories
-from tests.conftest import PROJECT_ROOT_ENV
+from tests.conftest import PROJECT_ROOT_ENV, InProcessWorker
 
 
 def work(queue_redis, name="reports"):
-    SimpleWorker([Queue(name, connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue(name, connection=queue_redis)], connection=queue_redis).work(burst=True)
 
 
 def stored_files() -> int:

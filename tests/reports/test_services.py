@@ -20,6 +20,7 @@ from reports import workflow as wf
 from reports.models import ReportRun
 from reports.workflow import ReportKind, RunStatus
 from tests import factories
+from tests.conftest import InProcessWorker
 
 
 def runs() -> int:
@@ -200,15 +201,13 @@ def test_a_run_whose_job_failed_outside_our_code_is_marked_failed(queue_redis):
 
 
 def test_a_run_whose_job_crashed_before_recording_its_error_is_marked_failed(queue_redis):
-    from rq import SimpleWorker
-
     from console.jobs import enqueue
     from tests.test_jobs import explode
 
     run = factories.make_report_run_row("running", started_at=utcnow(), heartbeat_at=utcnow(), language="en")
     db.session.commit()
     enqueue(explode, job_id=run.job_id)  # fails in the worker, as a job whose database is gone does
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
     assert services.mark_abandoned_runs(now=utcnow()) == 1
     assert run.status == RunStatus.FAILED and run.error.startswith("Failed: the job stopped with an error")
 

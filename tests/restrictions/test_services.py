@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry
 
@@ -21,6 +21,7 @@ from marketplace.models import Provider
 from restrictions import services
 from restrictions.models import Restriction, RestrictionProposal
 from restrictions.workflow import PersonRequired, ProposalStatus, ReviewOutcome, Source
+from tests.conftest import InProcessWorker
 from tests.factories import make_provider, make_staff
 
 JOB_ACTOR = "system:insurance-sweep"
@@ -72,7 +73,7 @@ def jobs_now():
 
 
 def _work(queue_redis):
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 
 from console import jobs
@@ -11,11 +11,12 @@ from console.db import db, utcnow
 from reviews import jobs as review_jobs
 from reviews import services as reviews
 from reviews.models import ReviewFlag
+from tests.conftest import InProcessWorker
 from tests.factories import make_booking
 
 
 def _work(queue_redis) -> None:
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
 
 
 def test_the_review_scan_job_flags_contact_details(queue_redis):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 
 from console.db import db, utcnow
@@ -16,6 +16,7 @@ from console.notifications.models import Notification
 from marketplace.models import Provider, VettingStatus
 from restrictions.models import RestrictionProposal
 from restrictions.workflow import ProposalStatus
+from tests.conftest import InProcessWorker
 from tests.factories import make_applicant
 from tests.vetting.conftest import pass_all_checks
 from vetting import checks, services, sweep
@@ -199,7 +200,7 @@ def test_the_sweep_records_its_counts(awaiting, now):
 
 
 def _work(queue_redis):
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
 
 
 def test_the_sweep_job_runs_on_a_worker_and_twice_sends_nothing_more(queue_redis, officer):

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 
 from console import jobs
@@ -19,11 +19,12 @@ from disputes.complaints import jobs as dispute_jobs
 from disputes.complaints import services
 from disputes.complaints.models import SlaAlert
 from disputes.complaints.workflow import Status
+from tests.conftest import InProcessWorker
 from tests.factories import make_complaint, make_staff
 
 
 def _work(queue_redis) -> None:
-    SimpleWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
 
 
 def _alerts(template: str) -> list[str]:
