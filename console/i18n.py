@@ -100,10 +100,23 @@ def reader_language() -> str | None:
     return locale.language if locale is not None else None
 
 
+class _WTFormsMessages:
+    """WTForms' own messages ("This field is required.") from Flask-Babel's cache of catalogues, in
+    the language of the moment: Flask-WTF would read the catalogue file again on every request that
+    shows a form."""
+
+    def ugettext(self, message: str) -> str:
+        return admin_babel.wtforms_domain.get_translations().ugettext(message)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return admin_babel.wtforms_domain.get_translations().ungettext(singular, plural, n)
+
+
+_WTFORMS_MESSAGES = _WTFormsMessages()
+
+
 def _wtforms_translations() -> None:
-    """WTForms' own messages for the request's forms, from Flask-Babel's cache of catalogues:
-    Flask-WTF would read the catalogue file again on every request that shows a form."""
-    request.wtforms_translations = admin_babel.wtforms_domain.get_translations()
+    request.wtforms_translations = _WTFORMS_MESSAGES  # where Flask-WTF looks first
 
 
 def init_app(app: Flask) -> None:

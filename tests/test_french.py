@@ -112,3 +112,18 @@ def test_the_statement_of_reasons_reaches_a_provider_in_their_language(now):
 def test_an_unsupported_stored_language_falls_back_to_french(app):
     page = _client_for(app, "admin", language="de").get("/").get_data(as_text=True)
     assert '<html lang="fr">' in page and "Bienvenue" in page and "Se déconnecter" in page
+
+
+def test_wtforms_own_messages_are_french_for_a_french_staff_member(app):
+    from tests.conftest import csrf_token
+    from tests.factories import make_complaint, make_dispute
+
+    complaint = make_complaint(booking=make_booking())
+    dispute = make_dispute(complaint, amount_claimed_cents=9_000)
+    client = _client_for(app, "support_agent", language="fr")
+    page = f"/disputes/details/?id={dispute.id}"
+    token = csrf_token(client, page)
+    data = {"outcome": "upheld", "amount": "90", "reasons": "", "expected_version": 1, "csrf_token": token}
+    client.post(f"/disputes/decide/{dispute.id}", data=data)
+    shown = _flat(client.get(page).get_data(as_text=True))
+    assert "Motifs écrits : Ce champ est requis." in shown and "This field is required" not in shown

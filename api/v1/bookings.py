@@ -67,7 +67,7 @@ def create_bookings(**_kwargs):
     taken = api_services.objects_for_external_ids(
         calls.client_id(),
         KIND,
-        [i.get("external_id") for i in items if isinstance(i, dict) and i.get("external_id")],
+        [i["external_id"] for i in items if isinstance(i, dict) and isinstance(i.get("external_id"), str)],
     )
     seen: set[str] = set()
     for index, raw in enumerate(items):

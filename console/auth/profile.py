@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, url_for
 from flask_admin import expose
+from flask_babel import refresh
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField
@@ -41,6 +42,7 @@ class ProfileView(ConsoleBaseView):
                 flash(str(exc), "danger")
             else:
                 db.session.commit()
+                refresh()  # the rest of this request (the message below) in the new language
                 flash(_("Your language is saved."), "success")
                 return redirect(url_for(".index"))
         return self.render("auth/profile.html", form=form)
