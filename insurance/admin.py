@@ -25,6 +25,7 @@ from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, attemp
 from console.audit.labels import PURPOSES as PURPOSE_WORDS
 from console.db import db, utcnow
 from console.domain import DomainError, _
+from console.access_log import views as access_log
 from console.files.services import UploadRefused, send_stored
 from console.formatting import format_money, format_number
 from console.i18n import lazy_gettext as _l
@@ -185,6 +186,7 @@ class PolicyColumns:
 
 class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
     """The register: every policy; registered through a hand-written form, decided on its page."""
+    access_kind = "policy"
 
     roles = create_roles = VERIFIERS
     method_roles = {"verify": VERIFIERS, "reject": VERIFIERS, "certificate": VERIFIERS}
@@ -367,6 +369,9 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
             )
             return page, (400 if purpose else 200)
         try:
+            access_log.record(
+                access_log.subjects_of(policy), record_type="InsuranceCertificate", record_id=policy.id, purpose=purpose
+            )
             return send_stored(policy.certificate, actor=current_user, purpose=purpose, now=utcnow())
         except DomainError as exc:
             db.session.rollback()
@@ -376,6 +381,8 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
 
 class CertificateQueueAdmin(PolicyColumns, ConsoleModelView):
     """Pending certificates, oldest first: the vetting officers' daily queue."""
+    access_kind = "policy"
+    access_purpose = "verification"
 
     roles = VERIFIERS
     export_roles = frozenset()

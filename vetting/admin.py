@@ -20,6 +20,7 @@ from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import DomainError, _
+from console.access_log import views as access_log
 from console.files.services import send_stored
 from console.forms import form_errors
 from console.i18n import lazy_gettext as _l
@@ -360,6 +361,9 @@ class VettingCaseAdmin(CaseListBase):
             flash(_("Choose why you open this document; each opening is recorded."), "danger")
             return self._back(document.case_id, "documents")
         try:
+            access_log.record(
+                access_log.subjects_of(document), record_type="VettingDocument", record_id=document.id, purpose=purpose
+            )
             return send_stored(document.file, actor=current_user, purpose=purpose, now=utcnow())
         except DomainError as exc:
             db.session.rollback()

@@ -166,6 +166,9 @@ PURPOSES = {
     "vetting": N_("Checking the applicant's document"),
     "renewal": N_("Re-vetting"),
     "vetting_work": N_("Vetting work on the provider's file"),
+    "support_case": N_("Support case handling"),
+    "moderation": N_("Review moderation"),
+    "subject_request": N_("Answering the person's own request (access, erasure)"),
     "Vetting work on the provider's file": N_("Vetting work on the provider's file"),
 }
 
