@@ -26,8 +26,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.utils import secure_filename
 
 from console import formatting, i18n, spreadsheet, submissions
-from console.access_log import views as access_log
 from console.access import ALL_ROLES, Role, Roles, user_has_any
+from console.access_log import views as access_log
 from console.db import db, is_write_conflict, utcnow
 from console.domain import DomainError, _
 from console.validation import parse_reference

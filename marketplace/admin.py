@@ -305,6 +305,7 @@ class ClientAdmin(ServiceFormMixin, ConsoleModelView):
 
 class BookingAdmin(ConsoleModelView):
     """Read-only: bookings come from the marketplace."""
+
     access_kind = "booking"
 
     roles = frozenset({SUPPORT, MANAGER})

@@ -109,6 +109,7 @@ class ReviewDecisionForm(FlaskForm):
 
 class RestrictionProposalAdmin(ConsoleModelView):
     """Open proposals, the most urgent first; vetting officers see those with a vetting reason."""
+
     access_kind = "restriction"
     access_methods = ("details_view", "edit_view", "decide")
 

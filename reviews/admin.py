@@ -103,6 +103,7 @@ class ReviewPanel:
 
 class ModerationQueueAdmin(ConsoleModelView):
     """Reviews waiting for moderation, oldest first; bulk publish, or open one to hide it."""
+
     access_kind = "review"
     access_purpose = "moderation"
     access_methods = ("details_view", "edit_view", "review")
@@ -278,6 +279,7 @@ def _record_excerpt(view, context, model, name) -> str:
 
 class ReviewAdmin(ConsoleModelView):
     """Read-only here; moderation is in the moderation queue and on a review's page."""
+
     access_kind = "review"
 
     roles = AGENTS

@@ -253,7 +253,16 @@ def signed_in_client(app, *roles: str):
     return client
 
 
-TEST_ACCESS_KINDS = ("provider", "client", "booking", "review", "policy", "restriction", "complaint", "dispute")
+TEST_ACCESS_KINDS = (
+    "provider",
+    "client",
+    "booking",
+    "review",
+    "policy",
+    "restriction",
+    "complaint",
+    "dispute",
+)
 
 
 @pytest.fixture

@@ -15,12 +15,12 @@ from flask_admin import expose
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from console.access_log import views as access_log
 from console.admin_base import attempt_decision, parse_id
 from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import DomainError, _
-from console.access_log import views as access_log
 from console.files.services import send_stored
 from console.forms import form_errors
 from console.i18n import lazy_gettext as _l
@@ -362,7 +362,10 @@ class VettingCaseAdmin(CaseListBase):
             return self._back(document.case_id, "documents")
         try:
             access_log.record(
-                access_log.subjects_of(document), record_type="VettingDocument", record_id=document.id, purpose=purpose
+                access_log.subjects_of(document),
+                record_type="VettingDocument",
+                record_id=document.id,
+                purpose=purpose,
             )
             return send_stored(document.file, actor=current_user, purpose=purpose, now=utcnow())
         except DomainError as exc:

@@ -142,6 +142,7 @@ def _eager(query):
 
 class CaseListBase(CaseColumns, ConsoleModelView):
     """A list of cases with bulk assignment (to a chosen officer, or to me)."""
+
     access_kind = "vetting_case"
     access_purpose = "vetting_work"  # vetting.admin.CASE_PURPOSE
 

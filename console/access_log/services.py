@@ -75,4 +75,3 @@ def purge_expired(*, now: datetime, batch: int = PURGE_BATCH) -> int:
         deleted += count
         if count < batch:
             return deleted
-

@@ -19,17 +19,33 @@ from flask_login import current_user
 from console.access_log import services
 from console.access_log.services import Subject
 
-__all__ = ["Subject", "PAGE_PURPOSES", "entries_of", "purpose_label", "record", "resolve_purpose", "subjects_of"]
+__all__ = [
+    "Subject",
+    "PAGE_PURPOSES",
+    "entries_of",
+    "purpose_label",
+    "record",
+    "resolve_purpose",
+    "subjects_of",
+]
 from console.audit.labels import PURPOSES as PURPOSE_WORDS
 from console.audit.labels import purpose_label
-from console.domain import Role
 from console.db import utcnow
+from console.domain import Role
 
 SESSION_KEY = "access_purposes"
 # The purposes a staff member may give for opening a person's page (console.audit.labels words).
 PAGE_PURPOSES = {
     key: _l(PURPOSE_WORDS[key])
-    for key in ("support_case", "vetting_work", "dispute", "moderation", "verification", "subject_request", "audit")
+    for key in (
+        "support_case",
+        "vetting_work",
+        "dispute",
+        "moderation",
+        "verification",
+        "subject_request",
+        "audit",
+    )
 }
 # Coming from one of these lists implies the purpose (the queue says what the work is).
 QUEUE_PURPOSES = (
@@ -70,9 +86,7 @@ def resolve_purpose(kind: str, implied: str | None = None) -> str | None:
     return implied or _from_queue() or (session.get(SESSION_KEY) or {}).get(kind)
 
 
-def record(
-    subjects: Iterable[Subject], *, record_type: str, record_id: Any, purpose: str
-) -> None:
+def record(subjects: Iterable[Subject], *, record_type: str, record_id: Any, purpose: str) -> None:
     """Write the entry in the request's transaction (the page's commit, or the one after it)."""
     services.record_access(
         current_user,
@@ -87,6 +101,8 @@ def record(
 
 def subjects_of(model: Any) -> list[Subject]:
     """The people a record shows: its provider and its client, through its booking or review."""
+    if getattr(model, "subject_type", None) in services.SUBJECT_TYPES:  # a subject request
+        return [Subject(model.subject_type, model.subject_id)]
     subjects = []
     holders = ("booking", "review", "case", "policy")
     for holder in (model, *(getattr(model, name, None) for name in holders)):

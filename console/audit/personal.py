@@ -101,7 +101,8 @@ def erase(*, objects: list[tuple[str, str]] = (), containing: list[str] = ()) ->
     """Delete the personal values of events about these (type, id) objects, and of any event whose
     values contain one of these strings (a name or an e-mail written into another record's event)."""
     conditions = [
-        sa.and_(AuditPersonal.object_type == kind, AuditPersonal.object_id == str(key)) for kind, key in objects
+        sa.and_(AuditPersonal.object_type == kind, AuditPersonal.object_id == str(key))
+        for kind, key in objects
     ]
     text = sa.cast(AuditPersonal.value, sa.Text)
     for needle in {n for n in containing if n and len(n) >= 3}:

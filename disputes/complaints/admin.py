@@ -79,6 +79,7 @@ class ComplaintPanel:
 
 class ComplaintAdmin(ConsoleModelView):
     """One support queue of complaints; `queue` names which (queues.QUEUES)."""
+
     access_kind = "complaint"
     access_purpose = "support_case"  # every complaint list is a support queue
 

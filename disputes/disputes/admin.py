@@ -17,10 +17,10 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from console.access_log import views as access_log
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
 from console.domain import DomainError, Role, _, ngettext
-from console.access_log import views as access_log
 from console.files.services import send_stored
 from console.formatting import format_money, format_number
 from console.forms import form_errors
@@ -144,6 +144,7 @@ class DisputePanel:
 
 class DisputeAdmin(ConsoleModelView):
     """Every dispute; its page is where evidence is added and the decision taken."""
+
     access_kind = "dispute"
     access_purpose = "dispute"
 

@@ -108,7 +108,7 @@ def test_every_personal_page_writes_an_access_entry(app, client_as, now):
     ids = _seed(now)
     client = client_as("manager", "vetting_officer", "support_agent")
     logged, shown = set(), set()
-    for endpoint, view, method, rule in _personal_pages(app):
+    for endpoint, view, _method, rule in _personal_pages(app):
         record_id = ids.get(view.model)
         if record_id is None:
             continue
@@ -189,9 +189,13 @@ def test_the_queue_implies_the_purpose(app, now):
     client = app.test_client()
     sign_in(client, staff.email)
     assert client.get(f"/complaints/details/?id={complaint.id}").status_code == 200
-    page = client.get(f"/providers/details/?id={provider.id}", headers={"Referer": "http://localhost/vetting_ready/"})
+    page = client.get(
+        f"/providers/details/?id={provider.id}", headers={"Referer": "http://localhost/vetting_ready/"}
+    )
     assert 'data-testid="access-purpose-dialog"' not in page.get_data(as_text=True)
-    purposes = db.session.execute(sa.select(AccessEntry.record_type, AccessEntry.purpose).order_by(AccessEntry.id))
+    purposes = db.session.execute(
+        sa.select(AccessEntry.record_type, AccessEntry.purpose).order_by(AccessEntry.id)
+    )
     assert [tuple(row) for row in purposes] == [("Complaint", "support_case"), ("Provider", "vetting_work")]
 
 
@@ -214,8 +218,13 @@ def test_entries_older_than_twelve_months_are_purged_in_batches(app):
     staff = make_staff("manager")
     for age in (400, 380, 366, 364, 10):
         access_log.record_access(
-            staff, [Subject("client", 7)], record_type="Client", record_id=7, purpose="audit",
-            page="clients.details_view", now=now - timedelta(days=age),
+            staff,
+            [Subject("client", 7)],
+            record_type="Client",
+            record_id=7,
+            purpose="audit",
+            page="clients.details_view",
+            now=now - timedelta(days=age),
         )
     assert access_log.purge_expired(now=now, batch=2) == 3
     left = db.session.scalars(sa.select(AccessEntry.occurred_at)).all()
