@@ -46,9 +46,14 @@ class AuditEvent(db.Model):
         """The changes with their personal values put back ("[erased]" where erased)."""
         if self.personal_id is None:
             return self.changes
-        from console.audit.personal import resolve
+        from console.audit.personal import intact, resolve
 
-        return resolve(self.changes, self.personal.value if self.personal is not None else None)
+        kept = (
+            self.personal
+            if self.personal is not None and intact(self.personal, self.personal_digest)
+            else None
+        )
+        return resolve(self.changes, kept.value if kept is not None else None)
 
     def __str__(self) -> str:
         return _("#%(seq)s %(action)s by %(actor)s", seq=self.seq, action=self.action, actor=self.actor)
@@ -65,7 +70,10 @@ class AuditPersonal(db.Model):
     object_type: Mapped[str | None] = mapped_column(sa.String(60))
     object_id: Mapped[str | None] = mapped_column(sa.String(60))
 
-    __table_args__ = (sa.Index("ix_audit_personal_object", "object_type", "object_id"),)
+    __table_args__ = (
+        sa.Index("ix_audit_personal_object", "object_type", "object_id"),
+        {"sqlite_autoincrement": True},  # an erased row's id is never given to another event's values
+    )
 
 
 class AuditLegacyHash(db.Model):

@@ -38,6 +38,7 @@ def upgrade():
         sa.Column('object_type', sa.String(length=60), nullable=True),
         sa.Column('object_id', sa.String(length=60), nullable=True),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_personal')),
+        sqlite_autoincrement=True,
     )
     op.create_index('ix_audit_personal_object', 'audit_personal', ['object_type', 'object_id'])
     op.create_table(
