@@ -481,7 +481,11 @@ def main() -> int:
     from api_bench import run_api  # bench/api_bench.py: the integration API's budgets
 
     api_failures = run_api(app)
+    from privacy_bench import run_privacy  # bench/privacy_bench.py: access log and export budgets
+
+    privacy_failures = run_privacy(app)
     failures = page_failures + sweep_failures + report_failures + redaction_failures + api_failures
+    failures += privacy_failures
     return 1 if failures else 0
 
 
