@@ -10,6 +10,7 @@ from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from console.admin_base import ConsoleModelView, attempt_decision
@@ -29,7 +30,11 @@ OFFICERS = frozenset({Role.MANAGER, Role.ADMIN})
 
 class RequestForm(FlaskForm):
     kind = SelectField(
-        _l("Request"), choices=[("access", _l("Access (a copy of the data)")), ("erasure", _l("Erasure"))]
+        _l("Request"),
+        choices=lambda: [
+            SelectChoice("access", _("Access (a copy of the data)")),
+            SelectChoice("erasure", _("Erasure")),
+        ],
     )
     reference = StringField(_l("Client or provider reference"), validators=[DataRequired(), Length(max=20)])
     requested_by = StringField(_l("Who asked"), validators=[DataRequired(), Length(max=200)])
@@ -41,7 +46,10 @@ class RequestForm(FlaskForm):
 
 class CloseForm(FlaskForm):
     outcome = TextAreaField(_l("Outcome"), validators=[DataRequired(), Length(max=2000)])
-    decision = SelectField(_l("Decision"), choices=[("done", _l("Answered")), ("refused", _l("Refused"))])
+    decision = SelectField(
+        _l("Decision"),
+        choices=lambda: [SelectChoice("done", _("Answered")), SelectChoice("refused", _("Refused"))],
+    )
 
 
 class SubjectRequestAdmin(ConsoleModelView):

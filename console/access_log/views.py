@@ -123,7 +123,7 @@ def entries_of(kind: str, subject_id: int) -> list:
     """The "Who accessed" section of a provider's or client's page (managers and admins only)."""
     if not current_user.has_any_role([Role.MANAGER, Role.ADMIN]):
         return []
-    return services.entries_for(Subject(kind, subject_id))
+    return services.entries_for(Subject(kind, subject_id), limit=50)  # the whole log: the export
 
 
 def is_detail_page(methods: Iterable[str] = DETAIL_METHODS) -> bool:
