@@ -165,7 +165,7 @@ def test_the_purpose_is_asked_first_once_per_kind_of_page(app, now):
     staff = make_staff("manager")
     db.session.commit()
     client = app.test_client()
-    sign_in(client, staff.email)
+    sign_in(client, staff.email, purposes_chosen=False)
     page = client.get(f"/providers/details/?id={provider.id}")
     body = page.get_data(as_text=True)
     assert page.status_code == 200 and 'data-testid="access-purpose-dialog"' in body
@@ -187,7 +187,7 @@ def test_the_queue_implies_the_purpose(app, now):
     provider = make_provider()
     db.session.commit()
     client = app.test_client()
-    sign_in(client, staff.email)
+    sign_in(client, staff.email, purposes_chosen=False)
     assert client.get(f"/complaints/details/?id={complaint.id}").status_code == 200
     page = client.get(
         f"/providers/details/?id={provider.id}", headers={"Referer": "http://localhost/vetting_ready/"}
