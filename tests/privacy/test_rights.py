@@ -4,24 +4,28 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
+from pathlib import Path
 
 import pypdf
 import pytest
-import sqlalchemy as sa
+from flask import current_app
+from rq import Queue, SimpleWorker
 
 from console.access_log import services as access_log
 from console.access_log.services import Subject
 from console.audit import services as audit
-from console.audit.models import AuditPersonal
-from console.db import db, utcnow
+from console.db import db
 from console.domain import DomainError
 from console.notifications.models import Notification
 from marketplace import services as marketplace
 from privacy import services, workflow
 from privacy.workflow import RequestStatus
+from reports.models import ReportRun
+from reports.workflow import RunStatus
 from restrictions import services as restrictions
 from reviews import services as reviews
+from tests import factories
 from tests.factories import make_booking, make_client, make_complaint, make_dispute, make_provider, make_staff
 
 
@@ -161,3 +165,19 @@ def test_a_restricted_provider_needs_a_second_person(now):
 def test_an_unknown_reference_is_refused(now):
     with pytest.raises(services.UnknownPerson):
         _erasure_request("CLI-7777777", make_staff("manager"), now)
+
+
+def test_the_subject_access_pdf_comes_through_the_reports_queue(app, queue_redis, now):
+    client, *_ = _client_with_history(now)
+    run = factories.make_report_run(
+        "subject_access", actor=make_staff("manager", language="fr"),
+        parameters={"subject_reference": client.reference},
+    )  # fmt: skip
+    db.session.commit()
+    SimpleWorker([Queue("reports", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    run = db.session.get(ReportRun, run.id)
+    db.session.refresh(run)
+    assert run.status == RunStatus.SUCCEEDED
+    path = Path(current_app.config["FILES_DIR"]) / run.file.storage_name[:2] / run.file.storage_name
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(path.read_bytes())).pages)
+    assert "Droit d'accès" in text and client.reference in text and "Hortense Quimper" in text
