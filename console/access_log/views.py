@@ -76,14 +76,24 @@ def _from_queue() -> str | None:
 
 def resolve_purpose(kind: str, implied: str | None = None) -> str | None:
     """The purpose of this opening, or None when the staff member must still choose one."""
+    remembered = session.get(SESSION_KEY) or {}
     chosen = request.args.get("purpose", "")
     if chosen in PAGE_PURPOSES:
-        remembered = dict(session.get(SESSION_KEY) or {})
-        if remembered.get(kind) != chosen:
-            remembered[kind] = chosen
-            session[SESSION_KEY] = remembered
+        _remember(kind, chosen)
         return chosen
-    return implied or _from_queue() or (session.get(SESSION_KEY) or {}).get(kind)
+    purpose = implied or _from_queue()
+    if purpose is not None:
+        if kind not in remembered:  # the work the queue implied goes on on this record's pages
+            _remember(kind, purpose)
+        return purpose
+    return remembered.get(kind)
+
+
+def _remember(kind: str, purpose: str) -> None:
+    remembered = dict(session.get(SESSION_KEY) or {})
+    if remembered.get(kind) != purpose:
+        remembered[kind] = purpose
+        session[SESSION_KEY] = remembered
 
 
 def record(subjects: Iterable[Subject], *, record_type: str, record_id: Any, purpose: str) -> None:
