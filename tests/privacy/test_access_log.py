@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import io
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -31,6 +32,8 @@ from tests.factories import (
     make_staff,
     make_verified_policy,
 )
+from tests.insurance.test_admin import PDF, _policy
+from vetting import checks
 from vetting.models import VettingCase, VettingCheck
 
 # The records whose pages show a person's data: a view of one of these must log its openings.
@@ -230,3 +233,33 @@ def test_entries_older_than_twelve_months_are_purged_in_batches(app):
     left = db.session.scalars(sa.select(AccessEntry.occurred_at)).all()
     assert len(left) == 2
     assert "console.access_log.jobs.purge_access_log" in {job.func for job in PERIODIC_JOBS}
+
+
+def test_opening_a_certificate_or_a_vetting_document_is_logged(app, client_as, now):
+    provider, case = make_applicant()
+    policy = _policy(provider, starts=date(2026, 1, 1), ends=date(2026, 12, 31))
+    document = checks.upload_document(
+        case,
+        kind="identity",
+        upload=(io.BytesIO(PDF), "id.pdf"),
+        actor=make_staff("vetting_officer"),
+        now=now,
+    )
+    db.session.commit()
+    officer = client_as("vetting_officer")
+    for url in (
+        f"/policies/certificate/{policy.id}?purpose=verification",
+        f"/vetting_cases/document/{document.id}?purpose=vetting",
+    ):
+        response = officer.get(url)
+        assert response.status_code == 200, url
+        response.close()  # the file it streamed
+    rows = db.session.execute(
+        sa.select(AccessEntry.record_type, AccessEntry.subject_id, AccessEntry.purpose).order_by(
+            AccessEntry.id
+        )
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("InsuranceCertificate", provider.id, "verification"),
+        ("VettingDocument", provider.id, "vetting"),
+    ]
