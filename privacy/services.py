@@ -20,6 +20,7 @@ from console.notifications.services import erase_recipient
 from disputes.complaints import reporting as complaints
 from disputes.complaints.erasure import erase_complaint_texts
 from disputes.disputes import reporting as disputes
+from disputes.disputes import services as dispute_services
 from marketplace import reporting as marketplace
 from marketplace import services as marketplace_services
 from privacy import workflow as wf
@@ -231,6 +232,14 @@ def erase(request: SubjectRequest, *, actor: Any, now: datetime) -> dict[str, in
         if kind == "client"
         else 0,
         "notifications_erased": erase_recipient(record.get("email", ""), placeholder=ERASED_TEXT),
+        "disputes_erased": dispute_services.erase_decided_disputes(
+            [d["id"] for d in disputes.person_disputes(kind, person_id) if not d["open"]]
+            if kind == "client"
+            else [],
+            placeholder=ERASED_TEXT,
+            actor=actor,
+            now=now,
+        ),
     }
     if kind == "client":
         marketplace_services.pseudonymise_client_by_id(person_id)
