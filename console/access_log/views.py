@@ -13,11 +13,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import request, session
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from console.access_log import services
 from console.access_log.services import Subject
+from console.i18n import lazy_gettext as _l
 
 __all__ = [
     "Subject",
