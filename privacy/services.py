@@ -21,6 +21,7 @@ from disputes.complaints import reporting as complaints
 from disputes.complaints.erasure import erase_complaint_texts
 from disputes.disputes import reporting as disputes
 from disputes.disputes import services as dispute_services
+from insurance import reporting as insurance
 from marketplace import reporting as marketplace
 from marketplace import services as marketplace_services
 from privacy import workflow as wf
@@ -119,6 +120,7 @@ def export(subject_type: str, subject_id: int, *, now: datetime) -> dict[str, An
     if subject_type == "provider":
         data["vetting_cases"] = [_plain(case) for case in vetting.provider_cases(subject_id)]
         data["restrictions"] = [_plain(r) for r in restrictions.provider_restrictions(subject_id)]
+        data["insurance_policies"] = [_plain(p) for p in insurance.provider_policies(subject_id)]
     return json.loads(json.dumps(data, default=str))
 
 

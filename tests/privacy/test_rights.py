@@ -26,7 +26,16 @@ from reports.workflow import RunStatus
 from restrictions import services as restrictions
 from reviews import services as reviews
 from tests import factories
-from tests.factories import make_booking, make_client, make_complaint, make_dispute, make_provider, make_staff
+from tests.factories import (
+    make_applicant,
+    make_booking,
+    make_client,
+    make_complaint,
+    make_dispute,
+    make_provider,
+    make_staff,
+    make_verified_policy,
+)
 
 
 def test_the_deadline_is_one_month_after_receipt():
@@ -181,3 +190,13 @@ def test_the_subject_access_pdf_comes_through_the_reports_queue(app, queue_redis
     path = Path(current_app.config["FILES_DIR"]) / run.file.storage_name[:2] / run.file.storage_name
     text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(path.read_bytes())).pages)
     assert "Droit d'accès" in text and client.reference in text and "Hortense Quimper" in text
+
+
+def test_the_export_of_a_provider_holds_vetting_insurance_and_restrictions(now):
+    provider, case = make_applicant()
+    policy = make_verified_policy(provider)
+    data = services.export("provider", provider.id, now=now)
+    assert data["record"]["legal_name"] == provider.legal_name and data["record"]["siret"] == provider.siret
+    assert [c["reference"] for c in data["vetting_cases"]] == [case.reference]
+    assert [p["id"] for p in data["insurance_policies"]] == [policy.id]
+    assert data["restrictions"] == [] and data["consents"] == {}
