@@ -199,6 +199,26 @@ def verify(batch_size: int = 5000, *, head: Head | None = None) -> ChainReport:
         report = _walk(events, key, start=start, head=head)
     finally:
         events.close()  # a server-side cursor on PostgreSQL: close it even when we stop early
+    return _check_personal_values(report, batch_size) if report.ok else report
+
+
+def _check_personal_values(report: ChainReport, batch_size: int) -> ChainReport:
+    """The personal values kept apart still match the digest their event sealed (erased ones are
+    simply gone: their digest has nothing left to match)."""
+    rows = db.session.execute(
+        sa.select(AuditEvent.seq, AuditEvent.personal_digest, personal.AuditPersonal)
+        .join(personal.AuditPersonal, personal.AuditPersonal.id == AuditEvent.personal_id)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=batch_size)
+    )
+    try:
+        for seq, digest, kept in rows:
+            if not personal.intact(kept, digest):
+                return ChainReport(
+                    False, report.checked, f"the personal values of event #{seq} were altered", seq
+                )
+    finally:
+        rows.close()
     return report
 
 

@@ -91,3 +91,14 @@ def test_the_migration_moves_existing_values_out_and_re_seals_the_chain(app):
     assert audit.verify(head=old_head).ok  # a head written to the file before the migration
     legacy = db.session.scalars(sa.select(AuditLegacyHash.seq).order_by(AuditLegacyHash.seq)).all()
     assert legacy == [1, 2]
+
+
+def test_verify_finds_altered_personal_values():
+    event = audit.record("system:tests", "client.create", changes={"email": "vrai@example.fr"}, now=utcnow())
+    db.session.execute(
+        sa.update(AuditPersonal)
+        .where(AuditPersonal.id == event.personal_id)
+        .values(value=["faux@example.fr"])
+    )
+    report = audit.verify()
+    assert not report.ok and report.problem == f"the personal values of event #{event.seq} were altered"
