@@ -27,6 +27,7 @@ from werkzeug.utils import secure_filename
 
 from console import formatting, i18n, spreadsheet, submissions
 from console.access import ALL_ROLES, Role, Roles, user_has_any
+from console.access_log import views as access_log
 from console.db import db, is_write_conflict, utcnow
 from console.domain import DomainError, _
 from console.validation import parse_reference
@@ -181,8 +182,38 @@ class ConsoleModelView(RoleDeclaredView, ModelView):
     # A search for a public reference ("PRV-000123") is a key lookup: prefix -> column name.
     reference_searches: dict[str, str] = {}
 
+    # The access log (DESIGN §7): a view of a person's data names its kind ("provider", "complaint");
+    # its details and edit pages then record every opening, with the purpose chosen or implied.
+    access_kind: str | None = None
+    access_purpose: str | None = None  # implied by this queue, e.g. "support_case"
+    access_methods: tuple[str, ...] = ("details_view", "edit_view")  # pages given `model` or `access_record`
+
     def __init__(self, model, **kwargs):
         super().__init__(model, db, **kwargs)
+
+    def access_subjects(self, model: Any) -> list[access_log.Subject]:
+        return access_log.subjects_of(model)
+
+    def render(self, template: str, **kwargs: Any):
+        model = kwargs.pop("access_record", None) or kwargs.get("model")
+        if self.access_kind is None or model is None or not access_log.is_detail_page(self.access_methods):
+            return super().render(template, **kwargs)
+        purpose = access_log.resolve_purpose(self.access_kind, self.access_purpose)
+        if purpose is None:  # ask first: nothing of the person is shown before a purpose is given
+            return super().render(
+                "console/access_purpose.html", purposes=access_log.PAGE_PURPOSES, args=request.args
+            )
+        kwargs.setdefault("access_entries_of", access_log.entries_of)  # "Who accessed", managers and admins
+        kwargs.setdefault("access_purpose_label", access_log.purpose_label)
+        page = super().render(template, **kwargs)
+        access_log.record(
+            self.access_subjects(model),
+            record_type=type(model).__name__,
+            record_id=getattr(model, self._primary_key),
+            purpose=purpose,
+        )
+        db.session.commit()
+        return page
 
     def roles_for(self, method: str) -> Roles:
         if method in self.method_roles:  # pages a view adds with @expose

@@ -60,6 +60,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     app.cli.add_command(demo_cli)
     from api.clients.cli import api_cli
+    from privacy.cli import PDF_RENDERER, privacy_cli
+    from reports.builders.subject_access import render_subject_access
+
+    app.cli.add_command(privacy_cli)
+    app.extensions[PDF_RENDERER] = render_subject_access
     from api.v1 import setup as api_v1
 
     app.cli.add_command(api_cli)
@@ -90,6 +95,7 @@ def _register_admin(app: Flask) -> None:
     from disputes.disputes import admin as disputes_admin
     from insurance import admin as insurance_admin
     from marketplace import admin as marketplace_admin
+    from privacy import admin as privacy_admin
     from restrictions import admin as restrictions_admin
     from reviews import admin as reviews_admin
     from vetting import admin as vetting_admin
@@ -104,6 +110,7 @@ def _register_admin(app: Flask) -> None:
         reviews_admin,
         staff_admin,
         audit_admin,
+        privacy_admin,
         notifications_admin,
         jobs_admin,
         profile,

@@ -88,6 +88,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA secure_delete=ON")  # erased values must not linger in free pages
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -185,3 +186,18 @@ TRIGRAM_INDEX_PREFIX = "trgm_"
 def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
     """Autogenerate ignores the PostgreSQL-only trigram search indexes (managed by hand)."""
     return not (type_ == "index" and name and name.startswith(TRIGRAM_INDEX_PREFIX))
+
+
+def row_dict(row: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A record's columns as plain JSON-able values (the subject access export)."""
+    values = {}
+    for column in row.__table__.columns:
+        if column.key in exclude:
+            continue
+        value = getattr(row, column.key)
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        elif hasattr(value, "value") and not isinstance(value, (int, str, bool)):
+            value = value.value
+        values[column.key] = value
+    return values

@@ -73,6 +73,12 @@ PERIODIC_JOBS: list[Periodic] = [
         "retention.purge_submission_tokens", "console.submissions.purge_used_tokens", daily_at=time(3, 20)
     ),
     Periodic("retention.purge_security_logs", "console.auth.jobs.purge_security_logs", daily_at=time(3, 15)),
+    Periodic(
+        "retention.purge_access_log",
+        "console.access_log.jobs.purge_access_log",
+        daily_at=time(3, 25),
+        timeout=900,
+    ),
     Periodic("api.purge_idempotency_keys", "api.jobs.purge_idempotency_keys", daily_at=time(3, 20)),
     Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),
     Periodic("disputes.sweep_sla", "disputes.complaints.jobs.sweep_sla", every=timedelta(minutes=5)),

@@ -21,6 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from console import validation as v
 from console.access import Role, user_has_any
+from console.access_log import views as access_log
 from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, attempt_decision, parse_id
 from console.audit.labels import PURPOSES as PURPOSE_WORDS
 from console.db import db, utcnow
@@ -185,6 +186,8 @@ class PolicyColumns:
 
 class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
     """The register: every policy; registered through a hand-written form, decided on its page."""
+
+    access_kind = "policy"
 
     roles = create_roles = VERIFIERS
     method_roles = {"verify": VERIFIERS, "reject": VERIFIERS, "certificate": VERIFIERS}
@@ -367,6 +370,12 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
             )
             return page, (400 if purpose else 200)
         try:
+            access_log.record(
+                access_log.subjects_of(policy),
+                record_type="InsuranceCertificate",
+                record_id=policy.id,
+                purpose=purpose,
+            )
             return send_stored(policy.certificate, actor=current_user, purpose=purpose, now=utcnow())
         except DomainError as exc:
             db.session.rollback()
@@ -376,6 +385,9 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
 
 class CertificateQueueAdmin(PolicyColumns, ConsoleModelView):
     """Pending certificates, oldest first: the vetting officers' daily queue."""
+
+    access_kind = "policy"
+    access_purpose = "verification"
 
     roles = VERIFIERS
     export_roles = frozenset()

@@ -141,6 +141,7 @@ class ServiceFormMixin:
 
 
 class ProviderAdmin(ServiceFormMixin, ConsoleModelView):
+    access_kind = "provider"
     roles = frozenset({VETTING, SUPPORT, MANAGER})
     create_roles = edit_roles = frozenset({VETTING, MANAGER})
     export_roles = frozenset({MANAGER})
@@ -242,6 +243,8 @@ class ProviderAdmin(ServiceFormMixin, ConsoleModelView):
 
 
 class ClientAdmin(ServiceFormMixin, ConsoleModelView):
+    access_kind = "client"
+    details_template = "console/client_details.html"
     roles = create_roles = edit_roles = frozenset({SUPPORT, MANAGER})
     export_roles = frozenset()
     fields = services.CLIENT_FIELDS + services.CONSENTS
@@ -302,6 +305,8 @@ class ClientAdmin(ServiceFormMixin, ConsoleModelView):
 
 class BookingAdmin(ConsoleModelView):
     """Read-only: bookings come from the marketplace."""
+
+    access_kind = "booking"
 
     roles = frozenset({SUPPORT, MANAGER})
     export_roles = frozenset()

@@ -9,10 +9,11 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from console.db import db
+from console.db import db, row_dict
 from console.domain import _
 from console.formatting import format_date
-from marketplace.models import Booking, Provider, ServiceKind, VettingStatus
+from console.validation import parse_reference
+from marketplace.models import Booking, Client, Provider, ServiceKind, VettingStatus
 
 CHUNK = 5000
 
@@ -133,3 +134,27 @@ def current_eligibility(provider_id: int) -> tuple[bool, list[str]] | None:
     db.session.expire(provider, ["active_restrictions"])
     codes = provider.not_bookable_codes
     return not codes, codes
+
+
+# --- the subject access export and erasure (privacy/) ---
+
+
+def person_by_reference(reference: str) -> tuple[str, int] | None:
+    """("client" | "provider", id) of a public reference (CLI-000012, PRV-000034), if it exists."""
+    for kind, model in (("provider", Provider), ("client", Client)):
+        key = parse_reference(reference, model.REFERENCE_PREFIX)
+        if key is not None and db.session.get(model, key) is not None:
+            return kind, key
+    return None
+
+
+def person_record(kind: str, person_id: int) -> dict | None:
+    """The provider's or client's own record, as stored."""
+    row = db.session.get(Provider if kind == "provider" else Client, person_id)
+    return None if row is None else {"reference": row.reference, **row_dict(row, exclude=("version",))}
+
+
+def person_bookings(kind: str, person_id: int) -> list[dict]:
+    column = Booking.provider_id if kind == "provider" else Booking.client_id
+    rows = db.session.scalars(sa.select(Booking).where(column == person_id).order_by(Booking.id))
+    return [{"reference": b.reference, **row_dict(b)} for b in rows]

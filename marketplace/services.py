@@ -275,3 +275,20 @@ def change_booking(
 
 def _created(obj: Any, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: {"before": None, "after": getattr(obj, name)} for name in fields}
+
+
+ERASED_NAME = "Personne effacée"  # the placeholder of an erased person (stays in French, like a name)
+
+
+def pseudonymise_client_by_id(client_id: int) -> None:
+    pseudonymise_client(db.session.get(Client, client_id))
+
+
+def pseudonymise_client(client: Client) -> None:
+    """Erasure: the client's identity replaced by placeholders; the row stays (bookings, accounting).
+    Not audited here with a diff: the erasure records one event without the erased values."""
+    client.full_name = ERASED_NAME
+    client.email = f"erased-client-{client.id}@invalid.ekoklean.fr"
+    client.phone = client.postcode = client.city = None
+    client.consent_marketing_email = client.consent_marketing_sms = client.consent_partner_sharing = False
+    db.session.flush()

@@ -37,6 +37,7 @@ class RequestForm(FlaskForm):
         validators=[Optional(), NumberRange(1, EXPIRING_WITHIN_DAYS)],
     )
     provider_reference = StringField(_l("Provider reference"), description=_l("e.g. PRV-000123"))
+    subject_reference = StringField(_l("Client or provider reference"), description=_l("e.g. CLI-0000123"))
     submission_token = submissions.token_field()  # a double click requests one report
 
 
@@ -50,6 +51,8 @@ def _parameters(form: RequestForm, kind: ReportKind) -> dict:
         if key is None:
             raise wf.InvalidParameters(_("Enter a provider reference such as PRV-000123."))
         return {"provider_id": key}
+    if kind == ReportKind.SUBJECT_ACCESS:
+        return {"subject_reference": form.subject_reference.data or ""}
     return {"starts_on": form.starts_on.data, "ends_on": form.ends_on.data, "days": form.days.data}
 
 

@@ -31,6 +31,7 @@ from console.files import services as files
 from console.formatting import format_datetime, supported_language
 from console.jobs import REDIS_ERRORS, enqueue_after_commit, ensure_available, get_queue, get_redis
 from insurance import reporting as insurance
+from marketplace import reporting as marketplace
 from marketplace.models import Provider
 from reports import builders
 from reports import workflow as wf
@@ -85,6 +86,11 @@ def check_parameters(kind: ReportKind, raw: dict[str, Any], *, today: date) -> d
         if not isinstance(provider_id, int) or db.session.get(Provider, provider_id) is None:
             raise builders.UnknownProvider(_("There is no provider with this reference."))
         return {"provider_id": provider_id}
+    if kind == ReportKind.SUBJECT_ACCESS:
+        found = marketplace.person_by_reference(str(raw.get("subject_reference") or "").strip().upper())
+        if found is None:
+            raise builders.UnknownProvider(_("There is no client or provider with this reference."))
+        return {"subject_type": found[0], "subject_id": found[1]}
     return {}
 
 
@@ -235,6 +241,8 @@ def _build(run: ReportRun, day: date, progress: Callable[[int], None]) -> builde
             return builders.build_insurance_expiry(day, p["days"], progress=progress)
         case ReportKind.PROVIDER_DOSSIER:
             return builders.build_provider_dossier(p["provider_id"], day, progress=progress)
+        case ReportKind.SUBJECT_ACCESS:
+            return builders.build_subject_access(p["subject_type"], p["subject_id"], day, progress=progress)
     raise DomainError(f"unknown report kind {run.kind}")
 
 

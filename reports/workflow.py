@@ -23,6 +23,7 @@ class ReportKind(StrEnum):
     INSURANCE_EXPIRY = "insurance_expiry"
     COMPLAINTS = "complaints"
     PROVIDER_DOSSIER = "provider_dossier"
+    SUBJECT_ACCESS = "subject_access"
 
     @translated_label
     def label(self) -> str:
@@ -33,6 +34,7 @@ class ReportKind(StrEnum):
             ReportKind.INSURANCE_EXPIRY: _("Insurance expiry and uninsured exposure"),
             ReportKind.COMPLAINTS: _("Complaints and disputes"),
             ReportKind.PROVIDER_DOSSIER: _("Provider dossier"),
+            ReportKind.SUBJECT_ACCESS: _("Subject access"),
         }[self]
 
     @property
@@ -49,6 +51,9 @@ class ReportKind(StrEnum):
             ),
             ReportKind.COMPLAINTS: _("Complaints and disputes: volumes, SLAs, outcomes"),
             ReportKind.PROVIDER_DOSSIER: _("Full record and audit trail of a provider"),
+            ReportKind.SUBJECT_ACCESS: _(
+                "Everything held about a client or a provider, for their access request"
+            ),
         }[self]
 
 
@@ -59,6 +64,7 @@ KIND_ROLES: dict[ReportKind, frozenset[Role]] = {
     ReportKind.INSURANCE_EXPIRY: frozenset({Role.MANAGER}),
     ReportKind.COMPLAINTS: frozenset({Role.MANAGER, Role.SUPPORT_AGENT}),
     ReportKind.PROVIDER_DOSSIER: frozenset({Role.MANAGER, Role.VETTING_OFFICER}),
+    ReportKind.SUBJECT_ACCESS: frozenset({Role.MANAGER}),
 }
 REPORT_ROLES = frozenset().union(*KIND_ROLES.values())
 PERIOD_KINDS = frozenset({ReportKind.POLICY_COMPLIANCE, ReportKind.COMPLAINTS})

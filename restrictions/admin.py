@@ -110,6 +110,9 @@ class ReviewDecisionForm(FlaskForm):
 class RestrictionProposalAdmin(ConsoleModelView):
     """Open proposals, the most urgent first; vetting officers see those with a vetting reason."""
 
+    access_kind = "restriction"
+    access_methods = ("details_view", "edit_view", "decide")
+
     roles = DECIDERS
     action_roles = {"confirm": DECIDERS, "dismiss": DECIDERS}
     method_roles = {"decide": DECIDERS}
@@ -246,6 +249,7 @@ class RestrictionProposalAdmin(ConsoleModelView):
                 return redirect(url_for(".index_view"))
         return self.render(
             "console/proposal_decide.html",
+            access_record=proposal,
             proposal=proposal,
             form=form,
             overdue=wf.is_overdue(proposal.due_at, utcnow()),
@@ -272,6 +276,7 @@ def _active(view, context, model, name) -> Markup:
 
 
 class RestrictionAdmin(ConsoleModelView):
+    access_kind = "restriction"
     roles = frozenset({MANAGER, VETTING, SUPPORT})
     export_roles = frozenset({MANAGER})
     method_roles = {

@@ -117,3 +117,16 @@ def last_restriction_end(provider_id: int) -> datetime | None:
     return db.session.scalar(
         sa.select(sa.func.max(Restriction.ended_at)).where(Restriction.provider_id == provider_id)
     )
+
+
+def restriction_under_review(provider_id: int) -> list[int]:
+    """The provider's restrictions whose review was asked and is not decided yet (a legal hold)."""
+    return list(
+        db.session.scalars(
+            sa.select(Restriction.id).where(
+                Restriction.provider_id == provider_id,
+                Restriction.review_requested_at.is_not(None),
+                Restriction.review_decided_at.is_(None),
+            )
+        )
+    )

@@ -104,6 +104,10 @@ class ReviewPanel:
 class ModerationQueueAdmin(ConsoleModelView):
     """Reviews waiting for moderation, oldest first; bulk publish, or open one to hide it."""
 
+    access_kind = "review"
+    access_purpose = "moderation"
+    access_methods = ("details_view", "edit_view", "review")
+
     roles = AGENTS
     export_roles = frozenset()
     action_roles = {"publish": AGENTS}
@@ -186,7 +190,7 @@ class ModerationQueueAdmin(ConsoleModelView):
             events=wf.allowed_events(review.moderation_status),
             event_labels={event: wf.event_label(event) for event in wf.MODERATION_EVENTS},
         )
-        return self.render("reviews/review_moderate.html", panel=panel)
+        return self.render("reviews/review_moderate.html", panel=panel, access_record=review)
 
     @expose("/moderate/<int:review_id>", methods=("POST",))
     def moderate(self, review_id: int):
@@ -275,6 +279,8 @@ def _record_excerpt(view, context, model, name) -> str:
 
 class ReviewAdmin(ConsoleModelView):
     """Read-only here; moderation is in the moderation queue and on a review's page."""
+
+    access_kind = "review"
 
     roles = AGENTS
     export_roles = frozenset()

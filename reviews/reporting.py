@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from console.db import db
+from console.db import db, row_dict
 from reviews.models import Review, ReviewFlag
 from reviews.workflow import ModerationStatus
 
@@ -75,3 +75,12 @@ def reviews_flagged() -> int:
         )
         or 0
     )
+
+
+# --- the subject access export and erasure (privacy/) ---
+
+
+def person_reviews(kind: str, person_id: int) -> list[dict]:
+    column = Review.provider_id if kind == "provider" else Review.client_id
+    rows = db.session.scalars(sa.select(Review).where(column == person_id).order_by(Review.id))
+    return [row_dict(r, exclude=("version",)) for r in rows]

@@ -305,3 +305,12 @@ def parse_event(event: str) -> str:
     if event not in wf.MODERATION_EVENTS:
         raise DomainError(_("Choose publish, hide or restore."))
     return event
+
+
+def erase_review_texts(review_ids: list[int], *, placeholder: str) -> int:
+    """Erasure: the reviews' text replaced; ratings stay (the provider's average)."""
+    if not review_ids:
+        return 0
+    return db.session.execute(
+        sa.update(Review).where(Review.id.in_(review_ids)).values(text=placeholder)
+    ).rowcount

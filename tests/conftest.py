@@ -246,9 +246,15 @@ def count_queries():
         sa.event.remove(db.engine, "before_cursor_execute", before)
 
 
-def sign_in(client, email: str, password: str = factories.PASSWORD):
+def sign_in(client, email: str, password: str = factories.PASSWORD, *, purposes_chosen: bool = True):
+    """Sign in through the form; unless told otherwise, the access-log purpose dialog is taken as
+    answered for every kind of page (tests/privacy check the dialog itself)."""
     token = csrf_token(client, "/login")
-    return client.post("/login", data={"csrf_token": token, "email": email, "password": password})
+    response = client.post("/login", data={"csrf_token": token, "email": email, "password": password})
+    if purposes_chosen and response.status_code == 302:
+        with client.session_transaction() as session:
+            session["access_purposes"] = dict.fromkeys(TEST_ACCESS_KINDS, "audit")
+    return response
 
 
 @pytest.fixture
@@ -265,6 +271,18 @@ def signed_in_client(app, *roles: str):
     assert response.status_code == 302, response.get_data(as_text=True)
     client.staff = staff
     return client
+
+
+TEST_ACCESS_KINDS = (
+    "provider",
+    "client",
+    "booking",
+    "review",
+    "policy",
+    "restriction",
+    "complaint",
+    "dispute",
+)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ PACKAGES = (
     "reviews",
     "reports",
     "api",
+    "privacy",
     "demo",
 )
 WORKFLOWS = sorted(

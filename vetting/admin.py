@@ -15,6 +15,7 @@ from flask_admin import expose
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from console.access_log import views as access_log
 from console.admin_base import attempt_decision, parse_id
 from console.audit import services as audit
 from console.auth.models import StaffUser
@@ -360,6 +361,12 @@ class VettingCaseAdmin(CaseListBase):
             flash(_("Choose why you open this document; each opening is recorded."), "danger")
             return self._back(document.case_id, "documents")
         try:
+            access_log.record(
+                access_log.subjects_of(document),
+                record_type="VettingDocument",
+                record_id=document.id,
+                purpose=purpose,
+            )
             return send_stored(document.file, actor=current_user, purpose=purpose, now=utcnow())
         except DomainError as exc:
             db.session.rollback()

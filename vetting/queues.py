@@ -143,6 +143,9 @@ def _eager(query):
 class CaseListBase(CaseColumns, ConsoleModelView):
     """A list of cases with bulk assignment (to a chosen officer, or to me)."""
 
+    access_kind = "vetting_case"
+    access_purpose = "vetting_work"  # vetting.admin.CASE_PURPOSE
+
     roles = OFFICERS
     export_roles = frozenset()
     action_roles = {"assign": OFFICERS, "assign_to_me": frozenset({Role.VETTING_OFFICER})}
@@ -245,6 +248,9 @@ class OverdueQueue(CaseQueueAdmin):
 
 class MyChecksAdmin(ConsoleModelView):
     """The checks assigned to me that are not completed, oldest case first."""
+
+    access_kind = "vetting_case"
+    access_purpose = "vetting_work"
 
     roles = frozenset({Role.VETTING_OFFICER})
     export_roles = frozenset()

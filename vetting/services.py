@@ -308,3 +308,11 @@ def notify(case: VettingCase, template: str, now: datetime, **context: Any) -> N
         language=provider.language,
         context={"provider": provider.display_name, "reference": provider.reference, "case": case} | context,
     )
+
+
+def erase_provider_by_id(provider_id: int, *, actor: Any, now: datetime) -> None:
+    """Erasure on request: the applicant purge (identity, references, notes, documents, policy
+    names and certificates), whatever the vetting outcome."""
+    from vetting.sweep import purge_applicant  # the sweep imports these services
+
+    purge_applicant(db.session.get(Provider, provider_id), now=now, actor=actor)

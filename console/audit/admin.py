@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from markupsafe import Markup
+from sqlalchemy.orm import selectinload
 
 from console.admin_base import ConsoleModelView
 from console.audit.labels import action_label, field_label, object_label, purpose_label
@@ -15,12 +16,13 @@ from console.i18n import lazy_gettext as _l
 
 def _changes(view, context, model, name) -> Markup:
     """Each changed field by its name in words; the values as recorded (the stored JSON on hover)."""
-    if not model.changes:
+    changes = model.shown_changes
+    if not changes:
         return Markup("")
-    if not isinstance(model.changes, dict):
-        return Markup("<code>{}</code>").format(_short(json.dumps(model.changes, ensure_ascii=False)))
+    if not isinstance(changes, dict):
+        return Markup("<code>{}</code>").format(_short(json.dumps(changes, ensure_ascii=False)))
     parts = []
-    for key, value in sorted(model.changes.items()):
+    for key, value in sorted(changes.items()):
         if isinstance(value, dict) and {"before", "after"} <= value.keys():
             shown = _(
                 "%(field)s: %(before)s → %(after)s",
@@ -33,7 +35,7 @@ def _changes(view, context, model, name) -> Markup:
                 "%(field)s: %(value)s", field=field_label(key), value=json.dumps(value, ensure_ascii=False)
             )
         parts.append(shown)
-    raw = json.dumps(model.changes, ensure_ascii=False, sort_keys=True)
+    raw = json.dumps(changes, ensure_ascii=False, sort_keys=True)
     return Markup('<span title="{}">{}</span>').format(_short(raw), _short("; ".join(parts)))
 
 
@@ -68,7 +70,6 @@ class AuditEventAdmin(ConsoleModelView):
         "ip",
         "changes",
     ]
-    column_details_exclude_list = ["hash", "prev_hash"]
     column_formatters = {"changes": _changes, "action": _action, "object_type": _object, "purpose": _purpose}
     column_filters = ["actor", "action", "object_type", "object_id", "occurred_at"]
     column_searchable_list = ["actor", "action", "object_id"]
@@ -88,7 +89,12 @@ class AuditEventAdmin(ConsoleModelView):
     simple_list_pager = True  # the trail grows without bound: no count(*) per page
     export_roles = frozenset({Role.ADMIN})
 
-    column_export_exclude_list = ["hash", "prev_hash"]
+    column_export_exclude_list = ["hash", "prev_hash", "personal"]
+    column_details_exclude_list = ["hash", "prev_hash", "personal"]
+    column_formatters_export = {"changes": lambda view, context, model, name: json.dumps(model.shown_changes)}
+
+    def get_query(self):
+        return super().get_query().options(selectinload(AuditEvent.personal))  # no query per row
 
 
 def register(admin) -> None:

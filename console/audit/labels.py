@@ -15,6 +15,11 @@ ACTIONS = {
     "api_client.scopes": N_("API client scopes changed"),
     "audit.anchor_head": N_("Chain head written"),
     "audit.purge": N_("Audit events purged"),
+    "privacy.card_number_redacted": N_("Card number masked"),
+    "privacy.erasure": N_("Personal data erased on request"),
+    "privacy.erasure_asked": N_("Erasure asked, awaiting a second person"),
+    "privacy.request_close": N_("Subject request closed"),
+    "privacy.request_open": N_("Subject request recorded"),
     "auth.login": N_("Signed in"),
     "auth.logout": N_("Signed out"),
     "booking.cancel": N_("Booking cancelled"),
@@ -173,6 +178,9 @@ PURPOSES = {
     "vetting": N_("Checking the applicant's document"),
     "renewal": N_("Re-vetting"),
     "vetting_work": N_("Vetting work on the provider's file"),
+    "support_case": N_("Support case handling"),
+    "moderation": N_("Review moderation"),
+    "subject_request": N_("Answering the person's own request (access, erasure)"),
     "Vetting work on the provider's file": N_("Vetting work on the provider's file"),
 }
 

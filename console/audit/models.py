@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.db import UTCDateTime, db
 from console.domain import _
@@ -28,13 +28,62 @@ class AuditEvent(db.Model):
     changes: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     purpose: Mapped[str | None] = mapped_column(RedactedText(200))
     ip: Mapped[str | None] = mapped_column(sa.String(45))
+    # The personal values live in `audit_personal` (console/audit/personal.py); the HMAC covers
+    # this reference and digest, so erasing the values never breaks the chain.
+    personal_id: Mapped[int | None] = mapped_column(index=True)  # ix_audit_event_personal_id
+    personal_digest: Mapped[str | None] = mapped_column(sa.String(64))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64))
 
+    personal: Mapped[AuditPersonal | None] = relationship(
+        primaryjoin="foreign(AuditEvent.personal_id) == AuditPersonal.id", viewonly=True, lazy="select"
+    )
+
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
+
+    @property
+    def shown_changes(self) -> dict[str, Any] | None:
+        """The changes with their personal values put back ("[erased]" where erased)."""
+        if self.personal_id is None:
+            return self.changes
+        from console.audit.personal import intact, resolve
+
+        kept = (
+            self.personal
+            if self.personal is not None and intact(self.personal, self.personal_digest)
+            else None
+        )
+        return resolve(self.changes, kept.value if kept is not None else None)
 
     def __str__(self) -> str:
         return _("#%(seq)s %(action)s by %(actor)s", seq=self.seq, action=self.action, actor=self.actor)
+
+
+class AuditPersonal(db.Model):
+    """The personal values of one audit event, outside the chain: erasable."""
+
+    __tablename__ = "audit_personal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    salt: Mapped[str] = mapped_column(sa.String(32))
+    value: Mapped[list[Any]] = mapped_column(sa.JSON)
+    object_type: Mapped[str | None] = mapped_column(sa.String(60))
+    object_id: Mapped[str | None] = mapped_column(sa.String(60))
+
+    __table_args__ = (
+        sa.Index("ix_audit_personal_object", "object_type", "object_id"),
+        {"sqlite_autoincrement": True},  # an erased row's id is never given to another event's values
+    )
+
+
+class AuditLegacyHash(db.Model):
+    """An event's HMAC before its personal values were moved out of the chain (the migration
+    re-sealed the chain): heads written to the head file before then still match."""
+
+    __tablename__ = "audit_legacy_hash"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(sa.String(64))
 
 
 class AuditPurgePermit(db.Model):

@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import inspect
 
-from console.audit.models import AuditEvent, AuditPurgePermit
+from console.audit import personal
+from console.audit.models import AuditEvent, AuditLegacyHash, AuditPurgePermit
 from console.db import db, utcnow
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,8 @@ def _canonical(event: AuditEvent) -> bytes:
         "ip": event.ip,
         "prev_hash": event.prev_hash,
     }
+    if event.personal_id is not None:  # the values stay outside: the chain seals their digest
+        fields["personal"] = {"id": event.personal_id, "digest": event.personal_digest}
     return json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
@@ -93,6 +96,11 @@ def record(
         sa.select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
     actor_id, label = actor_label(actor)
+    object_id = None if object_id is None else str(object_id)
+    changes, values = personal.split(_jsonable(changes))
+    personal_id, personal_digest = (
+        personal.store(values, object_type=object_type, object_id=object_id) if values else (None, None)
+    )
     event = AuditEvent(
         seq=(last.seq + 1) if last else 1,
         occurred_at=now or utcnow(),
@@ -100,10 +108,12 @@ def record(
         actor=label,
         action=action,
         object_type=object_type,
-        object_id=None if object_id is None else str(object_id),
-        changes=_jsonable(changes),
+        object_id=object_id,
+        changes=changes,
         purpose=purpose,
         ip=request_ip.get(),
+        personal_id=personal_id,
+        personal_digest=personal_digest,
         prev_hash=last.hash if last else GENESIS,
     )
     event.hash = _seal(event, _key())
@@ -189,6 +199,26 @@ def verify(batch_size: int = 5000, *, head: Head | None = None) -> ChainReport:
         report = _walk(events, key, start=start, head=head)
     finally:
         events.close()  # a server-side cursor on PostgreSQL: close it even when we stop early
+    return _check_personal_values(report, batch_size) if report.ok else report
+
+
+def _check_personal_values(report: ChainReport, batch_size: int) -> ChainReport:
+    """The personal values kept apart still match the digest their event sealed (erased ones are
+    simply gone: their digest has nothing left to match)."""
+    rows = db.session.execute(
+        sa.select(AuditEvent.seq, AuditEvent.personal_digest, personal.AuditPersonal)
+        .join(personal.AuditPersonal, personal.AuditPersonal.id == AuditEvent.personal_id)
+        .order_by(AuditEvent.seq)
+        .execution_options(yield_per=batch_size)
+    )
+    try:
+        for seq, digest, kept in rows:
+            if not personal.intact(kept, digest):
+                return ChainReport(
+                    False, report.checked, f"the personal values of event #{seq} were altered", seq
+                )
+    finally:
+        rows.close()
     return report
 
 
@@ -213,7 +243,7 @@ def _walk(events, key: bytes, *, start: Head, head: Head | None) -> ChainReport:
             )
         if not hmac.compare_digest(event.hash, _seal(event, key)):
             return ChainReport(False, checked, f"event #{event.seq} was altered", event.seq)
-        if head is not None and event.seq == head.seq and not hmac.compare_digest(event.hash, head.hash):
+        if head is not None and event.seq == head.seq and not _is_head(event, head):
             return ChainReport(False, checked, f"event #{event.seq} is not the recorded head", event.seq)
         expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     last = expected_seq - 1
@@ -221,6 +251,15 @@ def _walk(events, key: bytes, *, start: Head, head: Head | None) -> ChainReport:
         problem = f"the chain ends at #{last} but reached #{head.seq}: its last events were deleted"
         return ChainReport(False, checked, problem, last + 1)
     return ChainReport(True, checked)
+
+
+def _is_head(event: AuditEvent, head: Head) -> bool:
+    """The recorded head is this event: its HMAC now, or the one it had before the chain was
+    re-sealed when personal values moved out of it (a head written before the migration)."""
+    if hmac.compare_digest(event.hash, head.hash):
+        return True
+    legacy = db.session.get(AuditLegacyHash, event.seq)
+    return legacy is not None and hmac.compare_digest(legacy.hash, head.hash)
 
 
 # --- the head outside the database -------------------------------------------------------------
@@ -263,6 +302,8 @@ def purge_through(seq: int, *, actor: Any, now: datetime, reason: str) -> int:
     permit = AuditPurgePermit()
     db.session.add(permit)
     db.session.flush()
+    held = sa.select(AuditEvent.personal_id).where(AuditEvent.seq <= seq, AuditEvent.personal_id.is_not(None))
+    db.session.execute(sa.delete(personal.AuditPersonal).where(personal.AuditPersonal.id.in_(held)))
     deleted = db.session.execute(sa.delete(AuditEvent).where(AuditEvent.seq <= seq)).rowcount
     db.session.delete(permit)
     db.session.flush()

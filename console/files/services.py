@@ -103,11 +103,13 @@ def _attachment(body: Path | BinaryIO, stored: StoredFile, *, actor: Any, purpos
 
 
 def purge(stored: StoredFile, *, actor: Any, now: datetime) -> bool:
-    """Delete the bytes, keep the record (retention). Safe to run twice."""
+    """Delete the bytes, keep the record (retention) without the uploader's file name (it often
+    names the person). Safe to run twice."""
     if stored.purged_at is not None:
         return False
     _remove(_path(stored.storage_name))
     stored.purged_at = now
+    stored.original_name = "(purged)"
     audit.record(actor, "file.purge", stored, now=now)
     return True
 

@@ -184,3 +184,12 @@ def _send(smtp_url: str, sender: str, note: Notification) -> None:
         if parts.username:
             client.login(unquote(parts.username), unquote(parts.password or ""))
         client.send_message(message)
+
+
+def erase_recipient(address: str, *, placeholder: str) -> int:
+    """Erasure: messages sent to this address keep their kind and dates, not their text."""
+    return db.session.execute(
+        sa.update(Notification)
+        .where(sa.func.lower(Notification.recipient) == address.lower())
+        .values(recipient=placeholder, subject=placeholder, body=placeholder)
+    ).rowcount

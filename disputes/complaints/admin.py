@@ -80,6 +80,9 @@ class ComplaintPanel:
 class ComplaintAdmin(ConsoleModelView):
     """One support queue of complaints; `queue` names which (queues.QUEUES)."""
 
+    access_kind = "complaint"
+    access_purpose = "support_case"  # every complaint list is a support queue
+
     queue = "all"
     roles = AGENTS
     export_roles = frozenset()

@@ -11,10 +11,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from console.business_time import PARIS
-from console.db import db
+from console.db import db, row_dict
 from disputes.complaints import queues
 from disputes.complaints import workflow as wf
-from disputes.complaints.models import Complaint
+from disputes.complaints.models import Complaint, ComplaintEntry
 from disputes.complaints.workflow import Severity
 from disputes.disputes import reporting as dispute_reporting
 from marketplace.models import Provider
@@ -158,3 +158,30 @@ def dashboard(*, now: datetime) -> dict[str, Any]:
         "reviews_pending": review_reporting.reviews_pending(),
         "flags_open": review_reporting.reviews_flagged(),
     }
+
+
+# --- the subject access export and erasure (privacy/) ---
+
+
+def person_complaints(kind: str, person_id: int) -> list[dict[str, Any]]:
+    """The complaints about or by this person, each with its messages and notes."""
+    column = Complaint.provider_id if kind == "provider" else Complaint.client_id
+    complaints = db.session.scalars(
+        sa.select(Complaint).where(column == person_id).order_by(Complaint.id)
+    ).all()
+    entries = db.session.scalars(
+        sa.select(ComplaintEntry)
+        .where(ComplaintEntry.complaint_id.in_([c.id for c in complaints]))
+        .order_by(ComplaintEntry.id)
+    ).all()
+    by_complaint: dict[int, list[dict[str, Any]]] = {}
+    for entry in entries:
+        by_complaint.setdefault(entry.complaint_id, []).append(row_dict(entry))
+    return [
+        {
+            "reference": c.reference,
+            **row_dict(c, exclude=("version",)),
+            "messages": by_complaint.get(c.id, []),
+        }
+        for c in complaints
+    ]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from console.access_log import views as access_log
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.db import db, utcnow
 from console.domain import DomainError, Role, _, ngettext
@@ -143,6 +144,9 @@ class DisputePanel:
 
 class DisputeAdmin(ConsoleModelView):
     """Every dispute; its page is where evidence is added and the decision taken."""
+
+    access_kind = "dispute"
+    access_purpose = "dispute"
 
     roles = AGENTS
     export_roles = frozenset()
@@ -300,6 +304,12 @@ class DisputeAdmin(ConsoleModelView):
         if evidence is None or self.get_one(str(evidence.dispute_id)) is None:
             abort(404)
         try:
+            access_log.record(
+                access_log.subjects_of(evidence.dispute),
+                record_type="DisputeEvidence",
+                record_id=evidence.id,
+                purpose="dispute",
+            )
             return send_stored(evidence.file, actor=current_user, purpose="dispute", now=utcnow())
         except DomainError as exc:
             db.session.rollback()

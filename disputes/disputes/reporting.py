@@ -7,9 +7,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from console.db import db
+from console.db import db, row_dict
 from disputes.disputes.models import Dispute
 from disputes.disputes.workflow import DisputeStatus
+from marketplace.models import Booking
 
 
 def dispute_outcomes(since: datetime, until: datetime) -> list[tuple[str, int, int, int]]:
@@ -40,3 +41,25 @@ def undecided_counts() -> dict[str, int]:
     return {
         status.value: counts.get(status, 0) for status in DisputeStatus if status != DisputeStatus.DECIDED
     }
+
+
+# --- the subject access export and erasure (privacy/) ---
+
+
+def person_disputes(kind: str, person_id: int) -> list[dict]:
+    """The disputes on this person's bookings, with whether each is still open (a legal hold)."""
+    column = Booking.provider_id if kind == "provider" else Booking.client_id
+    rows = db.session.scalars(
+        sa.select(Dispute)
+        .join(Booking, Booking.id == Dispute.booking_id)
+        .where(column == person_id)
+        .order_by(Dispute.id)
+    )
+    return [
+        {
+            "reference": d.reference,
+            "open": d.status != DisputeStatus.DECIDED,
+            **row_dict(d, exclude=("version",)),
+        }
+        for d in rows
+    ]

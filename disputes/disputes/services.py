@@ -306,3 +306,19 @@ def record_refund(
     db.session.flush()
     audit.record(person, "dispute.refund", dispute, changes=changes, now=now)
     return dispute
+
+
+def erase_decided_disputes(dispute_ids: list[int], *, placeholder: str, actor: Any, now: datetime) -> int:
+    """Erasure on request (privacy/): decided disputes keep their amounts and outcome, not the typed
+    claim, answers and reasons, nor their evidence files. Open disputes are never passed here."""
+    disputes = db.session.scalars(
+        sa.select(Dispute).where(Dispute.id.in_(dispute_ids), Dispute.status == DisputeStatus.DECIDED)
+    ).all()
+    for dispute in disputes:
+        dispute.claim = placeholder
+        dispute.provider_response = dispute.proposed_reasons = None
+        for evidence in dispute.evidence:
+            evidence.description = None
+            files.purge(evidence.file, actor=actor, now=now)
+    db.session.flush()
+    return len(disputes)

@@ -9,6 +9,7 @@ from reports.builders.dossier import UnknownProvider, build_provider_dossier
 from reports.builders.expiry import build_insurance_expiry
 from reports.builders.policy_compliance import build_policy_compliance
 from reports.builders.register import build_provider_register
+from reports.builders.subject_access import build_subject_access
 
 __all__ = [
     "Built",
@@ -19,4 +20,5 @@ __all__ = [
     "build_policy_compliance",
     "build_provider_dossier",
     "build_provider_register",
+    "build_subject_access",
 ]

@@ -170,7 +170,7 @@ def _audit_trail(objects: list[tuple[str, str]]) -> tuple[list[tuple[str, str, s
         (
             when(e.occurred_at), e.actor, action_label(e.action),
             f"{object_label(e.object_type)} {e.object_id or ''}".strip(),
-            _details(e.object_type, e.changes, e.purpose),
+            _details(e.object_type, e.shown_changes, e.purpose),
         )
         for e in events
     ]  # fmt: skip

@@ -33,7 +33,7 @@ def work(queue_redis):
 
 def test_the_form_offers_each_role_its_reports(client_as):
     kinds = {
-        "manager": 5,
+        "manager": 6,  # the subject access report too
         "vetting_officer": 2,
         "support_agent": 1,
     }

@@ -104,6 +104,7 @@ def test_each_role_may_request_its_reports_only(queue_redis, role, allowed):
         "provider_dossier": {"provider_id": provider.id},
         "policy_compliance": {"starts_on": today, "ends_on": today},
         "complaints": {"starts_on": today, "ends_on": today},
+        "subject_access": {"subject_reference": provider.reference},
     }
     for kind in ReportKind:
         if kind.value in allowed:

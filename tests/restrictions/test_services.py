@@ -369,7 +369,7 @@ def test_evidence_and_notes_never_keep_card_numbers(manager, now):
 def test_every_decision_is_audited_with_before_and_after(proposal, manager, now):
     restriction = services.confirm_proposal(proposal, actor=manager, now=now)
     services.lift_restriction(restriction, reason="Policy verified.", actor=manager, now=now)
-    events = {e.action: e.changes for e in db.session.scalars(sa.select(AuditEvent))}
+    events = {e.action: e.shown_changes for e in db.session.scalars(sa.select(AuditEvent))}
     assert events["restriction.proposal_confirmed"]["status"] == {"before": "open", "after": "confirmed"}
     assert events["restriction.start"]["statement"] == proposal.statement
     assert events["restriction.lift"]["end_reason"]["after"] == "Policy verified."
