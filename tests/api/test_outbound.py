@@ -30,10 +30,11 @@ def test_the_changes_feed_pages_by_cursor_in_order(api, now):
     page = _ok(api.get("/eligibility/changes?limit=3"))
     assert len(page["items"]) == 3 and page["next_cursor"]
     rest = _ok(api.get(f"/eligibility/changes?limit=3&cursor={page['next_cursor']}"))
-    mine = [c for c in page["items"] + rest["items"] if c["provider"] in (first.reference, second.reference)]
-    assert [(c["provider"], c["bookable"]) for c in mine][-4:] == [
-        (first.reference, False), (first.reference, True), (second.reference, False), (second.reference, True),
-    ]  # fmt: skip
+    ours = (first.reference, second.reference)
+    mine = [c for c in page["items"] + rest["items"] if c["provider"] in ours]
+    a, b = ours
+    states = [(c["provider"], c["bookable"]) for c in mine]
+    assert states[-4:] == [(a, False), (a, True), (b, False), (b, True)]
     assert mine[-4]["reasons"] == ["restricted:terms_breach"] and mine[-4]["id"].startswith("evt_")
     assert mine[-3]["sequence"] > mine[-4]["sequence"]
     ids = [int(c["id"][4:]) for c in page["items"] + rest["items"]]
@@ -69,7 +70,9 @@ def test_the_eligibility_get_agrees_with_the_feed(api, now):
 
 def test_a_client_registers_lists_and_deletes_its_own_webhook_endpoints(api, webhook_config, receiver):
     created = _ok(
-        api.post("/webhook-endpoints", {"url": receiver.url, "event_types": ["provider.eligibility_changed"]}),
+        api.post(
+            "/webhook-endpoints", {"url": receiver.url, "event_types": ["provider.eligibility_changed"]}
+        ),
         201,
     )
     assert created["secret"].startswith("whsec_") and created["reference"].startswith("WHE-")
@@ -101,10 +104,14 @@ def test_a_client_does_not_see_endpoints_registered_by_staff(api, webhook_config
 def test_webhook_endpoint_urls_are_checked_as_the_webhooks_services_do(api, app, monkeypatch):
     monkeypatch.setitem(app.config, "WEBHOOK_ALLOWED_HOSTS", [])
     for url in ("http://example.com/hook", "https://127.0.0.1/hook", "https://169.254.169.254/latest"):
-        _problem(api.post("/webhook-endpoints", {"url": url, "event_types": ["vetting.approved"]}), 422, "url")
+        _problem(
+            api.post("/webhook-endpoints", {"url": url, "event_types": ["vetting.approved"]}), 422, "url"
+        )
     _problem(api.post("/webhook-endpoints", {"url": "https://1.1.1.1/h", "event_types": ["nope"]}),
              422, "event_types.0")  # fmt: skip
-    _problem(api.post("/webhook-endpoints", {"url": "https://1.1.1.1/h", "event_types": []}), 422, "event_types")
+    _problem(
+        api.post("/webhook-endpoints", {"url": "https://1.1.1.1/h", "event_types": []}), 422, "event_types"
+    )
 
 
 def test_webhook_endpoints_need_webhooks_manage(api_as):
