@@ -10,6 +10,7 @@ import time
 
 import click
 
+from api import services as api_services
 from api.bulk import services
 from api.bulk import workflow as wf
 from api.clients import services as clients
@@ -37,11 +38,14 @@ def import_command(kind: str, path: str, client_name: str | None, batch_size: in
         open(f"{path}.rejected.jsonl", "w", encoding="utf-8") as report,
     ):
         lines = wf.read_jsonl(source) if kind_of_file == "jsonl" else wf.read_csv(source)
-        for batch in wf.batches(lines, batch_size):
+        for number, batch in enumerate(wf.batches(lines, batch_size), start=1):
             result = services.import_batch(
                 kind, batch, api_client_id=api_client.id, actor=CLI_ACTOR, now=utcnow()
             )
             db.session.commit()
+            if number & (number - 1) == 0:  # after batches 1, 2, 4, 8...: statistics keep up
+                api_services.refresh_external_id_statistics()
+                db.session.commit()
             created, skipped = created + result.created, skipped + result.skipped
             for line in result.rejected:
                 rejected += 1

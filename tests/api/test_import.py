@@ -81,10 +81,10 @@ def test_clients_and_providers_from_csv_and_reviews_from_jsonl(app, tmp_path):
     make_api_client(name="only-market")  # the one API client: --client may be left out
     clients = tmp_path / "clients.csv"
     clients.write_text(
-        "external_id,full_name,email,consent_marketing_email\n"
-        "C1,Claire Martin,claire@example.fr,true\n"
-        "C2,Paul Dubois,not-an-email,false\n"
-        "C3,Zoé Petit,zoe@example.fr,perhaps\n"
+        "external_id,full_name,email,consent_marketing_email,city\n"
+        "C1,Claire Martin,claire@example.fr,true,Lyon 4111 1111 1111 1111\n"
+        "C2,Paul Dubois,not-an-email,false,\n"
+        "C3,Zoé Petit,zoe@example.fr,perhaps,\n"
     )
     result = _run(app, "clients", str(clients))
     assert result.exit_code == 0, result.output
@@ -92,6 +92,7 @@ def test_clients_and_providers_from_csv_and_reviews_from_jsonl(app, tmp_path):
     assert _rejected(clients) == {3: ["email"], 4: ["consent_marketing_email"]}
     claire = db.session.scalar(sa.select(Client).where(Client.email == "claire@example.fr"))
     assert claire.consent_marketing_email is True and claire.language == "fr"
+    assert "4111 1111 1111 1111" not in claire.city  # redacted, as every text received
 
     fields = factories.provider_fields()
     providers = tmp_path / "providers.csv"
