@@ -11,11 +11,13 @@ from console.db import db, utcnow
 from tests import factories
 from tests.api.conftest import work_burst
 from tests.api.test_endpoints import _booking_body, _ok
+from tests.api.test_outbound import feed_end
 from tests.vetting.conftest import pass_all_checks
 from vetting import services as vetting
 
 
 def test_from_an_application_to_a_signed_eligibility_webhook(api, receiver, webhook_config, queue_redis):
+    start = feed_end(api)
     # 1. The marketplace subscribes (the secret is in this answer only).
     endpoint = _ok(api.post("/webhook-endpoints", {
         "url": receiver.url, "event_types": ["provider.eligibility_changed", "vetting.approved"],
@@ -47,7 +49,7 @@ def test_from_an_application_to_a_signed_eligibility_webhook(api, receiver, webh
     # 4. The marketplace sees it bookable, by GET and in the feed.
     now_bookable = _ok(api.get("/providers/ext:mkt-pro-1/eligibility"))
     assert now_bookable["bookable"] is True and now_bookable["reasons"] == []
-    changes = _ok(api.get("/eligibility/changes?limit=1000"))["items"]
+    changes = _ok(api.get(f"/eligibility/changes?cursor={start}"))["items"]
     ours = [c for c in changes if c["provider"] == provider["reference"]]
     assert [c["bookable"] for c in ours] == [True]
 
