@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from api import workflow as wf
 from api.models import ApiExternalRef, ApiIdempotencyKey
 from api.workflow import ResourceKind
-from console.db import db
+from console.db import bulk_insert, db
 from console.domain import DomainError, _
 
 _IDEMPOTENCY_LOCK_BASE = 0x415049 << 32  # PostgreSQL advisory lock ids: "API" then a CRC of client and key
@@ -86,8 +86,7 @@ def map_external_ids(
         for ext, oid in pairs
         if ext is not None
     ]
-    if rows:
-        db.session.execute(sa.insert(ApiExternalRef), rows)
+    bulk_insert(ApiExternalRef, rows)
 
 
 # --- idempotency ----------------------------------------------------------------------------------
@@ -159,3 +158,11 @@ def purge_idempotency_keys(*, now: datetime) -> int:
     return db.session.execute(
         sa.delete(ApiIdempotencyKey).where(ApiIdempotencyKey.created_at <= now - wf.IDEMPOTENCY_WINDOW)
     ).rowcount
+
+
+def refresh_external_id_statistics() -> None:
+    """PostgreSQL: re-read the external ids' statistics (ANALYZE). A bulk load grows the table
+    faster than autovacuum notices; with stale figures the planner scans every id of the client
+    for each batch's lookup instead of using the unique index."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("ANALYZE api_external_ref"))

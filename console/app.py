@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from demo.cli import demo_cli
 
     app.cli.add_command(demo_cli)
+    from api.bulk.cli import import_command
     from api.clients.cli import api_cli
     from privacy.cli import PDF_RENDERER, privacy_cli
     from reports.builders.subject_access import render_subject_access
@@ -67,6 +68,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions[PDF_RENDERER] = render_subject_access
     from api.v1 import setup as api_v1
 
+    if "import" not in api_cli.commands:
+        api_cli.add_command(import_command)
     app.cli.add_command(api_cli)
     api_v1.register(app)
     jobs.use_app_factory(create_app)

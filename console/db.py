@@ -201,3 +201,39 @@ def row_dict(row: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:
             value = value.value
         values[column.key] = value
     return values
+
+
+def bulk_insert(model: Any, rows: list[dict[str, Any]], *, returning_ids: bool = False) -> list[int]:
+    """Insert many rows of `model` in the current transaction: COPY on PostgreSQL (ids reserved
+    from the table's sequence first, when asked for), multi-row inserts elsewhere. Rows carry every
+    column they set (no Python-side defaults are applied); enum members are written as values.
+    Returns the new ids in the order of `rows` when `returning_ids`."""
+    if not rows:
+        return []
+    table = model.__table__
+    if db.session.get_bind().dialect.name != "postgresql":
+        if returning_ids:
+            statement = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            return list(db.session.scalars(statement, rows))
+        for start in range(0, len(rows), 500):
+            db.session.execute(sa.insert(table).values(rows[start : start + 500]))
+        return []
+    ids: list[int] = []
+    if returning_ids:
+        ids = list(
+            db.session.scalars(
+                sa.text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+                {"table": table.name, "n": len(rows)},
+            )
+        )
+        rows = [{**row, "id": new_id} for row, new_id in zip(rows, ids, strict=True)]
+    columns = list(rows[0])
+    connection = db.session.connection()
+    # The columns' own bind processing (redaction of received text, enums as their values...).
+    processors = [table.c[c].type.bind_processor(connection.dialect) for c in columns]
+    cursor = connection.connection.dbapi_connection.cursor()
+    names = ", ".join(f'"{c}"' for c in columns)
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:  # noqa: S608 (our own names)
+        for row in rows:
+            copy.write_row([p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True)])
+    return ids

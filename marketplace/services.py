@@ -12,6 +12,7 @@ from flask import current_app
 
 from console import validation as v
 from console.audit import services as audit
+from console.db import bulk_insert as db_bulk_insert
 from console.db import db
 from console.domain import DomainError, _, ensure_version
 from marketplace.models import (
@@ -219,6 +220,33 @@ def record_bookings(items: list[Mapping[str, Any]], *, actor: Any, now: datetime
             now=now,
         )
     return bookings
+
+
+def insert_bookings(items: list[Mapping[str, Any]], *, actor: Any, now: datetime) -> list[int]:
+    """Bulk load: bookings already cleaned by `clean_booking` (with `client_id`, `provider_id`) in
+    one multi-row insert, and one audit event for them all; their ids, in the order given."""
+    rows = [{"cancelled_at": None, "cancelled_by": None, "completed_at": None, **item} for item in items]
+    return _insert_many(Booking, "booking.import_batch", rows, actor=actor, now=now)
+
+
+def insert_clients(items: list[Mapping[str, Any]], *, actor: Any, now: datetime) -> list[int]:
+    """Bulk load: clients already cleaned by `clean_client` (and their language), as above."""
+    rows = [{"language": "fr", **item, "consents_updated_at": now, "version": 1} for item in items]
+    return _insert_many(Client, "client.import_batch", rows, actor=actor, now=now)
+
+
+def _insert_many(model: Any, action: str, items: list[Mapping[str, Any]], *, actor: Any, now: datetime):
+    if not items:
+        return []
+    ids = db_bulk_insert(model, [{**item, "created_at": now} for item in items], returning_ids=True)
+    prefix, width = model.REFERENCE_PREFIX, model.REFERENCE_WIDTH
+    audit.record(
+        actor, action, object_type=model.__name__, object_id=f"{ids[0]}..{ids[-1]}",
+        changes={"count": len(ids), "first": f"{prefix}-{ids[0]:0{width}d}",
+                 "last": f"{prefix}-{ids[-1]:0{width}d}"},
+        now=now,
+    )  # fmt: skip
+    return ids
 
 
 def change_booking(

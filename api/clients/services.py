@@ -108,6 +108,12 @@ def client_named(name: str) -> ApiClient | None:
     return db.session.scalar(sa.select(ApiClient).where(ApiClient.name == (name or "").strip().lower()))
 
 
+def only_client() -> ApiClient | None:
+    """The one active API client, when there is exactly one."""
+    found = db.session.scalars(sa.select(ApiClient).where(ApiClient.active.is_(True)).limit(2)).all()
+    return found[0] if len(found) == 1 else None
+
+
 def authenticate(secret: str, *, now: datetime) -> ApiKey | None:
     """The active key (of an active client) that `secret` is, or None. Digests are compared in
     constant time; the key's last use is written at most once a minute."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from api.workflow import BATCH_MAX
+from console.events import EVENT_TYPES
 from disputes.complaints.workflow import Category
 from marketplace.models import BookingStatus, CancelledBy, ServiceKind
 
@@ -285,3 +286,63 @@ class EligibilityOut(Base):
     insurance = fields.Str(
         required=True, metadata={"description": "RC Pro today: valid, expiring, expired, none."}
     )
+
+
+class ChangesQuery(Base):
+    cursor = fields.Str(
+        validate=validate.Length(max=100),
+        metadata={"description": "The `next_cursor` of the previous answer (none: from the start)."},
+    )
+    limit = fields.Int(
+        validate=validate.Range(min=1, max=1000), metadata={"description": "Changes per page (100)."}
+    )
+
+
+class EligibilityChangeOut(Base):
+    id = fields.Str(required=True, metadata={"description": "The event's id, also its webhook-id."})
+    provider = fields.Str(required=True)
+    sequence = fields.Int(
+        required=True, allow_none=True, metadata={"description": "Per provider, to order its changes."}
+    )
+    bookable = fields.Bool(required=True)
+    reasons = fields.List(
+        fields.Str(),
+        required=True,
+        metadata={"description": "Codes: not_vetted, vetting_rejected, restricted:<reason>."},
+    )
+    since = fields.AwareDateTime(required=True)
+
+
+class ChangesPageOut(Base):
+    items = fields.List(fields.Nested(EligibilityChangeOut), required=True)
+    next_cursor = fields.Str(required=True, metadata={"description": "Send it back as `cursor`."})
+
+
+class WebhookEndpointIn(Base):
+    url = fields.Str(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "HTTPS; private and loopback addresses are refused."},
+    )
+    event_types = fields.List(
+        fields.Str(validate=validate.OneOf(EVENT_TYPES)),
+        required=True,
+        validate=validate.Length(min=1, max=len(EVENT_TYPES)),
+    )
+    description = fields.Str(allow_none=True, validate=validate.Length(max=200))
+
+
+class WebhookEndpointOut(Base):
+    reference = fields.Str(required=True)
+    url = fields.Str(required=True)
+    description = fields.Str(allow_none=True)
+    event_types = fields.List(fields.Str(), required=True)
+    active = fields.Bool(required=True)
+    failing_since = fields.AwareDateTime(allow_none=True)
+    secret_prefix = fields.Str(required=True, metadata={"description": "To recognise the secret."})
+    created_at = fields.AwareDateTime(required=True)
+    secret = fields.Str(metadata={"description": "The signing secret (whsec_...): only in the POST answer."})
+
+
+class WebhookEndpointList(Base):
+    items = fields.List(fields.Nested(WebhookEndpointOut), required=True)

@@ -13,7 +13,16 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from api.services import ExternalIdTaken
-from api.v1 import bookings, calls, clients, complaints, eligibility, providers, reviews
+from api.v1 import (
+    bookings,
+    calls,
+    clients,
+    complaints,
+    eligibility,
+    providers,
+    reviews,
+    webhook_endpoints,
+)
 from api.v1.problems import PROBLEM_JSON, problem, validation_problem
 from api.v1.resources import reference_of_object
 from api.v1.schemas import Problem
@@ -25,7 +34,10 @@ from console.extensions import csrf
 from console.jobs import redis_url
 
 log = logging.getLogger(__name__)
-BLUEPRINTS = (providers.blp, clients.blp, bookings.blp, reviews.blp, complaints.blp, eligibility.blp)
+BLUEPRINTS = (
+    providers.blp, clients.blp, bookings.blp, reviews.blp, complaints.blp, eligibility.blp,
+    eligibility.changes_blp, webhook_endpoints.blp,
+)  # fmt: skip
 DESCRIPTION = """The Ekoklean Console's integration API for the marketplace.
 
 Authenticate with `Authorization: Bearer <key>` (keys are issued by an admin in the console or with

@@ -26,8 +26,8 @@ class WebhookEndpoint(db.Model):
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_reason: Mapped[str | None] = mapped_column(sa.String(500))
-    # The API client that registered it; its foreign key arrives with the api_client table.
-    api_client_id: Mapped[int | None] = mapped_column(index=True)
+    # The API client that registered it (None: registered by staff in the console).
+    api_client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("api_client.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by: Mapped[str] = mapped_column(sa.String(254))
 

@@ -65,6 +65,15 @@ def register_endpoint(
     return endpoint, secret
 
 
+def client_endpoint(endpoint_id: int, api_client_id: int) -> WebhookEndpoint | None:
+    """An endpoint the API client registered (None for another client's, or the console's)."""
+    return db.session.scalar(
+        sa.select(WebhookEndpoint).where(
+            WebhookEndpoint.id == endpoint_id, WebhookEndpoint.api_client_id == api_client_id
+        )
+    )
+
+
 def endpoint_secret(endpoint: WebhookEndpoint) -> str:
     return signing.decrypt(endpoint.secret_encrypted, secret_key=current_app.config["SECRET_KEY"])
 

@@ -27,6 +27,8 @@ ACTIONS = {
     "booking.record": N_("Booking recorded"),
     "booking.reschedule": N_("Booking rescheduled"),
     "booking.record_batch": N_("Bookings recorded in a batch"),
+    "booking.import_batch": N_("Bookings imported in bulk"),
+    "client.import_batch": N_("Clients imported in bulk"),
     "client.create": N_("Client created"),
     "client.update": N_("Client updated"),
     "complaint.assign": N_("Complaint assigned"),

@@ -47,6 +47,9 @@ class Api:
             f"/api/v1{path}", json=body, headers=self.headers(**kw.pop("headers", {})), **kw
         )
 
+    def delete(self, path, **kw):
+        return self.http.delete(f"/api/v1{path}", headers=self.headers(**kw.pop("headers", {})), **kw)
+
     def patch(self, path, body, **kw):
         return self.http.patch(
             f"/api/v1{path}", json=body, headers=self.headers(**kw.pop("headers", {})), **kw

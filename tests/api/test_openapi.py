@@ -25,6 +25,11 @@ def test_the_document_is_openapi_3_1_and_public(client):
     assert document["openapi"] == "3.1.0"
     assert "/api/v1/bookings/batch" in document["paths"]
     assert "/api/v1/providers/{reference}/eligibility" in document["paths"]
+    assert {"cursor", "limit"} <= {
+        p["name"] for p in document["paths"]["/api/v1/eligibility/changes"]["get"]["parameters"]
+    }
+    assert {"get", "post"} <= set(document["paths"]["/api/v1/webhook-endpoints"])
+    assert "delete" in document["paths"]["/api/v1/webhook-endpoints/{reference}"]
 
 
 @pytest.fixture

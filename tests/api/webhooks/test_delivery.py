@@ -291,12 +291,14 @@ def test_the_connection_goes_to_the_checked_address_without_a_second_lookup(rece
 
 def test_an_api_clients_endpoints_are_listed_without_their_secret(receiver, admin, now):
     from api.webhooks import reporting
+    from tests.api.conftest import make_api_client
 
+    client_id = make_api_client().client.id  # a real one: the endpoint's api_client_id is a foreign key
     mine, secret = services.register_endpoint(
-        url=receiver.url, event_types=[events.REVIEW_HIDDEN], actor=admin, now=now, api_client_id=7
+        url=receiver.url, event_types=[events.REVIEW_HIDDEN], actor=admin, now=now, api_client_id=client_id
     )
     services.register_endpoint(url=receiver.url, event_types=[events.REVIEW_HIDDEN], actor=admin, now=now)
-    listed = reporting.endpoints_of(7)
+    listed = reporting.endpoints_of(client_id)
     assert [e.id for e in listed] == [mine.id] and listed[0].event_types == [events.REVIEW_HIDDEN]
     assert secret not in repr(listed) and listed[0].secret_prefix == secret[:10]
     assert len(reporting.endpoints_of(None)) == 1

@@ -1,0 +1,1 @@
+"""Bulk load of a marketplace's history (JSON Lines or CSV) through the API's validation."""
