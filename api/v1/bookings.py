@@ -129,6 +129,7 @@ def _references(items: list) -> dict[tuple[str, str], int | None]:
 
 def _check_item(index: int, raw: Any, refs, taken, seen) -> dict:
     ext = raw.get("external_id") if isinstance(raw, dict) else None
+    ext = ext if isinstance(ext, str) else None  # echoed only when it is text
     outcome: dict[str, Any] = {"index": index, "status": 0, "reference": None, "external_id": ext}
     try:
         body = BookingIn().load(raw if isinstance(raw, dict) else {})

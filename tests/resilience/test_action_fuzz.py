@@ -341,6 +341,23 @@ def stage_every_state(person, queue_redis) -> list[str]:
     vetting.reject_case(rejected, reason="other", statement="s", actor=person, now=now)
     pages += [f"/vetting_cases/details/?id={case.id}" for case in (working, ready, waiting, rejected)]
 
+    # Subject requests: an access and an erasure just received, and an erasure of a restricted provider
+    # asked by one manager and waiting for a second person.
+    from privacy import services as privacy
+
+    asked = {"requested_by": "La personne", "identity_check": "pièce d'identité", "received_at": now}
+    subject = factories.make_client()
+    for kind in ("access", "erasure"):
+        request = privacy.open_request(
+            kind=kind, reference=subject.reference, **asked, actor=manager, now=now
+        )
+        pages.append(f"/privacy_requests/details/?id={request.id}")
+    waiting_erasure = privacy.open_request(
+        kind="erasure", reference=restricted.provider.reference, **asked, actor=manager, now=now
+    )
+    privacy.ask_erasure(waiting_erasure, actor=manager, now=now)
+    pages.append(f"/privacy_requests/details/?id={waiting_erasure.id}")
+
     factories.make_report_run_row("failed", requester=person)
     db.session.commit()
     jobs.enqueue(explode)
