@@ -90,6 +90,7 @@ def _register_admin(app: Flask) -> None:
     from disputes.disputes import admin as disputes_admin
     from insurance import admin as insurance_admin
     from marketplace import admin as marketplace_admin
+    from policy import admin as policy_admin
     from restrictions import admin as restrictions_admin
     from reviews import admin as reviews_admin
     from vetting import admin as vetting_admin
@@ -102,6 +103,7 @@ def _register_admin(app: Flask) -> None:
         complaints_admin,
         disputes_admin,
         reviews_admin,
+        policy_admin,
         staff_admin,
         audit_admin,
         notifications_admin,
