@@ -48,10 +48,10 @@ class TermsForm(FlaskForm):
     free_hours = IntegerField(_l("Free when cancelled at least this many hours before"),
                               validators=[InputRequired(), NumberRange(0, 24 * 30)])  # fmt: skip
     late_percent = IntegerField(
-        _l("Fee after that (% of the price)"), validators=[InputRequired(), NumberRange(0, 100)]
+        _l("Fee after that (percent of the price)"), validators=[InputRequired(), NumberRange(0, 100)]
     )
     no_show_percent = IntegerField(
-        _l("No-show fee (% of the price)"), validators=[InputRequired(), NumberRange(0, 100)]
+        _l("No-show fee (percent of the price)"), validators=[InputRequired(), NumberRange(0, 100)]
     )
     summary = TextAreaField(_l("Summary"), validators=[Optional()])
 

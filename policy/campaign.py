@@ -47,6 +47,7 @@ def start_campaign(version: PolicyVersion, *, actor: Any, now: datetime) -> Poli
         started_by_id=getattr(actor, "id", None),
         started_at=now,
         progressed_at=now,
+        next_slot_at=now,
         audience=reporting.active_client_count(),
     )
     db.session.add(campaign)
@@ -121,10 +122,7 @@ def _write_outbox(campaign: PolicyCampaign, recipients: list, claimed: dict[int,
     }
     messages: dict[str, tuple[str, str]] = {}
     rate = config["SMTP_MESSAGES_PER_MINUTE"]
-    first = max(
-        now,
-        campaign.started_at + timedelta(seconds=workflow.send_slot_seconds(campaign.queued, per_minute=rate)),
-    )
+    first = max(now, campaign.next_slot_at)  # after the previous chunk's last slot, never in the past
     retry_until = now + retry_window()
     rows = []
     for client_id, email, language in recipients:
@@ -142,6 +140,7 @@ def _write_outbox(campaign: PolicyCampaign, recipients: list, claimed: dict[int,
             "retry_until": max(retry_until, slot + retry_window()),
         })  # fmt: skip
     db.session.execute(sa.insert(Notification), rows)
+    campaign.next_slot_at = first + timedelta(seconds=workflow.send_slot_seconds(len(rows), per_minute=rate))
 
 
 def resume_stalled(*, now: datetime) -> list[int]:

@@ -91,6 +91,7 @@ class PolicyCampaign(db.Model):
     started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     progressed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the last chunk written
+    next_slot_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the next message's sending slot
     # Keyset: clients up to this id have been claimed (committed with their outbox rows).
     cursor_client_id: Mapped[int] = mapped_column(default=0)
     audience: Mapped[int] = mapped_column(default=0)  # active clients when it started

@@ -103,7 +103,7 @@ def check_tiers(tiers: list[FeeTier], no_show_percent: int) -> None:
         raise DomainError(_("Each notice period appears once and is not negative."))
     percents = [t.percent for t in ordered] + [no_show_percent]
     if any(not 0 <= p <= 100 for p in percents):
-        raise DomainError(_("A fee is 0 to 100 % of the price."))
+        raise DomainError(_("A fee is 0 to 100 percent of the price."))
     if percents != sorted(percents):
         raise DomainError(_("Less notice never costs less."))
 

@@ -77,6 +77,7 @@ def upgrade():
     sa.Column('started_by_id', sa.Integer(), nullable=True),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('progressed_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('next_slot_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('cursor_client_id', sa.Integer(), nullable=False),
     sa.Column('audience', sa.Integer(), nullable=False),
     sa.Column('queued', sa.Integer(), nullable=False),
