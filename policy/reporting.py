@@ -112,17 +112,17 @@ class PolicyFigures:
     published: int
     significant: int
     announced_in_time: int
-    clients_reached: int  # distinct active clients with a notice of the latest significant version
+    latest_significant: int | None  # number of the latest significant version published by `until`
+    clients_reached: int  # active clients holding a notice of that version
     active_clients: int
 
 
 def policy_figures(since: datetime, until: datetime) -> PolicyFigures:
+    published = PolicyVersion.status == VersionStatus.PUBLISHED
     versions = list(
         db.session.scalars(
             sa.select(PolicyVersion).where(
-                PolicyVersion.status == VersionStatus.PUBLISHED,
-                PolicyVersion.published_at >= since,
-                PolicyVersion.published_at < until,
+                published, PolicyVersion.published_at >= since, PolicyVersion.published_at < until
             )
         )
     )
@@ -138,7 +138,12 @@ def policy_figures(since: datetime, until: datetime) -> PolicyFigures:
         workflow.announced_in_time(started_at=starts.get(v.id), effective_at=v.effective_at)
         for v in significant
     )
-    latest = max(significant, key=lambda v: v.number, default=None)
+    latest = db.session.execute(
+        sa.select(PolicyVersion.id, PolicyVersion.number)
+        .where(published, PolicyVersion.significant, PolicyVersion.published_at < until)
+        .order_by(PolicyVersion.number.desc())
+        .limit(1)
+    ).one_or_none()
     reached = 0
     if latest is not None:
         reached = (
@@ -150,7 +155,14 @@ def policy_figures(since: datetime, until: datetime) -> PolicyFigures:
             )
             or 0
         )
-    return PolicyFigures(len(versions), len(significant), in_time, reached, active_client_count())
+    return PolicyFigures(
+        len(versions),
+        len(significant),
+        in_time,
+        latest.number if latest else None,
+        reached,
+        active_client_count(),
+    )
 
 
 @dataclass(frozen=True)

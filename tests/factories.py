@@ -158,7 +158,7 @@ def make_client(**overrides):
 
 def make_terms(label="2026-03", *, effective_at=None, tiers=((24, 0), (0, 50)), no_show_percent=100):
     """The cancellation-terms version `label` (created once, then found)."""
-    from datetime import UTC, datetime
+    from datetime import UTC, datetime, timedelta
 
     from policy import services
     from policy.models import CancellationTerms
@@ -167,14 +167,15 @@ def make_terms(label="2026-03", *, effective_at=None, tiers=((24, 0), (0, 50)), 
     if found is not None:
         return found
     year, month = (int(part) for part in label[:7].split("-"))
+    effective_at = effective_at or datetime(year, month, 1, tzinfo=UTC)
     return services.create_terms(
         label=label,
-        effective_at=effective_at or datetime(year, month, 1, tzinfo=UTC),
+        effective_at=effective_at,
         tiers=tiers,
         no_show_percent=no_show_percent,
         summary=None,
         actor="system:tests",
-        now=utcnow(),
+        now=effective_at - timedelta(days=14),  # published two weeks before they take effect
     )
 
 

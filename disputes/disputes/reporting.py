@@ -40,3 +40,17 @@ def undecided_counts() -> dict[str, int]:
     return {
         status.value: counts.get(status, 0) for status in DisputeStatus if status != DisputeStatus.DECIDED
     }
+
+
+def cancellation_fee_claims(since: datetime, until: datetime) -> list[tuple[int, int]]:
+    """(booking id, cents claimed) of the cancellation-fee disputes opened in [since, until)."""
+    from disputes.disputes.workflow import DisputeKind
+
+    return [
+        (booking_id, claimed)
+        for booking_id, claimed in db.session.execute(
+            sa.select(Dispute.booking_id, Dispute.amount_claimed_cents).where(
+                Dispute.kind == DisputeKind.CANCELLATION_FEE, Dispute.created_at >= since, Dispute.created_at < until
+            )
+        )
+    ]
