@@ -63,6 +63,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from api.v1 import setup as api_v1
 
     app.cli.add_command(api_cli)
+    from reports.cli import reports_cli
+
+    app.cli.add_command(reports_cli)
     api_v1.register(app)
     jobs.use_app_factory(create_app)
     # The app's long-lived objects (mappers, metadata, admin views, templates) stay for the life of

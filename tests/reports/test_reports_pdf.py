@@ -120,7 +120,9 @@ def test_policy_compliance(world, queue_redis):
     assert "Responsive customer service" in flat
     assert "No significant version has been published yet." in flat  # promise 8: not applicable
     assert "Bookings served or scheduled while uninsured (exposure)" in flat
-    assert "<svg" not in flat and "Each promise against its target" in flat  # the chart is drawn, not printed as markup
+    assert (
+        "<svg" not in flat and "Each promise against its target" in flat
+    )  # the chart is drawn, not printed as markup
 
 
 def test_complaints_report_reads_the_complaints_module(world, queue_redis):
