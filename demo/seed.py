@@ -88,6 +88,7 @@ def seed(
     _load_support_and_vetting(gen, seed, scale, loader, report, now=now, echo=echo)
     _open_proposals_and_card_reviews(gen, report, policies, echo=echo)
     _run_sweeps(report, echo=echo)
+    _announce_policy(report, now=now, echo=echo)
     t0 = time.perf_counter()
     with _queue_down_in_one_line(echo):
         db.session.commit()
@@ -100,6 +101,17 @@ def seed(
     report.total_seconds = time.perf_counter() - started
     echo(f"Seeded in {report.total_seconds:.1f} s.")
     return report
+
+
+def _announce_policy(report: SeedReport, *, now, echo: Echo) -> None:
+    """Two published policy versions, the latest significant and announced to every client."""
+    from demo.announcements import seed_policy_versions
+
+    t0 = time.perf_counter()
+    with _queue_down_in_one_line(echo):
+        messages = seed_policy_versions(now=now)
+    report.seconds["policy"] = seconds = time.perf_counter() - t0
+    echo(f"  {'policy':<12} {messages:>10,} announcement e-mails {seconds:8.1f} s")
 
 
 def _seed_cancellation_terms(connection, *, now) -> dict[str, int]:
