@@ -157,5 +157,32 @@ def test_a_long_register_paginates_with_its_table_header_on_every_page(queue_red
     ]
     assert len(table_pages) >= 2
     for text in table_pages:
-        assert "Reference Provider City RC Pro Issues" in text
+        assert all(word in text for word in ("Reference", "Insurer", "Expired", "exposed", "Issues"))
     assert "Sans Assurance 149" in squash(read_pdf(pdf)[1])
+
+
+def test_the_register_names_insurer_expiry_and_exposure_and_caps_its_table(queue_redis, monkeypatch):
+    from datetime import UTC, datetime
+
+    from reports.builders import register
+
+    monkeypatch.setattr(register, "MAX_TABLE_ROWS", 3)
+    manager, officer = factories.make_staff("manager"), factories.make_staff("vetting_officer")
+    today = utcnow().date()
+    lapsed = factories.make_provider(trade_name="Couverture Échue")
+    factories.make_policy(lapsed, starts_on=today - timedelta(days=400), ends_on=today - timedelta(days=10),
+                          verified_by=officer)  # fmt: skip
+    start = datetime.combine(today + timedelta(days=3), datetime.min.time(), UTC).replace(hour=9)
+    factories.make_booking(provider=lapsed, status="scheduled", scheduled_start=start)
+    for n in range(5):
+        factories.make_provider(trade_name=f"Sans Assurance {n}")
+    run, pdf = build("provider_register", {}, manager)
+    flat = squash(read_pdf(pdf)[1])
+    assert "shows the 3 most serious of the 6 providers not fully compliant" in flat
+    table = flat.split("not fully compliant", 2)[-1]
+    assert table.index(lapsed.reference) < table.index("Sans Assurance")  # exposure first
+    assert (today - timedelta(days=9)).strftime("%d/%m/%Y") in table  # uncovered since
+    reader = read_pdf(pdf)[0]
+    attached = next(iter(reader.attachments.values()))[0].decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(attached), delimiter=";"))
+    assert len(rows) == 1 + 6 and "insurer" in rows[0] and "bookings exposed while uncovered" in rows[0]
