@@ -186,3 +186,13 @@ def test_the_register_names_insurer_expiry_and_exposure_and_caps_its_table(queue
     attached = next(iter(reader.attachments.values()))[0].decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(attached), delimiter=";"))
     assert len(rows) == 1 + 6 and "insurer" in rows[0] and "bookings exposed while uncovered" in rows[0]
+
+
+def test_the_dossier_shows_disputes_and_restrictions_with_their_statements(world, queue_redis):
+    booking = factories.make_booking(provider=world.restricted)
+    dispute = factories.make_dispute(factories.make_complaint(booking=booking), amount_claimed_cents=9_000)
+    run, pdf = build("provider_dossier", {"provider_id": world.restricted.id}, world.manager)
+    flat = squash(read_pdf(pdf)[1])
+    assert "Statement of reasons: A client reported an incident; bookings are paused" in flat
+    disputes = flat.split("Disputes", 1)[1]
+    assert dispute.reference in disputes and "€90.00" in disputes
