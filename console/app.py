@@ -71,6 +71,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if "import" not in api_cli.commands:
         api_cli.add_command(import_command)
     app.cli.add_command(api_cli)
+    from reports.cli import reports_cli
+
+    app.cli.add_command(reports_cli)
     api_v1.register(app)
     jobs.use_app_factory(create_app)
     # The app's long-lived objects (mappers, metadata, admin views, templates) stay for the life of
@@ -98,6 +101,7 @@ def _register_admin(app: Flask) -> None:
     from disputes.disputes import admin as disputes_admin
     from insurance import admin as insurance_admin
     from marketplace import admin as marketplace_admin
+    from policy import admin as policy_admin
     from privacy import admin as privacy_admin
     from restrictions import admin as restrictions_admin
     from reviews import admin as reviews_admin
@@ -111,6 +115,7 @@ def _register_admin(app: Flask) -> None:
         complaints_admin,
         disputes_admin,
         reviews_admin,
+        policy_admin,
         staff_admin,
         audit_admin,
         privacy_admin,

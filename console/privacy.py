@@ -8,6 +8,7 @@ redaction made through the ORM is audited, without the number, when the transact
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -16,7 +17,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper
 
 from console.db import ConsoleSession, db
-from console.redaction import redact_card_numbers
+from console.redaction import find_card_numbers, redact_card_numbers
 
 REDACTION_ACTION = "privacy.card_number_redacted"
 _PENDING = "card_redactions"
@@ -121,3 +122,55 @@ def redaction_count(*, since: datetime, until: datetime) -> int:
         )
     )
     return sum(int((changes or {}).get("count", 0)) for changes in rows)
+
+
+# The row's time, by table: the first of these columns a table has bounds the scan to the period.
+_ROW_TIMES = (
+    "created_at",
+    "occurred_at",
+    "submitted_at",
+    "received_at",
+    "opened_at",
+    "drafted_at",
+    "requested_at",
+)
+
+
+@dataclass(frozen=True)
+class CardScan:
+    """The compliance report's scan of free text for card numbers left unmasked."""
+
+    columns: int  # free-text columns scanned
+    values: int  # non-empty values read
+    found: list[tuple[str, str, object]]  # (table, column, row key) of each value holding one
+
+
+def _free_text(column: sa.Column) -> bool:
+    kind = column.type
+    if isinstance(kind, (RedactedText, sa.Text)):
+        return True
+    return isinstance(kind, sa.String) and (kind.length or 0) >= 100 and not isinstance(kind, sa.Enum)
+
+
+def scan_unmasked_card_numbers(*, since: datetime, until: datetime) -> CardScan:
+    """Read every free-text column of the rows written in [since, until) (tables without a time
+    column entirely) and find card numbers with the redactor's own detector."""
+    columns = values = 0
+    found: list[tuple[str, str, object]] = []
+    for table in db.metadata.sorted_tables:
+        texts = [c for c in table.columns if _free_text(c) and not c.primary_key]
+        keys = list(table.primary_key.columns)
+        if not texts or not keys:
+            continue
+        columns += len(texts)
+        query = sa.select(keys[0], *texts)
+        when = next((table.c[name] for name in _ROW_TIMES if name in table.c), None)
+        if when is not None:
+            query = query.where(when >= since, when < until)
+        for row in db.session.execute(query.execution_options(yield_per=2000)):
+            for column, value in zip(texts, row[1:], strict=True):
+                if isinstance(value, str) and value:
+                    values += 1
+                    if find_card_numbers(value):
+                        found.append((table.name, column.name, row[0]))
+    return CardScan(columns, values, found)

@@ -88,6 +88,8 @@ PERIODIC_JOBS: list[Periodic] = [
     ),
     Periodic("vetting.sweep_cases", "vetting.jobs.sweep_cases", daily_at=time(6, 20)),
     # Webhooks: events a lost job left, and retries that are due (each also has its own timed job).
+    # Policy announcements whose worker died mid-chunk carry on from their cursor.
+    Periodic("policy.resume_campaigns", "policy.jobs.resume_campaigns", every=timedelta(minutes=1)),
     Periodic("webhooks.deliver_due", "api.webhooks.jobs.deliver_due", every=timedelta(minutes=1)),
     Periodic("vetting.purge_retention", "vetting.jobs.purge_retention", daily_at=time(3, 30), timeout=900),
 ]

@@ -116,6 +116,7 @@ class _Generator:
         self.reviewed: list[int] = []  # indexes of the review candidates that were reviewed
         self.unreviewed_recent: list[int] = []  # completed bookings left for the ORM card reviews
         self.first_provider = self.first_client = 1  # set by seed() from the tables' current ids
+        self.terms_ids: dict[str, int] = {}  # cancellation terms by label, set by seed()
 
     # -- helpers --
 
@@ -378,7 +379,7 @@ class _Generator:
                 price,
                 "EUR",
                 status.value,
-                _terms_version(created),
+                self.terms_ids[_terms_version(created)],
                 created,
             )
 
@@ -392,7 +393,7 @@ class _Generator:
         "price_cents",
         "currency",
         "status",
-        "cancellation_terms_version",
+        "cancellation_terms_id",
         "created_at",
     )
 

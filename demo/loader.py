@@ -100,7 +100,7 @@ class _Loader:
 
 # Tables that refer to no marketplace row but only make sense with the seeded data: the insurance
 # and vetting sweeps' summaries (their counts describe the deleted records).
-DEPENDENT_TABLES = ("insurance_sweep", "vetting_sweep")
+DEPENDENT_TABLES = ("insurance_sweep", "vetting_sweep", "cancellation_terms", "policy_version")
 
 
 def marketplace_tables() -> list[sa.Table]:

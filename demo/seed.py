@@ -41,6 +41,7 @@ from demo.policies import _PolicyGenerator
 from demo.reference import (
     CARD_REVIEW_TEXTS,
     PROPOSALS,
+    TERMS_VERSIONS,
 )
 from demo.staff import DEMO_ACTOR
 from demo.values import card_number
@@ -87,6 +88,7 @@ def seed(
     _load_support_and_vetting(gen, seed, scale, loader, report, now=now, echo=echo)
     _open_proposals_and_card_reviews(gen, report, policies, echo=echo)
     _run_sweeps(report, echo=echo)
+    _announce_policy(report, now=now, echo=echo)
     t0 = time.perf_counter()
     with _queue_down_in_one_line(echo):
         db.session.commit()
@@ -101,6 +103,43 @@ def seed(
     return report
 
 
+def _announce_policy(report: SeedReport, *, now, echo: Echo) -> None:
+    """Two published policy versions, the latest significant and announced to every client."""
+    from demo.announcements import seed_policy_versions
+
+    t0 = time.perf_counter()
+    with _queue_down_in_one_line(echo):
+        messages = seed_policy_versions(now=now)
+    report.seconds["policy"] = seconds = time.perf_counter() - t0
+    echo(f"  {'policy':<12} {messages:>10,} announcement e-mails {seconds:8.1f} s")
+
+
+def _seed_cancellation_terms(connection, *, now) -> dict[str, int]:
+    """The cancellation-terms versions the bookings name (once): {label: id}. The older ones
+    charged 30 % after the free period; since 2026-03, 50 %."""
+    from datetime import UTC, datetime
+
+    from policy.models import CancellationTerms
+
+    table = CancellationTerms.__table__
+    known = dict(connection.execute(sa.select(table.c.label, table.c.id)).all())
+    for label, since in TERMS_VERSIONS:
+        if label in known:
+            continue
+        effective = datetime(since.year, since.month, since.day, tzinfo=UTC)
+        late = 50 if label >= "2026-03" else 30
+        connection.execute(
+            table.insert().values(
+                label=label, effective_at=effective, published_at=effective - timedelta(days=14),
+                fee_tiers=[{"notice_hours": 24, "percent": 0}, {"notice_hours": 0, "percent": late}],
+                no_show_percent=100,
+                summary=f"Gratuit jusqu'à 24 h avant, {late} % ensuite, 100 % sans annulation.",
+                created_at=now,
+            )
+        )  # fmt: skip
+    return dict(connection.execute(sa.select(table.c.label, table.c.id)).all())
+
+
 def _next_id(connection, model) -> int:
     return (connection.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
 
@@ -112,6 +151,7 @@ def _load_records(gen: _Generator, seed: int, loader: _Loader, report: SeedRepor
 
     sizes, connection = gen.scale, loader.connection
     gen.first_provider, gen.first_client = _next_id(connection, Provider), _next_id(connection, Client)
+    gen.terms_ids = _seed_cancellation_terms(connection, now=now)
     policies = _PolicyGenerator(
         gen, seed, today=paris_today(now), now=now, officers=_vetting_officer_ids(), actor=DEMO_ACTOR
     )

@@ -199,6 +199,33 @@ def _exposure(day: date) -> list[ExpiryRow]:
     return rows
 
 
+# --- the provider register -------------------------------------------------------------------------
+
+
+def latest_insurers() -> dict[int, str]:
+    """Each provider's insurer on its latest verified policy (by end of cover)."""
+    query = (
+        sa.select(InsurancePolicy.provider_id, InsurancePolicy.insurer)
+        .where(InsurancePolicy.verification == Verification.VERIFIED)
+        .order_by(InsurancePolicy.provider_id, InsurancePolicy.ends_on)
+        .execution_options(yield_per=5000)
+    )
+    return dict(db.session.execute(query).all())  # the last row of each provider wins
+
+
+def uncovered_since(day: date) -> dict[int, date]:
+    """The first uncovered day of each provider whose last verified cover ended before `day`."""
+    query = sa.select(InsuranceCover.provider_id, sa.func.max(InsuranceCover.ends_on)).group_by(
+        InsuranceCover.provider_id
+    )
+    return {pid: end + timedelta(days=1) for pid, end in db.session.execute(query) if end < day}
+
+
+def exposed_bookings(day: date) -> dict[int, int]:
+    """Scheduled bookings from `day` on of each approved provider without cover on `day`."""
+    return {row.provider_id: row.bookings for row in _exposure(day)}
+
+
 # --- a provider's policies (the provider dossier) -------------------------------------------------
 
 

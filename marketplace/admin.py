@@ -339,7 +339,7 @@ class BookingAdmin(ConsoleModelView):
     column_sortable_list = ["id", "scheduled_start"]
     column_default_sort = ("id", True)
     reference_searches = {"BKG": "id", "PRV": "provider_id", "CLI": "client_id"}
-    column_filters = ["status", "service", "scheduled_start", "cancellation_terms_version"]
+    column_filters = ["status", "service", "scheduled_start"]
 
     def get_query(self):
         return super().get_query().options(joinedload(Booking.client), joinedload(Booking.provider))

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from console.db import UTCDateTime, db, enum_type, utcnow
 from console.domain import _, translated_label
@@ -97,6 +97,8 @@ def _reference(prefix: str, width: int):
 # The restrictions table, named here without importing the restrictions package (which builds on
 # this one): a restriction is active until it has an end.
 _RESTRICTION = sa.table("restriction", sa.column("provider_id"), sa.column("ended_at"))
+# The cancellation-terms versions (policy/ builds on this package): a booking names its version by key.
+TERMS = sa.table("cancellation_terms", sa.column("id"), sa.column("label"))
 
 
 class Provider(db.Model):
@@ -231,7 +233,8 @@ class Booking(db.Model):
     price_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     status: Mapped[BookingStatus] = mapped_column(enum_type(BookingStatus, "booking_status"))
-    cancellation_terms_version: Mapped[str] = mapped_column(sa.String(20))
+    # The cancellation terms in force when it was booked (policy.models.CancellationTerms).
+    cancellation_terms_id: Mapped[int] = mapped_column(sa.ForeignKey("cancellation_terms.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_by: Mapped[CancelledBy | None] = mapped_column(enum_type(CancelledBy, "booking_cancelled_by"))
@@ -267,3 +270,9 @@ class Booking(db.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+
+# The terms' label as the marketplace names it (2026-03), read with the booking.
+Booking.cancellation_terms_version = column_property(
+    sa.select(TERMS.c.label).where(TERMS.c.id == Booking.cancellation_terms_id).scalar_subquery()
+)

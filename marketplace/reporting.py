@@ -13,7 +13,7 @@ from console.db import db, row_dict
 from console.domain import _
 from console.formatting import format_date
 from console.validation import parse_reference
-from marketplace.models import Booking, Client, Provider, ServiceKind, VettingStatus
+from marketplace.models import TERMS, Booking, Client, Provider, ServiceKind, VettingStatus
 
 CHUNK = 5000
 
@@ -78,9 +78,10 @@ def approved_providers() -> Iterator[RegisterEntry]:
 def terms_versions(since: datetime, until: datetime) -> list[tuple[str | None, int]]:
     """(cancellation-terms version, bookings) for bookings starting in [since, until), most used first."""
     query = (
-        sa.select(Booking.cancellation_terms_version, sa.func.count())
+        sa.select(TERMS.c.label, sa.func.count())
+        .join_from(Booking, TERMS, TERMS.c.id == Booking.cancellation_terms_id)
         .where(Booking.scheduled_start >= since, Booking.scheduled_start < until)
-        .group_by(Booking.cancellation_terms_version)
+        .group_by(TERMS.c.label)
         .order_by(sa.func.count().desc())
     )
     return [(version, count) for version, count in db.session.execute(query)]

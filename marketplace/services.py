@@ -16,6 +16,7 @@ from console.db import bulk_insert as db_bulk_insert
 from console.db import db
 from console.domain import DomainError, _, ensure_version
 from marketplace.models import (
+    TERMS,
     Booking,
     BookingStatus,
     CancelledBy,
@@ -145,6 +146,18 @@ def terms_version(value: object) -> str:
     return value
 
 
+def terms_id(value: object) -> int:
+    """The key of a known cancellation-terms version named like `2026-03` (422 on an unknown one)."""
+    label = terms_version(value)
+    key = db.session.scalar(sa.select(TERMS.c.id).where(TERMS.c.label == label))
+    if key is None:
+        raise v.InvalidField(
+            "cancellation_terms_version",
+            _("Unknown cancellation-terms version %(version)s.", version=label),
+        )
+    return key
+
+
 def clean_booking(fields: Mapping[str, Any]) -> dict[str, Any]:
     """Validate the sold terms of a booking (price, duration, service, status, terms version)."""
     currency, duration = fields.get("currency", "EUR"), fields.get("duration_minutes")
@@ -163,7 +176,7 @@ def clean_booking(fields: Mapping[str, Any]) -> dict[str, Any]:
         "price_cents": v.price_cents(fields.get("price_cents")),
         "currency": currency,
         "status": status,
-        "cancellation_terms_version": terms_version(fields.get("cancellation_terms_version")),
+        "cancellation_terms_id": terms_id(fields.get("cancellation_terms_version")),
     }
 
 
@@ -177,7 +190,8 @@ def record_booking(
     price_cents: int,
     currency: str = "EUR",
     status: BookingStatus,
-    cancellation_terms_version: str,
+    cancellation_terms_version: str | None = None,
+    cancellation_terms_id: int | None = None,
     actor: Any,
     now: datetime,
 ) -> Booking:
@@ -195,7 +209,7 @@ def record_booking(
         price_cents=v.price_cents(price_cents),
         currency=currency,
         status=BookingStatus(status),
-        cancellation_terms_version=cancellation_terms_version[:20],
+        cancellation_terms_id=cancellation_terms_id or terms_id(cancellation_terms_version),
         created_at=now,
     )
     db.session.add(booking)

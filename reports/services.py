@@ -143,7 +143,13 @@ def requester_language(actor: Any) -> str:
 
 
 def _new_run(
-    kind: ReportKind, parameters: dict, *, actor: Any, now: datetime, retry_of: ReportRun | None = None
+    kind: ReportKind,
+    parameters: dict,
+    *,
+    actor: Any,
+    now: datetime,
+    retry_of: ReportRun | None = None,
+    enqueue: bool = True,
 ) -> ReportRun:
     from reports import jobs  # the job module imports this one
 
@@ -170,7 +176,21 @@ def _new_run(
         changes={"kind": kind.value, "parameters": parameters, "retry_of": retry_of.id if retry_of else None},
         now=now,
     )
-    enqueue_after_commit(jobs.build_report, run.id, job_id=run.job_id)
+    if enqueue:
+        enqueue_after_commit(jobs.build_report, run.id, job_id=run.job_id)
+    return run
+
+
+def build_now(
+    kind: ReportKind, *, parameters: dict[str, Any], actor: Any, clock: Callable[[], datetime]
+) -> ReportRun:
+    """Build a report in this process, through the same builders as the job (the command line's
+    `reports build`): no queue, no rate limit. The run is recorded like any other."""
+    now = clock()
+    checked = check_parameters(kind, parameters, today=paris_today(now))
+    run = _new_run(kind, checked, actor=actor, now=now, enqueue=False)
+    run = start_run(run.id, now=now)
+    build_run(run, clock=clock, progress=lambda percent: None)
     return run
 
 

@@ -180,6 +180,7 @@ class Verdict(StrEnum):
     AT_RISK = "at risk"
     NOT_MET = "not met"
     NO_DATA = "no data"
+    NOT_APPLICABLE = "not applicable"  # nothing to measure in the period (never shown as 100 %)
 
     @translated_label
     def label(self) -> str:
@@ -188,6 +189,7 @@ class Verdict(StrEnum):
             Verdict.AT_RISK: _("at risk"),
             Verdict.NOT_MET: _("not met"),
             Verdict.NO_DATA: _("no data"),
+            Verdict.NOT_APPLICABLE: _("not applicable"),
         }[self]
 
 
@@ -217,6 +219,11 @@ DEFAULT_TARGETS: dict[str, Target] = {
     "sla_attained_pct": Target(90.0, 5.0),
     "terms_recorded_pct": Target(100.0, 0.0),
     "policy_versions_published": Target(1, 0),
+    "texts_free_of_card_numbers_pct": Target(100.0, 0.0),
+    "terms_published_before_booking_pct": Target(100.0, 0.0),
+    "fees_within_terms_pct": Target(100.0, 0.0),
+    "announced_before_effect_pct": Target(100.0, 0.0),
+    "clients_reached_pct": Target(99.0, 1.0),
 }
 
 

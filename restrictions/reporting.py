@@ -71,6 +71,7 @@ class RestrictionSummary:
     ended_by: str | None  # None while active
     review_requested_at: datetime | None
     review_outcome: str | None
+    statement: str = ""  # the statement of reasons given to the provider
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ def provider_restrictions(provider_id: int) -> list[RestrictionSummary]:
             r.ended_by.full_name if r.ended_by else None,
             r.review_requested_at,
             r.review_outcome.value if r.review_outcome else None,
+            r.statement or "",
         )  # fmt: skip
         for r in rows
     ]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+import sqlalchemy as sa
+
 from console.auth import services as staff_services
-from console.db import utcnow
+from console.db import db, utcnow
 
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
@@ -154,10 +156,35 @@ def make_client(**overrides):
     return services.create_client(fields=fields, actor="system:tests", now=utcnow())
 
 
+def make_terms(label="2026-03", *, effective_at=None, tiers=((24, 0), (0, 50)), no_show_percent=100):
+    """The cancellation-terms version `label` (created once, then found)."""
+    from datetime import UTC, datetime, timedelta
+
+    from policy import services
+    from policy.models import CancellationTerms
+
+    found = db.session.scalar(sa.select(CancellationTerms).where(CancellationTerms.label == label))
+    if found is not None:
+        return found
+    year, month = (int(part) for part in label[:7].split("-"))
+    effective_at = effective_at or datetime(year, month, 1, tzinfo=UTC)
+    return services.create_terms(
+        label=label,
+        effective_at=effective_at,
+        tiers=tiers,
+        no_show_percent=no_show_percent,
+        summary=None,
+        actor="system:tests",
+        now=effective_at - timedelta(days=14),  # published two weeks before they take effect
+    )
+
+
 def make_booking(client=None, provider=None, *, status="completed", price_cents=4500, **overrides):
     from datetime import UTC, datetime
 
     from marketplace import services
+
+    make_terms(overrides.get("cancellation_terms_version", "2026-03"))
 
     values = {
         "client": client or make_client(),

@@ -13,6 +13,7 @@ from tests.conftest import PROJECT_ROOT, PROJECT_ROOT_ENV
 PACKAGES = (
     "console",
     "marketplace",
+    "policy",
     "restrictions",
     "insurance",
     "vetting",

@@ -6,6 +6,13 @@ from __future__ import annotations
 from console.domain import N_, _
 
 ACTIONS = {
+    "policy.announce": N_("Policy version announcement started"),
+    "policy.announced": N_("Policy version announced to every active client"),
+    "policy.draft": N_("Policy version drafted"),
+    "policy.edit": N_("Policy draft edited"),
+    "policy.publish": N_("Policy version published"),
+    "policy.return": N_("Policy version sent back to draft"),
+    "policy.submit": N_("Policy version submitted for review"),
     "api.call": N_("Integration API call"),
     "api.purge_idempotency_keys": N_("Idempotency answers purged"),
     "api_client.create": N_("API client created"),
@@ -29,6 +36,7 @@ ACTIONS = {
     "booking.record_batch": N_("Bookings recorded in a batch"),
     "booking.import_batch": N_("Bookings imported in bulk"),
     "client.import_batch": N_("Clients imported in bulk"),
+    "cancellation_terms.create": N_("Cancellation terms recorded"),
     "client.create": N_("Client created"),
     "client.update": N_("Client updated"),
     "complaint.assign": N_("Complaint assigned"),
@@ -155,6 +163,9 @@ OBJECTS = {
     "VettingSweep": N_("Vetting sweep"),
     "WebhookDelivery": N_("Webhook delivery"),
     "WebhookEndpoint": N_("Webhook endpoint"),
+    "PolicyVersion": N_("Policy version"),
+    "CancellationTerms": N_("Cancellation terms"),
+    "PolicyCampaign": N_("Policy announcement"),
     "Reference": N_("Reference"),
     "ReferenceAttempt": N_("Reference contact"),
     "SlaAlert": N_("Deadline alert"),

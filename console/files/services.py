@@ -80,6 +80,11 @@ def _readable_path(stored: StoredFile) -> Path:
     return _path(stored.storage_name)
 
 
+def read_bytes(stored: StoredFile) -> bytes:
+    """The stored file's content (for a command that writes a generated file elsewhere)."""
+    return _readable_path(stored).read_bytes()
+
+
 def download_name(stored: StoredFile) -> str:
     """The name a download is saved under: the uploader's name without its control and direction
     characters (U+202E would show `gnp.html` as `lmth.png`), the extension of the detected type."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from console.db import db, utcnow
@@ -32,7 +33,8 @@ def deliver_pending() -> int:
 def deliver_due(*, now: datetime) -> int:
     """Try each notification due at `now` once, committing each outcome; return how many were tried."""
     delivered = 0
-    for notification_id in services.due_notification_ids(now=now):
+    limit = current_app.config.get("SMTP_MESSAGES_PER_MINUTE", 200)  # the SMTP rate, per minute
+    for notification_id in services.due_notification_ids(now=now, limit=limit):
         note = db.session.scalar(
             select(Notification).where(Notification.id == notification_id).with_for_update(skip_locked=True)
         )

@@ -60,6 +60,12 @@ def queue_notification(
     return note
 
 
+def render_in(template: str, context: dict[str, Any], language: str | None) -> tuple[str, str]:
+    """(subject, body) of a message in `language` (for messages written in bulk, once per language)."""
+    with force_locale(supported_language(language or current_app.config.get("DEFAULT_LANGUAGE"))):
+        return render_message(template, context)
+
+
 def render_message(template: str, context: dict[str, Any]) -> tuple[str, str]:
     try:
         text = render_template(f"notifications/{template}.txt", **context)

@@ -140,6 +140,8 @@ class DisputePanel:
     sides: list
     is_manager: bool
     events: list[str]  # the workflow steps open now (workflow.allowed_events)
+    terms_fee: str | None = None  # a cancellation-fee dispute: what the booking's terms allowed
+    above_terms: bool = False
 
 
 class DisputeAdmin(ConsoleModelView):
@@ -227,7 +229,10 @@ class DisputeAdmin(ConsoleModelView):
 
     def panel(self, dispute: Dispute) -> DisputePanel:
         awarded = dispute.proposed_amount_cents or dispute.amount_awarded_cents or 0
+        allowed, above = services.terms_fee(dispute)
         return DisputePanel(
+            terms_fee=format_money(allowed.allowed_cents, dispute.currency) if allowed else None,
+            above_terms=above,
             complaint=dispute.complaint,
             price=format_money(dispute.booking.price_cents, dispute.booking.currency),
             claimed=format_money(dispute.amount_claimed_cents, dispute.currency),

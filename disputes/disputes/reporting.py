@@ -63,3 +63,37 @@ def person_disputes(kind: str, person_id: int) -> list[dict]:
         }
         for d in rows
     ]
+
+
+def cancellation_fee_claims(since: datetime, until: datetime) -> list[tuple[int, int]]:
+    """(booking id, cents claimed) of the cancellation-fee disputes opened in [since, until)."""
+    from disputes.disputes.workflow import DisputeKind
+
+    return [
+        (booking_id, claimed)
+        for booking_id, claimed in db.session.execute(
+            sa.select(Dispute.booking_id, Dispute.amount_claimed_cents).where(
+                Dispute.kind == DisputeKind.CANCELLATION_FEE,
+                Dispute.created_at >= since,
+                Dispute.created_at < until,
+            )
+        )
+    ]
+
+
+def provider_disputes(provider_id: int) -> list[tuple[str, str, str, int, int | None, str, str | None]]:
+    """(reference, kind, status, cents claimed, cents awarded, currency, reasons of the decision) of
+    the disputes about the provider's bookings, the oldest first."""
+    from marketplace.models import Booking
+
+    rows = db.session.scalars(
+        sa.select(Dispute)
+        .join(Booking, Booking.id == Dispute.booking_id)
+        .where(Booking.provider_id == provider_id)
+        .order_by(Dispute.created_at)
+    ).all()
+    return [
+        (d.reference, d.kind.label, d.status.label, d.amount_claimed_cents, d.amount_awarded_cents,
+         d.currency, d.reasons)
+        for d in rows
+    ]  # fmt: skip

@@ -24,6 +24,8 @@ from disputes.disputes import workflow as wf
 from disputes.disputes.models import Dispute, DisputeEvidence
 from disputes.disputes.workflow import DisputeKind, DisputeStatus, EvidenceSide, Outcome
 from insurance import reporting as insurance
+from policy import reporting as policy
+from policy.workflow import claim_above_terms
 
 MAX_EVIDENCE = 30
 
@@ -322,3 +324,13 @@ def erase_decided_disputes(dispute_ids: list[int], *, placeholder: str, actor: A
             files.purge(evidence.file, actor=actor, now=now)
     db.session.flush()
     return len(disputes)
+
+
+def terms_fee(dispute: Dispute) -> tuple[policy.AllowedFee | None, bool]:
+    """For a cancellation-fee dispute: the fee the booking's terms allowed at its cancellation
+    time, and whether the claim is above it."""
+    if dispute.kind != DisputeKind.CANCELLATION_FEE:
+        return None, False
+    allowed = policy.allowed_cancellation_fee(dispute.booking_id)
+    above = allowed is not None and claim_above_terms(dispute.amount_claimed_cents, allowed.allowed_cents)
+    return allowed, above

@@ -13,6 +13,7 @@ from console.db import db
 from console.domain import _
 from console.formatting import format_date, format_money, format_number
 from disputes import reporting as disputes
+from disputes.disputes import reporting as dispute_records
 from insurance import reporting as insurance
 from marketplace import reporting as marketplace
 from reports import workflow as wf
@@ -47,7 +48,8 @@ class DossierData:
     policies: list[
         tuple[str, str, str, str, str]
     ]  # insurer and number, period, coverage, verification, decided
-    restrictions: list[tuple[str, str, str, str]]  # reason, started, ended, review
+    restrictions: list[tuple[str, str, str, str, str]]  # reason, started, ended, review, statement
+    disputes: list[tuple[str, str, str, str, str, str]]  # reference, kind, status, claimed, awarded, reasons
     proposals: list[tuple[str, str, str, str]]  # reason, source, opened, status
     bookings: list[tuple[str, int]]
     reviews: list[tuple[str, str]]
@@ -137,13 +139,22 @@ def _policy_line(p: insurance.PolicySummary) -> tuple[str, str, str, str, str]:
     )
 
 
-def _restriction_line(r: restrictions.RestrictionSummary) -> tuple[str, str, str, str]:
+def _restriction_line(r: restrictions.RestrictionSummary) -> tuple[str, str, str, str, str]:
     review = term("review", r.review_outcome or "requested") if r.review_requested_at else ""
     ended = (
         _("%(when)s by %(who)s", when=when(r.ended_at), who=r.ended_by) if r.ended_by else _("still in force")
     )
     started = _("%(when)s by %(who)s", when=when(r.started_at), who=r.decided_by)
-    return term("reason", r.reason_code), started, ended, review
+    return term("reason", r.reason_code), started, ended, review, r.statement
+
+
+def _dispute_lines(provider_id: int) -> list[tuple[str, str, str, str, str, str]]:
+    return [
+        (reference, kind, status, format_money(claimed, currency),
+         format_money(awarded, currency) if awarded is not None else "—", reasons or "")
+        for reference, kind, status, claimed, awarded, currency, reasons
+        in dispute_records.provider_disputes(provider_id)
+    ]  # fmt: skip
 
 
 def _review_facts(provider_id: int) -> list[tuple[str, str]]:
@@ -207,6 +218,7 @@ def build_provider_dossier(provider_id: int, day: date, *, progress: Progress) -
         insurance_status=term("insurance", insurance.provider_status(provider_id, day).value),
         policies=[_policy_line(p) for p in policies],
         restrictions=[_restriction_line(r) for r in restricted],
+        disputes=_dispute_lines(provider_id),
         proposals=[
             (
                 term("reason", p.reason_code),

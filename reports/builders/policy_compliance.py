@@ -12,12 +12,14 @@ from console.audit.models import AuditEvent
 from console.db import db
 from console.domain import _
 from console.formatting import format_percent
-from console.privacy import redaction_count
+from console.privacy import redaction_count, scan_unmasked_card_numbers
+from disputes.disputes import reporting as disputes
 from insurance import reporting as insurance
 from marketplace import reporting as marketplace
+from policy import reporting as policy
 from reports import workflow as wf
 from reports.builders.common import Built, Progress, day_bounds, number, pct
-from reports.builders.complaints import dispute_outcomes, sla_attainment
+from reports.builders.complaints import sla_attainment
 from reports.terms import term
 from reports.workflow import Period, Verdict
 from restrictions import reporting as restrictions
@@ -36,12 +38,22 @@ class Promise:
     evidence: list[tuple[str, str]]
     note: str | None = None
     share: float | None = None  # the measured percentage, for the chart (None: not a share)
+    method: str = ""  # how the figure was computed, printed under it
+    target_share: float | None = None  # the target line on the chart
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    label: str
+    value: float | None  # None: nothing to draw (not applicable, or not a share)
+    target: float | None
+    verdict: Verdict
 
 
 @dataclass(frozen=True)
 class PolicyData:
     promises: list[Promise]
-    chart: list[tuple[str, float]]
+    chart: list[ChartRow]
 
     @property
     def counts(self) -> dict[Verdict, int]:
@@ -50,7 +62,7 @@ class PolicyData:
 
 
 def _worst(*verdicts: Verdict) -> Verdict:
-    order = [Verdict.NOT_MET, Verdict.AT_RISK, Verdict.NO_DATA, Verdict.MET]
+    order = [Verdict.NOT_MET, Verdict.AT_RISK, Verdict.NO_DATA, Verdict.MET, Verdict.NOT_APPLICABLE]
     return min(verdicts, key=order.index)
 
 
@@ -69,10 +81,10 @@ def build_policy_compliance(period: Period, *, progress: Progress) -> Built:
         _promise_reviews(since, until, targets),
         _promise_service(period, targets),
         _promise_prices(period, since, until, targets),
-        _promise_updates(targets),
+        _promise_updates(since, until, targets),
     ]
     progress(60)
-    chart = [(f"{p.number}. {p.title}", p.share) for p in promises if p.share is not None]
+    chart = [ChartRow(f"{p.number}. {p.title}", p.share, p.target_share, p.verdict) for p in promises]
     data = PolicyData(promises, chart)
     return Built("policy_compliance.html", period.label, wf.ReportKind.POLICY_COMPLIANCE.description, data)
 
@@ -94,39 +106,58 @@ def _audited_downloads(since, until) -> tuple[int, int]:
 
 def _promise_personal_data(since, until, targets) -> Promise:
     total, with_purpose = _audited_downloads(since, until)
-    measured = wf.percent(with_purpose, total) if total else 100.0
+    measured = wf.percent(with_purpose, total)  # None when nothing was opened: not applicable
     target = targets["sensitive_access_logged_pct"]
     return Promise(
         1,
         _("Personal data kept confidential"),
         _("Share of sensitive document openings logged with a purpose"),
-        pct(measured),
+        pct(measured) if total else _("not applicable"),
         _at_least(target.value),
-        target.verdict(measured),
+        target.verdict(measured) if total else Verdict.NOT_APPLICABLE,
         [
             (_("Documents opened (audited)"), number(total)),
             (_("Opened with a recorded purpose"), number(with_purpose)),
             (_("Access"), _("role-based, denied by default; every download goes through a checked route")),
         ],
-        None if total else _("No sensitive document was opened in the period."),
+        None if total else _("No sensitive document was opened in the period: nothing to measure."),
         share=measured,
+        method=_(
+            "Audit trail: file downloads in the period, and those that recorded why the file was opened."
+        ),
+        target_share=target.value,
     )
 
 
 def _promise_payments(since, until, targets) -> Promise:
     redacted = redaction_count(since=since, until=until)
-    target = targets["card_numbers_stored"]
+    scan = scan_unmasked_card_numbers(since=since, until=until)
+    target = targets["texts_free_of_card_numbers_pct"]
+    clean = wf.percent(scan.values - len(scan.found), scan.values)
+    where = ", ".join(f"{table}.{column} #{key}" for table, column, key in scan.found[:5])
     return Promise(
         2,
         _("Secure transactions, no card data stored"),
-        _("Card numbers stored by the console"),
+        _("Unmasked card numbers found by scanning the period's free text"),
+        number(len(scan.found)),
         "0",
-        "≤ " + number(target.value),
-        target.verdict(0),
+        (Verdict.MET if not scan.found else Verdict.NOT_MET) if scan.values else Verdict.NOT_APPLICABLE,
         [
             (_("Card numbers typed into free text and masked before saving"), number(redacted)),
+            (_("Free-text columns scanned"), number(scan.columns)),
+            (_("Values read"), number(scan.values)),
+            (_("Values holding an unmasked card number"), number(len(scan.found))),
+            *([(_("Found in"), where)] if where else []),
             (_("Card fields in the console"), _("none; refunds reference the payment provider's id only")),
         ],
+        None if scan.values else _("No free text was written in the period: nothing to scan."),
+        share=clean,
+        method=_(
+            "Every free-text column of the rows written in the period (whole tables where rows carry "
+            "no time) read back and checked with the redactor's card-number detector (Luhn, card "
+            "lengths); masked numbers come from the audit trail's redaction records."
+        ),
+        target_share=target.value,
     )
 
 
@@ -150,6 +181,11 @@ def _promise_vetting(period: Period, since, until, targets) -> Promise:
             (_("Vetting cases rejected in the period"), number(decided.get("rejected", 0))),
         ],
         share=measured,
+        method=_(
+            "Approved providers at the end of the period, less those whose re-vetting is overdue; "
+            "vetting decisions from the cases decided in the period."
+        ),
+        target_share=target.value,
     )
 
 
@@ -179,6 +215,11 @@ def _promise_insurance(period: Period, since, until, targets) -> Promise:
             (_("Insurance lapse proposals opened"), number(lapses)),
         ],
         share=measured,
+        method=_(
+            "Verified RC Pro cover on the period's last day for each approved provider; bookings "
+            "served or scheduled on a day without cover."
+        ),
+        target_share=share.value,
     )
 
 
@@ -202,6 +243,8 @@ def _promise_reviews(since, until, targets) -> Promise:
         ],
         None if total else _("No review was submitted in the period."),
         share=measured,
+        method=_("Reviews submitted in the period and their moderation state now."),
+        target_share=target.value,
     )
 
 
@@ -215,41 +258,91 @@ def _promise_service(period: Period, targets) -> Promise:
         _at_least(target.value), target.verdict(measured),
         [(term("severity", row.severity).capitalize(), pct(row.resolution_met_pct)) for row in sla],
         share=measured,
+        method=_(
+            "Complaints resolved in the period: share resolved before their SLA deadline, averaged "
+            "over the severities."
+        ),
+        target_share=target.value,
     )  # fmt: skip
 
 
 def _promise_prices(period: Period, since, until, targets) -> Promise:
-    versions = marketplace.terms_versions(since, until)
-    total = sum(count for _version, count in versions)
-    recorded = sum(count for version, count in versions if version)
-    measured = wf.percent(recorded, total)
-    target = targets["terms_recorded_pct"]
-    decided = sum(row.disputes for row in dispute_outcomes(period))
-    evidence = [(_("Bookings in the period"), number(total))]
-    evidence += [
-        (_("Sold under cancellation terms %(version)s", version=v or "—"), number(c)) for v, c in versions[:6]
+    terms = policy.terms_figures(since, until)
+    in_terms = targets["terms_published_before_booking_pct"]
+    measured = wf.percent(terms.under_published_terms, terms.bookings)
+    claims = disputes.cancellation_fee_claims(since, until)
+    allowed = [policy.allowed_cancellation_fee(booking_id) for booking_id, _claimed in claims]
+    within = sum(
+        1 for (_b, claimed), fee in zip(claims, allowed, strict=True) if fee and claimed <= fee.allowed_cents
+    )
+    fees = wf.percent(within, len(claims))
+    verdicts = [in_terms.verdict(measured)] if terms.bookings else []
+    verdicts += [targets["fees_within_terms_pct"].verdict(fees)] if claims else []
+    evidence = [
+        (_("Bookings made in the period"), number(terms.bookings)),
+        (_("Under terms published before the booking"), number(terms.under_published_terms)),
+        (_("Cancellation-fee disputes opened"), number(len(claims))),
+        (
+            _("Fees claimed within what the booking's terms allowed"),
+            pct(fees) if claims else _("not applicable"),
+        ),
     ]
-    evidence.append((_("Disputes decided against the terms (see report 4)"), number(decided)))
+    evidence += [
+        (_("Sold under cancellation terms %(version)s", version=v or "—"), number(c))
+        for v, c in marketplace.terms_versions(since, until)[:6]
+    ]
     return Promise(
         7,
         _("Transparent prices and cancellation conditions"),
-        _("Share of the period's bookings that keep their price and cancellation-terms version"),
-        pct(measured),
-        _at_least(target.value),
-        target.verdict(measured),
+        _("Share of the period's bookings made under cancellation terms already published"),
+        pct(measured) if terms.bookings else _("not applicable"),
+        _at_least(in_terms.value),
+        _worst(*verdicts) if verdicts else Verdict.NOT_APPLICABLE,
         evidence,
-        None if total else _("No booking in the period."),
+        None if terms.bookings else _("No booking was made in the period."),
         share=measured,
+        method=_(
+            "Each booking made in the period joined to the terms version it names: counted when that "
+            "version was published before the booking time. Each cancellation-fee dispute's claim "
+            "compared with the fee its booking's terms allowed at the cancellation time."
+        ),
+        target_share=in_terms.value,
     )
 
 
-def _promise_updates(targets) -> Promise:
-    target = targets["policy_versions_published"]
+def _promise_updates(since, until, targets) -> Promise:
+    figures = policy.policy_figures(since, until)
+    announced, reached = targets["announced_before_effect_pct"], targets["clients_reached_pct"]
+    in_time = wf.percent(figures.announced_in_time, figures.significant)
+    reach = (
+        wf.percent(figures.clients_reached, figures.active_clients) if figures.latest_significant else None
+    )
+    verdicts = [announced.verdict(in_time)] if figures.significant else []
+    verdicts += [reached.verdict(reach)] if reach is not None else []
     return Promise(
-        8, _("Regular policy updates, clients told of changes"), _("Policy versions published"),
-        "—", _("≥ %(count)s per year", count=number(target.value)), Verdict.NO_DATA, [],
+        8,
+        _("Regular policy updates, clients told of changes"),
+        _("Share of active clients told of the latest significant version"),
+        pct(reach) if reach is not None else _("not applicable"),
         _(
-            "Policy versions and client notifications are not recorded in the console yet, so this "
-            "promise has no evidence here."
+            "%(reach)s; significant versions announced before they take effect: %(announced)s",
+            reach=_at_least(reached.value), announced=_at_least(announced.value),
         ),
+        _worst(*verdicts) if verdicts else Verdict.NOT_APPLICABLE,
+        [
+            (_("Versions published in the period"), number(figures.published)),
+            (_("Of which significant"), number(figures.significant)),
+            (_("Announced before their effective date"), number(figures.announced_in_time)),
+            (_("Latest significant version"), str(figures.latest_significant or "—")),
+            (_("Active clients"), number(figures.active_clients)),
+            (_("Active clients told of it"), number(figures.clients_reached)),
+        ],
+        None if figures.latest_significant else _("No significant version has been published yet."),
+        share=reach,
+        method=_(
+            "Policy versions by publication time; an announcement counts when its campaign started "
+            "before the version took effect; clients reached are active clients holding a notice of "
+            "the latest significant version published by the end of the period."
+        ),
+        target_share=reached.value,
     )  # fmt: skip

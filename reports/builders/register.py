@@ -25,9 +25,12 @@ def register_header() -> list[str]:
     return [
         _("reference"), _("legal name"), _("trade name"), _("SIRET"), _("postcode"), _("city"),
         _("joined on"), _("vetting"), _("re-vetting due"), _("RC Pro today"), _("cover ends on"),
-        _("active restrictions"),
+        _("insurer"), _("uncovered since"), _("bookings exposed while uncovered"), _("active restrictions"),
         _("open proposals"), _("compliant"), _("issues"),
     ]  # fmt: skip
+
+
+MAX_TABLE_ROWS = 1_500  # the PDF's table; the attached CSV holds every provider
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,9 @@ class RegisterRow:
     city: str
     insurance: str
     issues: list[str]  # in the reader's words
+    insurer: str = ""
+    uncovered_since: date | None = None
+    exposed: int = 0  # scheduled bookings from today on while uncovered
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,13 @@ class RegisterData:
     active: int
     compliant: int
     by_issue: list[tuple[str, int]]  # issue kind in the reader's words, providers
-    exceptions: list[RegisterRow]
+    exceptions: list[RegisterRow]  # the most serious first, at most MAX_TABLE_ROWS
+    not_compliant: int = 0
+    cap: int = MAX_TABLE_ROWS
+
+    @property
+    def left_out(self) -> int:
+        return self.not_compliant - len(self.exceptions)
 
     @property
     def compliant_pct(self) -> float | None:
@@ -63,6 +75,9 @@ class Lookups:
     restricted: dict[int, list[str]]
     proposed: dict[int, list[str]]
     due: dict[int, date]  # re-vetting due on
+    insurers: dict[int, str]
+    uncovered: dict[int, date]
+    exposed: dict[int, int]
 
     @classmethod
     def read(cls, day: date) -> Lookups:
@@ -73,6 +88,9 @@ class Lookups:
             restricted=restrictions.active_restriction_codes(),
             proposed=restrictions.open_proposal_codes(),
             due=vetting.revetting_due(),
+            insurers=insurance.latest_insurers(),
+            uncovered=insurance.uncovered_since(day),
+            exposed=insurance.exposed_bookings(day),
         )
 
     def classify(self, pid: int) -> tuple[str, date | None, list[tuple[str, str]]]:
@@ -96,6 +114,7 @@ class Lookups:
         return (
             provider_reference(pid), entry.legal_name, entry.trade_name or "", entry.siret, entry.postcode,
             entry.city, entry.joined_on, term("vetting", "approved"), due, status, end,
+            self.insurers.get(pid, ""), None if end else self.uncovered.get(pid), self.exposed.get(pid, 0),
             codes(self.restricted), codes(self.proposed), _("no") if issues else _("yes"), "; ".join(issues),
         )  # fmt: skip
 
@@ -113,17 +132,23 @@ def build_provider_register(day: date, *, progress: Progress) -> Built:
         issues_count.update(kind for kind, _text in found)
         csv_rows.append(lookups.csv_row(entry, status, end, issues))
         if issues:
-            place = f"{entry.postcode} {entry.city}"
-            name = entry.trade_name or entry.legal_name
-            exceptions.append(RegisterRow(provider_reference(entry.id), name, place, status, issues))
+            pid = entry.id
+            exceptions.append(RegisterRow(
+                provider_reference(pid), entry.trade_name or entry.legal_name,
+                f"{entry.postcode} {entry.city}", status, issues, lookups.insurers.get(pid, ""),
+                None if end else lookups.uncovered.get(pid), lookups.exposed.get(pid, 0),
+            ))  # fmt: skip
     progress(45)
+    # Most serious first: bookings exposed while uncovered, then the number of issues.
+    exceptions.sort(key=lambda row: (-row.exposed, -len(row.issues), row.reference))
     data = RegisterData(
         day=day,
         providers_total=total,
         active=active,
         compliant=active - len(exceptions),
         by_issue=issues_count.most_common(),
-        exceptions=exceptions,
+        exceptions=exceptions[:MAX_TABLE_ROWS],
+        not_compliant=len(exceptions),
     )
     attachment = CsvAttachment(
         f"provider-register-{day.isoformat()}.csv",

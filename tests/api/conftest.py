@@ -16,6 +16,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from api.clients import services
 from api.clients.workflow import SCOPES
 from console.db import utcnow
+from tests import factories
 
 _names = itertools.count(1)
 
@@ -54,6 +55,14 @@ class Api:
         return self.http.patch(
             f"/api/v1{path}", json=body, headers=self.headers(**kw.pop("headers", {})), **kw
         )
+
+
+@pytest.fixture(autouse=True)
+def _terms(request):
+    """The cancellation terms the marketplace's bookings name (2026-03) exist; committed tests
+    make their own."""
+    if not request.node.get_closest_marker("committed"):
+        factories.make_terms("2026-03")
 
 
 @pytest.fixture

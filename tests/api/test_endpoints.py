@@ -123,6 +123,10 @@ def test_booking_validation_errors(api):
     no_terms = _booking_body(client.reference, "PRV-1")
     del no_terms["cancellation_terms_version"]
     _problem(api.post("/bookings", no_terms), 422, "cancellation_terms_version")
+    provider = factories.make_provider()
+    unknown = _booking_body(client.reference, provider.reference, cancellation_terms_version="2019-01")
+    answer = _problem(api.post("/bookings", unknown), 422, "cancellation_terms_version")
+    assert "Unknown cancellation-terms version 2019-01" in answer["errors"][0]["detail"]
 
 
 def test_a_batch_gives_a_result_per_item(api):

@@ -118,9 +118,11 @@ def test_policy_compliance(world, queue_redis):
     assert "Rigorous provider selection" in flat and "Providers hold RC Pro insurance" in flat
     assert "No complaint or dispute data is recorded" not in flat  # promise 6 reads the complaints module
     assert "Responsive customer service" in flat
-    assert "Policy versions and client notifications are not recorded" in flat
+    assert "No significant version has been published yet." in flat  # promise 8: not applicable
     assert "Bookings served or scheduled while uninsured (exposure)" in flat
-    assert "<svg" not in flat and "Measured shares" in flat  # the chart is drawn, not printed as markup
+    assert (
+        "<svg" not in flat and "Each promise against its target" in flat
+    )  # the chart is drawn, not printed as markup
 
 
 def test_complaints_report_reads_the_complaints_module(world, queue_redis):
@@ -155,5 +157,42 @@ def test_a_long_register_paginates_with_its_table_header_on_every_page(queue_red
     ]
     assert len(table_pages) >= 2
     for text in table_pages:
-        assert "Reference Provider City RC Pro Issues" in text
+        assert all(word in text for word in ("Reference", "Insurer", "Expired", "exposed", "Issues"))
     assert "Sans Assurance 149" in squash(read_pdf(pdf)[1])
+
+
+def test_the_register_names_insurer_expiry_and_exposure_and_caps_its_table(queue_redis, monkeypatch):
+    from datetime import UTC, datetime
+
+    from reports.builders import register
+
+    monkeypatch.setattr(register, "MAX_TABLE_ROWS", 3)
+    manager, officer = factories.make_staff("manager"), factories.make_staff("vetting_officer")
+    today = utcnow().date()
+    lapsed = factories.make_provider(trade_name="Couverture Échue")
+    factories.make_policy(lapsed, starts_on=today - timedelta(days=400), ends_on=today - timedelta(days=10),
+                          verified_by=officer)  # fmt: skip
+    start = datetime.combine(today + timedelta(days=3), datetime.min.time(), UTC).replace(hour=9)
+    factories.make_booking(provider=lapsed, status="scheduled", scheduled_start=start)
+    for n in range(5):
+        factories.make_provider(trade_name=f"Sans Assurance {n}")
+    run, pdf = build("provider_register", {}, manager)
+    flat = squash(read_pdf(pdf)[1])
+    assert "shows the 3 most serious of the 6 providers not fully compliant" in flat
+    table = flat.split("not fully compliant", 2)[-1]
+    assert table.index(lapsed.reference) < table.index("Sans Assurance")  # exposure first
+    assert (today - timedelta(days=9)).strftime("%d/%m/%Y") in table  # uncovered since
+    reader = read_pdf(pdf)[0]
+    attached = next(iter(reader.attachments.values()))[0].decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(attached), delimiter=";"))
+    assert len(rows) == 1 + 6 and "insurer" in rows[0] and "bookings exposed while uncovered" in rows[0]
+
+
+def test_the_dossier_shows_disputes_and_restrictions_with_their_statements(world, queue_redis):
+    booking = factories.make_booking(provider=world.restricted)
+    dispute = factories.make_dispute(factories.make_complaint(booking=booking), amount_claimed_cents=9_000)
+    run, pdf = build("provider_dossier", {"provider_id": world.restricted.id}, world.manager)
+    flat = squash(read_pdf(pdf)[1])
+    assert "Statement of reasons: A client reported an incident; bookings are paused" in flat
+    disputes = flat.split("Disputes", 1)[1]
+    assert dispute.reference in disputes and "€90.00" in disputes

@@ -18,7 +18,8 @@ def test_policy_compliance_verdicts_follow_the_data(world):
     assert dict(promises[4].evidence)["Active providers insured on the last day"] == "2 of 3"
     assert dict(promises[4].evidence)["Bookings served or scheduled while uninsured (exposure)"] == "1"
     assert promises[5].verdict == Verdict.NOT_MET  # 3 reviews, none moderated
-    assert promises[6].verdict == Verdict.NO_DATA and promises[8].verdict == Verdict.NO_DATA
+    assert promises[6].verdict == Verdict.NO_DATA  # no complaint resolved
+    assert promises[8].verdict == Verdict.NOT_APPLICABLE and promises[8].measured == "not applicable"
     assert promises[7].verdict == Verdict.MET
 
 

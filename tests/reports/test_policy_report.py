@@ -1,0 +1,112 @@
+"""Report (1) on seeded data where each measured promise has a known figure, read back with pypdf."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from console.db import db
+from marketplace import services as marketplace
+from policy import campaign
+from policy import services as policy
+from reports.builders.common import pct
+from reports.builders.policy_compliance import build_policy_compliance
+from reports.workflow import Period, Verdict
+from tests import factories
+from tests.reports.conftest import read_pdf, squash
+from tests.reports.test_reports_pdf import build
+
+NOV = Period(datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
+
+
+def at(day: int, hour: int = 10) -> datetime:
+    return datetime(2026, 11, day, hour, 0, tzinfo=UTC)
+
+
+def _versions(drafter, publisher) -> None:
+    old = policy.draft_version(title="Politique", body="Texte 1", summary="Première", significant=False,
+                               effective_at=datetime(2026, 10, 20, tzinfo=UTC), actor=drafter,
+                               now=datetime(2026, 10, 1, tzinfo=UTC))  # fmt: skip
+    policy.submit_version(old, actor=drafter, now=datetime(2026, 10, 1, tzinfo=UTC))
+    policy.publish_version(old, actor=publisher, now=datetime(2026, 10, 2, tzinfo=UTC))
+    new = policy.draft_version(title="Politique", body="Texte 2", summary="Frais revus", significant=True,
+                               effective_at=datetime(2026, 12, 1, tzinfo=UTC), actor=drafter,
+                               now=at(4))  # fmt: skip
+    policy.submit_version(new, actor=drafter, now=at(4))
+    policy.publish_version(new, actor=publisher, now=at(5))
+    started = campaign.start_campaign(new, actor=publisher, now=at(6))
+    campaign.run_chunk(started.id, now=at(6))
+
+
+def seed():
+    """Nov 2026: no document opened (1: not applicable); one planted card number (2); 4 bookings,
+    3 under terms published before them, 2 fee disputes, 1 within its terms (7); a significant
+    version announced before it took effect, to 4 of the 5 clients (8)."""
+    drafter, publisher = factories.make_staff("manager"), factories.make_staff("manager")
+    clients = [factories.make_client() for _ in range(4)]
+    factories.make_terms("2026-03")
+    policy.create_terms(
+        label="2026-11",
+        effective_at=at(1),
+        tiers=[(24, 0), (0, 50)],
+        no_show_percent=100,
+        summary=None,
+        actor=publisher,
+        now=at(20),
+    )  # fmt: skip — published after a booking
+    provider = factories.make_provider()
+    bookings = [
+        factories.make_booking(clients[n], provider, status="scheduled", price_cents=8_000, now=at(2 + n),
+                               scheduled_start=at(25, 9), cancellation_terms_version=terms)
+        for n, terms in enumerate(("2026-03", "2026-03", "2026-03", "2026-11"))
+    ]  # fmt: skip
+    for booking in bookings[:2]:  # cancelled 13 h before: 50 % of 80 € allowed, 40 €
+        marketplace.change_booking(booking, "cancel", actor="system:tests", now=at(24, 20),
+                                   cancelled_by="client", cancelled_at=at(24, 20),
+                                   cancellation_terms_version="2026-03")  # fmt: skip
+    for booking, claimed in ((bookings[0], 4_000), (bookings[1], 6_000)):
+        complaint = factories.make_complaint(booking=booking, category="billing", now=at(26))
+        factories.make_dispute(complaint, kind="cancellation_fee", amount_claimed_cents=claimed, now=at(26))
+    _versions(drafter, publisher)
+    late = factories.make_client()  # joined after the announcement: not reached
+    db.session.execute(
+        sa.text("UPDATE client SET full_name = :name, created_at = :at WHERE id = :id"),
+        {"name": "Carte 4111 1111 1111 1111 collée", "at": at(12), "id": late.id},
+    )  # a card number written past the redactor (raw SQL), in the period
+    db.session.flush()
+    return late
+
+
+def test_each_promise_has_its_expected_figure(app):
+    late = seed()
+    data = build_policy_compliance(NOV, progress=lambda p: None).data
+    promises = {p.number: p for p in data.promises}
+    assert promises[1].verdict == Verdict.NOT_APPLICABLE and promises[1].share is None
+    assert promises[2].measured == "1" and promises[2].verdict == Verdict.NOT_MET
+    assert dict(promises[2].evidence)["Found in"] == f"client.full_name #{late.id}"
+    assert promises[7].share == 75.0 and promises[7].verdict == Verdict.NOT_MET
+    assert dict(promises[7].evidence)["Fees claimed within what the booking's terms allowed"] == pct(50.0)
+    assert promises[8].share == 80.0 and promises[8].verdict == Verdict.NOT_MET
+    evidence = dict(promises[8].evidence)
+    assert evidence["Versions published in the period"] == "1"
+    assert evidence["Announced before their effective date"] == "1"
+    assert len(data.chart) == 8 and all(p.method for p in data.promises)
+    assert data.counts[Verdict.NOT_APPLICABLE] >= 1
+
+
+def test_report_one_read_back_from_the_pdf(app):
+    seed()
+    manager = factories.make_staff("manager")
+    run, pdf = build("policy_compliance", {"starts_on": "2026-11-01", "ends_on": "2026-11-30"}, manager)
+    reader, text = read_pdf(pdf)
+    flat = squash(text)
+    first = flat.split("2. Secure transactions")[0]
+    assert "1. Personal data kept confidential not applicable" in first
+    assert "No sensitive document was opened in the period: nothing to measure." in first
+    assert "Unmasked card numbers found by scanning the period's free text" in flat
+    assert "Values holding an unmasked card number 1" in flat and "client.full_name" in flat
+    assert f"Measured {pct(75.0)}" in flat  # promise 7
+    assert f"Measured {pct(80.0)}" in flat  # promise 8
+    assert "Method:" in flat and "Each promise against its target" in flat
+    assert len(reader.pages) == run.page_count
