@@ -19,7 +19,7 @@ define need_debs
 	if [ "$$(id -u)" != 0 ]; then echo "Missing system packages. Run: sudo apt-get install -y$$missing"; exit 1; fi; \
 	echo "installing$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
 endef
-SOURCES := console marketplace restrictions insurance vetting disputes reviews policy reports api privacy demo templates
+SOURCES := console marketplace restrictions insurance vetting disputes reviews policy reports api privacy portal demo templates
 CATALOGUE := translations/fr/LC_MESSAGES/messages
 
 $(BIN)/python:

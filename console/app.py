@@ -74,6 +74,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from reports.cli import reports_cli
 
     app.cli.add_command(reports_cli)
+    from portal.cli import inbound_cli, portal_cli
+
+    app.cli.add_command(portal_cli)
+    app.cli.add_command(inbound_cli)
     api_v1.register(app)
     jobs.use_app_factory(create_app)
     # The app's long-lived objects (mappers, metadata, admin views, templates) stay for the life of
@@ -133,6 +137,9 @@ def _register_admin(app: Flask) -> None:
     from api.webhooks import admin as webhooks_admin
 
     webhooks_admin.register(admin)
+    from portal import views as portal_views
+
+    portal_views.register(admin)
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}
 
     from disputes.complaints.timeline import provider_events as support_events

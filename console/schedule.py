@@ -87,6 +87,7 @@ PERIODIC_JOBS: list[Periodic] = [
         "disputes.auto_close_resolved", "disputes.complaints.jobs.auto_close_resolved", daily_at=time(4, 30)
     ),
     Periodic("vetting.sweep_cases", "vetting.jobs.sweep_cases", daily_at=time(6, 20)),
+    Periodic("satisfaction.ask", "portal.jobs.ask_satisfaction", every=timedelta(hours=1)),
     # Webhooks: events a lost job left, and retries that are due (each also has its own timed job).
     # Policy announcements whose worker died mid-chunk carry on from their cursor.
     Periodic("policy.resume_campaigns", "policy.jobs.resume_campaigns", every=timedelta(minutes=1)),

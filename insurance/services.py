@@ -22,6 +22,7 @@ from console.domain import DomainError, _
 from console.files import services as files
 from console.formatting import supported_language
 from console.jobs import enqueue_after_commit
+from console.links import signed_link
 from console.notifications.models import Notification
 from console.notifications.services import render_message
 from insurance import workflow as wf
@@ -374,6 +375,7 @@ def _send_reminders(due: list[dict], *, now: datetime) -> int:
 
 def _reminder_note(policy: InsurancePolicy, step: int, now: datetime) -> Notification:
     provider = policy.provider
+    link = signed_link("certificate", provider, now=now, actor=SWEEP_ACTOR)  # where to send the certificate
     with force_locale(supported_language(provider.language)):  # the provider's language
         subject, body = render_message(
             "insurance_reminder",
@@ -382,6 +384,7 @@ def _reminder_note(policy: InsurancePolicy, step: int, now: datetime) -> Notific
                 "reference": provider.reference,
                 "policy": policy,
                 "step": step,
+                "link": link,
             },
         )
     return Notification(

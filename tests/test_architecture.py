@@ -22,6 +22,7 @@ PACKAGES = (
     "reports",
     "api",
     "privacy",
+    "portal",
     "demo",
 )
 WORKFLOWS = sorted(

@@ -6,6 +6,17 @@ from __future__ import annotations
 from console.domain import N_, _
 
 ACTIONS = {
+    "portal.certificate": N_("RC Pro certificate sent through the portal"),
+    "portal.inbound_handled": N_("Inbound e-mail handled"),
+    "portal.inbound_ignored": N_("Automatic inbound e-mail ignored"),
+    "portal.inbound_threaded": N_("Inbound e-mail added to a complaint"),
+    "portal.inbound_triage": N_("Inbound e-mail kept for triage"),
+    "portal.link_create": N_("Portal link created"),
+    "portal.link_open": N_("Portal link opened"),
+    "portal.link_refused": N_("Portal link refused"),
+    "portal.link_revoke": N_("Portal link revoked"),
+    "portal.message": N_("Message sent through the portal"),
+    "portal.satisfaction": N_("Satisfaction rating received"),
     "policy.announce": N_("Policy version announcement started"),
     "policy.announced": N_("Policy version announced to every active client"),
     "policy.draft": N_("Policy version drafted"),
@@ -169,6 +180,8 @@ OBJECTS = {
     "Reference": N_("Reference"),
     "ReferenceAttempt": N_("Reference contact"),
     "SlaAlert": N_("Deadline alert"),
+    "PortalLink": N_("Portal link"),
+    "InboundEmail": N_("Inbound e-mail"),
 }
 
 

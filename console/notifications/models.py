@@ -35,6 +35,7 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     recipient: Mapped[str] = mapped_column(sa.String(254))
+    reply_to: Mapped[str | None] = mapped_column(sa.String(254))  # replies threaded back (portal inbound)
     template: Mapped[str] = mapped_column(sa.String(80))
     subject: Mapped[str] = mapped_column(RedactedText(200))
     body: Mapped[str] = mapped_column(RedactedText())

@@ -32,6 +32,7 @@ def queue_notification(
     related: Any = None,
     now: datetime,
     language: str | None = None,
+    reply_to: str | None = None,
 ) -> Notification:
     """Render a message from `templates/notifications/<template>.txt` in the recipient's `language`
     (a provider's, client's or staff member's `language`; the console's default when unknown) and
@@ -46,6 +47,7 @@ def queue_notification(
     note = Notification(
         created_at=now,
         recipient=recipient,
+        reply_to=reply_to,
         template=template,
         subject=subject,
         body=body,
@@ -176,6 +178,8 @@ def _send(smtp_url: str, sender: str, note: Notification) -> None:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, note.recipient, note.subject
     message["Message-ID"] = make_msgid(domain="ekoklean.fr")
+    if note.reply_to:
+        message["Reply-To"] = note.reply_to
     message.set_content(note.body)
     host, timeout = parts.hostname or "localhost", 20
     if parts.scheme == "smtps":

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from console import events
+from console import events, links
 from console.audit import services as audit
 from console.auth.models import StaffRole, StaffUser
 from console.auth.services import active_staff
@@ -374,13 +374,21 @@ def send_message(
         created_at=now,
     )
     recipient = complaint.client if to == EntryKind.TO_CLIENT else complaint.provider
+    purpose = "complaint_reply" if to == EntryKind.TO_CLIENT else "complaint_answer"
+    link = links.signed_link(purpose, recipient, complaint, now=now, actor=person)
     note = queue_notification(
         recipient=recipient.email,
         template="complaint_message",
         related=complaint,
         now=now,
         language=recipient.language,
-        context={"complaint": complaint, "body": entry.body, "recipient": _addressee(complaint, to)},
+        reply_to=links.reply_address(complaint.reference),
+        context={
+            "complaint": complaint,
+            "body": entry.body,
+            "recipient": _addressee(complaint, to),
+            "link": link,
+        },
     )
     entry.notification_id = note.id
     db.session.add(entry)

@@ -1,0 +1,449 @@
+"""Portal use cases: signed links (create, resolve, spend, revoke, send again) and what each
+purpose submits. Links are made here only; a view or a job asks for one through these functions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO
+
+import sqlalchemy as sa
+from flask import current_app
+
+from console.audit import services as audit
+from console.db import db
+from console.domain import DomainError, _
+from console.files import services as files
+from console.i18n import in_language
+from console.notifications.services import queue_notification
+from console.redaction import clean_text
+from console.validation import parse_reference
+from disputes.complaints import intake
+from disputes.complaints.models import Complaint
+from disputes.complaints.workflow import Status
+from insurance import services as insurance
+from marketplace.models import Client, Provider
+from portal import workflow as wf
+from portal.models import PortalAttachment, PortalLink, Satisfaction
+from portal.workflow import LinkRefused, LinkState, PersonKind, Purpose
+
+CSAT_ACTOR = "system:portal-satisfaction"
+MAX_FILES = 5
+
+
+def _key(name: str) -> bytes:
+    """A key of the portal, derived from SECRET_KEY unless PORTAL_KEY is set."""
+    config = current_app.config
+    base = config.get("PORTAL_KEY") or config["SECRET_KEY"]
+    return hashlib.sha256(f"{name}:{base}".encode()).digest()
+
+
+def portal_actor(person: Provider | Client) -> str:
+    """How a provider or a client acting through the portal is named in the audit trail."""
+    return f"system:portal:{person.reference}"
+
+
+def person_kind(person: Any) -> PersonKind:
+    if isinstance(person, Provider):
+        return PersonKind.PROVIDER
+    if isinstance(person, Client):
+        return PersonKind.CLIENT
+    raise LinkRefused(_("A link is for a provider or a client."))
+
+
+def find_person(reference: str) -> Provider | Client | None:
+    """A provider (`PRV-…`) or a client (`CLI-…`) by reference."""
+    if (provider_id := parse_reference(reference, "PRV")) is not None:
+        return db.session.get(Provider, provider_id)
+    if (client_id := parse_reference(reference, "CLI")) is not None:
+        return db.session.get(Client, client_id)
+    return None
+
+
+def person_of(link: PortalLink) -> Provider | Client:
+    model = Provider if link.person_kind == PersonKind.PROVIDER else Client
+    return db.session.get(model, link.person_id)
+
+
+def record_of(link: PortalLink) -> Any:
+    if link.record_type is None:
+        return None
+    from disputes.disputes.models import Dispute
+
+    models = {"Complaint": Complaint, "Dispute": Dispute, "Provider": Provider, "Client": Client}
+    model = models.get(link.record_type)
+    if model is None:
+        return None
+    return db.session.get(model, link.record_id)
+
+
+def base_url() -> str:
+    return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+
+
+def url_of(token: str) -> str:
+    return f"{base_url()}/portal/{token}"
+
+
+# --- links -----------------------------------------------------------------------------------
+
+
+def create_link(
+    purpose: Purpose | str, person: Provider | Client, record: Any = None, *, actor: Any, now: datetime
+) -> tuple[PortalLink, str]:
+    """A new link (the row, and the token, which is never stored: only its digest is)."""
+    purpose = wf.purpose(purpose)
+    kind = person_kind(person)
+    wf.ensure_person(purpose, kind)
+    token = secrets.token_urlsafe(wf.TOKEN_BYTES)
+    link = PortalLink(
+        token_digest=wf.token_digest(token),
+        purpose=purpose,
+        person_kind=kind,
+        person_id=person.id,
+        record_type=type(record).__name__ if record is not None else None,
+        record_id=record.id if record is not None else None,
+        created_at=now,
+        created_by=audit.actor_label(actor)[1],
+        expires_at=wf.expiry(purpose, now),
+    )
+    db.session.add(link)
+    db.session.flush()
+    audit.record(
+        actor,
+        "portal.link_create",
+        link,
+        changes={
+            "purpose": purpose.value,
+            "person": person.reference,
+            "record": _record_label(record),
+            "expires_at": link.expires_at.isoformat(),
+        },
+        now=now,
+    )
+    return link, token
+
+
+def _record_label(record: Any) -> str | None:
+    if record is None:
+        return None
+    return getattr(record, "reference", None) or f"{type(record).__name__}/{record.id}"
+
+
+def make_link(purpose: str, person: Any, record: Any = None, *, now: datetime, actor: Any = None) -> str:
+    """The URL of a fresh link (the maker behind `console.links.signed_link`)."""
+    _, token = create_link(purpose, person, record, actor=actor or "system:portal", now=now)
+    return url_of(token)
+
+
+def find_link(token: str) -> PortalLink | None:
+    if not token or len(token) > 200:
+        return None
+    return db.session.scalar(sa.select(PortalLink).where(PortalLink.token_digest == wf.token_digest(token)))
+
+
+def state_of(link: PortalLink, now: datetime) -> LinkState:
+    return wf.link_state(
+        purpose=link.purpose,
+        expires_at=link.expires_at,
+        used_at=link.used_at,
+        revoked_at=link.revoked_at,
+        now=now,
+    )
+
+
+def record_refusal(link: PortalLink | None, state: str, *, now: datetime) -> None:
+    """An attempt with a wrong, expired, used or revoked link, in the audit trail (no token kept)."""
+    audit.record(
+        "system:portal",
+        "portal.link_refused",
+        link,
+        object_type=None if link else "PortalLink",
+        changes={"state": state},
+        now=now,
+    )
+
+
+def record_view(link: PortalLink, *, now: datetime) -> None:
+    audit.record(
+        portal_actor(person_of(link)),
+        "portal.link_open",
+        link,
+        changes={"purpose": link.purpose.value},
+        now=now,
+    )
+
+
+def spend(link: PortalLink, *, now: datetime) -> None:
+    """Mark the link used; a single-use link already spent (a second tab, a replay) is refused and
+    nothing else changes: the update only wins when nobody used it first."""
+    if link.purpose not in wf.SINGLE_USE:
+        if link.used_at is None:
+            link.used_at = now
+        return
+    won = db.session.execute(
+        sa.update(PortalLink)
+        .where(PortalLink.id == link.id, PortalLink.used_at.is_(None), PortalLink.revoked_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        raise LinkRefused(_("This link was already used."))
+    db.session.refresh(link)
+
+
+def revoke(link: PortalLink, *, actor: Any, now: datetime) -> None:
+    if link.revoked_at is None:
+        link.revoked_at = now
+        db.session.flush()
+        audit.record(actor, "portal.link_revoke", link, changes={"purpose": link.purpose.value}, now=now)
+
+
+def open_record(purpose: Purpose | str, person: Provider | Client) -> Any:
+    """The record a link of `purpose` is about when none is named: the person's open one."""
+    purpose = wf.purpose(purpose)
+    wf.ensure_person(purpose, person_kind(person))
+    if purpose in (Purpose.COMPLAINT_REPLY, Purpose.SATISFACTION, Purpose.COMPLAINT_ANSWER):
+        column = Complaint.client_id if purpose != Purpose.COMPLAINT_ANSWER else Complaint.provider_id
+        query = sa.select(Complaint).where(column == person.id)
+        if purpose == Purpose.SATISFACTION:
+            query = query.where(Complaint.status.in_([Status.RESOLVED, Status.CLOSED]))
+        else:
+            query = query.where(Complaint.status.not_in([Status.RESOLVED, Status.CLOSED]))
+        found = db.session.scalar(query.order_by(Complaint.id.desc()).limit(1))
+        if found is None:
+            raise LinkRefused(
+                _("%(person)s has no complaint this link could be about.", person=person.reference)
+            )
+        return found
+    if purpose == Purpose.DISPUTE_ANSWER:
+        from disputes.disputes.models import Dispute
+        from disputes.disputes.workflow import DisputeStatus
+
+        found = db.session.scalar(
+            sa.select(Dispute)
+            .join(Complaint, Complaint.id == Dispute.complaint_id)
+            .where(Complaint.provider_id == person.id, Dispute.status == DisputeStatus.OPEN)
+            .order_by(Dispute.id.desc())
+            .limit(1)
+        )
+        if found is None:
+            raise LinkRefused(_("%(person)s has no open dispute.", person=person.reference))
+        return found
+    return None  # certificate, vetting documents, restriction review, policy: the person is enough
+
+
+def find_record(purpose: Purpose | str, reference: str) -> Any:
+    """A record named by its reference (`CMP-…`, `DSP-…`) for the CLI's `--record`."""
+    if (complaint_id := parse_reference(reference, "CMP")) is not None:
+        return db.session.get(Complaint, complaint_id)
+    if (dispute_id := parse_reference(reference, "DSP")) is not None:
+        from disputes.disputes.models import Dispute
+
+        return db.session.get(Dispute, dispute_id)
+    return None
+
+
+def send_link(
+    purpose: Purpose | str, person: Provider | Client, record: Any = None, *, actor: Any, now: datetime
+) -> tuple[PortalLink, str]:
+    """Staff (or the person asking again) send a fresh link by e-mail; the earlier valid links for
+    the same purpose and record stop working."""
+    purpose = wf.purpose(purpose)
+    earlier = db.session.scalars(
+        sa.select(PortalLink).where(
+            PortalLink.person_kind == person_kind(person),
+            PortalLink.person_id == person.id,
+            PortalLink.purpose == purpose,
+            PortalLink.revoked_at.is_(None),
+            PortalLink.record_type == (type(record).__name__ if record is not None else None),
+            PortalLink.record_id == (record.id if record is not None else None),
+        )
+    ).all()
+    for old in earlier:
+        if state_of(old, now) == LinkState.VALID:
+            revoke(old, actor=actor, now=now)
+    link, token = create_link(purpose, person, record, actor=actor, now=now)
+    name = person.display_name if isinstance(person, Provider) else person.full_name
+    with in_language(person.language):
+        label = purpose.label
+    queue_notification(
+        recipient=person.email,
+        template="portal_link",
+        related=link,
+        now=now,
+        language=person.language,
+        context={
+            "name": name,
+            "purpose": label,
+            "url": url_of(token),
+            "expires_at": link.expires_at,
+            "record": _record_label(record),
+        },
+    )
+    return link, token
+
+
+def ask_again(email: str, *, token: str | None, now: datetime) -> bool:
+    """The "send me a new link" form: if `email` is the address of the person of the link (or of the
+    latest link sent to that address), a fresh one goes there. The answer shown never says which."""
+    email = (email or "").strip().lower()
+    if not email or len(email) > 254:
+        return False
+    candidates = []
+    old = find_link(token) if token else None
+    if old is not None:
+        candidates.append(old)
+    else:
+        for model, kind in ((Provider, PersonKind.PROVIDER), (Client, PersonKind.CLIENT)):
+            ids = db.session.scalars(sa.select(model.id).where(model.email == email)).all()
+            if ids:
+                latest = db.session.scalar(
+                    sa.select(PortalLink)
+                    .where(PortalLink.person_kind == kind, PortalLink.person_id.in_(ids))
+                    .order_by(PortalLink.id.desc())
+                    .limit(1)
+                )
+                if latest is not None:
+                    candidates.append(latest)
+    for link in candidates:
+        person = person_of(link)
+        if person is None or person.email != email:
+            continue
+        if link.purpose == Purpose.SATISFACTION and _rated(link.record_id):
+            return False
+        send_link(link.purpose, person, record_of(link), actor=portal_actor(person), now=now)
+        return True
+    return False
+
+
+# --- what the links submit --------------------------------------------------------------------
+
+
+def _store_files(uploads: list[tuple[BinaryIO, str]], *, actor: str, now: datetime):
+    if len(uploads) > MAX_FILES:
+        raise DomainError(_("Send at most %(count)s files at once.", count=MAX_FILES))
+    return [files.store_upload(stream, name, actor=actor, now=now) for stream, name in uploads]
+
+
+def submit_certificate(
+    link: PortalLink, *, fields: dict[str, Any], certificate: tuple[BinaryIO, str] | None, now: datetime
+):
+    """A provider's RC Pro certificate: a pending policy in the officers' queue."""
+    provider = person_of(link)
+    if certificate is None:
+        raise DomainError(_("Attach the certificate (PDF, JPEG or PNG)."))
+    actor = portal_actor(provider)
+    spend(link, now=now)
+    policy = insurance.register_policy(provider, fields=fields, certificate=certificate, actor=actor, now=now)
+    audit.record(actor, "portal.certificate", link, changes={"policy": policy.id}, now=now)
+    return policy
+
+
+def answer_deadline(link: PortalLink) -> datetime:
+    """Until when an answer is taken: the link's expiry, shown on the page."""
+    return link.expires_at
+
+
+def post_message(link: PortalLink, *, body: str, uploads: list[tuple[BinaryIO, str]], now: datetime):
+    """The client's reply or the provider's answer on a complaint, with evidence files."""
+    person = person_of(link)
+    complaint = record_of(link)
+    if not isinstance(complaint, Complaint):
+        raise LinkRefused(_("This link is not about a complaint."))
+    if wf.answer_deadline_passed(answer_deadline(link), now):
+        raise LinkRefused(_("The deadline to answer has passed."))
+    if complaint.status == Status.CLOSED:
+        raise DomainError(_("%(complaint)s is closed; it takes no more messages.", complaint=complaint))
+    actor = portal_actor(person)
+    sender = "client" if link.person_kind == PersonKind.CLIENT else "provider"
+    body = clean_text(body, limit=wf.ANSWER_MAX, what=_("message"))
+    stored = _store_files(uploads, actor=actor, now=now)
+    entry = intake.receive_message(complaint, sender=sender, body=body, actor=actor, now=now)
+    for item in stored:
+        db.session.add(
+            PortalAttachment(
+                stored_file_id=item.id,
+                record_type="Complaint",
+                record_id=complaint.id,
+                entry_id=entry.id,
+                link_id=link.id,
+                created_at=now,
+            )
+        )
+    spend(link, now=now)
+    audit.record(
+        actor,
+        "portal.message",
+        link,
+        changes={"complaint": complaint.reference, "entry": entry.id, "files": len(stored)},
+        now=now,
+    )
+    return entry
+
+
+def attachments_of(record_type: str, record_id: int) -> list[PortalAttachment]:
+    return list(
+        db.session.scalars(
+            sa.select(PortalAttachment)
+            .where(PortalAttachment.record_type == record_type, PortalAttachment.record_id == record_id)
+            .order_by(PortalAttachment.id)
+        )
+    )
+
+
+def _rated(complaint_id: int | None) -> bool:
+    return (
+        complaint_id is not None
+        and db.session.scalar(
+            sa.select(Satisfaction.id).where(
+                Satisfaction.complaint_id == complaint_id, Satisfaction.answered_at.is_not(None)
+            )
+        )
+        is not None
+    )
+
+
+def rate(link: PortalLink, *, score: Any, comment: str | None, now: datetime) -> Satisfaction:
+    """The client rates a resolved complaint, once (1 to 5 and a comment)."""
+    complaint = record_of(link)
+    if not isinstance(complaint, Complaint) or complaint.status not in (Status.RESOLVED, Status.CLOSED):
+        raise LinkRefused(_("This complaint is not resolved."))
+    value = wf.score(score)
+    comment = clean_text(comment, limit=wf.COMMENT_MAX, what=_("comment"), required=False)
+    if _rated(complaint.id):
+        raise LinkRefused(_("This complaint was already rated. Thank you."))
+    spend(link, now=now)
+    row = db.session.scalar(sa.select(Satisfaction).where(Satisfaction.complaint_id == complaint.id))
+    if row is None:
+        row = Satisfaction(complaint_id=complaint.id)
+        db.session.add(row)
+    row.score, row.comment, row.answered_at = value, comment, now
+    db.session.flush()
+    audit.record(
+        portal_actor(person_of(link)), "portal.satisfaction", complaint, changes={"score": value}, now=now
+    )
+    return row
+
+
+def ask_satisfaction(*, now: datetime, limit: int = 500) -> int:
+    """Complaints resolved a day ago or more (and within a week) that were not asked yet: the client
+    gets a link to rate the resolution. Safe to run twice (one row per complaint)."""
+    asked = sa.select(Satisfaction.complaint_id)
+    due = db.session.scalars(
+        sa.select(Complaint)
+        .where(
+            Complaint.status.in_([Status.RESOLVED, Status.CLOSED]),
+            Complaint.resolved_at <= now - timedelta(days=1),
+            Complaint.resolved_at > now - timedelta(days=8),
+            Complaint.id.not_in(asked),
+        )
+        .order_by(Complaint.resolved_at)
+        .limit(limit)
+    ).all()
+    for complaint in due:
+        db.session.add(Satisfaction(complaint_id=complaint.id, asked_at=now))
+        db.session.flush()
+        send_link(Purpose.SATISFACTION, complaint.client, complaint, actor=CSAT_ACTOR, now=now)
+    return len(due)
