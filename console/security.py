@@ -51,7 +51,7 @@ def init_app(app: Flask) -> None:
         )
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers.setdefault("Referrer-Policy", "same-origin")  # the portal asks no-referrer
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config["HSTS"]:
             response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
