@@ -38,8 +38,10 @@ def _message(text=None, *, html=None, sender="client@example.fr", to="support@ek
 
 def test_multipart_alternative_takes_the_text_part_and_strips_the_quoted_history():
     raw = _message(
-        "Bonjour,\nLe vase est réparé finalement.\n\nLe 3 déc. 2026 à 10:02, Ekoklean <support@ekoklean.fr> a écrit :\n> Pouvez-vous préciser ?\n",
-        html="<p>Bonjour,<br>Le vase est réparé finalement.</p><blockquote>Pouvez-vous préciser ?</blockquote>",
+        "Bonjour,\nLe vase est réparé finalement.\n\n"
+        "Le 3 déc. 2026 à 10:02, Ekoklean <support@ekoklean.fr> a écrit :\n> Pouvez-vous préciser ?\n",
+        html="<p>Bonjour,<br>Le vase est réparé finalement.</p>"
+        "<blockquote>Pouvez-vous préciser ?</blockquote>",
     ).as_bytes()
     parsed = inbound.parse(raw)
     assert parsed.text == "Bonjour,\nLe vase est réparé finalement."
@@ -69,7 +71,8 @@ def test_quoted_printable_and_iso_8859_1():
     assert parsed.text == "Réponse: le ménage était très bien fait, merci à l'équipe."
     assert parsed.subject == "Réponse"
     qp = (
-        b"From: client@example.fr\r\nTo: support@ekoklean.fr\r\nSubject: qp\r\nMessage-ID: <qp@example.fr>\r\n"
+        b"From: client@example.fr\r\nTo: support@ekoklean.fr\r\nSubject: qp\r\n"
+        b"Message-ID: <qp@example.fr>\r\n"
         b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=iso-8859-1\r\n"
         b"Content-Transfer-Encoding: quoted-printable\r\n\r\nLe vase =E9tait d=E9j=E0 f=EAl=E9, une tr=\r\n"
         b"=E8s longue ligne coup=E9e.\r\n"
