@@ -22,7 +22,7 @@ from console.domain import DomainError, _
 from console.files import services as files
 from console.formatting import supported_language
 from console.jobs import enqueue_after_commit
-from console.links import signed_link
+from console.links import signed_links
 from console.notifications.models import Notification
 from console.notifications.services import render_message
 from insurance import workflow as wf
@@ -360,7 +360,13 @@ def _send_reminders(due: list[dict], *, now: datetime) -> int:
             .options(joinedload(InsurancePolicy.provider))
         )
     }
-    notes = [_reminder_note(policies[c.policy_id], c.step, now) for c in claimed]
+    # each reminder carries a fresh link to the portal's certificate page (made in one statement)
+    urls = signed_links(
+        "certificate", [(policies[c.policy_id].provider, None) for c in claimed], now=now, actor=SWEEP_ACTOR
+    )
+    notes = [
+        _reminder_note(policies[c.policy_id], c.step, now, url) for c, url in zip(claimed, urls, strict=True)
+    ]
     db.session.add_all(notes)
     db.session.flush()
     db.session.execute(
@@ -373,9 +379,8 @@ def _send_reminders(due: list[dict], *, now: datetime) -> int:
     return len(notes)
 
 
-def _reminder_note(policy: InsurancePolicy, step: int, now: datetime) -> Notification:
+def _reminder_note(policy: InsurancePolicy, step: int, now: datetime, link: str | None) -> Notification:
     provider = policy.provider
-    link = signed_link("certificate", provider, now=now, actor=SWEEP_ACTOR)  # where to send the certificate
     with force_locale(supported_language(provider.language)):  # the provider's language
         subject, body = render_message(
             "insurance_reminder",

@@ -430,4 +430,5 @@ def register(admin) -> None:
     from console import links
 
     app.extensions[links.LINK_MAKER] = services.make_link
+    app.extensions[links.LINKS_MAKER] = services.make_links
     app.extensions[links.REPLY_ADDRESS] = inbound.reply_address_for
