@@ -12,6 +12,7 @@ from disputes.complaints.reporting import (
     most_complained_about,
     provider_complaints,
     resolution_hours,
+    satisfaction,
     sla_by_severity,
 )
 from disputes.disputes.reporting import dispute_outcomes
@@ -22,5 +23,6 @@ __all__ = [
     "most_complained_about",
     "provider_complaints",
     "resolution_hours",
+    "satisfaction",
     "sla_by_severity",
 ]

@@ -86,21 +86,3 @@ class PortalAttachment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (sa.Index("ix_portal_attachment_record", "record_type", "record_id"),)
-
-
-class Satisfaction(db.Model):
-    """The client's rating of a resolved complaint: once per complaint."""
-
-    __tablename__ = "complaint_satisfaction"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), unique=True)
-    score: Mapped[int | None]
-    comment: Mapped[str | None] = mapped_column(RedactedText(2000))
-    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    __table_args__ = (
-        sa.CheckConstraint("score IS NULL OR score BETWEEN 1 AND 5", name="score_1_to_5"),
-        sa.CheckConstraint("(score IS NULL) = (answered_at IS NULL)", name="answered_has_score"),
-    )

@@ -20,12 +20,12 @@ from console.notifications.services import queue_notification
 from console.redaction import clean_text
 from console.validation import parse_reference
 from disputes.complaints import intake
-from disputes.complaints.models import Complaint
+from disputes.complaints.models import Complaint, Satisfaction
 from disputes.complaints.workflow import Status
 from insurance import services as insurance
 from marketplace.models import Client, Provider
 from portal import workflow as wf
-from portal.models import PortalAttachment, PortalLink, Satisfaction
+from portal.models import PortalAttachment, PortalLink
 from portal.workflow import LinkRefused, LinkState, PersonKind, Purpose
 
 CSAT_ACTOR = "system:portal-satisfaction"

@@ -466,6 +466,7 @@ class SupportDashboard(ConsoleBaseView):
             data=reporting.dashboard(now=utcnow()),
             status_label=lambda value: Status(value).label,
             severity_label=lambda value: Severity(value).label,
+            category_label=lambda value: Category(value).label,
         )
 
 

@@ -200,3 +200,22 @@ class Macro(db.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Satisfaction(db.Model):
+    """The client's rating of a resolved complaint (asked by the portal a day after resolution):
+    once per complaint; the row exists from the asking, the score from the answer."""
+
+    __tablename__ = "complaint_satisfaction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), unique=True)
+    score: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(RedactedText(2000))
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        sa.CheckConstraint("score IS NULL OR score BETWEEN 1 AND 5", name="score_1_to_5"),
+        sa.CheckConstraint("(score IS NULL) = (answered_at IS NULL)", name="answered_has_score"),
+    )

@@ -14,7 +14,7 @@ from console.business_time import PARIS
 from console.db import db, row_dict
 from disputes.complaints import queues
 from disputes.complaints import workflow as wf
-from disputes.complaints.models import Complaint, ComplaintEntry
+from disputes.complaints.models import Complaint, ComplaintEntry, Satisfaction
 from disputes.complaints.workflow import Severity
 from disputes.disputes import reporting as dispute_reporting
 from marketplace.models import Provider
@@ -117,6 +117,27 @@ def provider_complaints(provider_id: int) -> list[tuple[str, int]]:
 # --- the support dashboard -------------------------------------------------------------------
 
 
+def satisfaction(since: datetime, until: datetime, *, by: str) -> list[tuple[str, int, float]]:
+    """Ratings answered in [since, until) per agent (`by="agent"`: the assignee's name, "" for none)
+    or per category (`by="category"`): (key, ratings, mean score 1-5), most rated first."""
+    from console.auth.models import StaffUser
+
+    key = sa.func.coalesce(StaffUser.full_name, "") if by == "agent" else Complaint.category
+    query = (
+        sa.select(key, sa.func.count(), sa.func.avg(Satisfaction.score))
+        .select_from(Satisfaction)
+        .join(Complaint, Complaint.id == Satisfaction.complaint_id)
+        .where(Satisfaction.answered_at >= since, Satisfaction.answered_at < until)
+        .group_by(key)
+        .order_by(sa.func.count().desc(), key)
+    )
+    if by == "agent":
+        query = query.outerjoin(StaffUser, StaffUser.id == Complaint.assignee_id)
+    return [
+        (getattr(k, "value", k) or "", n, round(float(mean), 2)) for k, n, mean in db.session.execute(query)
+    ]
+
+
 def week_start(now: datetime) -> datetime:
     """Monday 00:00 in Paris of the week of `now`, in UTC."""
     local = now.astimezone(PARIS).date()
@@ -157,6 +178,9 @@ def dashboard(*, now: datetime) -> dict[str, Any]:
         "disputes_awaiting": disputes["awaiting_decision"],
         "reviews_pending": review_reporting.reviews_pending(),
         "flags_open": review_reporting.reviews_flagged(),
+        # satisfaction over the last 30 days, per agent and per category
+        "satisfaction_agents": satisfaction(now - timedelta(days=30), now, by="agent"),
+        "satisfaction_categories": satisfaction(now - timedelta(days=30), now, by="category"),
     }
 
 

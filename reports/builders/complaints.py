@@ -33,6 +33,8 @@ class ComplaintsData:
     resolution_hours: tuple[float | None, float | None]  # median, 90th percentile
     outcomes: list[OutcomeRow]
     top_providers: list[tuple[str, str, int]]  # reference, name, complaints
+    satisfaction_agents: list[tuple[str, int, float]] = ()  # agent, ratings, mean score
+    satisfaction_categories: list[tuple[str, int, float]] = ()  # category, ratings, mean score
 
     @property
     def sla_chart(self) -> list[tuple[str, float]]:
@@ -75,6 +77,11 @@ def build_complaints(period: Period, *, progress: Progress) -> Built:
         resolution_hours=resolution_times(period),
         outcomes=[replace(row, outcome=term("outcome", row.outcome)) for row in dispute_outcomes(period)],
         top_providers=most_complained_about(period),
+        satisfaction_agents=reporting.satisfaction(*day_bounds(period), by="agent"),
+        satisfaction_categories=[
+            (term("category", key), n, mean)
+            for key, n, mean in reporting.satisfaction(*day_bounds(period), by="category")
+        ],
     )
     progress(60)
     return Built("complaints.html", period.label, ReportKind.COMPLAINTS.description, data)

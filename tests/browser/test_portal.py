@@ -15,13 +15,13 @@ from console.business_time import paris_today
 from console.db import db, utcnow
 from console.notifications.models import Notification
 from disputes.complaints import services as complaints
-from disputes.complaints.models import ComplaintEntry, EntryKind
+from disputes.complaints.models import ComplaintEntry, EntryKind, Satisfaction
 from disputes.complaints.workflow import Status
 from insurance import services as insurance
 from insurance.models import InsurancePolicy
 from insurance.workflow import InsuranceStatus, Verification
 from portal import services as portal
-from portal.models import PortalAttachment, Satisfaction
+from portal.models import PortalAttachment
 from tests.browser.conftest import sign_in
 from tests.factories import CERTIFICATE_PDF, make_policy, make_provider, make_staff
 from tests.portal.helpers import complaint_in

@@ -15,12 +15,12 @@ from console.audit.models import AuditEvent
 from console.business_time import paris_today
 from console.db import db, utcnow
 from console.notifications.models import Notification
-from disputes.complaints.models import ComplaintEntry, EntryKind
+from disputes.complaints.models import ComplaintEntry, EntryKind, Satisfaction
 from disputes.complaints.workflow import Status
 from insurance.models import InsurancePolicy
 from insurance.workflow import Verification
 from portal import services
-from portal.models import PortalLink, Satisfaction
+from portal.models import PortalLink
 from tests.conftest import CSRF_RE, sign_in
 from tests.factories import make_provider, make_staff
 from tests.portal.helpers import PDF, complaint_in
