@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from console import links
 from console.audit import services as audit
 from console.db import db
 from console.domain import DomainError, _
@@ -27,6 +28,7 @@ from policy.models import PolicyCampaign, PolicyNotice, PolicyVersion
 from policy.workflow import CampaignStatus, VersionStatus
 
 TEMPLATE = "policy_version_changed"
+ACK_MARK = "\x00acknowledge-url\x00"  # rendered once per language, replaced by each client's link
 STALE_AFTER = timedelta(minutes=2)  # a running campaign that has not moved for this long is restarted
 
 
@@ -118,13 +120,26 @@ def _write_outbox(campaign: PolicyCampaign, recipients: list, claimed: dict[int,
         "effective_at": version.effective_at,
         "summary": version.summary,
         "url": f"{config['PUBLIC_BASE_URL'].rstrip('/')}/policy/versions/{version.number}",
-        "acknowledge_url": None,  # the portal's signed link, once the portal exists
+        "acknowledge_url": ACK_MARK,  # each client's own signed link replaces the mark
     }
     messages: dict[str, tuple[str, str]] = {}
     rate = config["SMTP_MESSAGES_PER_MINUTE"]
     first = max(now, campaign.next_slot_at)  # after the previous chunk's last slot, never in the past
     retry_until = now + retry_window()
     rows = []
+    wanted = [
+        (client_id, claimed[client_id]) for client_id, _email, _language in recipients if client_id in claimed
+    ]
+    acknowledge = dict(
+        zip(
+            (notice_id for _client, notice_id in wanted),
+            links.signed_links(
+                "policy_ack", [(("client", c), ("PolicyNotice", n)) for c, n in wanted], now=now,
+                actor="system:policy.campaign",
+            ),
+            strict=True,
+        )
+    )  # fmt: skip
     for client_id, email, language in recipients:
         notice_id = claimed.get(client_id)
         if notice_id is None:
@@ -132,6 +147,7 @@ def _write_outbox(campaign: PolicyCampaign, recipients: list, claimed: dict[int,
         if language not in messages:
             messages[language] = render_in(TEMPLATE, context, language)
         subject, body = messages[language]
+        body = body.replace(ACK_MARK, acknowledge.get(notice_id) or "")
         slot = first + timedelta(seconds=workflow.send_slot_seconds(len(rows), per_minute=rate))
         rows.append({
             "created_at": now, "recipient": email, "template": TEMPLATE, "subject": subject, "body": body,

@@ -115,5 +115,8 @@ class PolicyNotice(db.Model):
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("policy_campaign.id"))
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the client said they read it
+
+    policy_version: Mapped[PolicyVersion] = relationship()
 
     __table_args__ = (sa.UniqueConstraint("policy_version_id", "client_id", name="uq_policy_notice_client"),)

@@ -14,7 +14,7 @@ from console.audit import services as audit
 from console.db import db
 from console.domain import DomainError, _, ensure_version
 from policy import workflow
-from policy.models import CancellationTerms, PolicyVersion
+from policy.models import CancellationTerms, PolicyNotice, PolicyVersion
 from policy.workflow import FeeTier, VersionStatus
 
 # markdown-it-py (maintained by the Executable Books project, CommonMark compliant): the
@@ -190,3 +190,17 @@ def terms_in_force(at: datetime) -> CancellationTerms | None:
         .order_by(CancellationTerms.effective_at.desc())
         .limit(1)
     )
+
+
+def notice_by_id(notice_id: int | None) -> PolicyNotice | None:
+    return db.session.get(PolicyNotice, notice_id) if notice_id else None
+
+
+def acknowledge_notice(notice: PolicyNotice, *, actor: Any, now: datetime) -> PolicyNotice:
+    """The client acknowledges the version they were told of (once; a second time changes nothing)."""
+    if notice.acknowledged_at is None:
+        notice.acknowledged_at = now
+        db.session.flush()
+        audit.record(actor, "policy.acknowledged", notice.policy_version,
+                     changes={"notice": notice.id}, now=now)  # fmt: skip
+    return notice

@@ -24,9 +24,12 @@ from disputes.complaints.models import Complaint, Satisfaction
 from disputes.complaints.workflow import Status
 from insurance import services as insurance
 from marketplace.models import Client, Provider
+from policy import services as policy
 from portal import workflow as wf
 from portal.models import PortalAttachment, PortalLink
 from portal.workflow import LinkRefused, LinkState, PersonKind, Purpose
+from restrictions import services as restrictions
+from vetting import services as vetting
 
 CSAT_ACTOR = "system:portal-satisfaction"
 MAX_FILES = 5
@@ -71,6 +74,12 @@ def record_of(link: PortalLink) -> Any:
         return None
     from disputes.disputes.models import Dispute
 
+    if link.record_type == "Restriction":
+        return restrictions.restriction_by_id(link.record_id)
+    if link.record_type == "VettingCase":
+        return vetting.case_by_id(link.record_id)
+    if link.record_type == "PolicyNotice":
+        return policy.notice_by_id(link.record_id)
     models = {"Complaint": Complaint, "Dispute": Dispute, "Provider": Provider, "Client": Client}
     model = models.get(link.record_type)
     if model is None:
@@ -137,26 +146,43 @@ def make_link(purpose: str, person: Any, record: Any = None, *, now: datetime, a
     return url_of(token)
 
 
+def _person_key(person: Any) -> tuple[PersonKind, int]:
+    """(kind, id) of a provider or a client, given as the record or as ("client", id)."""
+    if isinstance(person, tuple):
+        return PersonKind(person[0]), int(person[1])
+    return person_kind(person), person.id
+
+
+def _record_key(record: Any) -> tuple[str | None, int | None]:
+    if record is None:
+        return None, None
+    if isinstance(record, tuple):
+        return str(record[0]), int(record[1])
+    return type(record).__name__, record.id
+
+
 def make_links(purpose: str, people: list[tuple[Any, Any]], *, now: datetime, actor: Any = None) -> list[str]:
-    """Links for many (person, record) pairs in one insert and one audit event (a sweep's reminders
-    cost no statement per person); the URLs in the same order."""
+    """Links for many (person, record) pairs in one insert and one audit event (a sweep's reminders,
+    an announcement's chunk: no statement per person); the URLs in the same order. A person or a
+    record may be given as a (type, id) pair."""
     purpose = wf.purpose(purpose)
     if not people:
         return []
     actor = actor or "system:portal"
     rows, urls = [], []
     for person, record in people:
-        kind = person_kind(person)
+        kind, person_id = _person_key(person)
         wf.ensure_person(purpose, kind)
+        record_type, record_id = _record_key(record)
         token = secrets.token_urlsafe(wf.TOKEN_BYTES)
         rows.append(
             {
                 "token_digest": wf.token_digest(token),
                 "purpose": purpose,
                 "person_kind": kind,
-                "person_id": person.id,
-                "record_type": type(record).__name__ if record is not None else None,
-                "record_id": record.id if record is not None else None,
+                "person_id": person_id,
+                "record_type": record_type,
+                "record_id": record_id,
                 "created_at": now,
                 "created_by": audit.actor_label(actor)[1],
                 "expires_at": wf.expiry(purpose, now),
@@ -165,16 +191,9 @@ def make_links(purpose: str, people: list[tuple[Any, Any]], *, now: datetime, ac
         urls.append(url_of(token))
     db.session.execute(sa.insert(PortalLink), rows)
     audit.record(
-        actor,
-        "portal.link_create",
-        object_type="PortalLink",
-        changes={
-            "purpose": purpose.value,
-            "count": len(rows),
-            "people": sorted({p.reference for p, _ in people}),
-        },
-        now=now,
-    )
+        actor, "portal.link_create", object_type="PortalLink",
+        changes={"purpose": purpose.value, "count": len(rows)}, now=now,
+    )  # fmt: skip
     return urls
 
 
@@ -272,7 +291,17 @@ def open_record(purpose: Purpose | str, person: Provider | Client) -> Any:
         if found is None:
             raise LinkRefused(_("%(person)s has no open dispute.", person=person.reference))
         return found
-    return None  # certificate, vetting documents, restriction review, policy: the person is enough
+    if purpose == Purpose.VETTING_DOCUMENTS:
+        case = vetting.active_case(person.id)
+        if case is None or case.status.value != "awaiting_provider":
+            raise LinkRefused(_("%(person)s has no vetting case waiting for them.", person=person.reference))
+        return case
+    if purpose == Purpose.RESTRICTION_REVIEW:
+        found = restrictions.latest_active_restriction(person.id)
+        if found is None:
+            raise LinkRefused(_("%(person)s has no restriction in force.", person=person.reference))
+        return found
+    return None  # certificate, policy: the person is enough
 
 
 def find_record(purpose: Purpose | str, reference: str) -> Any:
@@ -431,6 +460,61 @@ def attachments_of(record_type: str, record_id: int) -> list[PortalAttachment]:
             .where(PortalAttachment.record_type == record_type, PortalAttachment.record_id == record_id)
             .order_by(PortalAttachment.id)
         )
+    )
+
+
+def acknowledge_policy(link: PortalLink, *, now: datetime):
+    """The client says they have read the policy version they were told of."""
+    notice = record_of(link)
+    if notice is None or link.record_type != "PolicyNotice":
+        raise LinkRefused(_("This link is not about a policy change."))
+    spend(link, now=now)
+    return policy.acknowledge_notice(notice, actor=portal_actor(person_of(link)), now=now)
+
+
+def submit_vetting_documents(
+    link: PortalLink, *, answer: str | None, uploads: list[tuple[str, tuple[BinaryIO, str]]], now: datetime
+):
+    """The documents a vetting case waits for (identity, certifications) and the provider's answer."""
+    case = record_of(link)
+    if case is None:
+        raise LinkRefused(_("This link is not about a vetting case."))
+    if len(uploads) > MAX_FILES:
+        raise DomainError(_("Send at most %(count)s files at once.", count=MAX_FILES))
+    actor = portal_actor(person_of(link))
+    spend(link, now=now)
+    vetting.provider_sent_documents(case, answer=answer, uploads=uploads, actor=actor, now=now)
+    return case
+
+
+def submit_dispute_answer(link: PortalLink, *, text: str, uploads: list[tuple[BinaryIO, str]], now: datetime):
+    """The provider's account and evidence on a dispute, before the deadline shown."""
+    from disputes.disputes import services as disputes
+
+    dispute = record_of(link)
+    if dispute is None or link.record_type != "Dispute":
+        raise LinkRefused(_("This link is not about a dispute."))
+    if len(uploads) > MAX_FILES:
+        raise DomainError(_("Send at most %(count)s files at once.", count=MAX_FILES))
+    spend(link, now=now)
+    return disputes.provider_answers(
+        dispute,
+        text=text,
+        uploads=uploads,
+        deadline=answer_deadline(link),
+        actor=portal_actor(person_of(link)),
+        now=now,
+    )
+
+
+def submit_review_request(link: PortalLink, *, text: str, now: datetime):
+    """The provider asks for a review of a restriction, with their arguments."""
+    restriction = record_of(link)
+    if restriction is None or link.record_type != "Restriction":
+        raise LinkRefused(_("This link is not about a restriction."))
+    spend(link, now=now)
+    return restrictions.provider_requests_review(
+        restriction, text=text, actor=portal_actor(person_of(link)), now=now
     )
 
 

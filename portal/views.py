@@ -294,7 +294,120 @@ def satisfaction_page(link: PortalLink, client, now):
     )
 
 
+def vetting_page(link: PortalLink, provider, now):
+    error = None
+    case = services.record_of(link)
+    if request.method == "POST":
+        try:
+            uploads = [("identity", upload) for upload in _uploads("identity")] + [
+                ("certification", upload) for upload in _uploads("certification")
+            ]
+            services.submit_vetting_documents(
+                link, answer=request.form.get("answer"), uploads=uploads, now=now
+            )
+            return _submitted(
+                link,
+                provider,
+                _("Thank you: your documents were received and your application is back in review."),
+            )
+        except DomainError as exc:
+            error, _field = _failed(exc)
+            case = services.record_of(link)
+    return _render(
+        "portal/vetting.html",
+        link,
+        provider,
+        422 if error else 200,
+        error=error,
+        case=case,
+        form=request.form,
+    )
+
+
+def dispute_page(link: PortalLink, provider, now):
+    error = None
+    dispute = services.record_of(link)
+    if request.method == "POST":
+        try:
+            services.submit_dispute_answer(
+                link, text=request.form.get("body", ""), uploads=_uploads("evidence"), now=now
+            )
+            return _submitted(
+                link,
+                provider,
+                _("Thank you: your account was added to %(dispute)s.", dispute=dispute.reference),
+            )
+        except DomainError as exc:
+            error, _field = _failed(exc)
+            dispute = services.record_of(link)
+    return _render(
+        "portal/dispute.html",
+        link,
+        provider,
+        422 if error else 200,
+        error=error,
+        dispute=dispute,
+        deadline=services.answer_deadline(link),
+        form=request.form,
+    )
+
+
+def review_page(link: PortalLink, provider, now):
+    error = None
+    restriction = services.record_of(link)
+    if request.method == "POST":
+        try:
+            services.submit_review_request(link, text=request.form.get("arguments", ""), now=now)
+            return _submitted(
+                link,
+                provider,
+                _(
+                    "Thank you: your request was received. A person other than "
+                    "the one who decided will examine it and answer with reasons."
+                ),
+            )
+        except DomainError as exc:
+            error, _field = _failed(exc)
+            restriction = services.record_of(link)
+    return _render(
+        "portal/review.html",
+        link,
+        provider,
+        422 if error else 200,
+        error=error,
+        restriction=restriction,
+        form=request.form,
+    )
+
+
+def policy_page(link: PortalLink, client, now):
+    error = None
+    notice = services.record_of(link)
+    if request.method == "POST":
+        try:
+            services.acknowledge_policy(link, now=now)
+            return _submitted(link, client, _("Thank you: we have recorded that you read the new version."))
+        except DomainError as exc:
+            error, _field = _failed(exc)
+            notice = services.record_of(link)
+    version = notice.policy_version
+    return _render(
+        "portal/policy.html",
+        link,
+        client,
+        422 if error else 200,
+        error=error,
+        version=version,
+        version_url=url_for("policy_public.public_version", number=version.number),
+        diff_url=url_for("policy_public.public_diff", number=version.number),
+    )
+
+
 HANDLERS = {
+    Purpose.POLICY_ACK: policy_page,
+    Purpose.VETTING_DOCUMENTS: vetting_page,
+    Purpose.DISPUTE_ANSWER: dispute_page,
+    Purpose.RESTRICTION_REVIEW: review_page,
     Purpose.CERTIFICATE: certificate_page,
     Purpose.COMPLAINT_REPLY: message_page,
     Purpose.COMPLAINT_ANSWER: message_page,

@@ -8,11 +8,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from console import events
+from console import events, links
 from console.audit import services as audit
 from console.auth.models import StaffUser
 from console.db import db
-from console.domain import DomainError, _, machine_caller
+from console.domain import DomainError, Role, _, machine_caller
 from console.i18n import in_language
 from console.jobs import in_job
 from console.notifications.services import queue_notification
@@ -222,6 +222,60 @@ def request_review(restriction: Restriction, *, text: str, actor: Any, now: date
     return restriction
 
 
+def provider_requests_review(
+    restriction: Restriction, *, text: str, actor: str, now: datetime
+) -> Restriction:
+    """The provider asks for a review themselves (the portal's signed link: `system:portal:PRV-…`);
+    the managers are told, and a person other than the decider takes it (PWD art. 11)."""
+    if actor != f"system:portal:{restriction.provider.reference}":
+        raise PersonRequired(_("Only the restricted provider can ask for a review this way."))
+    if not restriction.active:
+        raise DomainError(
+            _("%(restriction)s has ended; there is nothing to review.", restriction=restriction)
+        )
+    if restriction.review_requested_at is not None:
+        raise DomainError(_("A review of %(restriction)s was already requested.", restriction=restriction))
+    if not (text or "").strip():
+        raise DomainError(_("Write your arguments for the review."))
+    restriction.review_requested_at = now
+    restriction.review_request = wf.ensure_statement(text)
+    changes = audit.diff(restriction)
+    db.session.flush()
+    audit.record(actor, "restriction.review_requested", restriction, changes=changes, now=now)
+    from console.auth.services import active_staff
+
+    for manager in active_staff(Role.MANAGER):
+        if manager.id == restriction.decided_by_id:
+            continue  # the review goes to someone else
+        queue_notification(
+            recipient=manager.email,
+            template="restriction_review_requested",
+            related=restriction,
+            now=now,
+            language=manager.language,
+            context={
+                "provider": restriction.provider.display_name,
+                "reference": restriction.provider.reference,
+                "restriction": restriction,
+            },
+        )
+    return restriction
+
+
+def restriction_by_id(restriction_id: int | None) -> Restriction | None:
+    return db.session.get(Restriction, restriction_id) if restriction_id else None
+
+
+def latest_active_restriction(provider_id: int) -> Restriction | None:
+    """The provider's most recent restriction still in force (what a review request is about)."""
+    return db.session.scalar(
+        sa.select(Restriction)
+        .where(Restriction.provider_id == provider_id, Restriction.ended_at.is_(None))
+        .order_by(Restriction.started_at.desc(), Restriction.id.desc())
+        .limit(1)
+    )
+
+
 def decide_review(
     restriction: Restriction, *, outcome: ReviewOutcome, reasons: str, actor: Any, now: datetime
 ) -> Restriction:
@@ -288,6 +342,11 @@ def _publish(kind: str, restriction: Restriction, now: datetime) -> None:
 def _notify(provider: Provider, template: str, restriction: Restriction, now: datetime) -> None:
     with in_language(provider.language):
         reason = wf.reason(restriction.reason_code).label
+    review_link = (
+        links.signed_link("restriction_review", provider, restriction, now=now)
+        if template == "restriction_started"
+        else None
+    )
     queue_notification(
         recipient=provider.email,
         template=template,
@@ -299,6 +358,7 @@ def _notify(provider: Provider, template: str, restriction: Restriction, now: da
             "reference": provider.reference,
             "reason": reason,
             "restriction": restriction,
+            "review_link": review_link,
         },
     )
 

@@ -9,19 +9,21 @@ check completions are taken by a named staff member; jobs only chase, propose an
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
-from console import events
+from console import events, links
 from console import validation as v
 from console.audit import services as audit
 from console.auth.models import StaffUser
+from console.auth.services import active_staff
 from console.business_time import business_hours_between, paris_today
 from console.db import db
-from console.domain import DomainError, _, ensure_version
+from console.domain import DomainError, Role, _, ensure_version
+from console.files import services as files
 from console.formatting import supported_language
 from console.notifications.services import queue_notification
 from marketplace.models import Provider, VettingStatus
@@ -162,6 +164,76 @@ def provider_answered(
     return case
 
 
+def provider_sent_documents(
+    case: VettingCase,
+    *,
+    answer: str | None,
+    uploads: list[tuple[str, tuple[BinaryIO, str]]],
+    actor: str,
+    now: datetime,
+) -> VettingCase:
+    """The provider answers a case awaiting them through the portal (`system:portal:PRV-…`) with
+    documents (identity, certifications): the case leaves `awaiting_provider`, the clock runs again
+    and the officers of its checks are told."""
+    from vetting.models import DocumentKind, VettingDocument
+
+    if actor != f"system:portal:{case.provider.reference}":
+        raise DomainError(_("Only the provider of the case can answer it this way."))
+    if case.status != wf.CaseStatus.AWAITING_PROVIDER:
+        raise DomainError(_("%(case)s is not waiting for you any more.", case=case.reference))
+    text = clean_note(answer, AWAITING_NOTE_MAX, required=False, what=_("answer"))
+    if not uploads and not text:
+        raise DomainError(_("Attach a document or write an answer."))
+    for kind, upload in uploads:
+        try:
+            kind = DocumentKind(kind)
+        except ValueError as exc:
+            raise DomainError(_("Choose what the document is: identity document or certification.")) from exc
+        stored = files.store_upload(upload[0], upload[1], actor=actor, now=now)
+        db.session.add(VettingDocument(case=case, kind=kind, file=stored, added_at=now, added_by=actor))
+        db.session.flush()
+        audit.record(
+            actor,
+            "vetting.document_add",
+            case,
+            changes={"case": case.reference, "kind": kind.value, "sha256": stored.sha256},
+            now=now,
+        )
+    paused = case.paused_hours + business_hours_between(case.awaiting_since, now)
+    move(
+        case,
+        "provider_answered",
+        actor,
+        now,
+        paused_hours=round(paused, 4),
+        due_at=wf.case_due(case.opened_at, paused),
+        awaiting_since=None,
+        withdrawal_proposed_at=None,
+    )
+    officers = {
+        check.assignee for check in case.checks if check.assignee is not None and check.assignee.active
+    }
+    for officer in officers or active_staff(Role.VETTING_OFFICER):
+        queue_notification(
+            recipient=officer.email,
+            template="vetting_provider_answered",
+            related=case,
+            now=now,
+            language=officer.language,
+            context={
+                "provider": case.provider.display_name,
+                "case": case,
+                "answer": text,
+                "files": len(uploads),
+            },
+        )
+    return case
+
+
+def case_by_id(case_id: int | None) -> VettingCase | None:
+    return db.session.get(VettingCase, case_id) if case_id else None
+
+
 def withdraw_case(
     case: VettingCase, *, reason: str, actor: Any, now: datetime, expected_version: int | None = None
 ) -> VettingCase:
@@ -300,6 +372,8 @@ def _publish(kind: str, case: VettingCase, now: datetime) -> None:
 
 def notify(case: VettingCase, template: str, now: datetime, **context: Any) -> None:
     provider = case.provider
+    if template == "vetting_awaiting":  # what is asked, and where to send it
+        context["link"] = links.signed_link("vetting_documents", provider, case, now=now)
     queue_notification(
         recipient=provider.email,
         template=template,

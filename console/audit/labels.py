@@ -19,6 +19,7 @@ ACTIONS = {
     "portal.satisfaction": N_("Satisfaction rating received"),
     "policy.announce": N_("Policy version announcement started"),
     "policy.announced": N_("Policy version announced to every active client"),
+    "policy.acknowledged": N_("Policy version acknowledged by a client"),
     "policy.draft": N_("Policy version drafted"),
     "policy.edit": N_("Policy draft edited"),
     "policy.publish": N_("Policy version published"),

@@ -172,6 +172,44 @@ def record_provider_response(
     return dispute
 
 
+def provider_answers(
+    dispute: Dispute,
+    *,
+    text: str,
+    uploads: list[tuple[BinaryIO, str]],
+    deadline: datetime,
+    actor: str,
+    now: datetime,
+) -> Dispute:
+    """The provider's own account and evidence, through the portal (`system:portal:PRV-…`), before
+    the deadline shown to them."""
+    complaint = db.session.get(Complaint, dispute.complaint_id)
+    if complaint.provider_id is None or actor != f"system:portal:{complaint.provider.reference}":
+        raise DomainError(_("Only the provider named by the dispute can answer it this way."))
+    if now >= deadline:
+        raise DomainError(_("The deadline to answer has passed."))
+    _not_decided(dispute)
+    count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(DisputeEvidence)
+        .where(DisputeEvidence.dispute_id == dispute.id)
+    )
+    if count + len(uploads) > MAX_EVIDENCE:
+        raise DomainError(_("At most %(count)s files per dispute.", count=MAX_EVIDENCE))
+    dispute.provider_response = clean_text(text, limit=complaint_wf.BODY_MAX, what=_("provider's response"))
+    dispute.provider_responded_at = now
+    changes = audit.diff(dispute)
+    for upload in uploads:
+        stored = files.store_upload(upload[0], upload[1], actor=actor, now=now)
+        db.session.add(DisputeEvidence(dispute_id=dispute.id, side=EvidenceSide.PROVIDER, file_id=stored.id,
+                                       description=None, added_at=now, added_by=actor))  # fmt: skip
+    db.session.flush()
+    audit.record(
+        actor, "dispute.provider_response", dispute, changes=changes | {"files": len(uploads)}, now=now
+    )
+    return dispute
+
+
 def record_insurer_claim(
     dispute: Dispute, *, reference: str, actor: Any, now: datetime, expected_version: int | None = None
 ) -> Dispute:
