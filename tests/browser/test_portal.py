@@ -20,7 +20,7 @@ from disputes.complaints.workflow import Status
 from insurance import services as insurance
 from insurance.models import InsurancePolicy
 from insurance.workflow import InsuranceStatus, Verification
-from portal import services as portal
+from portal import answers
 from portal.models import PortalAttachment
 from tests.browser.conftest import sign_in
 from tests.factories import CERTIFICATE_PDF, make_policy, make_provider, make_staff
@@ -153,7 +153,7 @@ def test_a_client_on_a_phone_replies_then_rates_the_resolution_once(browser, liv
         complaint, "resolve", actor=db.session.merge(agent), now=utcnow() - timedelta(days=1, hours=2)
     )
     db.session.commit()
-    assert portal.ask_satisfaction(now=utcnow()) == 1  # the hourly job's use case
+    assert answers.ask_satisfaction(now=utcnow()) == 1  # the hourly job's use case
     db.session.commit()
 
     page.goto(_link_in_outbox("portal_link", email, live_url))

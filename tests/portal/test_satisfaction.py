@@ -12,7 +12,7 @@ from console.db import db, utcnow
 from console.schedule import PERIODIC_JOBS
 from disputes import reporting
 from disputes.complaints.models import Satisfaction
-from portal import services
+from portal import answers, services
 from reports.builders.complaints import build_complaints
 from reports.workflow import Period
 from tests.conftest import InProcessWorker
@@ -26,7 +26,7 @@ def _rated(agent, score, *, category="damage"):
     link, _token = services.create_link(
         "satisfaction", complaint.client, complaint, actor="system:tests", now=utcnow()
     )
-    services.rate(link, score=score, comment=None, now=utcnow())
+    answers.rate(link, score=score, comment=None, now=utcnow())
     return complaint
 
 

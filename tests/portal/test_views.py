@@ -19,7 +19,7 @@ from disputes.complaints.models import ComplaintEntry, EntryKind, Satisfaction
 from disputes.complaints.workflow import Status
 from insurance.models import InsurancePolicy
 from insurance.workflow import Verification
-from portal import services
+from portal import answers, services
 from portal.models import PortalLink
 from tests.conftest import CSRF_RE, sign_in
 from tests.factories import make_provider, make_staff
@@ -161,8 +161,8 @@ def test_satisfaction_is_asked_a_day_after_resolution_and_given_once(app, client
     complaint = complaint_in("resolved")
     complaint.resolved_at = utcnow() - timedelta(days=1, hours=1)
     db.session.commit()
-    assert services.ask_satisfaction(now=utcnow()) == 1
-    assert services.ask_satisfaction(now=utcnow()) == 0  # asked once
+    assert answers.ask_satisfaction(now=utcnow()) == 1
+    assert answers.ask_satisfaction(now=utcnow()) == 0  # asked once
     note = db.session.scalar(sa.select(Notification).where(Notification.template == "portal_link"))
     db.session.commit()
     url = re.search(r"http://\S+/portal/(\S+)", note.body)
