@@ -61,6 +61,12 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "SMTP_MESSAGES_PER_MINUTE": _bounded_int(env, "SMTP_MESSAGES_PER_MINUTE", 200, 1, 100_000),
         "POLICY_CAMPAIGN_CHUNK": _bounded_int(env, "POLICY_CAMPAIGN_CHUNK", 5000, 1, 50_000),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # The portal (DESIGN §10): signed links' keys, the support mailbox replies reach, inbound mail
+        "PORTAL_KEY": env.get("PORTAL_KEY", ""),
+        "SUPPORT_MAILBOX": env.get("SUPPORT_MAILBOX", "support@ekoklean.fr"),
+        "INBOUND_EMAIL_SECRET": env.get("INBOUND_EMAIL_SECRET", ""),
+        "PORTAL_TOKEN_RATE_LIMIT": env.get("PORTAL_TOKEN_RATE_LIMIT", "30/minute"),
+        "PORTAL_ADDRESS_RATE_LIMIT": env.get("PORTAL_ADDRESS_RATE_LIMIT", "120/minute"),
         "MAIL_FROM": env.get("MAIL_FROM", "Ekoklean Console <no-reply@ekoklean.fr>"),
         "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
         "SESSION_COOKIE_NAME": "ekoklean_session",

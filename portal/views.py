@@ -66,7 +66,7 @@ def _over_limit(*keys: tuple[str, str]) -> bool:
 
 
 def _address_limit() -> tuple[str, str]:
-    return current_app.config.get("PORTAL_ADDRESS_RATE_LIMIT", "120/minute"), f"ip:{request.remote_addr}"
+    return current_app.config["PORTAL_ADDRESS_RATE_LIMIT"], f"ip:{request.remote_addr}"
 
 
 def _too_many():
@@ -104,9 +104,7 @@ def _refused_page(state: str, token: str | None, language: str | None = None):
 def page(token: str):
     now = utcnow()
     token_key = wf.token_digest(token or "")[:32]
-    if _over_limit(
-        _address_limit(), (current_app.config.get("PORTAL_TOKEN_RATE_LIMIT", "30/minute"), token_key)
-    ):
+    if _over_limit(_address_limit(), (current_app.config["PORTAL_TOKEN_RATE_LIMIT"], token_key)):
         return _too_many()
     link = services.find_link(token)
     if link is None:

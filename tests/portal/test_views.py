@@ -193,11 +193,11 @@ def test_the_new_link_form_says_the_same_whoever_asks(app, client):
 
 
 def test_the_rate_limit_per_token(app, client, queue_redis):
-    app.config["PORTAL_TOKEN_RATE_LIMIT"] = "3/minute"
+    original, app.config["PORTAL_TOKEN_RATE_LIMIT"] = app.config["PORTAL_TOKEN_RATE_LIMIT"], "3/minute"
     try:
         answers = [client.get("/portal/some-token").status_code for _ in range(5)]
     finally:
-        app.config.pop("PORTAL_TOKEN_RATE_LIMIT")
+        app.config["PORTAL_TOKEN_RATE_LIMIT"] = original
     assert answers == [404, 404, 404, 429, 429]
 
 
