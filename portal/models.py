@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.db import UTCDateTime, db, enum_type
+from console.files.models import StoredFile
 from console.privacy import RedactedText
 from portal.workflow import PersonKind, Purpose
 
@@ -84,5 +85,7 @@ class PortalAttachment(db.Model):
     link_id: Mapped[int | None] = mapped_column(sa.ForeignKey("portal_link.id"))
     kind: Mapped[str] = mapped_column(sa.String(30), default="evidence")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    stored_file: Mapped[StoredFile] = relationship()
 
     __table_args__ = (sa.Index("ix_portal_attachment_record", "record_type", "record_id"),)

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from console.audit import services as audit
 from console.db import db
@@ -22,7 +23,7 @@ from disputes.complaints.workflow import Status
 from marketplace.models import Client, Provider
 from policy import services as policy
 from portal import workflow as wf
-from portal.models import PortalLink
+from portal.models import PortalAttachment, PortalLink
 from portal.workflow import LinkRefused, LinkState, PersonKind, Purpose
 from restrictions import services as restrictions
 from vetting import services as vetting
@@ -396,3 +397,16 @@ def _rated(complaint_id: int | None) -> bool:
         )
         is not None
     )
+
+
+def attachments_by_entry(record_type: str, record_id: int) -> dict[int | None, list[PortalAttachment]]:
+    """The files sent with a record's messages, by complaint entry (for the record's page)."""
+    found: dict[int | None, list[PortalAttachment]] = {}
+    for attachment in db.session.scalars(
+        sa.select(PortalAttachment)
+        .where(PortalAttachment.record_type == record_type, PortalAttachment.record_id == record_id)
+        .options(joinedload(PortalAttachment.stored_file))
+        .order_by(PortalAttachment.id)
+    ):
+        found.setdefault(attachment.entry_id, []).append(attachment)
+    return found

@@ -8,6 +8,7 @@ import logging
 from flask import (
     Blueprint,
     Response,
+    abort,
     current_app,
     flash,
     redirect,
@@ -26,13 +27,14 @@ from console.admin_base import ConsoleBaseView
 from console.db import db, utcnow
 from console.domain import DomainError, Role
 from console.extensions import csrf
+from console.files import services as files
 from console.i18n import gettext as _
 from console.i18n import in_language
 from console.i18n import lazy_gettext as _l
 from console.jobs import redis_url
 from portal import inbound, services
 from portal import workflow as wf
-from portal.models import InboundEmail
+from portal.models import InboundEmail, PortalAttachment
 from portal.pages import HANDLERS, _answer
 from portal.workflow import LinkState
 
@@ -209,6 +211,49 @@ class PortalLinks(ConsoleBaseView):
         return redirect(back)
 
 
+class PortalFiles(ConsoleBaseView):
+    """Support: the files a client or a provider sent with a complaint message (portal or e-mail),
+    downloaded as attachments, audited and written to the access log."""
+
+    roles = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
+
+    def is_visible(self) -> bool:
+        return False
+
+    @expose("/")
+    def index(self):
+        return redirect(url_for("admin.index"))
+
+    @expose("/<int:attachment_id>")
+    def download(self, attachment_id: int):
+        from console.access_log.services import Subject, record_access
+        from disputes.complaints.models import Complaint
+
+        attachment = db.session.get(PortalAttachment, attachment_id)
+        complaint = db.session.get(Complaint, attachment.record_id) if attachment else None
+        if complaint is None or attachment.record_type != "Complaint":
+            abort(404)
+        now = utcnow()
+        subjects = [Subject("client", complaint.client_id), Subject("provider", complaint.provider_id)]
+        record_access(
+            current_user,
+            subjects,
+            record_type="Complaint",
+            record_id=complaint.reference,
+            purpose="support_case",
+            page="portal attachment",
+            now=now,
+        )
+        try:
+            return files.send_stored(
+                attachment.stored_file, actor=current_user, purpose="support_case", now=now
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return redirect(url_for("complaints.details_view", id=complaint.id))
+
+
 class InboundTriage(ConsoleBaseView):
     """Support: inbound e-mails that matched no complaint, failed the tag, were too large or had
     no text part."""
@@ -242,6 +287,7 @@ class InboundTriage(ConsoleBaseView):
 def register(admin) -> None:
     app = admin.app
     admin.add_view(PortalLinks(name=_l("Portal links"), endpoint="portal_links", url="/portal-links"))
+    admin.add_view(PortalFiles(name=_l("Portal files"), endpoint="portal_files", url="/portal-files"))
     admin.add_view(
         InboundTriage(
             name=_l("Inbound to triage"),
@@ -257,3 +303,4 @@ def register(admin) -> None:
     app.extensions[links.LINK_MAKER] = services.make_link
     app.extensions[links.LINKS_MAKER] = services.make_links
     app.extensions[links.REPLY_ADDRESS] = inbound.reply_address_for
+    app.jinja_env.globals["portal_attachments"] = services.attachments_by_entry

@@ -28,6 +28,8 @@ EXPECTED = {
     "portal_links.index": {Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER},
     "portal_links.send": {Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER},
     "inbound_triage.index": {Role.SUPPORT_AGENT, Role.MANAGER},
+    "portal_files.index": {Role.SUPPORT_AGENT, Role.MANAGER},
+    "portal_files.download": {Role.SUPPORT_AGENT, Role.MANAGER},
     "inbound_triage.handled": {Role.SUPPORT_AGENT, Role.MANAGER},
     "admin.index": set(Role),
     "auth.logout": set(Role),

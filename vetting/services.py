@@ -372,7 +372,7 @@ def _publish(kind: str, case: VettingCase, now: datetime) -> None:
 
 def notify(case: VettingCase, template: str, now: datetime, **context: Any) -> None:
     provider = case.provider
-    if template == "vetting_awaiting":  # what is asked, and where to send it
+    if template in ("vetting_awaiting", "vetting_chase"):  # what is asked, and where to send it
         context["link"] = links.signed_link("vetting_documents", provider, case, now=now)
     queue_notification(
         recipient=provider.email,

@@ -232,3 +232,53 @@ def test_staff_send_a_new_link_from_the_record(app):
         },
     )
     assert wrong.status_code == 302 and wrong.headers["Location"] == "/"
+
+
+def test_support_sees_and_downloads_the_files_a_client_sent(app, client):
+    agent = make_staff("support_agent")
+    complaint = complaint_in("waiting_on_client", agent=agent)
+    link, token = services.create_link(
+        "complaint_reply", complaint.client, complaint, actor="system:tests", now=utcnow()
+    )
+    db.session.commit()
+    csrf, _page = _token_of(client, f"/portal/{token}")
+    client.post(
+        f"/portal/{token}",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf, "body": "La photo.", "evidence": [(io.BytesIO(PDF), "vase.pdf")]},
+    )
+    staff = app.test_client()
+    sign_in(staff, agent.email)
+    page = staff.get(f"/complaints/details/?id={complaint.id}").get_data(as_text=True)
+    found = re.search(r'href="(/portal-files/(\d+))"', page)
+    assert found and "vase.pdf" in page and 'data-testid="portal-links"' in page
+    download = staff.get(found.group(1))
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    download.close()
+    assert staff.get("/portal-files/999999").status_code == 404
+    db.session.rollback()  # a fresh snapshot before writing (SQLite)
+    officer_account = make_staff("vetting_officer")
+    db.session.commit()
+    officer = app.test_client()
+    sign_in(officer, officer_account.email)
+    assert officer.get(found.group(1)).status_code == 403
+    db.session.rollback()
+    assert db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "file.download")) is not None
+
+
+def test_the_triage_queue_lists_what_matched_nothing_and_support_marks_it_handled(app, client_as):
+    from portal import inbound
+
+    raw = (
+        b"From: someone@example.fr\r\nTo: support@ekoklean.fr\r\nSubject: hello\r\n"
+        b"Message-ID: <triage-1@example.fr>\r\n\r\nBonjour, une question.\r\n"
+    )
+    row = inbound.receive(raw, now=utcnow())
+    db.session.commit()
+    support = client_as("support_agent")
+    page = support.get("/inbound-triage/").get_data(as_text=True)
+    assert "Bonjour, une question." in page and "Names no complaint" in page
+    csrf = CSRF_RE.search(page).group(1)
+    assert support.post(f"/inbound-triage/{row.id}/handled", data={"csrf_token": csrf}).status_code == 302
+    assert "Bonjour, une question." not in support.get("/inbound-triage/").get_data(as_text=True)
