@@ -107,7 +107,8 @@ def page(token: str):
     now = utcnow()
     token_key = wf.token_digest(token or "")[:32]
     if _over_limit(_address_limit(), (current_app.config["PORTAL_TOKEN_RATE_LIMIT"], token_key)):
-        return _too_many()
+        with in_language("fr"):
+            return _too_many()
     link = services.find_link(token)
     if link is None:
         services.record_refusal(None, "unknown", now=now)
@@ -133,15 +134,17 @@ def page(token: str):
 @public
 def new_link():
     """Ask for a new link: the same answer whether or not the address is known."""
-    sent = False
-    if request.method == "POST":
-        email = (request.form.get("email") or "").strip().lower()
-        if _over_limit(_address_limit(), ("5/hour", f"email:{wf.token_digest(email)[:32]}")):
-            return _too_many()
-        services.ask_again(email, token=request.form.get("token") or None, now=utcnow())
-        db.session.commit()
-        sent = True
-    return _answer(render_template("portal/new_link.html", sent=sent, token=request.args.get("token")))
+    language = request.values.get("lang")  # French unless the person's page was in English
+    with in_language(language if language in ("fr", "en") else "fr"):
+        sent = False
+        if request.method == "POST":
+            email = (request.form.get("email") or "").strip().lower()
+            if _over_limit(_address_limit(), ("5/hour", f"email:{wf.token_digest(email)[:32]}")):
+                return _too_many()
+            services.ask_again(email, token=request.form.get("token") or None, now=utcnow())
+            db.session.commit()
+            sent = True
+        return _answer(render_template("portal/new_link.html", sent=sent, token=request.args.get("token")))
 
 
 # --- inbound e-mail ---------------------------------------------------------------------------
