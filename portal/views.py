@@ -198,6 +198,7 @@ class PortalLinks(ConsoleBaseView):
         try:
             if person is None:
                 raise DomainError(_("No provider or client with this reference."))
+            wf.ensure_sender(wf.purpose(form.get("purpose", "")), current_user.roles)
             record = (
                 services.find_record(form.get("purpose", ""), form.get("record", ""))
                 if form.get("record")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from console.domain import DomainError, _, translated_label
+from console.domain import DomainError, Role, _, translated_label
 
 TOKEN_BYTES = 24  # 192 bits of randomness (DESIGN §10 asks at least 128)
 SCORES = range(1, 6)
@@ -80,6 +80,24 @@ SINGLE_USE = frozenset(
         Purpose.POLICY_ACK,
     }
 )
+
+
+# Who may send a fresh link of each purpose from the record's page.
+SENDERS = {
+    Purpose.CERTIFICATE: frozenset({Role.VETTING_OFFICER, Role.MANAGER}),
+    Purpose.VETTING_DOCUMENTS: frozenset({Role.VETTING_OFFICER, Role.MANAGER}),
+    Purpose.RESTRICTION_REVIEW: frozenset({Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER}),
+    Purpose.COMPLAINT_ANSWER: frozenset({Role.SUPPORT_AGENT, Role.MANAGER}),
+    Purpose.DISPUTE_ANSWER: frozenset({Role.SUPPORT_AGENT, Role.MANAGER}),
+    Purpose.COMPLAINT_REPLY: frozenset({Role.SUPPORT_AGENT, Role.MANAGER}),
+    Purpose.SATISFACTION: frozenset({Role.SUPPORT_AGENT, Role.MANAGER}),
+    Purpose.POLICY_ACK: frozenset({Role.SUPPORT_AGENT, Role.MANAGER}),
+}
+
+
+def ensure_sender(purpose: Purpose, roles) -> None:
+    if not set(roles) & SENDERS[purpose]:
+        raise LinkRefused(_("Your role cannot send a link to %(purpose)s.", purpose=purpose.label))
 
 
 class LinkState(StrEnum):

@@ -64,3 +64,14 @@ def test_the_reply_address_carries_an_hmac_tag_that_cannot_be_guessed():
     assert wf.read_reply_address([address], b"other" * 8).valid is False
     assert wf.read_reply_address(["support@ekoklean.fr"], KEY) == wf.ReplyTarget(None, False)
     assert wf.token_digest("abc") != wf.token_digest("abd") and len(wf.token_digest("abc")) == 64
+
+
+def test_who_may_send_a_link_of_each_purpose():
+    from console.domain import Role
+
+    assert set(wf.SENDERS) == set(Purpose)
+    wf.ensure_sender(Purpose.CERTIFICATE, {Role.VETTING_OFFICER})
+    with pytest.raises(LinkRefused):
+        wf.ensure_sender(Purpose.COMPLAINT_REPLY, {Role.VETTING_OFFICER})
+    with pytest.raises(LinkRefused):
+        wf.ensure_sender(Purpose.CERTIFICATE, {Role.SUPPORT_AGENT})
