@@ -92,16 +92,6 @@ def post_message(link: PortalLink, *, body: str, uploads: list[tuple[BinaryIO, s
     return entry
 
 
-def attachments_of(record_type: str, record_id: int) -> list[PortalAttachment]:
-    return list(
-        db.session.scalars(
-            sa.select(PortalAttachment)
-            .where(PortalAttachment.record_type == record_type, PortalAttachment.record_id == record_id)
-            .order_by(PortalAttachment.id)
-        )
-    )
-
-
 def acknowledge_policy(link: PortalLink, *, now: datetime):
     """The client says they have read the policy version they were told of."""
     notice = record_of(link)
