@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from console.db import db
-from disputes.complaints.models import Complaint, ComplaintEntry
+from disputes.complaints.models import Complaint, ComplaintEntry, Satisfaction
 
 
 def erase_complaint_texts(complaint_ids: list[int], *, placeholder: str) -> int:
@@ -20,6 +20,11 @@ def erase_complaint_texts(complaint_ids: list[int], *, placeholder: str) -> int:
         sa.update(ComplaintEntry)
         .where(ComplaintEntry.complaint_id.in_(complaint_ids))
         .values(body=placeholder)
+    )
+    db.session.execute(
+        sa.update(Satisfaction)
+        .where(Satisfaction.complaint_id.in_(complaint_ids), Satisfaction.comment.is_not(None))
+        .values(comment=placeholder)
     )
     db.session.flush()
     return len(complaint_ids)

@@ -72,3 +72,16 @@ def test_scores_per_agent_and_category(app, client_as):
         Period(today - timedelta(days=1), today + timedelta(days=1)), progress=lambda _: None
     )
     assert ("Alice Agent", 2, 4.5) in built.data.satisfaction_agents
+
+
+def test_erasure_replaces_the_rating_comment():
+    from disputes.complaints.erasure import erase_complaint_texts
+
+    complaint = complaint_in("resolved")
+    link, _token = services.create_link(
+        "satisfaction", complaint.client, complaint, actor="system:tests", now=utcnow()
+    )
+    answers.rate(link, score=3, comment="Mon voisin M. Dupont était là.", now=utcnow())
+    erase_complaint_texts([complaint.id], placeholder="[effacé]")
+    row = db.session.scalar(sa.select(Satisfaction).where(Satisfaction.complaint_id == complaint.id))
+    assert (row.score, row.comment) == (3, "[effacé]")
