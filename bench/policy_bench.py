@@ -1,13 +1,13 @@
 """Time a policy announcement: the campaign to every active client, queued and its outbox rows
 written by the chunk jobs on a real RQ worker (SMTP is throttled separately, by the sending slots).
 
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/NAME BENCH_CLIENTS=100000 \\
-        python bench/policy_bench.py
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/NAME python bench/policy_bench.py
 
-It migrates the database, tops its clients up to BENCH_CLIENTS (bulk inserts, `bench-policy-…`
-addresses), publishes a significant version with two managers and runs the campaign with one
-worker until it is done. Budget: 500,000 clients in under 120 s; with fewer clients the time is
-extrapolated linearly (the chunks are keyset queries of 5,000, so each costs the same).
+It migrates the database, tops its clients up to BENCH_CLIENTS (500,000 by default; bulk inserts,
+`bench-policy-…` addresses), publishes a significant version with two managers and runs the
+campaign with one worker until it is done. Budget: 500,000 clients in under 120 s; with fewer
+clients the time is extrapolated linearly (the chunks are keyset queries of 5,000, so each costs
+the same). `make bench` runs it on a database of its own, made afresh each time.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def main() -> int:
     if not url:
         print("Set BENCH_DATABASE_URL to a PostgreSQL database you may write to.")
         return 2
-    target = int(os.environ.get("BENCH_CLIENTS", "100000"))
+    target = int(os.environ.get("BENCH_CLIENTS", "500000"))
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="policy-bench-"))
     redis_dir = None
@@ -127,10 +127,8 @@ def _run(target: int) -> int:
         )
         per_500k = elapsed * BUDGET_CLIENTS / max(done.queued, 1)
         verdict = "within" if per_500k < BUDGET_S else "OVER"
-        print(
-            f"extrapolated to {BUDGET_CLIENTS:,} clients: {per_500k:.0f} s"
-            f" ({verdict} the {BUDGET_S:.0f} s budget)"
-        )
+        how = "measured" if done.queued >= BUDGET_CLIENTS else "extrapolated"
+        print(f"{how} for {BUDGET_CLIENTS:,} clients: {per_500k:.0f} s ({verdict} the {BUDGET_S:.0f} s budget)")
         return 0 if done.status.value == "done" and per_500k < BUDGET_S else 1
 
 
