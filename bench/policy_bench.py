@@ -128,7 +128,9 @@ def _run(target: int) -> int:
         per_500k = elapsed * BUDGET_CLIENTS / max(done.queued, 1)
         verdict = "within" if per_500k < BUDGET_S else "OVER"
         how = "measured" if done.queued >= BUDGET_CLIENTS else "extrapolated"
-        print(f"{how} for {BUDGET_CLIENTS:,} clients: {per_500k:.0f} s ({verdict} the {BUDGET_S:.0f} s budget)")
+        print(
+            f"{how} for {BUDGET_CLIENTS:,} clients: {per_500k:.0f} s ({verdict} the {BUDGET_S:.0f} s budget)"
+        )
         return 0 if done.status.value == "done" and per_500k < BUDGET_S else 1
 
 
