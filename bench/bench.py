@@ -73,21 +73,6 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{parts.database}"')
 
 
-def fresh_database(url: str, *, suffix: str) -> str:
-    """A new empty database beside the bench database (dropped first if there): its URL."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    parts = make_url(url)
-    name = f"{parts.database}{suffix}"
-    admin = parts.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    fresh = parts.set(database=name).render_as_string(hide_password=False)
-    ensure_database(fresh)
-    return fresh
-
-
 def seed_if_needed(env: dict[str, str]) -> float | None:
     """Seed the large data set unless present; the seconds it took, or None."""
     import sqlalchemy as sa
@@ -499,12 +484,9 @@ def main() -> int:
     # bench/webhooks_bench.py: 10,000 eligibility events to a local receiver, 2 workers, < 60 s
     command = [sys.executable, str(ROOT / "bench" / "webhooks_bench.py")]
     webhooks = subprocess.run(command, env=env | {"BENCH_DATABASE_URL": url}, check=False)  # noqa: S603
-    # bench/policy_bench.py: a policy announcement to 500,000 clients, on a database of its own made
-    # afresh (its clients and outbox rows would otherwise pile up in the bench database run after run)
-    policy_url = fresh_database(url, suffix="_policy")
-    command = [sys.executable, str(ROOT / "bench" / "policy_bench.py")]
-    policy_env = env | {"BENCH_DATABASE_URL": policy_url, "DATABASE_URL": policy_url}
-    announcement = subprocess.run(command, env=policy_env, check=False)  # noqa: S603
+    from policy_bench import run_announcement  # 500,000 clients told, on a database of its own
+
+    announcement = run_announcement(url, env)
     from privacy_bench import run_privacy  # bench/privacy_bench.py: access log and export budgets
 
     privacy_failures = run_privacy(app)

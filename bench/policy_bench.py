@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
@@ -67,6 +68,32 @@ def _version():
     services.publish_version(version, actor=publisher, now=now)
     db.session.commit()
     return version, publisher
+
+
+def fresh_database(url: str, *, suffix: str) -> str:
+    """A new empty database beside the bench database (dropped first if there): its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    name = f"{parts.database}{suffix}"
+    admin = parts.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    fresh = parts.set(database=name).render_as_string(hide_password=False)
+    from bench import ensure_database
+
+    ensure_database(fresh)
+    return fresh
+
+
+def run_announcement(bench_url: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """This bench in a child process, on a database beside the bench database made afresh (its
+    clients and outbox rows would otherwise pile up in the bench database run after run)."""
+    url = fresh_database(bench_url, suffix="_policy")
+    command = [sys.executable, str(ROOT / "bench" / "policy_bench.py")]
+    child = env | {"BENCH_DATABASE_URL": url, "DATABASE_URL": url}
+    return subprocess.run(command, env=child, check=False)  # noqa: S603 - fixed command
 
 
 def main() -> int:
