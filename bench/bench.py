@@ -484,12 +484,15 @@ def main() -> int:
     # bench/webhooks_bench.py: 10,000 eligibility events to a local receiver, 2 workers, < 60 s
     command = [sys.executable, str(ROOT / "bench" / "webhooks_bench.py")]
     webhooks = subprocess.run(command, env=env | {"BENCH_DATABASE_URL": url}, check=False)  # noqa: S603
+    from policy_bench import run_announcement  # 500,000 clients told, on a database of its own
+
+    announcement = run_announcement(url, env)
     from privacy_bench import run_privacy  # bench/privacy_bench.py: access log and export budgets
 
     privacy_failures = run_privacy(app)
     failures = page_failures + sweep_failures + report_failures + redaction_failures + api_failures
     failures += privacy_failures
-    return 1 if failures or webhooks.returncode else 0
+    return 1 if failures or webhooks.returncode or announcement.returncode else 0
 
 
 if __name__ == "__main__":

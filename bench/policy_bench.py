@@ -1,19 +1,20 @@
 """Time a policy announcement: the campaign to every active client, queued and its outbox rows
 written by the chunk jobs on a real RQ worker (SMTP is throttled separately, by the sending slots).
 
-    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/NAME BENCH_CLIENTS=100000 \\
-        python bench/policy_bench.py
+    BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/NAME python bench/policy_bench.py
 
-It migrates the database, tops its clients up to BENCH_CLIENTS (bulk inserts, `bench-policy-…`
-addresses), publishes a significant version with two managers and runs the campaign with one
-worker until it is done. Budget: 500,000 clients in under 120 s; with fewer clients the time is
-extrapolated linearly (the chunks are keyset queries of 5,000, so each costs the same).
+It migrates the database, tops its clients up to BENCH_CLIENTS (500,000 by default; bulk inserts,
+`bench-policy-…` addresses), publishes a significant version with two managers and runs the
+campaign with one worker until it is done. Budget: 500,000 clients in under 120 s; with fewer
+clients the time is extrapolated linearly (the chunks are keyset queries of 5,000, so each costs
+the same). `make bench` runs it on a database of its own, made afresh each time.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
@@ -69,12 +70,38 @@ def _version():
     return version, publisher
 
 
+def fresh_database(url: str, *, suffix: str) -> str:
+    """A new empty database beside the bench database (dropped first if there): its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    parts = make_url(url)
+    name = f"{parts.database}{suffix}"
+    admin = parts.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    fresh = parts.set(database=name).render_as_string(hide_password=False)
+    from bench import ensure_database
+
+    ensure_database(fresh)
+    return fresh
+
+
+def run_announcement(bench_url: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """This bench in a child process, on a database beside the bench database made afresh (its
+    clients and outbox rows would otherwise pile up in the bench database run after run)."""
+    url = fresh_database(bench_url, suffix="_policy")
+    command = [sys.executable, str(ROOT / "bench" / "policy_bench.py")]
+    child = env | {"BENCH_DATABASE_URL": url, "DATABASE_URL": url}
+    return subprocess.run(command, env=child, check=False)  # noqa: S603 - fixed command
+
+
 def main() -> int:
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         print("Set BENCH_DATABASE_URL to a PostgreSQL database you may write to.")
         return 2
-    target = int(os.environ.get("BENCH_CLIENTS", "100000"))
+    target = int(os.environ.get("BENCH_CLIENTS", "500000"))
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="policy-bench-"))
     redis_dir = None
@@ -127,9 +154,9 @@ def _run(target: int) -> int:
         )
         per_500k = elapsed * BUDGET_CLIENTS / max(done.queued, 1)
         verdict = "within" if per_500k < BUDGET_S else "OVER"
+        how = "measured" if done.queued >= BUDGET_CLIENTS else "extrapolated"
         print(
-            f"extrapolated to {BUDGET_CLIENTS:,} clients: {per_500k:.0f} s"
-            f" ({verdict} the {BUDGET_S:.0f} s budget)"
+            f"{how} for {BUDGET_CLIENTS:,} clients: {per_500k:.0f} s ({verdict} the {BUDGET_S:.0f} s budget)"
         )
         return 0 if done.status.value == "done" and per_500k < BUDGET_S else 1
 

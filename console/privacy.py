@@ -152,9 +152,16 @@ def _free_text(column: sa.Column) -> bool:
     return isinstance(kind, sa.String) and (kind.length or 0) >= 100 and not isinstance(kind, sa.Enum)
 
 
+# Thirteen digits with at most one character between each two: every card number the redactor
+# finds holds such a span, so the database hands over only these values (a superset) to the detector.
+CARD_SHAPED = r"[0-9]([^0-9]?[0-9]){12}"
+
+
 def scan_unmasked_card_numbers(*, since: datetime, until: datetime) -> CardScan:
     """Read every free-text column of the rows written in [since, until) (tables without a time
-    column entirely) and find card numbers with the redactor's own detector."""
+    column entirely) and find card numbers with the redactor's own detector. The database counts
+    the values and selects the card-shaped ones, which the detector then reads: two statements per
+    table, and only the candidates cross to Python."""
     columns = values = 0
     found: list[tuple[str, str, object]] = []
     for table in db.metadata.sorted_tables:
@@ -163,14 +170,14 @@ def scan_unmasked_card_numbers(*, since: datetime, until: datetime) -> CardScan:
         if not texts or not keys:
             continue
         columns += len(texts)
-        query = sa.select(keys[0], *texts)
         when = next((table.c[name] for name in _ROW_TIMES if name in table.c), None)
-        if when is not None:
-            query = query.where(when >= since, when < until)
+        period = (when >= since, when < until) if when is not None else ()
+        counted = sa.select(*(sa.func.count(sa.case((c != "", 1))) for c in texts)).where(*period)
+        values += sum(db.session.execute(counted).one())
+        shaped = sa.or_(*(c.regexp_match(CARD_SHAPED) for c in texts))
+        query = sa.select(keys[0], *texts).where(*period, shaped)
         for row in db.session.execute(query.execution_options(yield_per=2000)):
             for column, value in zip(texts, row[1:], strict=True):
-                if isinstance(value, str) and value:
-                    values += 1
-                    if find_card_numbers(value):
-                        found.append((table.name, column.name, row[0]))
+                if isinstance(value, str) and value and find_card_numbers(value):
+                    found.append((table.name, column.name, row[0]))
     return CardScan(columns, values, found)

@@ -99,8 +99,15 @@ class _Loader:
 
 
 # Tables that refer to no marketplace row but only make sense with the seeded data: the insurance
-# and vetting sweeps' summaries (their counts describe the deleted records).
-DEPENDENT_TABLES = ("insurance_sweep", "vetting_sweep", "cancellation_terms", "policy_version")
+# and vetting sweeps' summaries (their counts describe the deleted records), the terms and policy
+# versions, and the staff's views of the deleted people (the access log).
+DEPENDENT_TABLES = (
+    "insurance_sweep",
+    "vetting_sweep",
+    "cancellation_terms",
+    "policy_version",
+    "access_entry",
+)
 
 
 def marketplace_tables() -> list[sa.Table]:

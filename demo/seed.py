@@ -89,6 +89,7 @@ def seed(
     _open_proposals_and_card_reviews(gen, report, policies, echo=echo)
     _run_sweeps(report, echo=echo)
     _announce_policy(report, now=now, echo=echo)
+    _log_access(report, scale=scale, seed=seed, now=now, echo=echo)
     t0 = time.perf_counter()
     with _queue_down_in_one_line(echo):
         db.session.commit()
@@ -101,6 +102,16 @@ def seed(
     report.total_seconds = time.perf_counter() - started
     echo(f"Seeded in {report.total_seconds:.1f} s.")
     return report
+
+
+def _log_access(report: SeedReport, *, scale: str, seed: int, now, echo: Echo) -> None:
+    """The demo staff's page views of the last two months, with their purposes."""
+    from demo.access import seed_access_log
+
+    t0 = time.perf_counter()
+    report.counts["access_entries"] = entries = seed_access_log(now=now, seed=seed, scale=scale)
+    report.seconds["access"] = seconds = time.perf_counter() - t0
+    echo(f"  {'access log':<12} {entries:>10,} page views with a purpose {seconds:8.1f} s")
 
 
 def _announce_policy(report: SeedReport, *, now, echo: Echo) -> None:

@@ -72,7 +72,10 @@ class SubjectRequestAdmin(ConsoleModelView):
         "due_on": _l("Due on"),
         "status": _l("Status"),
     }
-    column_formatters = {"id": lambda view, context, model, name: model.reference}
+    column_formatters = {
+        "id": lambda view, context, model, name: model.reference,
+        "subject_type": lambda view, context, model, name: wf.person_label(model.subject_type),
+    }
     list_template = "privacy/request_list.html"
 
     def render(self, template, **kwargs):
@@ -88,6 +91,8 @@ class SubjectRequestAdmin(ConsoleModelView):
             kwargs.setdefault(
                 "overdue", wf.is_overdue(model.due_on, model.status, utcnow().astimezone(PARIS).date())
             )
+            kwargs.setdefault("person_label", wf.person_label)
+            kwargs.setdefault("hold_label", wf.hold_label)
         return super().render(template, **kwargs)
 
     def _load(self, request_id: int) -> SubjectRequest:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from console.domain import _
+from console.domain import _, translated_label
 
 COMPLAINT_RETENTION_YEARS = 5  # DESIGN §7: complaints are kept 5 years after closure
 
@@ -16,12 +16,38 @@ class RequestKind(StrEnum):
     ACCESS = "access"
     ERASURE = "erasure"
 
+    @translated_label
+    def label(self) -> str:
+        return {RequestKind.ACCESS: _("access"), RequestKind.ERASURE: _("erasure")}[self]
+
 
 class RequestStatus(StrEnum):
     RECEIVED = "received"
     AWAITING_CONFIRMATION = "awaiting_confirmation"  # erasure asked by one person, confirmed by another
     DONE = "done"
     REFUSED = "refused"
+
+    @translated_label
+    def label(self) -> str:
+        return {
+            RequestStatus.RECEIVED: _("received"),
+            RequestStatus.AWAITING_CONFIRMATION: _("awaiting a second person"),
+            RequestStatus.DONE: _("done"),
+            RequestStatus.REFUSED: _("refused"),
+        }[self]
+
+
+def person_label(subject_type: str) -> str:
+    """The kind of person a request is about, in words."""
+    return {"client": _("client"), "provider": _("provider")}.get(subject_type, subject_type)
+
+
+def hold_label(kind: str) -> str:
+    """The kind of record erasure keeps, in words."""
+    return {
+        "complaint": _("complaint"), "dispute": _("dispute"), "restriction": _("restriction"),
+        "booking": _("booking"),
+    }.get(kind, kind)  # fmt: skip
 
 
 def due_on(received: date) -> date:

@@ -354,3 +354,13 @@ def test_text_is_required_bounded_and_measured_as_stored():
     assert clean_text(None, limit=10, what="note", required=False) is None
     # A card number counts as its masked form, which is shorter.
     assert clean_text("4970 1012 3456 7893 x", limit=30, what="note")
+
+
+@given(text=any_text)
+def test_the_scans_database_prefilter_keeps_every_text_holding_a_card(text):
+    """The compliance scan lets the database select card-shaped values before the detector reads
+    them: every text in which the detector finds a card must pass that filter."""
+    from console.privacy import CARD_SHAPED
+
+    if find_card_numbers(text):
+        assert re.search(CARD_SHAPED, text)

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
+from console.access_log.reporting import views_by_purpose
+from console.audit.labels import purpose_label
 from console.audit.models import AuditEvent
 from console.db import db
 from console.domain import _
@@ -105,25 +107,36 @@ def _audited_downloads(since, until) -> tuple[int, int]:
 
 
 def _promise_personal_data(since, until, targets) -> Promise:
-    total, with_purpose = _audited_downloads(since, until)
+    """Views of a person's data (the access log) and openings of sensitive documents (the audit
+    trail) in the period, and the share of them that recorded why they were made."""
+    purposes = views_by_purpose(since=since, until=until)
+    views = sum(purposes.values())
+    views_with_purpose = views - purposes.get("", 0)
+    documents, documents_with_purpose = _audited_downloads(since, until)
+    total, with_purpose = views + documents, views_with_purpose + documents_with_purpose
     measured = wf.percent(with_purpose, total)  # None when nothing was opened: not applicable
     target = targets["sensitive_access_logged_pct"]
+    top = Counter({key: count for key, count in purposes.items() if key}).most_common(3)
     return Promise(
         1,
         _("Personal data kept confidential"),
-        _("Share of sensitive document openings logged with a purpose"),
+        _("Share of views of personal data and sensitive documents logged with a purpose"),
         pct(measured) if total else _("not applicable"),
         _at_least(target.value),
         target.verdict(measured) if total else Verdict.NOT_APPLICABLE,
         [
-            (_("Documents opened (audited)"), number(total)),
-            (_("Opened with a recorded purpose"), number(with_purpose)),
+            (_("Person pages viewed (access log)"), number(views)),
+            (_("Viewed with a recorded purpose"), number(views_with_purpose)),
+            (_("Most given purposes"), ", ".join(f"{purpose_label(k)} {number(n)}" for k, n in top) or "—"),
+            (_("Documents opened (audited)"), number(documents)),
+            (_("Opened with a recorded purpose"), number(documents_with_purpose)),
             (_("Access"), _("role-based, denied by default; every download goes through a checked route")),
         ],
-        None if total else _("No sensitive document was opened in the period: nothing to measure."),
+        None if total else _("No personal data was viewed in the period: nothing to measure."),
         share=measured,
         method=_(
-            "Audit trail: file downloads in the period, and those that recorded why the file was opened."
+            "Access log: views of a provider's or client's data in the period and the purpose each "
+            "recorded; audit trail: file downloads and those that recorded why the file was opened."
         ),
         target_share=target.value,
     )

@@ -81,3 +81,21 @@ def test_only_managers_and_admins_see_requests(client_as):
     for role in ("support_agent", "vetting_officer"):
         assert client_as(role).get("/privacy_requests/").status_code == 403
     assert client_as("admin").get("/privacy_requests/").status_code == 200
+
+
+def test_a_request_reads_in_words_in_french(app, client_as):
+    from tests.test_french import _client_for
+
+    booking = make_booking()
+    make_complaint(booking=booking)
+    db.session.commit()
+    manager = client_as("manager")
+    _record(manager, booking.client.reference)
+    request = db.session.scalar(sa.select(SubjectRequest))
+    french = _client_for(app, "manager", language="fr")
+    body = french.get(f"/privacy_requests/details/?id={request.id}&purpose=audit")
+    text = body.get_data(as_text=True)
+    assert "demande de type effacement" in text and ">reçue<" in text
+    assert "client #" in text and "réclamation CMP-" in text
+    listing = re.sub(r"\s+", " ", french.get("/privacy_requests/").get_data(as_text=True))
+    assert "> reçue </td>" in listing and "> client </td>" in listing

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -95,6 +95,25 @@ def test_each_promise_has_its_expected_figure(app):
     assert data.counts[Verdict.NOT_APPLICABLE] >= 1
 
 
+def test_promise_one_counts_the_access_logs_views_and_their_purposes(app):
+    from console.access_log.services import Subject, record_access
+
+    seed()
+    officer, client = factories.make_staff("support_agent"), factories.make_client()
+    for n, purpose in enumerate(("support_case", "support_case", "dispute", "")):
+        record_access(officer, [Subject("client", client.id)], record_type="client", record_id=client.id,
+                      purpose=purpose, page="clients.details_view", now=at(10 + n))  # fmt: skip
+    record_access(officer, [Subject("client", client.id)], record_type="client", record_id=client.id,
+                  purpose="audit", page="clients.details_view", now=at(1) - timedelta(days=3))  # fmt: skip
+    db.session.flush()
+    promise = build_policy_compliance(NOV, progress=lambda p: None).data.promises[0]
+    assert promise.share == 75.0 and promise.verdict == Verdict.NOT_MET
+    evidence = dict(promise.evidence)
+    assert evidence["Person pages viewed (access log)"] == "4"
+    assert evidence["Viewed with a recorded purpose"] == "3"
+    assert evidence["Most given purposes"].startswith("Support case handling 2")
+
+
 def test_report_one_read_back_from_the_pdf(app):
     seed()
     manager = factories.make_staff("manager")
@@ -103,7 +122,7 @@ def test_report_one_read_back_from_the_pdf(app):
     flat = squash(text)
     first = flat.split("2. Secure transactions")[0]
     assert "1. Personal data kept confidential not applicable" in first
-    assert "No sensitive document was opened in the period: nothing to measure." in first
+    assert "No personal data was viewed in the period: nothing to measure." in first
     assert "Unmasked card numbers found by scanning the period's free text" in flat
     assert "Values holding an unmasked card number 1" in flat and "client.full_name" in flat
     assert f"Measured {pct(75.0)}" in flat  # promise 7

@@ -253,9 +253,10 @@ def _baseline(form: Form) -> dict:
 
 
 def _refused(client, response) -> bool:
-    """A refusal: an error status, the form shown again, or a redirect to a page saying why."""
+    """A refusal: an error status, the form shown again, or a redirect to a page saying why. A page
+    answered directly that says it succeeded (a key or secret shown once) is not a refusal."""
     if response.status_code != 302:
-        return True
+        return "alert-success" not in response.get_data(as_text=True)
     landing = client.get(response.headers["Location"]).get_data(as_text=True)
     return "alert-danger" in landing and "alert-success" not in landing
 
