@@ -204,3 +204,13 @@ def acknowledge_notice(notice: PolicyNotice, *, actor: Any, now: datetime) -> Po
         audit.record(actor, "policy.acknowledged", notice.policy_version,
                      changes={"notice": notice.id}, now=now)  # fmt: skip
     return notice
+
+
+def latest_notice(client_id: int) -> PolicyNotice | None:
+    """The latest version announcement a client was sent (what an acknowledgement link is about)."""
+    return db.session.scalar(
+        sa.select(PolicyNotice)
+        .where(PolicyNotice.client_id == client_id)
+        .order_by(PolicyNotice.id.desc())
+        .limit(1)
+    )

@@ -276,6 +276,10 @@ def policy_page(link: PortalLink, client, now):
         except DomainError as exc:
             error, _field = _failed(exc)
             notice = services.record_of(link)
+    if notice is None:
+        return _render(
+            "portal/done.html", link, client, 410, message=_("This link is not about a policy change.")
+        )
     version = notice.policy_version
     return _render(
         "portal/policy.html",

@@ -105,8 +105,8 @@ def create_link(
         purpose=purpose,
         person_kind=kind,
         person_id=person.id,
-        record_type=type(record).__name__ if record is not None else None,
-        record_id=record.id if record is not None else None,
+        record_type=_record_key(record)[0],
+        record_id=_record_key(record)[1],
         created_at=now,
         created_by=audit.actor_label(actor)[1],
         expires_at=wf.expiry(purpose, now),
@@ -131,7 +131,8 @@ def create_link(
 def _record_label(record: Any) -> str | None:
     if record is None:
         return None
-    return getattr(record, "reference", None) or f"{type(record).__name__}/{record.id}"
+    record_type, record_id = _record_key(record)
+    return getattr(record, "reference", None) or f"{record_type}/{record_id}"
 
 
 def _side_effect_actor() -> Any:
@@ -300,7 +301,12 @@ def open_record(purpose: Purpose | str, person: Provider | Client) -> Any:
         if found is None:
             raise LinkRefused(_("%(person)s has no restriction in force.", person=person.reference))
         return found
-    return None  # certificate, policy: the person is enough
+    if purpose == Purpose.POLICY_ACK:
+        notice = policy.latest_notice(person.id)
+        if notice is None:
+            raise LinkRefused(_("%(person)s was told of no policy change.", person=person.reference))
+        return notice
+    return None  # a certificate: the provider is enough
 
 
 def find_record(purpose: Purpose | str, reference: str) -> Any:

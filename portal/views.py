@@ -116,6 +116,12 @@ def page(token: str):
         return _refused_page("unknown", None)
     person = services.person_of(link)
     state = services.state_of(link, now)
+    if (
+        state == LinkState.VALID
+        and link.purpose != wf.Purpose.CERTIFICATE
+        and services.record_of(link) is None
+    ):
+        state = LinkState.REVOKED  # its record is gone: nothing left to answer
     if state != LinkState.VALID or person is None:
         services.record_refusal(link, state.value, now=now)
         db.session.commit()

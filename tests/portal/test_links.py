@@ -101,3 +101,24 @@ def test_cli_prints_the_url_alone_on_its_last_line(app):
     assert bad.exit_code != 0 and "no provider or client" in bad.output
     wrong = runner.invoke(args=["portal", "link", complaint.client.reference, "--purpose", "certificate"])
     assert wrong.exit_code != 0
+
+
+def test_a_link_to_a_policy_change_names_the_latest_notice_and_a_link_without_its_record_is_refused(
+    app, client
+):
+    from policy import campaign
+    from tests.policy.test_campaign import significant_version
+
+    someone = make_client()
+    with pytest.raises(LinkRefused):
+        services.open_record("policy_ack", someone)  # told of nothing yet
+    version, manager = significant_version()
+    started = campaign.start_campaign(version, actor=manager, now=utcnow())
+    campaign.run_chunk(started.id, now=utcnow())
+    notice = services.open_record("policy_ack", someone)
+    assert notice.client_id == someone.id and notice.policy_version_id == version.id
+    orphan, token = services.create_link(
+        "complaint_reply", someone, ("Complaint", 999_999), actor="system:tests", now=utcnow()
+    )  # a record that does not exist
+    db.session.commit()
+    assert client.get(f"/portal/{token}").status_code == 410
