@@ -20,6 +20,7 @@ from console.db import db
 from console.domain import DomainError, _, ensure_version
 from console.files import services as files
 from vetting import workflow as wf
+from vetting.background import background_failure
 from vetting.models import (
     DocumentKind,
     Reference,
@@ -261,7 +262,7 @@ def complete_check(
                 )
             )
     elif check.kind == CheckKind.BACKGROUND:
-        check.failure_reason = wf.background_failure(failure_reason, text, check.b3_outcome)
+        check.failure_reason = background_failure(failure_reason, text, check.b3_outcome)
     elif not text:
         raise DomainError(_("Say in the notes why the %(kind)s check failed.", kind=check.kind.label))
     check.status = wf.next_check_status(check.status, "pass" if passed else "fail")

@@ -29,12 +29,12 @@ from wtforms.validators import (
 from console.domain import _
 from console.forms import translated
 from console.i18n import lazy_gettext as _l
+from vetting.background import BackgroundFailure
 from vetting.models import DocumentKind
 from vetting.workflow import (
     RUBRIC,
     AttemptOutcome,
     B3Outcome,
-    BackgroundFailure,
     DocumentType,
     RejectionReason,
     rubric_label,

@@ -20,10 +20,10 @@ from console.files.models import StoredFile
 from console.privacy import RedactedText
 from marketplace.models import Provider
 from vetting import workflow
+from vetting.background import BackgroundFailure
 from vetting.workflow import (
     AttemptOutcome,
     B3Outcome,
-    BackgroundFailure,
     CaseStatus,
     CheckKind,
     CheckStatus,

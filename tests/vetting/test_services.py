@@ -28,8 +28,9 @@ from tests.vetting.conftest import (
     today,
 )
 from vetting import checks, services
+from vetting.background import BackgroundFailure
 from vetting.models import VettingCase, VettingCheck, VettingDocument
-from vetting.workflow import BackgroundFailure, CaseStatus, CheckKind, CheckStatus, ReferenceStatus, Round
+from vetting.workflow import CaseStatus, CheckKind, CheckStatus, ReferenceStatus, Round
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -257,13 +258,10 @@ def test_the_database_refuses_notes_beside_the_criminal_record_reason(applicant,
         check, passed=False, notes=None, failure_reason="criminal_record", actor=officer, now=utcnow()
     )
     db.session.flush()
-    with pytest.raises(sa.exc.IntegrityError):
-        with db.session.begin_nested():
-            db.session.execute(
-                sa.update(VettingCheck)
-                .where(VettingCheck.id == check.id)
-                .values(notes="what the extract says")
-            )
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.execute(
+            sa.update(VettingCheck).where(VettingCheck.id == check.id).values(notes="what the extract says")
+        )
 
 
 # --- skills --------------------------------------------------------------------------------------
