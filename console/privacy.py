@@ -64,6 +64,9 @@ VERBATIM_COLUMNS: frozenset[tuple[str, str]] = frozenset(
         ("api_idempotency_key", "request_digest"),
         ("webhook_endpoint", "secret_encrypted"),
         ("webhook_endpoint", "secret_prefix"),
+        ("staff_mfa", "secret_encrypted"),
+        ("staff_recovery_code", "code_hash"),
+        ("staff_device", "device_hash"),
     }
 )
 

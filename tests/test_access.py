@@ -10,6 +10,11 @@ from console.access import PUBLIC, Role, declared_roles, is_declared
 # deliberate (change both places). New endpoints must at least declare roles (checked below).
 EXPECTED = {
     "auth.login": PUBLIC,
+    # The second step of sign-in: only for whoever gave the right password minutes ago (else back to
+    # the sign-in page); tests/auth/test_mfa.py.
+    "auth.second_factor": PUBLIC,
+    "auth.enrol": PUBLIC,
+    "profile.second_factor": set(Role),
     # The integration API authenticates with its own bearer keys and scopes (tests/api/).
     "api_v1_openapi": PUBLIC,
     "api_bookings.create_bookings": PUBLIC,
