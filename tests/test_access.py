@@ -63,6 +63,7 @@ EXPECTED = {
     "clients.index_view": {Role.SUPPORT_AGENT, Role.MANAGER},
     "clients.create_view": {Role.SUPPORT_AGENT, Role.MANAGER},
     "clients.export": set(),
+    "clients.consent": {Role.SUPPORT_AGENT, Role.MANAGER},
     "bookings.index_view": {Role.SUPPORT_AGENT, Role.MANAGER},
     "bookings.create_view": set(),
     "bookings.edit_view": set(),

@@ -43,6 +43,8 @@ ACTIONS = {
     "client.import_batch": N_("Clients imported in bulk"),
     "cancellation_terms.create": N_("Cancellation terms recorded"),
     "client.create": N_("Client created"),
+    "consent.given": N_("Consent given"),
+    "consent.withdrawn": N_("Consent withdrawn"),
     "client.update": N_("Client updated"),
     "complaint.assign": N_("Complaint assigned"),
     "complaint.close": N_("Complaint closed"),
