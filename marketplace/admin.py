@@ -304,7 +304,8 @@ class ClientAdmin(ServiceFormMixin, ConsoleModelView):
     def consent(self, client_id: int):
         """Support records a consent the client gave or withdrew (by phone, in writing)."""
         form = ConsentForm()
-        client = db.session.get(Client, client_id)
+        key = parse_id(client_id)
+        client = db.session.get(Client, key) if key is not None else None
         if client is None:
             abort(404)
         back = redirect(self.get_url(".details_view", id=client_id) + "#consents")

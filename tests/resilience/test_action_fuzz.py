@@ -39,6 +39,8 @@ pytestmark = [pytest.mark.committed] if TEST_DATABASE_URL else []
 EXCLUDED = {
     "auth.login": "signing in records each attempt by design; tests/auth cover its inputs and limits",
     "auth.logout": "ends the crawling session",
+    "auth.second_factor": "the second step of signing in, before any session: tests/auth/test_mfa.py",
+    "auth.enrol": "the second factor's set-up while signing in, before any session: tests/auth/test_mfa.py",
 }
 GENERIC = ("create_view", "edit_view")  # Flask-Admin's forms: tests/resilience/test_input_fuzz.py
 ODD_IDS = ["0", "2147483647", "2147483648", "9223372036854775807", "9223372036854775808", "1" + "0" * 30]
