@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from console.domain import Role
+
 DEV_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production below
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +82,8 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "LOGIN_LOCK_MINUTES": 15,
         "LOGIN_IP_MAX_FAILURES": int(env.get("LOGIN_IP_MAX_FAILURES", "30")),
         "PASSWORD_MIN_LENGTH": 12,
+        # Roles that must pass a second factor (TOTP) at sign-in; an empty value: none.
+        "MFA_REQUIRED_ROLES": _roles(env.get("MFA_REQUIRED_ROLES", "manager,admin")),
         "PASSWORD_HASH_COST": "standard",
         "WTF_CSRF_TIME_LIMIT": 3600,
         "HSTS": not local,
@@ -101,6 +105,14 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
             h for h in env.get("WEBHOOK_ALLOWED_HOSTS", "").replace(" ", ",").split(",") if h
         ],
     }
+
+
+def _roles(value: str) -> frozenset[str]:
+    names = frozenset(name.strip() for name in value.replace(" ", ",").split(",") if name.strip())
+    unknown = names - {role.value for role in Role}
+    if unknown:
+        raise ConfigError(f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(sorted(unknown))}")
+    return names
 
 
 def _flag(env, name: str, default: bool) -> bool:

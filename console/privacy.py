@@ -1,6 +1,10 @@
 """Card numbers never reach the database: the `RedactedText` column type.
 
-Every free-text column in the project uses `RedactedText`. A value assigned to such an attribute
+Every string column of the project is a `RedactedText`: the models may declare it, and every other
+`String`/`Text` column (enums excepted) is turned into one before the mappers are configured, so a
+new column is covered without anyone remembering to. Only `VERBATIM_COLUMNS` stay as they are:
+values the console makes itself (hashes, digests, salts, random tokens and names, encrypted
+secrets), which no person types and which a redaction would corrupt. A value assigned to such an attribute
 is redacted at once (so forms, flashes and audit diffs only ever see the masked value), and the
 type redacts again on the way to the database, which also covers bulk and Core inserts. Each
 redaction made through the ORM is audited, without the number, when the transaction commits.
@@ -37,6 +41,58 @@ class RedactedText(sa.types.TypeDecorator):
 
     def process_bind_param(self, value, dialect):
         return redact_card_numbers(value)[0] if isinstance(value, str) else value
+
+
+# (table, column): machine-made values only, never typed by a person (tests/test_redaction_everywhere.py
+# checks that each exists and that every other string column redacts).
+VERBATIM_COLUMNS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("audit_event", "hash"),
+        ("audit_event", "prev_hash"),
+        ("audit_event", "personal_digest"),
+        ("audit_legacy_hash", "hash"),
+        ("audit_personal", "salt"),
+        ("staff_user", "password_hash"),
+        ("staff_session", "token_hash"),
+        ("form_submission", "token"),
+        ("stored_file", "storage_name"),
+        ("stored_file", "sha256"),
+        ("report_run", "sha256"),
+        ("report_run", "job_id"),
+        ("api_key", "prefix"),
+        ("api_key", "digest"),
+        ("api_idempotency_key", "request_digest"),
+        ("webhook_endpoint", "secret_encrypted"),
+        ("webhook_endpoint", "secret_prefix"),
+        ("staff_mfa", "secret_encrypted"),
+        ("staff_recovery_code", "code_hash"),
+        ("staff_device", "device_hash"),
+    }
+)
+
+
+def is_string_column(column: sa.Column) -> bool:
+    """A column holding text (enums, limited to their own values, excepted)."""
+    kind = column.type
+    return isinstance(kind, RedactedText) or (isinstance(kind, sa.String) and not isinstance(kind, sa.Enum))
+
+
+def redact_string_columns(metadata: sa.MetaData) -> None:
+    """Make every string column of `metadata` a `RedactedText` of the same length, except the
+    machine-made ones of VERBATIM_COLUMNS."""
+    for table in metadata.tables.values():
+        for column in table.columns:
+            if (
+                is_string_column(column)
+                and not isinstance(column.type, RedactedText)
+                and (table.name, column.name) not in VERBATIM_COLUMNS
+            ):
+                column.type = RedactedText(getattr(column.type, "length", None))
+
+
+@event.listens_for(Mapper, "before_configured")
+def _redact_every_string_column() -> None:
+    redact_string_columns(db.metadata)
 
 
 def _redact_on_set(target, value, oldvalue, initiator):

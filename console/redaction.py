@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Any
 
 from console.domain import DomainError, _
 
@@ -211,6 +212,18 @@ def _lengths_for(head: str) -> tuple[tuple[int, str], ...]:
         for length in lengths:
             brands.setdefault(length, brand)
     return tuple(sorted(brands.items(), reverse=True))
+
+
+def redact_values(value: Any) -> Any:
+    """`value` (text, or JSON-like lists and dicts of them) with every card number masked, in keys
+    and values alike: the audit recorder passes each event's changes through it."""
+    if isinstance(value, str):
+        return redact_card_numbers(value)[0]
+    if isinstance(value, dict):
+        return {redact_values(key): redact_values(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact_values(item) for item in value]
+    return value
 
 
 def clean_text(text: str | None, *, limit: int, what: str, required: bool = True) -> str | None:

@@ -66,7 +66,7 @@ class _VettingGenerator:
         "id", "case_id", "kind", "status", "assignee_id", "started_at", "completed_by_id", "completed_at",
         "notes", "updated_at", "version", "document_type", "document_expiry", "document_last4",
         "siret_active", "b3_viewed", "b3_issue_date", "b3_outcome", "b3_viewed_by_id", "b3_viewed_at",
-        "score", "pass_mark", "trial_passed", "rubric",
+        "score", "pass_mark", "trial_passed", "rubric", "failure_reason",
     )  # fmt: skip
     REFERENCE_COLUMNS = (
         "id", "case_id", "name", "relationship_to_provider", "phone", "email", "status",
@@ -248,7 +248,7 @@ class _VettingGenerator:
                 None, None, None, None, False, None, None, None, None,
                 score if kind == "skills" and status == "failed" else None,
                 wf.DEFAULT_PASS_MARK if kind == "skills" and status == "failed" else None,
-                None, None,
+                None, None, "other" if kind == "background" and status == "failed" else None,
             )
         )  # fmt: skip
 
@@ -283,6 +283,7 @@ class _VettingGenerator:
                 wf.DEFAULT_PASS_MARK if skills else None,
                 True if skills else None,
                 {item: rng.randint(3, 5) for item in wf.RUBRIC} if skills else None,
+                None,
             )
         )  # fmt: skip
 

@@ -25,6 +25,7 @@ from console.jobs import enqueue_after_commit
 from console.links import signed_links
 from console.notifications.models import Notification
 from console.notifications.services import render_message
+from console.redaction import find_card_numbers
 from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.reporting import periods_by_provider, provider_status  # one definition, used here too
@@ -49,6 +50,14 @@ def _policy_number(provider: Provider, value: Any) -> str:
     number = "".join(str(value or "").split()).upper()
     if not number or len(number) > 60:
         raise v.InvalidField("policy_number", _("A policy number is required (at most 60 characters)."))
+    if find_card_numbers(str(value)) or find_card_numbers(number):
+        raise v.InvalidField(
+            "policy_number",
+            _(
+                "This looks like a payment card number, not an insurance policy number: copy the "
+                "number printed on the RC Pro certificate (a card number is never stored)."
+            ),
+        )
     other = db.session.scalar(
         sa.select(InsurancePolicy.provider_id).where(
             InsurancePolicy.policy_number == number, InsurancePolicy.provider_id != provider.id

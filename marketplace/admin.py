@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import flash
+from flask import abort, flash, redirect
+from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -22,7 +23,7 @@ from console.domain import DomainError, Role
 from console.i18n import gettext as _
 from console.i18n import lazy_gettext as _l
 from console.timeline import provider_timeline
-from marketplace import services
+from marketplace import consents, services
 from marketplace.models import Booking, Client, Provider, ServiceKind
 
 VETTING, SUPPORT, MANAGER = Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER
@@ -242,6 +243,12 @@ class ProviderAdmin(ServiceFormMixin, ConsoleModelView):
         )
 
 
+class ConsentForm(FlaskForm):
+    purpose = StringField(validators=[DataRequired(), Length(max=60)])
+    given = StringField(validators=[DataRequired(), Length(max=10)])
+    wording_version = StringField(validators=[Optional(), Length(max=40)])
+
+
 class ClientAdmin(ServiceFormMixin, ConsoleModelView):
     access_kind = "client"
     details_template = "console/client_details.html"
@@ -282,6 +289,51 @@ class ClientAdmin(ServiceFormMixin, ConsoleModelView):
     reference_searches = {"CLI": "id"}
     column_filters = ["city", "created_at", *services.CONSENTS]
     form = ClientForm
+    method_roles = {"consent": frozenset({SUPPORT, MANAGER})}
+
+    def render(self, template, **kwargs):
+        if template == self.details_template:
+            kwargs.setdefault("consent_records_of", consents.records_of)
+            kwargs.setdefault("consent_purposes", consents.PURPOSES)
+            kwargs.setdefault("consent_label", consents.purpose_label)
+            kwargs.setdefault("consent_source", consents.source_label)
+            kwargs.setdefault("consent_wording", consents.SUPPORT_WORDING)
+        return super().render(template, **kwargs)
+
+    @expose("/consent/<int:client_id>", methods=("POST",))
+    def consent(self, client_id: int):
+        """Support records a consent the client gave or withdrew (by phone, in writing)."""
+        form = ConsentForm()
+        key = parse_id(client_id)
+        client = db.session.get(Client, key) if key is not None else None
+        if client is None:
+            abort(404)
+        back = redirect(self.get_url(".details_view", id=client_id) + "#consents")
+        if not form.validate_on_submit():
+            flash(_("The form has expired; try again."), "danger")
+            return back
+        recipient, _sep, purpose = (form.purpose.data or "").partition("/")
+        try:
+            record = consents.record_consent(
+                client,
+                recipient=recipient,
+                purpose=purpose,
+                given=form.given.data == "given",
+                source="support",
+                wording_version=form.wording_version.data,
+                actor=current_user,
+                now=utcnow(),
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            return back
+        db.session.commit()
+        flash(
+            _("Consent recorded.") if record is not None else _("Nothing to change: it was already so."),
+            "success",
+        )
+        return back
 
     def create_model(self, form):
         return self._save(

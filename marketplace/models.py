@@ -276,3 +276,37 @@ class Booking(db.Model):
 Booking.cancellation_terms_version = column_property(
     sa.select(TERMS.c.label).where(TERMS.c.id == Booking.cancellation_terms_id).scalar_subquery()
 )
+
+
+class ConsentRecord(db.Model):
+    """A client's consent to one recipient for one purpose (DESIGN §7): where it was given (the app,
+    support, an import), the wording the client saw, when, and when it was withdrawn. A new consent
+    after a withdrawal is a new record; at most one record per client, recipient and purpose is open."""
+
+    __tablename__ = "consent_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id", ondelete="CASCADE"), index=True)
+    recipient: Mapped[str] = mapped_column(sa.String(20))
+    purpose: Mapped[str] = mapped_column(sa.String(30))
+    source: Mapped[str] = mapped_column(sa.String(10))
+    wording_version: Mapped[str] = mapped_column(sa.String(20))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(sa.String(254))
+
+    client: Mapped[Client] = relationship()
+
+    __table_args__ = (
+        sa.Index(
+            "uq_consent_record_open",
+            "client_id",
+            "recipient",
+            "purpose",
+            unique=True,
+            sqlite_where=sa.text("withdrawn_at IS NULL"),
+            postgresql_where=sa.text("withdrawn_at IS NULL"),
+        ),
+        sa.CheckConstraint("source IN ('app', 'support', 'import')", name="source_known"),
+        sa.CheckConstraint("withdrawn_at IS NULL OR withdrawn_at >= given_at", name="withdrawn_after_given"),
+    )

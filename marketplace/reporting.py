@@ -13,6 +13,7 @@ from console.db import db, row_dict
 from console.domain import _
 from console.formatting import format_date
 from console.validation import parse_reference
+from marketplace import consents
 from marketplace.models import TERMS, Booking, Client, Provider, ServiceKind, VettingStatus
 
 CHUNK = 5000
@@ -159,3 +160,28 @@ def person_bookings(kind: str, person_id: int) -> list[dict]:
     column = Booking.provider_id if kind == "provider" else Booking.client_id
     rows = db.session.scalars(sa.select(Booking).where(column == person_id).order_by(Booking.id))
     return [{"reference": b.reference, **row_dict(b)} for b in rows]
+
+
+INSURER_CLAIM = consents.INSURER_CLAIM  # (recipient, purpose) of a damage dispute's insurer claim
+
+
+def has_consent(client, recipient: str, purpose: str) -> bool:
+    """Whether a client's consent to share their data with `recipient` for `purpose` stands
+    (marketplace/consents.py): asked before anything shares it with a third party."""
+    return consents.has_consent(client, recipient, purpose)
+
+
+def consent_records(client_id: int) -> list[dict]:
+    """A client's consent records, newest first, as plain values (subject access export)."""
+    return [
+        {
+            "recipient": r.recipient,
+            "purpose": r.purpose,
+            "source": r.source,
+            "wording_version": r.wording_version,
+            "given_at": r.given_at,
+            "withdrawn_at": r.withdrawn_at,
+            "recorded_by": r.recorded_by,
+        }
+        for r in consents.records_of(client_id)
+    ]

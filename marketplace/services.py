@@ -15,6 +15,7 @@ from console.audit import services as audit
 from console.db import bulk_insert as db_bulk_insert
 from console.db import db
 from console.domain import DomainError, _, ensure_version
+from marketplace import consents
 from marketplace.models import (
     TERMS,
     Booking,
@@ -109,19 +110,51 @@ def clean_client(fields: Mapping[str, Any]) -> dict[str, Any]:
     } | {name: bool(fields.get(name)) for name in CONSENTS}
 
 
-def create_client(*, fields: Mapping[str, Any], actor: Any, now: datetime) -> Client:
+def create_client(
+    *,
+    fields: Mapping[str, Any],
+    actor: Any,
+    now: datetime,
+    consent_source: str = "support",
+    wording_version: str | None = None,
+) -> Client:
     values = clean_client(fields)
     client = Client(**values, created_at=now, consents_updated_at=now)
     db.session.add(client)
     db.session.flush()
     audit.record(actor, "client.create", client, changes=_created(client, CLIENT_FIELDS + CONSENTS), now=now)
+    _record_consents(client, [n for n in CONSENTS if values[n]], consent_source, wording_version, actor, now)
     return client
 
 
+def _record_consents(client, names, source, wording, actor, now) -> None:
+    """The consent records of the client's consent columns just changed (marketplace/consents.py)."""
+    for name in names:
+        purpose = consents.BY_COLUMN[name]
+        consents.record_consent(
+            client,
+            recipient=purpose.recipient,
+            purpose=purpose.purpose,
+            given=bool(getattr(client, name)),
+            source=source,
+            wording_version=wording
+            or (consents.SUPPORT_WORDING if source == "support" else consents.UNSPECIFIED_WORDING),
+            actor=actor,
+            now=now,
+        )
+
+
 def update_client(
-    client: Client, *, fields: Mapping[str, Any], expected_version: int | None, actor: Any, now: datetime
+    client: Client,
+    *,
+    fields: Mapping[str, Any],
+    expected_version: int | None,
+    actor: Any,
+    now: datetime,
+    consent_source: str = "support",
+    wording_version: str | None = None,
 ) -> Client:
-    """Change a client's details and consents (consent changes are timestamped)."""
+    """Change a client's details and consents (each consent change is a consent record)."""
     ensure_version(client, expected_version)
     for key, value in clean_client(fields).items():
         setattr(client, key, value)
@@ -131,6 +164,8 @@ def update_client(
     if changes:
         db.session.flush()
         audit.record(actor, "client.update", client, changes=changes, now=now)
+    changed = [name for name in CONSENTS if name in changes]
+    _record_consents(client, changed, consent_source, wording_version, actor, now)
     return client
 
 

@@ -113,6 +113,7 @@ def export(subject_type: str, subject_id: int, *, now: datetime) -> dict[str, An
         "disputes": disputes.person_disputes(subject_type, subject_id),
         "reviews": reviews.person_reviews(subject_type, subject_id),
         "consents": _consents(record) if subject_type == "client" else {},
+        "consent_records": marketplace.consent_records(subject_id) if subject_type == "client" else [],
         "notifications": _notifications(record["email"]),
         "access_log": _access_log(subject_type, subject_id),
         "requests": [row_dict(r) for r in _requests(subject_type, subject_id)],
@@ -129,7 +130,7 @@ def _plain(value: Any) -> dict[str, Any]:
 
 
 def _consents(record: dict[str, Any]) -> dict[str, Any]:
-    """The consents as they stand today (the consent records of issue 16 item 8 will add history)."""
+    """The consents as they stand today (their history: `consent_records`)."""
     keys = (
         "consent_marketing_email",
         "consent_marketing_sms",

@@ -93,6 +93,8 @@ def make_test_app(database_url: str, redis_url: str, files_dir: str, **overrides
         "REPORT_REQUESTS_PER_MINUTE": None,
         # Test API clients come back with the same names after each rollback; the limit has its own test.
         "API_RATE_LIMIT": "100000/minute",
+        # The staff fixtures sign in with a password; tests/auth/test_mfa.py turns the second factor on.
+        "MFA_REQUIRED_ROLES": frozenset(),
     }
     config.update(overrides)
     return create_app(config)

@@ -294,7 +294,11 @@ class VettingCaseAdmin(CaseListBase):
             check_id,
             forms.CompleteForm(),
             lambda check, f, **kw: checks.complete_check(
-                check, passed=f.outcome.data == "pass", notes=f.notes.data, **kw
+                check,
+                passed=f.outcome.data == "pass",
+                notes=f.notes.data,
+                failure_reason=f.failure_reason.data,
+                **kw,
             ),
             _("Check completed."),
         )

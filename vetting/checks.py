@@ -20,6 +20,7 @@ from console.db import db
 from console.domain import DomainError, _, ensure_version
 from console.files import services as files
 from vetting import workflow as wf
+from vetting.background import background_failure
 from vetting.models import (
     DocumentKind,
     Reference,
@@ -241,8 +242,10 @@ def complete_check(
     actor: Any,
     now: datetime,
     expected_version: int | None = None,
+    failure_reason: str | None = None,
 ) -> VettingCheck:
-    """Pass (only when nothing is missing) or fail (with notes) a check.
+    """Pass (only when nothing is missing) or fail (with notes; a background check with a reason
+    code, and no notes when the reason is the criminal record) a check.
 
     When the third check is completed the case becomes ready for decision.
     """
@@ -258,6 +261,8 @@ def complete_check(
                     problems="; ".join(problems),
                 )
             )
+    elif check.kind == CheckKind.BACKGROUND:
+        check.failure_reason = background_failure(failure_reason, text, check.b3_outcome)
     elif not text:
         raise DomainError(_("Say in the notes why the %(kind)s check failed.", kind=check.kind.label))
     check.status = wf.next_check_status(check.status, "pass" if passed else "fail")

@@ -29,8 +29,16 @@ from wtforms.validators import (
 from console.domain import _
 from console.forms import translated
 from console.i18n import lazy_gettext as _l
+from vetting.background import BackgroundFailure
 from vetting.models import DocumentKind
-from vetting.workflow import RUBRIC, AttemptOutcome, B3Outcome, DocumentType, RejectionReason, rubric_label
+from vetting.workflow import (
+    RUBRIC,
+    AttemptOutcome,
+    B3Outcome,
+    DocumentType,
+    RejectionReason,
+    rubric_label,
+)
 
 
 class VersionedForm(FlaskForm):
@@ -102,6 +110,15 @@ class CompleteForm(VersionedForm):
         _l("Outcome"), choices=[SelectChoice("pass", _l("pass")), SelectChoice("fail", _l("fail"))]
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    # Background check only (the rule in vetting.workflow.background_failure checks it).
+    failure_reason = SelectField(
+        _l("Reason for failing"),
+        choices=lambda: [
+            SelectChoice("", _("Choose the reason for failing…")),
+            *(SelectChoice(r.value, r.label) for r in BackgroundFailure),
+        ],
+        validate_choice=False,
+    )
 
 
 class ReferenceForm(FlaskForm):

@@ -20,6 +20,7 @@ from console.files.models import StoredFile
 from console.privacy import RedactedText
 from marketplace.models import Provider
 from vetting import workflow
+from vetting.background import BackgroundFailure
 from vetting.workflow import (
     AttemptOutcome,
     B3Outcome,
@@ -170,6 +171,10 @@ class VettingCheck(db.Model):
     b3_outcome: Mapped[B3Outcome | None] = mapped_column(enum_type(B3Outcome, "b3_outcome"))
     b3_viewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     b3_viewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # why a failed background check failed: a code, no free text about the criminal record
+    failure_reason: Mapped[BackgroundFailure | None] = mapped_column(
+        enum_type(BackgroundFailure, "background_failure")
+    )
     # skills evidence (kind = skills)
     score: Mapped[int | None]
     pass_mark: Mapped[int | None]
@@ -197,6 +202,14 @@ class VettingCheck(db.Model):
             "b3_viewed = (b3_outcome IS NOT NULL AND b3_issue_date IS NOT NULL "
             "AND b3_viewed_by_id IS NOT NULL AND b3_viewed_at IS NOT NULL)",
             name="b3_viewing_complete",
+        ),
+        sa.CheckConstraint(
+            "failure_reason IS NULL OR (kind = 'background' AND status = 'failed')",
+            name="failure_reason_of_failed_background",
+        ),
+        sa.CheckConstraint(
+            "failure_reason IS NULL OR failure_reason <> 'criminal_record' OR notes IS NULL",
+            name="no_notes_on_criminal_record",
         ),
     )
 

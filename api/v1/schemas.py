@@ -111,6 +111,32 @@ class Consents(Base):
     consent_partner_sharing = fields.Bool()
 
 
+class ConsentsChange(Consents):
+    # The version of the wording the client agreed to in the app (recorded with each consent).
+    wording_version = fields.Str(validate=validate.Length(min=1, max=20))
+
+
+class ConsentRecordIn(Base):
+    recipient = fields.Str(required=True, validate=validate.Length(max=20))
+    purpose = fields.Str(required=True, validate=validate.Length(max=30))
+    given = fields.Bool(required=True)
+    wording_version = fields.Str(validate=validate.Length(min=1, max=20))
+
+
+class ConsentRecordOut(Base):
+    recipient = fields.Str(required=True)
+    purpose = fields.Str(required=True)
+    source = fields.Str(required=True)
+    wording_version = fields.Str(required=True)
+    given_at = fields.AwareDateTime(required=True)
+    withdrawn_at = fields.AwareDateTime(allow_none=True)
+    standing = fields.Bool(required=True)
+
+
+class ConsentRecordsOut(Base):
+    items = fields.List(fields.Nested(ConsentRecordOut), required=True)
+
+
 class ClientIn(Consents):
     external_id = _external_id()
     full_name = _text(200)

@@ -23,6 +23,7 @@ from sqlalchemy import inspect
 from console.audit import personal
 from console.audit.models import AuditEvent, AuditLegacyHash, AuditPurgePermit
 from console.db import db, utcnow
+from console.redaction import redact_values
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +97,10 @@ def record(
         sa.select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
     actor_id, label = actor_label(actor)
-    object_id = None if object_id is None else str(object_id)
-    changes, values = personal.split(_jsonable(changes))
+    # The one choke point of the trail: nothing reaches an event (chain or personal values) unredacted.
+    label, object_type, purpose = (redact_values(text) for text in (label, object_type, purpose))
+    object_id = None if object_id is None else redact_values(str(object_id))
+    changes, values = personal.split(redact_values(_jsonable(changes)))
     personal_id, personal_digest = (
         personal.store(values, object_type=object_type, object_id=object_id) if values else (None, None)
     )

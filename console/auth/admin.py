@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from console.admin_base import ConsoleModelView
-from console.auth import services
+from console.auth import mfa, services
 from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import Role
@@ -26,6 +26,18 @@ def _roles_badges(view, context, model, name) -> Markup:
     return Markup(" ").join(
         Markup('<span class="badge badge-secondary">{}</span>').format(r.label) for r in sorted(model.roles)
     )
+
+
+def _second_factor(view, context, model, name) -> str:
+    enrolment = mfa.enrolment(model)
+    if enrolment is None or enrolment.confirmed_at is None:
+        return _("required, not set up yet") if mfa.is_required(model) else _("off")
+    if enrolment.reset_requested_by is not None:
+        return _(
+            "on; reset asked by %(name)s, waiting for a second admin",
+            name=enrolment.reset_requested_by.full_name,
+        )
+    return _("on")
 
 
 class StaffUserForm(FlaskForm):
@@ -43,11 +55,25 @@ class StaffUserAdmin(ConsoleModelView):
     roles = frozenset({Role.ADMIN})
     create_roles = frozenset({Role.ADMIN})
     edit_roles = frozenset({Role.ADMIN})
-    action_roles = {"deactivate": frozenset({Role.ADMIN})}
+    action_roles = {
+        "deactivate": frozenset({Role.ADMIN}),
+        "mfa_reset_ask": frozenset({Role.ADMIN}),
+        "mfa_reset_confirm": frozenset({Role.ADMIN}),
+        "mfa_reset_cancel": frozenset({Role.ADMIN}),
+    }
 
-    column_list = ["email", "full_name", "roles", "active", "locked_until", "last_login_at", "created_at"]
+    column_list = [
+        "email",
+        "full_name",
+        "roles",
+        "active",
+        "second_factor",
+        "locked_until",
+        "last_login_at",
+        "created_at",
+    ]
     column_details_list = column_list
-    column_formatters = {"roles": _roles_badges}
+    column_formatters = {"roles": _roles_badges, "second_factor": _second_factor}
     column_formatters_detail = column_formatters
     column_searchable_list = ["email", "full_name"]
     column_filters = ["active", "created_at", "last_login_at"]
@@ -57,6 +83,7 @@ class StaffUserAdmin(ConsoleModelView):
         "full_name": _l("Name"),
         "roles": _l("Roles"),
         "active": _l("Active"),
+        "second_factor": _l("Second factor"),
         "locked_until": _l("Locked until"),
         "last_login_at": _l("Last sign-in"),
         "created_at": _l("Created"),
@@ -121,6 +148,28 @@ class StaffUserAdmin(ConsoleModelView):
             services.deactivate_staff(staff, actor=actor, now=now)
 
         self.run_for_each(ids, deactivate, done=_("Deactivated"))
+
+    # The second factor of a staff member who lost their phone: asked by one admin, confirmed by
+    # another (four eyes), both audited; it is set up again at the next sign-in where required.
+    @action(
+        "mfa_reset_ask",
+        _l("Ask to reset the second factor"),
+        _l("Ask for the reset of the selected staff members' second factor? A second admin confirms it."),
+    )
+    def action_mfa_reset_ask(self, ids):
+        self.run_for_each(ids, mfa.ask_reset, done=_("Reset asked"))
+
+    @action(
+        "mfa_reset_confirm",
+        _l("Confirm the reset of the second factor"),
+        _l("Remove the second factor of the selected staff members (asked by another admin)?"),
+    )
+    def action_mfa_reset_confirm(self, ids):
+        self.run_for_each(ids, mfa.confirm_reset, done=_("Second factor reset"))
+
+    @action("mfa_reset_cancel", _l("Cancel the reset of the second factor"))
+    def action_mfa_reset_cancel(self, ids):
+        self.run_for_each(ids, mfa.cancel_reset, done=_("Reset cancelled"))
 
 
 def register(admin) -> None:

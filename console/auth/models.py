@@ -93,6 +93,8 @@ class StaffSession(db.Model):
     end_reason: Mapped[str | None] = mapped_column(sa.String(40))
     ip: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+    # How the second factor was passed at sign-in ("totp", "recovery_code"); None: password only.
+    second_factor: Mapped[str | None] = mapped_column(sa.String(20))
 
     staff: Mapped[StaffUser] = relationship()
 
@@ -109,3 +111,53 @@ class LoginAttempt(db.Model):
     succeeded: Mapped[bool]
 
     __table_args__ = (sa.Index("ix_login_attempt_ip_at", "ip", "at"),)
+
+
+class StaffMfa(db.Model):
+    """A staff member's TOTP second factor: the secret (encrypted with a key derived from
+    SECRET_KEY), when enrolment was confirmed, the last time step accepted (a code is never
+    accepted twice), and a reset asked by one admin and waiting for another (four eyes)."""
+
+    __tablename__ = "staff_mfa"
+
+    staff_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret_encrypted: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    reset_requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+    reset_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    staff: Mapped[StaffUser] = relationship(foreign_keys=[staff_id])
+    reset_requested_by: Mapped[StaffUser | None] = relationship(foreign_keys=[reset_requested_by_id])
+
+
+class StaffRecoveryCode(db.Model):
+    """One of the ten single-use recovery codes, kept as a SHA-256 only."""
+
+    __tablename__ = "staff_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class StaffDevice(db.Model):
+    """A browser a staff member signed in from (a long-lived cookie's token, kept as a SHA-256):
+    a sign-in from a browser not seen before is told to the staff member by e-mail."""
+
+    __tablename__ = "staff_device"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    device_hash: Mapped[str] = mapped_column(sa.String(64))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+
+    __table_args__ = (sa.UniqueConstraint("staff_id", "device_hash", name="uq_staff_device"),)

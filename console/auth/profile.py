@@ -1,4 +1,4 @@
-"""The staff member's own profile: the language the console speaks to them."""
+"""The staff member's own profile: the language the console speaks to them, and their second factor."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from wtforms.fields.choices import SelectChoice
 
 from console.access import ALL_ROLES
 from console.admin_base import ConsoleBaseView
-from console.auth import services
+from console.auth import mfa, services
+from console.auth.views import CodeForm
 from console.db import db, utcnow
+from console.domain import DomainError
 from console.formatting import supported_language
 from console.i18n import gettext as _
 from console.i18n import lazy_gettext as _l
@@ -45,7 +47,34 @@ class ProfileView(ConsoleBaseView):
                 refresh()  # the rest of this request (the message below) in the new language
                 flash(_("Your language is saved."), "success")
                 return redirect(url_for(".index"))
-        return self.render("auth/profile.html", form=form)
+        return self.render(
+            "auth/profile.html",
+            form=form,
+            enrolled=mfa.is_enrolled(current_user),
+            required=mfa.is_required(current_user),
+            codes_left=mfa.recovery_codes_left(current_user),
+        )
+
+    @expose("/second-factor", methods=["GET", "POST"])
+    def second_factor(self):
+        """Optional for roles that do not require it: set up the second factor from here; it is
+        asked from the next sign-in on."""
+        if mfa.is_enrolled(current_user):
+            return redirect(url_for(".index"))
+        form = CodeForm()
+        if form.validate_on_submit():
+            try:
+                codes = mfa.confirm_enrolment(current_user, form.code.data, now=utcnow())
+            except DomainError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+            else:
+                db.session.commit()
+                return self.render("auth/profile_codes.html", codes=codes)
+        enrolment = mfa.start_enrolment(current_user, now=utcnow())
+        db.session.commit()
+        secret, _uri, qr = mfa.provisioning(current_user, enrolment)
+        return self.render("auth/profile_enrol.html", form=form, secret=secret, qr=qr)
 
 
 def register(admin) -> None:

@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from console.audit import services as audit
+from console.auth import mfa
 from console.auth.models import LoginAttempt, StaffRole, StaffSession, StaffUser
 from console.auth.passwords import burn_verification_time, hash_password, verify_password
 from console.db import db
@@ -190,6 +191,15 @@ class SignedIn:
     token: str
 
 
+@dataclass(frozen=True)
+class SecondFactorDue:
+    """The password was right; the session opens once the second factor passes (or, where a role
+    requires one and none is set up yet, once it is set up)."""
+
+    staff: StaffUser
+    enrolled: bool
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -207,8 +217,11 @@ def _refuse(reason: str, *, email: str, ip: str, staff: StaffUser | None, now: d
     return LoginRefused(reason)
 
 
-def authenticate(*, email: str, password: str, ip: str, user_agent: str, now: datetime) -> SignedIn:
-    """Check the credentials and limits; open a server-side session or raise LoginRefused.
+def authenticate(
+    *, email: str, password: str, ip: str, user_agent: str, now: datetime
+) -> SignedIn | SecondFactorDue:
+    """Check the credentials and limits; open a server-side session, or say that the second factor
+    is due (the failure count stays until it passes), or raise LoginRefused.
 
     The caller commits in both cases: failures must be remembered for the limits.
     """
@@ -236,7 +249,49 @@ def authenticate(*, email: str, password: str, ip: str, user_agent: str, now: da
         raise _refuse(reason, email=email, ip=ip, staff=staff, now=now)
     if not staff.active:
         raise _refuse("inactive", email=email, ip=ip, staff=staff, now=now)
+    if mfa.due_at_sign_in(staff):
+        return SecondFactorDue(staff, enrolled=mfa.is_enrolled(staff))
     return _open_session(staff, ip=ip, user_agent=user_agent, now=now)
+
+
+def _usable(staff: StaffUser, *, ip: str, now: datetime) -> None:
+    """The account may still finish signing in (active, not locked meanwhile)."""
+    if not staff.active:
+        raise _refuse("inactive", email=staff.email, ip=ip, staff=staff, now=now)
+    if staff.locked_until is not None and staff.locked_until > now:
+        raise _refuse("locked", email=staff.email, ip=ip, staff=staff, now=now)
+
+
+def _code_refused(staff: StaffUser, refusal: mfa.CodeRefused, *, ip: str, now: datetime) -> LoginRefused:
+    failures = _count_failure(staff, now)
+    reason = (
+        "locked_now" if failures == 0 else f"{'replayed' if str(refusal) == 'replayed' else 'wrong'}_code"
+    )
+    return _refuse(reason, email=staff.email, ip=ip, staff=staff, now=now)
+
+
+def pass_second_factor(staff: StaffUser, *, code: str, ip: str, user_agent: str, now: datetime) -> SignedIn:
+    """The second step of sign-in: a TOTP code or a recovery code. A wrong or replayed code counts
+    toward the lockout like a wrong password."""
+    _usable(staff, ip=ip, now=now)
+    try:
+        method = mfa.check_code(staff, code, now=now)
+    except mfa.CodeRefused as refusal:
+        raise _code_refused(staff, refusal, ip=ip, now=now) from None
+    return _open_session(staff, ip=ip, user_agent=user_agent, now=now, second_factor=method)
+
+
+def enrol_at_sign_in(
+    staff: StaffUser, *, code: str, ip: str, user_agent: str, now: datetime
+) -> tuple[SignedIn, list[str]]:
+    """A role requires the second factor and none is set up: confirm the app's first code, open the
+    session, and return the recovery codes to show once."""
+    _usable(staff, ip=ip, now=now)
+    try:
+        codes = mfa.confirm_enrolment(staff, code, now=now)
+    except mfa.CodeRefused as refusal:
+        raise _code_refused(staff, refusal, ip=ip, now=now) from None
+    return _open_session(staff, ip=ip, user_agent=user_agent, now=now, second_factor=mfa.TOTP), codes
 
 
 def _count_failure(staff: StaffUser, now: datetime) -> int:
@@ -259,7 +314,9 @@ def _count_failure(staff: StaffUser, now: datetime) -> int:
     return failures
 
 
-def _open_session(staff: StaffUser, *, ip: str, user_agent: str, now: datetime) -> SignedIn:
+def _open_session(
+    staff: StaffUser, *, ip: str, user_agent: str, now: datetime, second_factor: str | None = None
+) -> SignedIn:
     token = secrets.token_urlsafe(32)
     staff.failed_logins, staff.locked_until, staff.last_login_at = 0, None, now
     db.session.add(LoginAttempt(at=now, ip=ip, email=staff.email, succeeded=True))
@@ -271,9 +328,16 @@ def _open_session(staff: StaffUser, *, ip: str, user_agent: str, now: datetime) 
             last_seen_at=now,
             ip=ip,
             user_agent=user_agent[:255],
+            second_factor=second_factor,
         )
     )
-    audit.record(staff, "auth.login", staff, now=now)
+    audit.record(
+        staff,
+        "auth.login",
+        staff,
+        changes={"second_factor": second_factor} if second_factor else None,
+        now=now,
+    )
     staff.session_token = token
     return SignedIn(staff, token)
 

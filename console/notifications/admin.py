@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_admin.actions import action
+from flask_login import current_user
 from markupsafe import Markup
 
 from console.admin_base import ConsoleModelView
@@ -58,14 +59,20 @@ class NotificationAdmin(ConsoleModelView):
     }
     column_formatters = {"last_error": _last_error}
     column_formatters_detail = column_formatters
-    export_roles = frozenset()
+    export_roles = None  # the list roles; rows filtered by role and kind of message like the list
     simple_list_pager = True
     action_roles = {"resend": frozenset({Role.MANAGER, Role.ADMIN})}
 
     def home_badge(self) -> str | None:
         """Messages the outbox gave up on after its retry window: a manager decides to resend them."""
-        failed = services.failed_count()
+        failed = services.failed_count(current_user.roles)
         return ngettext("%(num)s failed message", "%(num)s failed messages", failed) if failed else None
+
+    def get_query(self):
+        return super().get_query().filter(services.readable_by(current_user.roles))
+
+    def get_count_query(self):
+        return super().get_count_query().filter(services.readable_by(current_user.roles))
 
     @action("resend", _l("Resend"), _l("Send the selected failed messages again?"))
     def action_resend(self, ids):

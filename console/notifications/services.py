@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -17,8 +18,9 @@ from jinja2 import TemplateNotFound
 
 from console.audit import services as audit
 from console.db import db
-from console.domain import DomainError, _
+from console.domain import DomainError, Role, _
 from console.formatting import supported_language
+from console.notifications import workflow
 from console.notifications.models import Notification, NotificationStatus
 
 NO_SMTP = "not sent: no SMTP configured"
@@ -150,12 +152,24 @@ def resend(note: Notification, *, actor: Any, now: datetime) -> None:
     enqueue_after_commit(jobs.deliver_notification, note.id)
 
 
-def failed_count() -> int:
-    """Messages the outbox gave up on, for the managers' home badge."""
-    return (
-        db.session.scalar(sa.select(sa.func.count()).where(Notification.status == NotificationStatus.FAILED))
-        or 0
-    )
+def failed_count(roles: Iterable[Role] | None = None) -> int:
+    """Messages the outbox gave up on, for the home badge (those `roles` may read, when given)."""
+    query = sa.select(sa.func.count()).where(Notification.status == NotificationStatus.FAILED)
+    if roles is not None:
+        query = query.where(readable_by(roles))
+    return db.session.scalar(query) or 0
+
+
+def readable_by(roles: Iterable[Role]) -> sa.ColumnElement[bool]:
+    """The outbox rows staff with `roles` may read (list, count, details, export): one SQL
+    condition from the rule in `workflow.readable_kinds`."""
+    kinds = workflow.readable_kinds(roles)
+    if kinds is None:
+        return sa.true()
+    prefixes = workflow.template_prefixes(kinds)
+    if not prefixes:
+        return sa.false()
+    return sa.or_(*(Notification.template.startswith(prefix, autoescape=True) for prefix in prefixes))
 
 
 def due_notification_ids(*, now: datetime, limit: int = 200) -> list[int]:

@@ -24,6 +24,7 @@ from disputes.disputes import workflow as wf
 from disputes.disputes.models import Dispute, DisputeEvidence
 from disputes.disputes.workflow import DisputeKind, DisputeStatus, EvidenceSide, Outcome
 from insurance import reporting as insurance
+from marketplace import reporting as marketplace
 from policy import reporting as policy
 from policy.workflow import claim_above_terms
 
@@ -218,6 +219,15 @@ def record_insurer_claim(
     ensure_version(dispute, expected_version)
     if dispute.kind != DisputeKind.DAMAGE:
         raise DomainError(_("Only a damage dispute has an insurer's claim."))
+    client = dispute.booking.client
+    if not marketplace.has_consent(client, *marketplace.INSURER_CLAIM):
+        raise DomainError(
+            _(
+                "The client has not agreed to their details being shared with the provider's insurer: "
+                "record their consent on the client's page (%(reference)s) before the claim.",
+                reference=client.reference,
+            )
+        )
     dispute.insurer_claim_reference = wf.clean_claim_reference(reference)
     changes = audit.diff(dispute)
     db.session.flush()

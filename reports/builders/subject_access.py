@@ -22,6 +22,7 @@ from reports.render import render_pdf
 SECTIONS = (
     ("record", None),
     ("consents", None),
+    ("consent_records", "given_at"),
     ("bookings", "reference"),
     ("complaints", "reference"),
     ("disputes", "reference"),
@@ -45,6 +46,7 @@ def section_title(key: str) -> str:
     return {
         "record": _("The record"),
         "consents": _("Consents today"),
+        "consent_records": _("Consent records (recipient, purpose, source, wording, given, withdrawn)"),
         "bookings": _("Bookings"),
         "complaints": _("Complaints and their messages"),
         "disputes": _("Disputes"),

@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from console.db import db
+from console.db import db, utcnow
 from console.notifications.models import Notification
 from disputes.complaints.models import Complaint
 from disputes.complaints.workflow import Status
 from disputes.disputes.models import Dispute
 from disputes.disputes.workflow import DisputeStatus
+from marketplace import consents
 from tests.browser.conftest import sign_in
 from tests.factories import make_booking, make_complaint, make_staff
 
@@ -33,6 +34,10 @@ def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decis
     agent = make_staff("support_agent", name="Agathe Agent")
     manager = make_staff("manager", name="Manon Manager")
     booking = make_booking(price_cents=9_000)
+    consents.record_consent(
+        booking.client, recipient="insurer", purpose="damage_claim", given=True, source="app",
+        wording_version="2026-12", actor="system:tests", now=utcnow(),
+    )  # fmt: skip
     db.session.commit()
     client_ref, booking_ref, client_email = booking.client.reference, booking.reference, booking.client.email
     evidence = tmp_path / "photo-vase.pdf"

@@ -184,6 +184,8 @@ BAD_INPUT = [
     ("provider_reference", "hello", "provider reference such as PRV-000123"),
     ("insurer", "x" * 5000, "longer than 120"),
     ("policy_number", "", "This field is required"),
+    ("policy_number", "4111 1111 1111 1111", "looks like a payment card number"),
+    ("policy_number", "5555-5555-5555-4444", "looks like a payment card number"),
     ("activities", ["gardening"], "is not a valid choice"),
     ("certificate", lambda provider: (io.BytesIO(FAKE_PDF), "x.pdf"), "Only PDF, JPEG or PNG"),
     ("certificate", lambda provider: (io.BytesIO(b""), "empty.pdf"), "The file is empty"),

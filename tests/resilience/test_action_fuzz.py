@@ -46,6 +46,8 @@ EXCLUDED = {
     "inbound.inbound_email": "a signed webhook, not a form; tests/portal/test_inbound.py covers it",
     "inbound_triage.handled": "shown only when an inbound e-mail waits in triage (the demo has none); "
     "tests/portal/test_views.py posts it",
+    "auth.second_factor": "the second step of signing in, before any session: tests/auth/test_mfa.py",
+    "auth.enrol": "the second factor's set-up while signing in, before any session: tests/auth/test_mfa.py",
 }
 GENERIC = ("create_view", "edit_view")  # Flask-Admin's forms: tests/resilience/test_input_fuzz.py
 ODD_IDS = ["0", "2147483647", "2147483648", "9223372036854775807", "9223372036854775808", "1" + "0" * 30]

@@ -404,3 +404,40 @@ def test_the_case_page_offers_only_the_steps_the_workflow_allows(client_as, offi
     assert 'data-testid="decision-note"' in page and "Documents never received." in page
     for gone in ("decision", "upload-form", "provider-answered", "reference-form", "assign-skills"):
         assert f'data-testid="{gone}"' not in page
+
+
+def test_failing_the_background_check_on_the_criminal_record_takes_a_reason_and_no_notes(
+    client_as, case_in_review
+):
+    check = _check(case_in_review, "background")
+    client = client_as("vetting_officer")
+    page = _text(client.get(_page(case_in_review)))
+    assert 'data-testid="failure-reason-select"' in page and "criminal-record extract incompatible" in page
+    url = f"/vetting_cases/check/{check.id}/b3"
+    fields = {"expected_version": str(check.version), "outcome": "incompatible"}
+    fields["issue_date"] = (utcnow() - timedelta(days=3)).date().isoformat()
+    _post(client, url, case_in_review, **fields)
+    db.session.expire_all()
+    check = _check(case_in_review, "background")
+    url = f"/vetting_cases/check/{check.id}/complete"
+    written = {
+        "expected_version": str(check.version),
+        "outcome": "fail",
+        "failure_reason": "criminal_record",
+        "notes": "Condamnation pour vol en 2019",
+    }
+    response = _post(client, url, case_in_review, **written)
+    assert "No notes when the check fails on the criminal record" in _text(response)
+    db.session.expire_all()
+    assert _check(case_in_review, "background").status.value == "in_progress"
+    response = _post(client, url, case_in_review, **(written | {"notes": ""}))
+    page = _text(response)
+    assert "Check completed." in page and "Condamnation" not in page
+    assert 'data-testid="failure-reason-background"' in page
+    db.session.expire_all()
+    failed = _check(case_in_review, "background")
+    assert (failed.status.value, failed.failure_reason.value, failed.notes) == (
+        "failed",
+        "criminal_record",
+        None,
+    )

@@ -28,6 +28,7 @@ from tests.vetting.conftest import (
     today,
 )
 from vetting import checks, services
+from vetting.background import BackgroundFailure
 from vetting.models import VettingCase, VettingCheck, VettingDocument
 from vetting.workflow import CaseStatus, CheckKind, CheckStatus, ReferenceStatus, Round
 
@@ -183,7 +184,7 @@ def test_the_background_check_passes_only_when_nothing_is_missing(background, of
     assert background.status == CheckStatus.IN_PROGRESS
 
 
-def test_an_incompatible_extract_cannot_pass_but_can_fail_with_notes(applicant, officer):
+def test_an_incompatible_extract_cannot_pass_and_fails_on_a_reason_code_without_notes(applicant, officer):
     check = applicant[1].check(CheckKind.BACKGROUND)
     record_background(check, officer)
     checks.record_b3_viewing(
@@ -191,10 +192,76 @@ def test_an_incompatible_extract_cannot_pass_but_can_fail_with_notes(applicant, 
     )
     with pytest.raises(DomainError, match="incompatible"):
         checks.complete_check(check, passed=True, notes=None, actor=officer, now=utcnow())
-    with pytest.raises(DomainError, match="Say in the notes why"):
-        checks.complete_check(check, passed=False, notes="  ", actor=officer, now=utcnow())
-    checks.complete_check(check, passed=False, notes="Extract incompatible.", actor=officer, now=utcnow())
+    with pytest.raises(DomainError, match="Choose why the background check failed"):
+        checks.complete_check(check, passed=False, notes=None, actor=officer, now=utcnow())
+    with pytest.raises(DomainError, match="choose that reason"):
+        checks.complete_check(
+            check,
+            passed=False,
+            notes="Expired ID",
+            failure_reason="identity_document",
+            actor=officer,
+            now=utcnow(),
+        )
+    with pytest.raises(DomainError, match="No notes when the check fails on the criminal record"):
+        checks.complete_check(
+            check,
+            passed=False,
+            notes="Conviction for theft in 2019",
+            failure_reason="criminal_record",
+            actor=officer,
+            now=utcnow(),
+        )
+    assert check.status == CheckStatus.IN_PROGRESS and check.notes is None
+    checks.complete_check(
+        check, passed=False, notes="  ", failure_reason="criminal_record", actor=officer, now=utcnow()
+    )
+    db.session.flush()
     assert check.status == CheckStatus.FAILED and check.completed_by_id == officer.id
+    assert check.failure_reason == BackgroundFailure.CRIMINAL_RECORD and check.notes is None
+    event = db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "vetting.check_failed")
+        .order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.shown_changes["failure_reason"]["after"] == "criminal_record"
+
+
+def test_the_criminal_record_reason_needs_an_extract_recorded_incompatible(applicant, officer):
+    check = applicant[1].check(CheckKind.BACKGROUND)
+    record_background(check, officer)  # compatible extract
+    with pytest.raises(DomainError, match="Record the extract as incompatible"):
+        checks.complete_check(
+            check, passed=False, notes=None, failure_reason="criminal_record", actor=officer, now=utcnow()
+        )
+    with pytest.raises(DomainError, match="Say in the notes why"):
+        checks.complete_check(
+            check, passed=False, notes=None, failure_reason="other", actor=officer, now=utcnow()
+        )
+    with pytest.raises(DomainError, match="Choose why"):
+        checks.complete_check(
+            check, passed=False, notes="x", failure_reason="made_up", actor=officer, now=utcnow()
+        )
+    checks.complete_check(
+        check, passed=False, notes="SIRET struck off", failure_reason="siret", actor=officer, now=utcnow()
+    )
+    assert (check.failure_reason, check.notes) == (BackgroundFailure.SIRET, "SIRET struck off")
+
+
+def test_the_database_refuses_notes_beside_the_criminal_record_reason(applicant, officer):
+    check = applicant[1].check(CheckKind.BACKGROUND)
+    record_background(check, officer)
+    checks.record_b3_viewing(
+        check, issue_date=today() - timedelta(days=5), outcome="incompatible", actor=officer, now=utcnow()
+    )
+    checks.complete_check(
+        check, passed=False, notes=None, failure_reason="criminal_record", actor=officer, now=utcnow()
+    )
+    db.session.flush()
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.execute(
+            sa.update(VettingCheck).where(VettingCheck.id == check.id).values(notes="what the extract says")
+        )
 
 
 # --- skills --------------------------------------------------------------------------------------

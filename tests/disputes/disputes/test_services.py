@@ -16,6 +16,7 @@ from disputes.disputes import services
 from disputes.disputes.models import Dispute, DisputeEvidence
 from disputes.disputes.workflow import DisputeStatus, Outcome
 from insurance import services as insurance
+from marketplace import consents
 from tests.factories import make_booking, make_complaint, make_dispute, make_staff
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -78,8 +79,23 @@ def test_a_damage_dispute_records_the_rc_pro_that_covered_the_service(complaint,
     insurance.verify_policy(policy, actor=make_staff("vetting_officer"), now=now)
     dispute = make_dispute(complaint, amount_claimed_cents=120_000, actor=agent, now=now)
     assert dispute.insurance_policy_id == policy.id and dispute.status == DisputeStatus.OPEN
+    # Nothing goes to the insurer without the client's consent to it (marketplace/consents.py).
+    with pytest.raises(DomainError, match="has not agreed to their details being shared"):
+        services.record_insurer_claim(dispute, reference="AXA/2026/0042", actor=agent, now=now)
+    assert dispute.insurer_claim_reference is None
+    client = dispute.booking.client
+    consents.record_consent(
+        client, recipient="insurer", purpose="damage_claim", given=True, source="support",
+        wording_version="2026-12", actor=agent, now=now,
+    )  # fmt: skip
     services.record_insurer_claim(dispute, reference="AXA/2026/0042", actor=agent, now=now)
     assert dispute.insurer_claim_reference == "AXA/2026/0042"
+    consents.record_consent(
+        client, recipient="insurer", purpose="damage_claim", given=False, source="app",
+        wording_version=None, actor="system:tests", now=now,
+    )  # fmt: skip
+    with pytest.raises(DomainError, match="has not agreed"):  # withdrawn: no further sharing
+        services.record_insurer_claim(dispute, reference="AXA/2026/0043", actor=agent, now=now)
 
 
 def test_only_one_undecided_dispute_per_complaint(complaint, agent, now):
