@@ -411,14 +411,13 @@ def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -
             sa.select(Provider).where(Provider.id.in_(todo[chunk : chunk + 1000]))
         )
     ]
-    for provider in providers:
-        restrictions.propose_restriction(
-            provider,
-            reason_code=LAPSE_REASON,
-            actor=actor,
-            now=now,
-            evidence=[_("No verified RC Pro policy covers today (insurance sweep).")],
-        )
+    restrictions.propose_restrictions(
+        providers,
+        reason_code=LAPSE_REASON,
+        actor=actor,
+        now=now,
+        evidence=[_("No verified RC Pro policy covers today (insurance sweep).")],
+    )
     return len(providers)
 
 
