@@ -183,9 +183,10 @@ class Provider(db.Model):
     @is_bookable.inplace.expression
     @classmethod
     def _is_bookable_expression(cls) -> sa.ColumnElement[bool]:
-        """The same rule in SQL, for lists, filters and figures."""
-        active = sa.exists().where(_RESTRICTION.c.provider_id == cls.id, _RESTRICTION.c.ended_at.is_(None))
-        return sa.and_(cls.vetting_status == VettingStatus.APPROVED, ~active)
+        """The same rule in SQL, for lists, filters and figures: a set expression (the restricted
+        providers read once, hashed), not a lookup per approved provider."""
+        restricted = sa.select(_RESTRICTION.c.provider_id).where(_RESTRICTION.c.ended_at.is_(None))
+        return sa.and_(cls.vetting_status == VettingStatus.APPROVED, cls.id.not_in(restricted))
 
     def __str__(self) -> str:
         return f"{self.reference} {self.display_name}"
