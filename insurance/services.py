@@ -24,6 +24,7 @@ from console.formatting import supported_language
 from console.jobs import enqueue_after_commit
 from console.notifications.models import Notification
 from console.notifications.services import render_message
+from insurance import board
 from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.reporting import periods_by_provider, provider_status  # one definition, used here too
@@ -147,6 +148,7 @@ def verify_policy(
     db.session.flush()
     audit.record(actor, "insurance.verify", policy, changes=changes, now=now)
     refresh_cover([policy.provider_id])
+    board.forget_counts()
     if provider_status(policy.provider_id, paris_today(now)) in (
         InsuranceStatus.VALID,
         InsuranceStatus.EXPIRING,
@@ -290,6 +292,7 @@ def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> I
     counts: Counter[str] = Counter()
     by_provider = periods_by_provider()
     counts["cover_rows_fixed"] = refresh_cover(by_provider=by_provider)  # verification keeps them current
+    board.forget_counts()
     active = set(
         db.session.scalars(sa.select(Provider.id).where(Provider.vetting_status == VettingStatus.APPROVED))
     )
