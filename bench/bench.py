@@ -160,6 +160,9 @@ def named_filter_query(app, endpoint: str, label: str, value: str) -> str:
     raise SystemExit(f"no filter {label!r} on {endpoint}")
 
 
+from pages import page_list, sort_queries, vetting_page_list  # noqa: E402 - bench/pages.py, beside this file
+
+
 def sample_values(app) -> dict[str, str]:
     """Search terms that exist in the data set."""
     import sqlalchemy as sa
@@ -288,76 +291,6 @@ def _counts(counts: dict) -> str:
     return ", ".join(f"{key} {value:,}" for key, value in counts.items())
 
 
-def page_list(values: dict, q: dict) -> list[tuple[str, str]]:
-    """The manager's pages: every list, search, filter and deep page, and the support queues."""
-    pages = [
-        ("/providers/", "/providers/"),
-        ("/providers/ search last name", f"/providers/?search={values['last_name']}"),
-        ("/providers/ search PRV-012345", "/providers/?search=PRV-012345"),
-        ("/providers/ search SIRET", f"/providers/?search={values['siret']}"),
-        ("/providers/ filter city", f"/providers/?{q['city']}"),
-        ("/providers/ filter vetting", f"/providers/?{q['vetting']}"),
-        ("/providers/ page 50", "/providers/?page=49"),
-        ("/providers/ not bookable", f"/providers/?{q['not_bookable']}"),
-        ("/clients/", "/clients/"),
-        ("/clients/ search name", f"/clients/?search={values['last_name']}"),
-        ("/clients/ search e-mail", f"/clients/?search={values['email_fragment']}"),
-        ("/bookings/", "/bookings/"),
-        ("/bookings/ search PRV-000123", "/bookings/?search=PRV-000123"),
-        ("/bookings/ search CLI-0001234", "/bookings/?search=CLI-0001234"),
-        ("/bookings/ filter status", f"/bookings/?{q['status']}"),
-        ("/bookings/ page 50", "/bookings/?page=49"),
-        ("/reviews/", "/reviews/"),
-        ("/reviews/ search PRV-000123", "/reviews/?search=PRV-000123"),
-        ("/reviews/ filter rating", f"/reviews/?{q['rating']}"),
-        ("/reviews/ search text", "/reviews/?search=ponctuelle"),
-        ("/proposals/", "/proposals/"),
-        ("/restrictions/", "/restrictions/"),
-        ("/restrictions/ active", f"/restrictions/?{q['active']}"),
-        ("/policies/", "/policies/"),
-        ("/policies/ search PRV-000123", "/policies/?search=PRV-000123"),
-        ("/certificates/", "/certificates/"),
-        ("/expiry/ within 30 days", "/expiry/?window=30"),
-        ("/expiry/ expired", "/expiry/?window=expired"),
-        ("/expiry/ exposure", "/expiry/?window=exposure"),
-        # Support (issue 6): every queue and the dashboard, on 100,000 complaints.
-        ("/support/ dashboard", "/support/"),
-        ("/complaints/", "/complaints/"),
-        ("/complaints/ search CMP-0012345", "/complaints/?search=CMP-0012345"),
-        ("/complaints/ search CLI-0001234", "/complaints/?search=CLI-0001234"),
-        ("/complaints/ filter status", f"/complaints/?{q['complaint_status']}"),
-        ("/complaints/ page 50", "/complaints/?page=49"),
-        ("/queue/mine/", "/queue/mine/"),
-        ("/queue/unassigned/", "/queue/unassigned/"),
-        ("/queue/at-risk/", "/queue/at-risk/"),
-        ("/queue/breached/", "/queue/breached/"),
-        ("/queue/waiting/", "/queue/waiting/"),
-        ("/complaints/ one complaint", "/complaints/details/?id=54321"),
-        ("/disputes/", "/disputes/"),
-        ("/disputes-to-decide/", "/disputes-to-decide/"),
-        ("/moderation/ reviews to moderate", "/moderation/"),
-        ("/flags/ flagged reviews", "/flags/"),
-    ]
-    return pages
-
-
-def vetting_page_list(q: dict, case_id: int) -> list[tuple[str, str]]:
-    """The vetting officers' queues, as the demo officer to whom the seed assigned checks."""
-    vetting_pages = [
-        ("/vetting_mine/ (my checks)", "/vetting_mine/"),
-        ("/vetting_unassigned/", "/vetting_unassigned/"),
-        ("/vetting_awaiting/", "/vetting_awaiting/"),
-        ("/vetting_ready/", "/vetting_ready/"),
-        ("/vetting_overdue/", "/vetting_overdue/"),
-        ("/vetting_cases/", "/vetting_cases/"),
-        ("/vetting_cases/ search PRV-012345", "/vetting_cases/?search=PRV-012345"),
-        ("/vetting_cases/ filter in review", f"/vetting_cases/?{q['in_review']}"),
-        ("/vetting_cases/ page 50", "/vetting_cases/?page=49"),
-        ("case page (ready for decision)", f"/vetting_cases/details/?id={case_id}"),
-    ]
-    return vetting_pages
-
-
 def count_statements(engine) -> list[int]:
     """A counter of the SQL statements the engine runs (reset it by setting [0] = 0)."""
     import sqlalchemy as sa
@@ -451,6 +384,7 @@ def main() -> int:
             "complaint_status": filter_query(app, "complaints", "status", "waiting_on_client"),
             "in_review": filter_query(app, "vetting_cases", "status", "in_review"),
         }
+        q |= sort_queries(app)
         case_id = ready_case_id()
         db.session.remove()
 

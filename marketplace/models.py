@@ -135,6 +135,9 @@ class Provider(db.Model):
     __table_args__ = (
         sa.CheckConstraint("length(siret) = 14", name="siret_length"),
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # Every sort the providers list offers has its index (a page never sorts the whole table).
+        sa.Index("ix_provider_legal_name", "legal_name"),
+        sa.Index("ix_provider_joined_on", "joined_on"),
     )
 
     reference = _reference(REFERENCE_PREFIX, REFERENCE_WIDTH)
@@ -211,7 +214,11 @@ class Client(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.Index("ix_client_full_name", "full_name"),  # the sorts the clients list offers
+        sa.Index("ix_client_created_at", "created_at"),
+    )
 
     reference = _reference(REFERENCE_PREFIX, REFERENCE_WIDTH)
 
