@@ -62,6 +62,7 @@ test: system-packages-test install
 # List pages timed on the large data set in PostgreSQL (BENCH_DATABASE_URL; BENCH_RESEED=1 reseeds).
 bench: $(STAMP)
 	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/load.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -28,6 +28,7 @@ from werkzeug.utils import secure_filename
 from console import formatting, i18n, spreadsheet, submissions
 from console.access import ALL_ROLES, Role, Roles, user_has_any
 from console.access_log import views as access_log
+from console.admin_paging import BoundedList
 from console.db import db, is_write_conflict, utcnow
 from console.domain import DomainError, _
 from console.validation import parse_reference
@@ -153,7 +154,7 @@ def enum_label(value: Enum) -> str:
     return str(label) if label is not None else str(value.value).replace("_", " ")
 
 
-class ConsoleModelView(RoleDeclaredView, ModelView):
+class ConsoleModelView(RoleDeclaredView, BoundedList, ModelView):
     """A model list/detail view. Roles: `roles` (list, details), then per operation.
 
     State changes never happen through these forms: they are actions that call services.

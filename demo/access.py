@@ -27,7 +27,7 @@ WORK = {
         ("client", "clients.details_view", ("dispute", "subject_request")),
     ],
 }
-VIEWS = {"small": 300, "large": 5_000}
+VIEWS = {"small": 300, "large": 5_000, "xlarge": 50_000}
 
 
 def seed_access_log(*, now: datetime, seed: int, scale: str) -> int:

@@ -22,11 +22,13 @@ demo_cli = AppGroup("demo", help="Demo data and the all-in-one demo runner.")
 @demo_cli.command("seed")
 @click.option(
     "--scale",
-    type=click.Choice(["small", "large"]),
+    type=click.Choice(["small", "large", "xlarge"]),
     default="small",
     show_default=True,
     help="small: 300 providers, 2,000 clients, 8,000 bookings (the demo); large: 50,000 providers, "
-    "500,000 clients, 2,000,000 bookings, 1,000,000 reviews (the benchmark, for PostgreSQL).",
+    "500,000 clients, 2,000,000 bookings, 1,000,000 reviews (the benchmark, for PostgreSQL); xlarge: "
+    "ten times large (500,000 providers, 5,000,000 clients, 20,000,000 bookings, 10,000,000 reviews, "
+    "1,000,000 complaints), the proof that costs do not grow with the data.",
 )
 @click.option("--seed", "seed_value", type=int, default=2026, show_default=True, help="Random seed.")
 @click.option("--reset", is_flag=True, help="Delete the marketplace data first (staff accounts are kept).")

@@ -52,7 +52,8 @@ SUBJECTS = {
 DESCRIPTION = "Le client signale : {subject}. Réservation du {day}. Merci de rappeler le client."
 # Shares of complaints: open (created in the last five days), resolved in the last week (not yet
 # auto-closed), with a dispute. The small demo gets more of the first and last, so every queue shows.
-SHARES = {"large": (0.035, 0.015, 0.02), "small": (0.15, 0.05, 0.06)}
+SHARES = {"xlarge": (0.035, 0.015, 0.02), "large": (0.035, 0.015, 0.02), "small": (0.15, 0.05, 0.06)}
+COUNTS = {"xlarge": 1_000_000, "large": 100_000}
 FLAG_SHARE = 0.02  # of the pending reviews
 SEED_ACTOR = "system:demo-seed"
 
@@ -86,7 +87,7 @@ HISTORY_COLUMNS = ("complaint_id", "status", "at", "actor")
 
 
 def complaint_count(scale_name: str) -> int:
-    return 100_000 if scale_name == "large" else 400
+    return COUNTS.get(scale_name, 400)
 
 
 PINNED_PER_STATE = 2

@@ -1,7 +1,8 @@
 """Deterministic, realistic French demo data for the marketplace (`flask --app wsgi demo seed`).
 
-Two scales: `small` (the `make demo` database: 300 providers, 2,000 clients, 8,000 bookings,
-3,000 reviews) and `large` (the benchmark: 50,000 / 500,000 / 2,000,000 / 1,000,000).
+Three scales: `small` (the `make demo` database: 300 providers, 2,000 clients, 8,000 bookings,
+3,000 reviews), `large` (the benchmark: 50,000 / 500,000 / 2,000,000 / 1,000,000) and `xlarge`
+(ten times large, to show that costs do not grow with the data).
 
 The same `--seed` gives the same records on the same day (dates are relative to today, midnight
 UTC). Faker (`fr_FR`) only fills pools of names, streets and companies once; rows combine those
@@ -28,6 +29,7 @@ import sqlalchemy as sa
 
 from console.db import db, utcnow
 from demo.generator import (
+    BIG_SCALES,
     DEFAULT_SEED,
     SCALES,
     Echo,
@@ -82,7 +84,7 @@ def seed(
 
     anchor = utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
     gen = _Generator(sizes, seed, anchor, echo)
-    loader = _Loader(echo, rebuild_indexes=scale == "large")
+    loader = _Loader(echo, rebuild_indexes=scale in BIG_SCALES)
     now = utcnow()
     policies = _load_records(gen, seed, loader, report, now=now, echo=echo)
     _load_support_and_vetting(gen, seed, scale, loader, report, now=now, echo=echo)
@@ -94,7 +96,7 @@ def seed(
     with _queue_down_in_one_line(echo):
         db.session.commit()
     report.seconds["commit"] = time.perf_counter() - t0
-    if scale == "large":
+    if scale in BIG_SCALES:
         t0 = time.perf_counter()
         _analyze()
         report.seconds["analyze"] = time.perf_counter() - t0

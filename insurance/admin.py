@@ -17,7 +17,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 
 from console import validation as v
 from console.access import Role, user_has_any
@@ -240,7 +240,7 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
     ]
 
     def get_query(self):
-        return super().get_query().options(joinedload(InsurancePolicy.provider))
+        return super().get_query().options(selectinload(InsurancePolicy.provider))
 
     def get_save_return_url(self, model, is_created: bool = False) -> str:
         return url_for(".details_view", id=model.id)
@@ -413,7 +413,7 @@ class CertificateQueueAdmin(PolicyColumns, ConsoleModelView):
         return query.filter(InsurancePolicy.verification == Verification.PENDING)
 
     def get_query(self):
-        return self._pending(super().get_query()).options(joinedload(InsurancePolicy.provider))
+        return self._pending(super().get_query()).options(selectinload(InsurancePolicy.provider))
 
     def get_count_query(self):
         return self._pending(super().get_count_query())

@@ -16,8 +16,9 @@ from console.db import db
 from console.domain import _
 from console.i18n import lazy_gettext as _l
 from console.spreadsheet import csv_lines
+from insurance.board import tab_counts
 from insurance.models import InsurancePolicy
-from insurance.reporting import ENDING_WINDOWS, EXPIRING_WINDOW, build_board, today
+from insurance.reporting import ENDING_WINDOWS, EXPIRING_WINDOW, Board, board_tab, today
 from insurance.workflow import Verification
 from marketplace.models import Provider
 from marketplace.reporting import provider_names
@@ -98,8 +99,9 @@ class ExpiryBoard(ConsoleBaseView):
 
     @expose("/")
     def index(self):
-        window, board = self._window(), build_board(today())
-        rows = board.rows[window]
+        window, day = self._window(), today()
+        rows = board_tab(day, window)
+        board = Board(day, {window: rows})
         pages = max(1, -(-len(rows) // PAGE_SIZE))
         page = min(parse_id(request.args.get("page", "1")) or 1, pages)
         shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -109,7 +111,7 @@ class ExpiryBoard(ConsoleBaseView):
             window=window,
             windows=WINDOWS,
             board=board,
-            counts=board.counts,
+            counts=tab_counts(day, shown=window, shown_rows=len(rows)),
             rows=shown,
             providers=_providers(ids),
             pending=_pending_policies(ids),
@@ -120,7 +122,8 @@ class ExpiryBoard(ConsoleBaseView):
 
     @expose("/export.csv")
     def export(self):
-        window, board = self._window(), build_board(today())
+        window, day = self._window(), today()
+        board = Board(day, {window: board_tab(day, window)})
         filename = f"rc-pro-{window}-{board.today.isoformat()}.csv"
         return Response(
             "".join(_csv(window, board)),

@@ -131,20 +131,28 @@ def _approved_cover_provider() -> ColumnElement[bool]:
     )
 
 
+BOARD_TABS = (*(str(w) for w in ENDING_WINDOWS), "expired", "exposure")
+
+
 def build_board(day: date) -> Board:
-    """Every tab's rows from the merged cover chains: indexed queries, no per-provider work."""
+    """Every tab's rows (the expiry report and the CSV export): indexed queries, no per-provider work."""
+    return Board(day, {tab: board_tab(day, tab) for tab in BOARD_TABS})
+
+
+def board_tab(day: date, tab: str) -> list[ExpiryRow]:
+    """One tab's rows: the page shows one tab at a time, the others by their counts."""
     approved = _approved_cover_provider()
+    if tab == "expired":
+        return _expired(day, approved)
+    if tab == "exposure":
+        return _exposure(day)
     ending_query = (
         sa.select(InsuranceCover.provider_id, InsuranceCover.ends_on, InsuranceCover.policy_id)
         .where(cover_includes(InsuranceCover, day))
-        .where(InsuranceCover.ends_on <= day + timedelta(days=EXPIRING_WITHIN_DAYS), approved)
+        .where(InsuranceCover.ends_on <= day + timedelta(days=int(tab)), approved)
         .order_by(InsuranceCover.ends_on, InsuranceCover.provider_id)
     )
-    ending = [ExpiryRow(pid, end, policy_id) for pid, end, policy_id in db.session.execute(ending_query)]
-    rows = {str(w): [r for r in ending if (r.day - day).days <= w] for w in ENDING_WINDOWS}
-    rows["expired"] = _expired(day, approved)
-    rows["exposure"] = _exposure(day)
-    return Board(day, rows)
+    return [ExpiryRow(pid, end, policy_id) for pid, end, policy_id in db.session.execute(ending_query)]
 
 
 def _expired(day: date, approved) -> list[ExpiryRow]:

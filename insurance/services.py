@@ -26,6 +26,7 @@ from console.links import signed_links
 from console.notifications.models import Notification
 from console.notifications.services import render_message
 from console.redaction import find_card_numbers
+from insurance import board
 from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.reporting import periods_by_provider, provider_status  # one definition, used here too
@@ -157,6 +158,7 @@ def verify_policy(
     db.session.flush()
     audit.record(actor, "insurance.verify", policy, changes=changes, now=now)
     refresh_cover([policy.provider_id])
+    board.forget_counts()
     if provider_status(policy.provider_id, paris_today(now)) in (
         InsuranceStatus.VALID,
         InsuranceStatus.EXPIRING,
@@ -300,6 +302,7 @@ def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> I
     counts: Counter[str] = Counter()
     by_provider = periods_by_provider()
     counts["cover_rows_fixed"] = refresh_cover(by_provider=by_provider)  # verification keeps them current
+    board.forget_counts()
     active = set(
         db.session.scalars(sa.select(Provider.id).where(Provider.vetting_status == VettingStatus.APPROVED))
     )
@@ -428,14 +431,13 @@ def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -
             sa.select(Provider).where(Provider.id.in_(todo[chunk : chunk + 1000]))
         )
     ]
-    for provider in providers:
-        restrictions.propose_restriction(
-            provider,
-            reason_code=LAPSE_REASON,
-            actor=actor,
-            now=now,
-            evidence=[_("No verified RC Pro policy covers today (insurance sweep).")],
-        )
+    restrictions.propose_restrictions(
+        providers,
+        reason_code=LAPSE_REASON,
+        actor=actor,
+        now=now,
+        evidence=[_("No verified RC Pro policy covers today (insurance sweep).")],
+    )
     return len(providers)
 
 

@@ -11,7 +11,7 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 from wtforms import BooleanField, HiddenField, SelectMultipleField, StringField, widgets
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -394,7 +394,7 @@ class BookingAdmin(ConsoleModelView):
     column_filters = ["status", "service", "scheduled_start"]
 
     def get_query(self):
-        return super().get_query().options(joinedload(Booking.client), joinedload(Booking.provider))
+        return super().get_query().options(selectinload(Booking.client), selectinload(Booking.provider))
 
 
 def register(admin) -> None:

@@ -135,6 +135,9 @@ class Provider(db.Model):
     __table_args__ = (
         sa.CheckConstraint("length(siret) = 14", name="siret_length"),
         sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        # Every sort the providers list offers has its index (a page never sorts the whole table).
+        sa.Index("ix_provider_legal_name", "legal_name"),
+        sa.Index("ix_provider_joined_on", "joined_on"),
     )
 
     reference = _reference(REFERENCE_PREFIX, REFERENCE_WIDTH)
@@ -183,9 +186,10 @@ class Provider(db.Model):
     @is_bookable.inplace.expression
     @classmethod
     def _is_bookable_expression(cls) -> sa.ColumnElement[bool]:
-        """The same rule in SQL, for lists, filters and figures."""
-        active = sa.exists().where(_RESTRICTION.c.provider_id == cls.id, _RESTRICTION.c.ended_at.is_(None))
-        return sa.and_(cls.vetting_status == VettingStatus.APPROVED, ~active)
+        """The same rule in SQL, for lists, filters and figures: a set expression (the restricted
+        providers read once, hashed), not a lookup per approved provider."""
+        restricted = sa.select(_RESTRICTION.c.provider_id).where(_RESTRICTION.c.ended_at.is_(None))
+        return sa.and_(cls.vetting_status == VettingStatus.APPROVED, cls.id.not_in(restricted))
 
     def __str__(self) -> str:
         return f"{self.reference} {self.display_name}"
@@ -210,7 +214,11 @@ class Client(db.Model):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
-    __table_args__ = (sa.CheckConstraint("email = lower(email)", name="email_lowercase"),)
+    __table_args__ = (
+        sa.CheckConstraint("email = lower(email)", name="email_lowercase"),
+        sa.Index("ix_client_full_name", "full_name"),  # the sorts the clients list offers
+        sa.Index("ix_client_created_at", "created_at"),
+    )
 
     reference = _reference(REFERENCE_PREFIX, REFERENCE_WIDTH)
 

@@ -10,7 +10,7 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -180,7 +180,7 @@ class RestrictionProposalAdmin(ConsoleModelView):
         return query
 
     def get_query(self):
-        return self._visible(super().get_query()).options(joinedload(RestrictionProposal.provider))
+        return self._visible(super().get_query()).options(selectinload(RestrictionProposal.provider))
 
     def get_count_query(self):
         return self._visible(super().get_count_query())
@@ -346,7 +346,9 @@ class RestrictionAdmin(ConsoleModelView):
 
     def get_query(self):
         return (
-            super().get_query().options(joinedload(Restriction.provider), joinedload(Restriction.decided_by))
+            super()
+            .get_query()
+            .options(selectinload(Restriction.provider), selectinload(Restriction.decided_by))
         )
 
     def _load(self, restriction_id: int) -> Restriction:

@@ -55,33 +55,83 @@ def propose_restriction(
 
     The source follows from the reason, so the caller cannot choose who may decide it.
     """
-    reason = wf.reason(reason_code)
-    source = reason.source
-    existing = db.session.scalar(
-        sa.select(RestrictionProposal).where(
-            RestrictionProposal.provider_id == provider.id,
-            RestrictionProposal.reason_code == reason_code,
-            RestrictionProposal.status == ProposalStatus.OPEN,
-        )
+    (proposal,) = propose_restrictions(
+        [provider], reason_code=reason_code, actor=actor, now=now, statement=statement, evidence=evidence
     )
-    if existing is not None:
-        return existing
-    links, masked = _evidence(evidence)
-    proposal = RestrictionProposal(
-        provider=provider,
-        source=source,
-        reason_code=reason_code,
-        statement=wf.ensure_statement(statement or prewritten_statement(provider, reason_code)),
-        evidence=links,
-        due_at=wf.due_at(source, now),
-        created_at=now,
-        created_by=audit.actor_label(actor)[1],
-    )
-    db.session.add(proposal)
-    db.session.flush()
-    changes = {"provider": provider.reference, "reason_code": reason_code, "due_at": proposal.due_at}
-    audit.record(actor, "restriction.propose", proposal, changes=changes | masked, now=now)
     return proposal
+
+
+PROPOSE_BATCH = 1000  # providers per IN list (SQLite and psycopg limits)
+
+
+def propose_restrictions(
+    providers: list[Provider],
+    *,
+    reason_code: str,
+    actor: Any,
+    now: datetime,
+    statement: str | None = None,
+    evidence: Iterable[str] = (),
+) -> list[RestrictionProposal]:
+    """`propose_restriction` for many providers (a sweep's lapses) in a number of statements that
+    does not depend on how many: one read of the open proposals and batched inserts of the new
+    ones and their audit events, per batch of PROPOSE_BATCH providers. Returns one proposal per
+    provider, in order: the open one when there was one."""
+    reason = wf.reason(reason_code)
+    links, masked = _evidence(evidence)
+    found: list[RestrictionProposal] = []
+    for start in range(0, len(providers), PROPOSE_BATCH):
+        batch = providers[start : start + PROPOSE_BATCH]
+        open_ = {
+            proposal.provider_id: proposal
+            for proposal in db.session.scalars(
+                sa.select(RestrictionProposal).where(
+                    RestrictionProposal.provider_id.in_([p.id for p in batch]),
+                    RestrictionProposal.reason_code == reason_code,
+                    RestrictionProposal.status == ProposalStatus.OPEN,
+                )
+            )
+        }
+        new = {
+            provider.id: RestrictionProposal(
+                provider=provider,
+                source=reason.source,
+                reason_code=reason_code,
+                statement=wf.ensure_statement(statement or prewritten_statement(provider, reason_code)),
+                evidence=links,
+                due_at=wf.due_at(reason.source, now),
+                created_at=now,
+                created_by=audit.actor_label(actor)[1],
+            )
+            for provider in batch
+            if provider.id not in open_
+        }
+        db.session.add_all(new.values())
+        db.session.flush()
+        entries = [
+            audit.Entry(
+                "RestrictionProposal",
+                proposal.id,
+                {
+                    "provider": proposal.provider.reference,
+                    "reason_code": reason_code,
+                    "due_at": proposal.due_at,
+                }
+                | masked,
+            )
+            for proposal in new.values()
+        ]
+        audit.record_many(actor, "restriction.propose", entries, now=now)
+        found += [open_.get(provider.id) or new[provider.id] for provider in batch]
+    return found
+
+
+def _proposal_changes(proposal: RestrictionProposal) -> dict[str, Any]:
+    return {
+        "provider": proposal.provider.reference,
+        "reason_code": proposal.reason_code,
+        "due_at": proposal.due_at,
+    }
 
 
 def prewritten_statement(provider: Provider, reason_code: str) -> str:

@@ -17,7 +17,7 @@ from flask_babel import LazyString
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
@@ -133,7 +133,7 @@ class ModerationQueueAdmin(ConsoleModelView):
         return query.filter(Review.moderation_status == ModerationStatus.PENDING)
 
     def get_query(self):
-        return self._only(super().get_query()).options(joinedload(Review.provider))
+        return self._only(super().get_query()).options(selectinload(Review.provider))
 
     def get_count_query(self):
         return self._only(super().get_count_query())
@@ -327,7 +327,7 @@ class ReviewAdmin(ConsoleModelView):
         return (
             super()
             .get_query()
-            .options(joinedload(Review.provider), joinedload(Review.booking), joinedload(Review.client))
+            .options(selectinload(Review.provider), selectinload(Review.booking), selectinload(Review.client))
         )
 
 

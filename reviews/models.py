@@ -43,6 +43,7 @@ class Review(db.Model):
         sa.Index("ix_review_provider_submitted", "provider_id", "submitted_at"),
         sa.Index("ix_review_status_submitted", "moderation_status", "submitted_at"),
         sa.Index("ix_review_submitted", "submitted_at"),
+        sa.Index("ix_review_rating", "rating"),  # the lists sort by rating
     )
 
     @property

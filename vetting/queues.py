@@ -11,7 +11,7 @@ from flask import flash, request, url_for
 from flask_admin.actions import action
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, parse_id
 from console.auth.models import StaffUser
@@ -135,8 +135,8 @@ class CaseColumns:
 
 def _eager(query):
     return query.options(
-        joinedload(VettingCase.provider),
-        selectinload(VettingCase.checks).joinedload(VettingCheck.assignee),
+        selectinload(VettingCase.provider),
+        selectinload(VettingCase.checks).selectinload(VettingCheck.assignee),
     )
 
 
@@ -292,7 +292,7 @@ class MyChecksAdmin(ConsoleModelView):
 
     def get_query(self):
         return self._mine(super().get_query()).options(
-            joinedload(VettingCheck.case).joinedload(VettingCase.provider)
+            selectinload(VettingCheck.case).selectinload(VettingCase.provider)
         )
 
     def get_count_query(self):

@@ -72,6 +72,15 @@ def actor_label(actor: Any) -> tuple[int | None, str]:
     return actor.id, actor.audit_label
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event of `record_many`: what changed, on which object."""
+
+    object_type: str | None
+    object_id: Any
+    changes: dict[str, Any] | None = None
+
+
 def record(
     actor: Any,
     action: str,
@@ -91,39 +100,57 @@ def record(
             if state.identity is None:
                 db.session.flush()
             object_id = "/".join(str(part) for part in state.identity)
+    (event,) = record_many(actor, action, [Entry(object_type, object_id, changes)], purpose=purpose, now=now)
+    return event
+
+
+def record_many(
+    actor: Any, action: str, entries: list[Entry], *, purpose: str | None = None, now: datetime | None = None
+) -> list[AuditEvent]:
+    """Append one event per entry, chained in order, in the current transaction: the same
+    statements for one entry or a thousand (a lock, a read of the head, batched inserts)."""
+    if not entries:
+        return []
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_ID)))
     last = db.session.execute(
         sa.select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
+    seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS)
     actor_id, label = actor_label(actor)
     # The one choke point of the trail: nothing reaches an event (chain or personal values) unredacted.
-    label, object_type, purpose = (redact_values(text) for text in (label, object_type, purpose))
-    object_id = None if object_id is None else redact_values(str(object_id))
-    changes, values = personal.split(redact_values(_jsonable(changes)))
-    personal_id, personal_digest = (
-        personal.store(values, object_type=object_type, object_id=object_id) if values else (None, None)
-    )
-    event = AuditEvent(
-        seq=(last.seq + 1) if last else 1,
-        occurred_at=now or utcnow(),
-        actor_id=actor_id,
-        actor=label,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        changes=changes,
-        purpose=purpose,
-        ip=request_ip.get(),
-        personal_id=personal_id,
-        personal_digest=personal_digest,
-        prev_hash=last.hash if last else GENESIS,
-    )
-    event.hash = _seal(event, _key())
+    label, purpose = redact_values(label), redact_values(purpose)
+    occurred_at, key = now or utcnow(), _key()
+    events = []
+    for entry in entries:
+        object_type = redact_values(entry.object_type)
+        object_id = None if entry.object_id is None else redact_values(str(entry.object_id))
+        changes, values = personal.split(redact_values(_jsonable(entry.changes)))
+        personal_id, personal_digest = (
+            personal.store(values, object_type=object_type, object_id=object_id) if values else (None, None)
+        )
+        seq += 1
+        event = AuditEvent(
+            seq=seq,
+            occurred_at=occurred_at,
+            actor_id=actor_id,
+            actor=label,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            changes=changes,
+            purpose=purpose,
+            ip=request_ip.get(),
+            personal_id=personal_id,
+            personal_digest=personal_digest,
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = _seal(event, key)
+        events.append(event)
     db.session().info[LAST_ACTOR] = actor  # side effects of this change are attributed to the same actor
-    db.session.add(event)
+    db.session.add_all(events)
     db.session.flush()
-    return event
+    return events
 
 
 def _jsonable(changes: dict[str, Any] | None) -> dict[str, Any] | None:

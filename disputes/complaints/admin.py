@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from console import submissions
@@ -140,7 +140,7 @@ class ComplaintAdmin(ConsoleModelView):
 
     def get_query(self):
         return self._in_queue(super().get_query()).options(
-            joinedload(Complaint.client), joinedload(Complaint.provider), joinedload(Complaint.assignee)
+            selectinload(Complaint.client), selectinload(Complaint.provider), selectinload(Complaint.assignee)
         )
 
     def get_count_query(self):

@@ -13,7 +13,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import selectinload
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -223,7 +223,9 @@ class DisputeAdmin(ConsoleModelView):
             super()
             .get_query()
             .options(
-                joinedload(Dispute.complaint), joinedload(Dispute.booking), joinedload(Dispute.decided_by)
+                selectinload(Dispute.complaint),
+                selectinload(Dispute.booking),
+                selectinload(Dispute.decided_by),
             )
         )
 

@@ -141,4 +141,5 @@ def test_list_pages_run_a_fixed_number_of_queries(client_as, now):
         with count_queries() as statements:
             assert client.get(url).status_code == 200
         assert len(statements) == few[url], (url, statements)
-        assert len(statements) <= 9, (url, [s[:60] for s in statements])
+        # related rows load after paging: one `IN (page ids)` statement per displayed relationship
+        assert len(statements) <= 10, (url, [s[:60] for s in statements])
