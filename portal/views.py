@@ -36,6 +36,7 @@ from portal import inbound, services
 from portal import workflow as wf
 from portal.models import InboundEmail, PortalAttachment
 from portal.pages import HANDLERS, _answer
+from portal.personal import register_holders
 from portal.workflow import LinkState
 
 log = logging.getLogger(__name__)
@@ -296,6 +297,7 @@ class InboundTriage(ConsoleBaseView):
 
 def register(admin) -> None:
     app = admin.app
+    register_holders()  # the subject access export and erasure read what the portal holds
     admin.add_view(PortalLinks(name=_l("Portal links"), endpoint="portal_links", url="/portal-links"))
     admin.add_view(PortalFiles(name=_l("Portal files"), endpoint="portal_files", url="/portal-files"))
     admin.add_view(

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from console import personal_data
 from console.access_log import services as access_log
 from console.audit import personal as audit_personal
 from console.audit import services as audit
@@ -118,6 +119,8 @@ def export(subject_type: str, subject_id: int, *, now: datetime) -> dict[str, An
         "access_log": _access_log(subject_type, subject_id),
         "requests": [row_dict(r) for r in _requests(subject_type, subject_id)],
     }
+    for name, holder in personal_data.HOLDERS.items():  # the portal's links and inbound e-mails
+        data[name] = holder.export(subject_type, subject_id, record.get("email", ""))
     if subject_type == "provider":
         data["vetting_cases"] = [_plain(case) for case in vetting.provider_cases(subject_id)]
         data["restrictions"] = [_plain(r) for r in restrictions.provider_restrictions(subject_id)]
@@ -244,6 +247,8 @@ def erase(request: SubjectRequest, *, actor: Any, now: datetime) -> dict[str, in
             now=now,
         ),
     }
+    for name, holder in personal_data.HOLDERS.items():
+        counts[f"{name}_erased"] = holder.erase(kind, person_id, record.get("email", ""), ERASED_TEXT)
     if kind == "client":
         marketplace_services.pseudonymise_client_by_id(person_id)
     else:
