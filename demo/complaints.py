@@ -417,12 +417,50 @@ def load(gen, seed: int, scale_name: str, loader, echo) -> dict[str, int]:
         counts[name] = loader.load(model.__table__, columns, rows(first), total)
         loader.reset_sequence(model.__table__)
     counts["reviews_scanned"] = mark_reviews_scanned(now)
+    counts["satisfaction"] = seed_satisfaction(now)
     echo(
         f"  {'complaints':<12} {counts['complaints']:>10,} rows, {counts['history']:,} status changes, "
         f"{counts['disputes']:,} disputes, {counts['review_flags']:,} flagged reviews "
         f"{time.perf_counter() - started:8.1f} s"
     )
     return counts
+
+
+SCORES = (5, 5, 4, 5, 4, 3, 5, 2, 4, 1)  # mostly satisfied
+SLOW_BUT_SOLVED = "Réponse un peu lente, mais le problème est réglé."
+
+
+def seed_satisfaction(now: datetime, *, batch: int = 10_000) -> int:
+    """The satisfaction question, asked a day after resolution of four resolved complaints in five
+    and answered by about two clients in three; keyset batches of complaints, bulk inserts."""
+    from disputes.complaints.models import Complaint, Satisfaction
+
+    written, after = 0, 0
+    while True:
+        resolved = db.session.execute(
+            sa.select(Complaint.id, Complaint.resolved_at)
+            .where(Complaint.id > after, Complaint.resolved_at.is_not(None))
+            .where(Complaint.resolved_at < now - timedelta(days=1))
+            .order_by(Complaint.id)
+            .limit(batch)
+        ).all()
+        if not resolved:
+            return written
+        rows = []
+        for complaint_id, resolved_at in resolved:
+            if complaint_id % 5 == 0:
+                continue
+            asked, answered = resolved_at + timedelta(days=1), complaint_id % 3 != 0
+            score = SCORES[complaint_id % 10] if answered else None
+            rows.append({
+                "complaint_id": complaint_id, "score": score, "asked_at": asked,
+                "comment": SLOW_BUT_SOLVED if answered and score <= 3 else None,
+                "answered_at": asked + timedelta(hours=5) if answered else None,
+            })  # fmt: skip
+        if rows:
+            db.session.execute(sa.insert(Satisfaction), rows)
+        written += len(rows)
+        after = resolved[-1][0]
 
 
 def support_staff() -> tuple[list[int], list[int]]:
