@@ -185,3 +185,18 @@ def consent_records(client_id: int) -> list[dict]:
         }
         for r in consents.records_of(client_id)
     ]
+
+
+def consent_in_force(client_id: int, recipient: str, purpose: str, at: datetime) -> bool:
+    """Whether the client's consent to `recipient` for `purpose` was given and not withdrawn at `at`
+    (the compliance report checks every share of data with a third party against it)."""
+    from marketplace.models import ConsentRecord
+
+    held = sa.select(ConsentRecord.id).where(
+        ConsentRecord.client_id == client_id,
+        ConsentRecord.recipient == recipient,
+        ConsentRecord.purpose == purpose,
+        ConsentRecord.given_at <= at,
+        sa.or_(ConsentRecord.withdrawn_at.is_(None), ConsentRecord.withdrawn_at > at),
+    )
+    return db.session.scalar(held.limit(1)) is not None

@@ -97,3 +97,24 @@ def provider_disputes(provider_id: int) -> list[tuple[str, str, str, int, int | 
          d.currency, d.reasons)
         for d in rows
     ]  # fmt: skip
+
+
+def insurer_claims_between(since: datetime, until: datetime) -> list[tuple[int, datetime]]:
+    """(client id, when) of every insurer claim recorded in [since, until): the client's data shared
+    with a third party, from the audit trail's `dispute.insurer_claim` events."""
+    from console.audit.models import AuditEvent
+    from disputes.complaints.models import Complaint
+
+    query = (
+        sa.select(Complaint.client_id, AuditEvent.occurred_at)
+        .select_from(AuditEvent)
+        .join(Dispute, sa.cast(Dispute.id, sa.String) == AuditEvent.object_id)
+        .join(Complaint, Complaint.id == Dispute.complaint_id)
+        .where(
+            AuditEvent.action == "dispute.insurer_claim",
+            AuditEvent.object_type == "Dispute",
+            AuditEvent.occurred_at >= since,
+            AuditEvent.occurred_at < until,
+        )
+    )
+    return [(client_id, at) for client_id, at in db.session.execute(query)]

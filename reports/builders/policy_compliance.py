@@ -117,26 +117,34 @@ def _promise_personal_data(since, until, targets) -> Promise:
     measured = wf.percent(with_purpose, total)  # None when nothing was opened: not applicable
     target = targets["sensitive_access_logged_pct"]
     top = Counter({key: count for key, count in purposes.items() if key}).most_common(3)
+    shares = disputes.insurer_claims_between(since, until)
+    consented = sum(marketplace.consent_in_force(c, *marketplace.INSURER_CLAIM, at) for c, at in shares)
+    verdict = target.verdict(measured) if total else Verdict.NOT_APPLICABLE
+    if consented < len(shares):  # data shared with a third party without consent: never met
+        verdict = Verdict.NOT_MET
     return Promise(
         1,
         _("Personal data kept confidential"),
         _("Share of views of personal data and sensitive documents logged with a purpose"),
         pct(measured) if total else _("not applicable"),
         _at_least(target.value),
-        target.verdict(measured) if total else Verdict.NOT_APPLICABLE,
+        verdict,
         [
             (_("Person pages viewed (access log)"), number(views)),
             (_("Viewed with a recorded purpose"), number(views_with_purpose)),
             (_("Most given purposes"), ", ".join(f"{purpose_label(k)} {number(n)}" for k, n in top) or "—"),
             (_("Documents opened (audited)"), number(documents)),
             (_("Opened with a recorded purpose"), number(documents_with_purpose)),
+            (_("Data shared with a third party (insurer claims)"), number(len(shares))),
+            (_("Shared with the client's consent in force"), number(consented)),
             (_("Access"), _("role-based, denied by default; every download goes through a checked route")),
         ],
         None if total else _("No personal data was viewed in the period: nothing to measure."),
         share=measured,
         method=_(
             "Access log: views of a provider's or client's data in the period and the purpose each "
-            "recorded; audit trail: file downloads and those that recorded why the file was opened."
+            "recorded; audit trail: file downloads and those that recorded why the file was opened, "
+            "and each insurer claim checked against the client's consent records at that moment."
         ),
         target_share=target.value,
     )

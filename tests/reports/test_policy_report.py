@@ -129,3 +129,26 @@ def test_report_one_read_back_from_the_pdf(app):
     assert f"Measured {pct(80.0)}" in flat  # promise 8
     assert "Method:" in flat and "Each promise against its target" in flat
     assert len(reader.pages) == run.page_count
+
+
+def test_promise_one_checks_each_insurer_claim_against_the_consent_in_force(app):
+    from console.audit import services as audit
+    from marketplace import consents
+
+    seed()
+    agent = factories.make_staff("support_agent")
+    shared = []
+    for _ in range(2):
+        dispute = factories.make_dispute(factories.make_complaint(booking=factories.make_booking()))
+        shared.append(dispute)
+    consents.record_consent(shared[0].booking.client, recipient="insurer", purpose="damage_claim", given=True,
+                            source="support", wording_version="2026-12", actor=agent, now=at(9))  # fmt: skip
+    for n, dispute in enumerate(shared):  # the trail's record of each share with the insurer
+        audit.record(agent, "dispute.insurer_claim", dispute, changes={"insurer_claim_reference": f"AXA/{n}"},
+                     now=at(10 + n))  # fmt: skip
+    db.session.flush()
+    promise = build_policy_compliance(NOV, progress=lambda p: None).data.promises[0]
+    evidence = dict(promise.evidence)
+    assert evidence["Data shared with a third party (insurer claims)"] == "2"
+    assert evidence["Shared with the client's consent in force"] == "1"
+    assert promise.verdict == Verdict.NOT_MET
