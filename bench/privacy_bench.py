@@ -43,7 +43,7 @@ def _seed(app) -> int:
     from console.db import db, utcnow
     from disputes.complaints import services as complaints
     from marketplace import services as marketplace
-    from tests.factories import make_provider
+    from tests.factories import make_provider, make_siret
 
     with app.app_context():
         now = utcnow()
@@ -57,7 +57,7 @@ def _seed(app) -> int:
         fields = {"full_name": f"bench-privacy-{stamp}", "email": f"bench-{stamp}@example.fr"}
         fields |= {"phone": "0145678901", "postcode": "75011", "city": "Paris"}
         client = marketplace.create_client(fields=fields, actor="system:bench", now=now)
-        provider = make_provider()
+        provider = make_provider(siret=make_siret(int(stamp) % 10**7))  # a new SIRET on every run
         start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
         bookings = [
             marketplace.record_booking(
