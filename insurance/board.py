@@ -25,7 +25,7 @@ def tab_counts(day: date, *, shown: str, shown_rows: int) -> dict[str, int]:
     try:
         cached = get_redis().get(key)
     except redis.RedisError:
-        log.warning("Redis unavailable: expiry board counts computed without the cache")
+        _warn_once("Redis unavailable: expiry board counts computed without the cache")
         cached = None
     if cached is not None:
         counts = json.loads(cached)
@@ -34,6 +34,16 @@ def tab_counts(day: date, *, shown: str, shown_rows: int) -> dict[str, int]:
         with contextlib.suppress(redis.RedisError):
             get_redis().set(key, json.dumps(counts), ex=KEEP_SECONDS)
     return counts | {shown: shown_rows}
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(message: str) -> None:
+    """Once per process: a board page each second must not fill the log."""
+    if message not in _warned:
+        _warned.add(message)
+        log.warning(message)
 
 
 def forget_counts() -> None:
