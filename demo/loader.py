@@ -26,9 +26,13 @@ class _Loader:
         # Large loads on PostgreSQL: drop a table's secondary indexes, COPY, then build them again
         # (much faster than maintaining them row by row, above all the trigram GIN indexes). DDL
         # is transactional there: a failed seed leaves the indexes as they were.
+        # Foreign keys too: dropped before the COPY and added back after it, which checks every row
+        # in one join instead of one index lookup per row per key (the rows are valid by
+        # construction; adding the constraint back proves it). The index builds get more memory:
+        # the trigram indexes of millions of names are built in memory rather than in spilled runs.
         self.rebuild_indexes = rebuild_indexes and self.postgresql
         if self.rebuild_indexes:
-            self.connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
+            self.connection.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
 
     def _drop_secondary_indexes(self, table: sa.Table) -> list[tuple[str, str]]:
         """Drop the indexes that back no constraint; return (name, definition) to rebuild them."""
@@ -45,9 +49,23 @@ class _Loader:
             self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
         return [tuple(row) for row in indexes]
 
+    def _drop_foreign_keys(self, table: sa.Table) -> list[tuple[str, str]]:
+        """Drop the table's foreign keys; return (name, definition) to add them back."""
+        keys = self.connection.execute(
+            sa.text(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = CAST(:table AS regclass) AND contype = 'f' ORDER BY conname"
+            ),
+            {"table": table.name},
+        ).all()
+        for name, _ in keys:
+            self.connection.exec_driver_sql(f'ALTER TABLE "{table.name}" DROP CONSTRAINT "{name}"')
+        return [tuple(row) for row in keys]
+
     def load(self, table: sa.Table, columns: tuple[str, ...], rows: Iterable[tuple], total: int) -> int:
         started = time.perf_counter()
         dropped = self._drop_secondary_indexes(table) if self.rebuild_indexes else []
+        foreign_keys = self._drop_foreign_keys(table) if self.rebuild_indexes else []
         step = max(total // 10, 1) if total >= 100_000 else 0
         count = 0
 
@@ -85,6 +103,15 @@ class _Loader:
                 self.connection.exec_driver_sql(definition)
             self.echo(
                 f"    {table.name}: {len(dropped)} indexes rebuilt in {time.perf_counter() - built:.1f} s"
+            )
+        if foreign_keys:
+            checked = time.perf_counter()
+            for name, definition in foreign_keys:
+                add = f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{name}" {definition}'
+                self.connection.exec_driver_sql(add)
+            self.echo(
+                f"    {table.name}: {len(foreign_keys)} foreign keys added back (every row checked) in "
+                f"{time.perf_counter() - checked:.1f} s"
             )
         return count
 

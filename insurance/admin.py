@@ -224,13 +224,7 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
         "created_at",
         "created_by",
     ]
-    column_sortable_list = [
-        "policy_number",
-        "starts_on",
-        "ends_on",
-        ("coverage", "coverage_per_claim_cents"),
-        "created_at",
-    ]
+    column_sortable_list = ["policy_number", "starts_on", "ends_on", "created_at"]  # each one indexed
     column_default_sort = ("id", True)
     column_filters = [
         EnumEqual(InsurancePolicy.verification, _l("Verification"), options=_verification_options),

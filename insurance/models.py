@@ -28,8 +28,8 @@ class InsurancePolicy(db.Model):
     coverage_per_claim_cents: Mapped[int] = mapped_column(sa.BigInteger)
     deductible_cents: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
-    starts_on: Mapped[date]
-    ends_on: Mapped[date]
+    starts_on: Mapped[date] = mapped_column(index=True)  # sorts of the policies and certificates lists
+    ends_on: Mapped[date] = mapped_column(index=True)
     certificate_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stored_file.id"))
     verification: Mapped[Verification] = mapped_column(
         enum_type(Verification, "policy_verification"), default=Verification.PENDING
@@ -37,7 +37,7 @@ class InsurancePolicy(db.Model):
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejection_reason: Mapped[str | None] = mapped_column(RedactedText(1000))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_by: Mapped[str] = mapped_column(sa.String(254))
     version: Mapped[int] = mapped_column(default=1)
 

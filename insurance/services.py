@@ -17,7 +17,7 @@ from console import events
 from console import validation as v
 from console.audit import services as audit
 from console.business_time import paris_today
-from console.db import db
+from console.db import after_commit, db
 from console.domain import DomainError, _
 from console.files import services as files
 from console.formatting import supported_language
@@ -158,7 +158,7 @@ def verify_policy(
     db.session.flush()
     audit.record(actor, "insurance.verify", policy, changes=changes, now=now)
     refresh_cover([policy.provider_id])
-    board.forget_counts()
+    after_commit(board.forget_counts)  # once committed: a board page in between would keep old counts
     if provider_status(policy.provider_id, paris_today(now)) in (
         InsuranceStatus.VALID,
         InsuranceStatus.EXPIRING,
@@ -302,7 +302,7 @@ def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> I
     counts: Counter[str] = Counter()
     by_provider = periods_by_provider()
     counts["cover_rows_fixed"] = refresh_cover(by_provider=by_provider)  # verification keeps them current
-    board.forget_counts()
+    after_commit(board.forget_counts)
     active = set(
         db.session.scalars(sa.select(Provider.id).where(Provider.vetting_status == VettingStatus.APPROVED))
     )

@@ -29,11 +29,11 @@ class RestrictionProposal(db.Model):
     reason_code: Mapped[str] = mapped_column(sa.String(40))
     statement: Mapped[str] = mapped_column(RedactedText())
     evidence: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # sorts of the proposals list
     status: Mapped[ProposalStatus] = mapped_column(
         enum_type(ProposalStatus, "proposal_status"), default=ProposalStatus.OPEN
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     created_by: Mapped[str] = mapped_column(sa.String(254))
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -71,9 +71,9 @@ class Restriction(db.Model):
     reason_code: Mapped[str] = mapped_column(sa.String(40))
     statement: Mapped[str] = mapped_column(RedactedText())
     decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # sorts of the restrictions list
     proposal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("restriction_proposal.id", use_alter=True))
-    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     end_reason: Mapped[str | None] = mapped_column(RedactedText(2000))
     review_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -58,7 +58,7 @@ class VettingCase(db.Model):
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"))
     round: Mapped[Round] = mapped_column(enum_type(Round, "vetting_round"))
     status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus, "vetting_case_status"))
-    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # a sort of the cases lists
     opened_by: Mapped[str] = mapped_column(sa.String(254))
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paused_hours: Mapped[float] = mapped_column(sa.Float, default=0.0)

@@ -53,7 +53,7 @@ class WebhookDelivery(db.Model):
     last_response_code: Mapped[int | None]
     last_duration_ms: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # a list sort
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     endpoint: Mapped[WebhookEndpoint] = relationship(lazy="joined", innerjoin=True)

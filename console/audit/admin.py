@@ -74,6 +74,7 @@ class AuditEventAdmin(ConsoleModelView):
     column_filters = ["actor", "action", "object_type", "object_id", "occurred_at"]
     column_searchable_list = ["actor", "action", "object_id"]
     column_default_sort = ("seq", True)
+    column_sortable_list = ["seq", "occurred_at", "actor", "action", "object_type"]  # each one indexed
     column_labels = {
         "seq": "#",
         "occurred_at": _l("When"),

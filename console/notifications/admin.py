@@ -42,6 +42,7 @@ class NotificationAdmin(ConsoleModelView):
     column_filters = ["status", "template", "recipient", "created_at"]
     column_searchable_list = ["recipient", "subject"]
     column_default_sort = ("created_at", True)
+    column_sortable_list = ["created_at", "status"]  # indexed: the outbox grows with every message
     column_labels = {
         "created_at": _l("Created"),
         "recipient": _l("Recipient"),

@@ -29,7 +29,7 @@ class Dispute(db.Model):
     status: Mapped[DisputeStatus] = mapped_column(
         enum_type(DisputeStatus, "dispute_status"), default=DisputeStatus.OPEN
     )
-    amount_claimed_cents: Mapped[int]
+    amount_claimed_cents: Mapped[int] = mapped_column(index=True)  # sorts of the disputes lists
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     claim: Mapped[str] = mapped_column(RedactedText())
     provider_response: Mapped[str | None] = mapped_column(RedactedText())
@@ -47,7 +47,7 @@ class Dispute(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     payment_transaction_id: Mapped[str | None] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     created_by: Mapped[str] = mapped_column(sa.String(254))
     version: Mapped[int] = mapped_column(default=1)
 

@@ -3,7 +3,9 @@ the full register in an attached CSV."""
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -119,41 +121,71 @@ class Lookups:
         )  # fmt: skip
 
 
+class _Exceptions:
+    """The providers not fully compliant: counted, and the MAX_TABLE_ROWS most serious kept.
+
+    Most serious first: bookings exposed while uncovered, then the number of issues, then the
+    reference. A bounded heap: the memory held does not grow with the number of providers.
+    """
+
+    def __init__(self, cap: int):
+        self.cap, self.count, self.heap = cap, 0, []  # heap: the least serious kept on top
+
+    def add(self, pid: int, row: RegisterRow) -> None:
+        self.count += 1
+        item = (row.exposed, len(row.issues), -pid, row)
+        if len(self.heap) < self.cap:
+            heapq.heappush(self.heap, item)
+        elif item[:3] > self.heap[0][:3]:
+            heapq.heapreplace(self.heap, item)
+
+    def most_serious(self) -> list[RegisterRow]:
+        rows = [item[3] for item in self.heap]
+        return sorted(rows, key=lambda row: (-row.exposed, -len(row.issues), row.reference))
+
+
 def build_provider_register(day: date, *, progress: Progress) -> Built:
-    """Every active (approved) provider, classified; the exceptions in the PDF, all in a CSV."""
+    """Every active (approved) provider, classified; the exceptions in the PDF, all in a CSV.
+
+    The providers stream from the database straight into the CSV text; only the table's rows
+    (at most MAX_TABLE_ROWS) and the counts are kept besides it.
+    """
     lookups = Lookups.read(day)
     progress(20)
     total = marketplace.provider_count()
-    csv_rows, exceptions, issues_count, active = [], [], Counter(), 0
-    for entry in marketplace.approved_providers():
-        active += 1
-        status, end, found = lookups.classify(entry.id)
-        issues = [text for _kind, text in found]
-        issues_count.update(kind for kind, _text in found)
-        csv_rows.append(lookups.csv_row(entry, status, end, issues))
-        if issues:
-            pid = entry.id
-            exceptions.append(RegisterRow(
-                provider_reference(pid), entry.trade_name or entry.legal_name,
-                f"{entry.postcode} {entry.city}", status, issues, lookups.insurers.get(pid, ""),
-                None if end else lookups.uncovered.get(pid), lookups.exposed.get(pid, 0),
-            ))  # fmt: skip
+    exceptions, issues_count, active = _Exceptions(MAX_TABLE_ROWS), Counter(), [0]
+
+    def csv_rows() -> Iterator[tuple]:
+        for entry in marketplace.approved_providers():
+            active[0] += 1
+            status, end, found = lookups.classify(entry.id)
+            issues = [text for _kind, text in found]
+            issues_count.update(kind for kind, _text in found)
+            yield lookups.csv_row(entry, status, end, issues)
+            if issues:
+                pid = entry.id
+                exceptions.add(pid, RegisterRow(
+                    provider_reference(pid), entry.trade_name or entry.legal_name,
+                    f"{entry.postcode} {entry.city}", status, issues, lookups.insurers.get(pid, ""),
+                    None if end else lookups.uncovered.get(pid), lookups.exposed.get(pid, 0),
+                ))  # fmt: skip
+
+    register_csv = csv_bytes(register_header(), csv_rows())
     progress(45)
-    # Most serious first: bookings exposed while uncovered, then the number of issues.
-    exceptions.sort(key=lambda row: (-row.exposed, -len(row.issues), row.reference))
     data = RegisterData(
         day=day,
         providers_total=total,
-        active=active,
-        compliant=active - len(exceptions),
+        active=active[0],
+        compliant=active[0] - exceptions.count,
         by_issue=issues_count.most_common(),
-        exceptions=exceptions[:MAX_TABLE_ROWS],
-        not_compliant=len(exceptions),
+        exceptions=exceptions.most_serious(),
+        not_compliant=exceptions.count,
+        cap=MAX_TABLE_ROWS,
     )
     attachment = CsvAttachment(
         f"provider-register-{day.isoformat()}.csv",
         _("Every active provider on %(day)s, one row each (CSV for a spreadsheet)", day=format_date(day)),
-        csv_bytes(register_header(), csv_rows),
+        register_csv,
     )
     return Built(
         "provider_register.html",

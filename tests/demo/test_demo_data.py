@@ -265,3 +265,34 @@ def test_small_seed_gives_every_provider_its_vetting_cases(app):
         statuses.update(c.status.value for c in active)
     assert {"open", "in_review", "awaiting_provider", "ready_for_decision"} <= set(statuses)
     assert _count(Reference) > len(providers)
+
+
+def _foreign_keys(table: str) -> list[tuple]:
+    keys = sa.inspect(db.session.connection()).get_foreign_keys(table)
+    return sorted((k["name"], tuple(k["constrained_columns"]), k["referred_table"]) for k in keys)
+
+
+def test_a_bulk_load_keeps_the_foreign_keys_and_checks_every_row_against_them(app):
+    """The large seeds drop a table's indexes and foreign keys for the COPY and put them back: the
+    keys come back as they were, and a row pointing nowhere fails the load."""
+    from demo.generator import _Generator
+    from demo.loader import _Loader
+    from marketplace.models import Booking
+    from tests.factories import make_client, make_provider, make_terms
+
+    provider, client, terms = make_provider(), make_client(), make_terms()
+    db.session.flush()
+    now = utcnow()
+
+    def booking(booking_id: int, client_id: int) -> tuple:
+        start = now + timedelta(days=3)
+        return (booking_id, client_id, provider.id, "regular_cleaning", start, 120, 6_000, "EUR",
+                "scheduled", terms.id, now)  # fmt: skip
+
+    before = _foreign_keys("booking")
+    loader = _Loader(lambda line: None, rebuild_indexes=True)
+    assert loader.load(Booking.__table__, _Generator.BOOKING_COLUMNS, [booking(900_001, client.id)], 1) == 1
+    assert _foreign_keys("booking") == before and len(before) >= 3
+    assert db.session.get(Booking, 900_001).client_id == client.id
+    with pytest.raises(sa.exc.IntegrityError):  # the whole seed fails: nothing of it is committed
+        loader.load(Booking.__table__, _Generator.BOOKING_COLUMNS, [booking(900_002, 987_654_321)], 1)

@@ -35,5 +35,9 @@ def test_other_tabs_counts_are_kept_until_a_verification(client_as, queue_redis)
     assert _count(manager.get("/expiry/?window=7").get_data(as_text=True), "7") == 2  # the shown tab is live
 
     make_verified_policy(make_provider(), **ending, verifier=make_staff("vetting_officer"))
+    # Forgotten once the verification commits, not before: a board page between the two would
+    # otherwise count the old cover again and keep it for the day.
+    assert queue_redis.keys("insurance:board-counts:*")
     db.session.commit()
+    assert not queue_redis.keys("insurance:board-counts:*")
     assert _count(manager.get("/expiry/?window=expired").get_data(as_text=True), "7") == 3
