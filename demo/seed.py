@@ -37,6 +37,7 @@ from demo.loader import (
     _Loader,
     delete_marketplace_data,
 )
+from demo.macros import seed_macros
 from demo.policies import _PolicyGenerator
 from demo.reference import (
     CARD_REVIEW_TEXTS,
@@ -89,6 +90,7 @@ def seed(
     _open_proposals_and_card_reviews(gen, report, policies, echo=echo)
     _run_sweeps(report, echo=echo)
     _announce_policy(report, now=now, echo=echo)
+    report.counts["macros"] = seed_macros(now=now)
     t0 = time.perf_counter()
     with _queue_down_in_one_line(echo):
         db.session.commit()

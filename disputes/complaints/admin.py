@@ -24,7 +24,7 @@ from console.db import db, utcnow
 from console.domain import DomainError, Role, _
 from console.forms import form_errors
 from console.i18n import lazy_gettext as _l
-from disputes.complaints import macros, queues, reporting, services
+from disputes.complaints import conversation, macros, queues, reporting, services
 from disputes.complaints import workflow as wf
 from disputes.complaints.columns import (
     COMPLAINT_LABELS,
@@ -41,14 +41,14 @@ from disputes.complaints.forms import (
     AssignForm,
     ComplaintForm,
     EntryForm,
-    MacroForm,
     SeverityForm,
     TransitionForm,
     _choices,
     enum_filters,
     enum_label,
 )
-from disputes.complaints.models import Complaint, ComplaintEntry, EntryKind, Macro
+from disputes.complaints.macros_admin import MacroAdmin
+from disputes.complaints.models import Complaint, ComplaintEntry, Macro
 from disputes.complaints.workflow import Category, Channel, Severity, Status
 from disputes.disputes import services as dispute_services
 from disputes.disputes.admin import OpenDisputeForm
@@ -65,10 +65,12 @@ MANAGERS = frozenset({MANAGER})
 @dataclass(frozen=True)
 class ComplaintPanel:
     sla: wf.Sla
-    entries: list
+    timeline: list
+    client_answered: bool
     events: list[tuple[str, str]]  # (event, button label)
     staff: list[StaffUser]
-    macros: list[Macro]
+    macros: list[tuple[Macro, str]]  # (macro, its reply filled for this complaint)
+    thens: list
     disputes: list
     severities: list[SelectChoice]
     dispute_kinds: list[SelectChoice]
@@ -260,10 +262,12 @@ class AllComplaintsAdmin(ComplaintAdmin):
     def panel(self, complaint: Complaint) -> ComplaintPanel:
         return ComplaintPanel(
             sla=services.sla_of(complaint, now=utcnow()),
-            entries=services.conversation(complaint.id),
+            timeline=conversation.timeline(complaint),
+            client_answered=services.client_was_answered(complaint.id),
             events=[(e, wf.event_label(e)) for e in wf.allowed_events(complaint.status)],
             staff=services.assignable_staff(),
-            macros=macros.active_macros(),
+            macros=[(m, macros.filled(m, complaint, current_user)) for m in macros.macros_for(current_user)],
+            thens=list(wf.Then) if complaint.status != Status.CLOSED else [],
             disputes=dispute_services.of_complaint(complaint.id),
             severities=_choices(Severity),
             dispute_kinds=_choices(DisputeKind),
@@ -288,7 +292,12 @@ class AllComplaintsAdmin(ComplaintAdmin):
             event = form.event.data
             attempt_decision(
                 lambda: services.transition(
-                    complaint, event, actor=current_user, now=utcnow(), expected_version=form.version
+                    complaint,
+                    event,
+                    actor=current_user,
+                    now=utcnow(),
+                    expected_version=form.version,
+                    reason=form.reason.data,
                 ),
                 _(
                     "%(reference)s: %(step)s done.",
@@ -350,24 +359,41 @@ class AllComplaintsAdmin(ComplaintAdmin):
     def entry(self, complaint_id: int):
         complaint, form = self._load(complaint_id), EntryForm()
         if form.validate_on_submit():
-            kind = form.kind.data
-            if kind == EntryKind.NOTE.value:
-                use_case = lambda: services.add_note(  # noqa: E731
-                    complaint, body=form.body.data, actor=current_user, now=utcnow()
-                )
-                done = _("Note added (internal: not sent).")
-            else:
-                use_case = lambda: services.send_message(  # noqa: E731
-                    complaint, to=kind, body=form.body.data, actor=current_user, now=utcnow()
-                )
-                done = _("Message queued in the outbox.")
+            then = form.then.data or wf.Then.SEND.value
+            macro = self._macro(form.macro_id.data)
             token = form.submission_token.data
             attempt_decision(
-                lambda: (submissions.claim(token, record_type=ComplaintEntry, now=utcnow()), use_case()), done
+                lambda: (
+                    submissions.claim(token, record_type=ComplaintEntry, now=utcnow()),
+                    conversation.reply(
+                        complaint,
+                        kind=form.kind.data,
+                        body=form.body.data,
+                        then=then,
+                        macro=macro,
+                        actor=current_user,
+                        now=utcnow(),
+                    ),
+                ),
+                self._replied(complaint, form.kind.data, then),
             )
         else:
             flash(form_errors(form), "danger")
         return self._back(complaint)
+
+    @staticmethod
+    def _macro(value: str | None) -> Macro | None:
+        key = parse_id(value or "")
+        return db.session.get(Macro, key) if key else None
+
+    @staticmethod
+    def _replied(complaint: Complaint, kind: str, then: str) -> str:
+        done = _("Note added (internal: not sent).") if kind == "note" else _("Message queued in the outbox.")
+        if then == wf.Then.WAIT_ON_CLIENT:
+            return done + " " + _("%(reference)s now waits on the client.", reference=complaint.reference)
+        if then == wf.Then.RESOLVE:
+            return done + " " + _("%(reference)s is resolved.", reference=complaint.reference)
+        return done
 
     @expose("/open-dispute/<int:complaint_id>", methods=("POST",))
     def open_dispute(self, complaint_id: int):
@@ -406,51 +432,6 @@ def _queue_view(name: str) -> type[ComplaintAdmin]:
     )
 
 
-# --- canned replies ---------------------------------------------------------------------------
-
-
-class MacroAdmin(ConsoleModelView):
-    """Canned replies: the agents use them, the managers write them."""
-
-    roles = AGENTS
-    create_roles = edit_roles = MANAGERS
-    export_roles = frozenset()
-    column_list = ["title", "body", "active", "updated_at", "updated_by"]
-    column_labels = {
-        "title": _l("Title"),
-        "body": _l("Text of the reply"),
-        "active": _l("Offered to the agents"),
-        "updated_at": _l("Updated"),
-        "updated_by": _l("Updated by"),
-    }
-    column_formatters = {"body": lambda v, c, m, n: m.body[:120] + ("…" if len(m.body) > 120 else "")}
-    column_default_sort = "title"
-    form = MacroForm
-
-    def _save(self, form, macro):
-        try:
-            saved = macros.save_macro(
-                macro,
-                title=form.title.data,
-                body=form.body.data,
-                active=form.active.data,
-                actor=current_user,
-                now=utcnow(),
-            )
-            db.session.commit()
-            return saved
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return False
-
-    def create_model(self, form):
-        return self._save(form, None)
-
-    def update_model(self, form, model):
-        return bool(self._save(form, model))
-
-
 # --- the dashboard ----------------------------------------------------------------------------
 
 
@@ -487,4 +468,4 @@ def register(admin) -> None:
                 category=category,
             )
         )
-    admin.add_view(MacroAdmin(Macro, name=_l("Canned replies"), endpoint="macros", category=category))
+    admin.add_view(MacroAdmin(Macro, name=_l("Macros"), endpoint="macros", category=category))

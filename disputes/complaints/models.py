@@ -12,7 +12,7 @@ from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
 from console.domain import _, translated_label
 from console.privacy import RedactedText
-from disputes.complaints.workflow import Category, Channel, Severity, Status
+from disputes.complaints.workflow import Category, Channel, Severity, Status, Then
 from marketplace.models import Booking, Client, Provider
 
 OPEN_SQL = "status NOT IN ('resolved', 'closed')"
@@ -184,7 +184,9 @@ class SlaAlert(db.Model):
 
 
 class Macro(db.Model):
-    """A canned reply the agents insert into a message; managed by managers."""
+    """A macro: a reply with placeholders plus optional actions, applied in one click.
+
+    Shared macros (no owner) are written by managers; an agent may keep macros of their own."""
 
     __tablename__ = "complaint_macro"
 
@@ -192,9 +194,21 @@ class Macro(db.Model):
     title: Mapped[str] = mapped_column(RedactedText(120), unique=True)
     body: Mapped[str] = mapped_column(RedactedText())
     active: Mapped[bool] = mapped_column(default=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    recipient: Mapped[EntryKind] = mapped_column(
+        enum_type(EntryKind, "complaint_entry_kind"), default=EntryKind.TO_CLIENT, server_default="to_client"
+    )
+    then: Mapped[Then] = mapped_column(
+        enum_type(Then, "complaint_macro_then"), default=Then.SEND, server_default="send"
+    )
+    set_category: Mapped[Category | None] = mapped_column(enum_type(Category, "complaint_category"))
+    set_severity: Mapped[Severity | None] = mapped_column(enum_type(Severity, "complaint_severity"))
+    note: Mapped[str | None] = mapped_column(RedactedText())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(sa.String(254))
     version: Mapped[int] = mapped_column(default=1)
+
+    owner: Mapped[StaffUser | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 

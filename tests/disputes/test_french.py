@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from console.db import db, utcnow
 from console.notifications.models import Notification
+from disputes.complaints import alerts as complaint_alerts
 from disputes.complaints import services as complaints
 from disputes.disputes import services as disputes
 from tests.conftest import sign_in
@@ -127,7 +128,7 @@ def test_a_dispute_decision_reaches_an_english_client_in_english():
 def test_an_sla_breach_alert_reaches_a_french_manager_in_french():
     manager = make_staff("manager", language="fr")
     complaint = make_complaint(category="safety", now=datetime(2026, 11, 2, 12, 5, tzinfo=UTC))
-    complaints.sweep_sla(now=datetime(2026, 11, 2, 14, 0, tzinfo=UTC))
+    complaint_alerts.sweep_sla(now=datetime(2026, 11, 2, 14, 0, tzinfo=UTC))
     note = db.session.scalar(
         sa.select(Notification).where(
             Notification.template == "complaint_sla_breached", Notification.recipient == manager.email
