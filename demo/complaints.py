@@ -80,6 +80,7 @@ COMPLAINT_COLUMNS = (
     "resolution_due_at",
     "resolution_at_risk_at",
     "resolution_met",
+    "next_breach_at",
     "version",
 )
 HISTORY_COLUMNS = ("complaint_id", "status", "at", "actor")
@@ -230,6 +231,7 @@ class ComplaintGenerator:
                 resolution.due_at,
                 resolution.at_risk_at,
                 resolution.met,
+                clock.next_breach_at,
                 1,
             )
 

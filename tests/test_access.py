@@ -96,6 +96,8 @@ EXPECTED = {
     "complaints.transition": {Role.SUPPORT_AGENT, Role.MANAGER},
     "complaints.severity": {Role.SUPPORT_AGENT, Role.MANAGER},
     "complaints.assign": {Role.SUPPORT_AGENT, Role.MANAGER},
+    "complaints.save_queue_view": {Role.SUPPORT_AGENT, Role.MANAGER},
+    "complaints.delete_queue_view": {Role.SUPPORT_AGENT, Role.MANAGER},
     "complaints.entry": {Role.SUPPORT_AGENT, Role.MANAGER},
     "complaints.open_dispute": {Role.SUPPORT_AGENT, Role.MANAGER},
     "complaints_mine.index_view": {Role.SUPPORT_AGENT, Role.MANAGER},

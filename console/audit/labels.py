@@ -56,6 +56,8 @@ ACTIONS = {
     "complaint.sla_sweep": N_("Deadline sweep"),
     "complaint.start": N_("Work started on the complaint"),
     "complaint.triage": N_("Complaint triaged"),
+    "complaint.view_delete": N_("Saved queue view deleted"),
+    "complaint.view_save": N_("Queue view saved"),
     "complaint.wait_on_client": N_("Waiting on the client"),
     "complaint.wait_on_provider": N_("Waiting on the provider"),
     "dispute.decide": N_("Dispute decided"),

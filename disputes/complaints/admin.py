@@ -9,16 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from console import submissions
 from console import validation as v
-from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, parse_id
+from console.admin_base import ConsoleBaseView, attempt_decision, parse_id
 from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import DomainError, Role, _
@@ -27,15 +25,7 @@ from console.i18n import lazy_gettext as _l
 from disputes.complaints import conversation, macros, queues, reporting, services
 from disputes.complaints import workflow as wf
 from disputes.complaints.columns import (
-    COMPLAINT_LABELS,
     STATE_CLASSES,
-    assignee_column,
-    client_column,
-    deadline_text,
-    first_response_column,
-    provider_column,
-    reference_column,
-    resolution_column,
 )
 from disputes.complaints.forms import (
     AssignForm,
@@ -44,12 +34,11 @@ from disputes.complaints.forms import (
     SeverityForm,
     TransitionForm,
     _choices,
-    enum_filters,
-    enum_label,
 )
 from disputes.complaints.macros_admin import MacroAdmin
 from disputes.complaints.models import Complaint, ComplaintEntry, Macro
-from disputes.complaints.workflow import Category, Channel, Severity, Status
+from disputes.complaints.queue_admin import QUEUE_NAMES, ComplaintAdmin, SavedViewsMixin, queue_view
+from disputes.complaints.workflow import Severity, Status
 from disputes.disputes import services as dispute_services
 from disputes.disputes.admin import OpenDisputeForm
 from disputes.disputes.workflow import DisputeKind
@@ -79,118 +68,20 @@ class ComplaintPanel:
     now: Any
 
 
-class ComplaintAdmin(ConsoleModelView):
-    """One support queue of complaints; `queue` names which (queues.QUEUES)."""
-
-    access_kind = "complaint"
-    access_purpose = "support_case"  # every complaint list is a support queue
-
-    queue = "all"
-    roles = AGENTS
-    export_roles = frozenset()
-    list_template = "disputes/complaint_list.html"
-    column_list = [
-        "id",
-        "created_at",
-        "severity",
-        "category",
-        "status",
-        "client",
-        "provider",
-        "assignee",
-        "first_response",
-        "resolution",
-    ]
-    column_labels = COMPLAINT_LABELS
-    column_formatters = {
-        "id": reference_column,
-        "severity": enum_label,
-        "category": enum_label,
-        "status": enum_label,
-        "channel": enum_label,
-        "client": client_column,
-        "provider": provider_column,
-        "assignee": assignee_column,
-        "first_response": first_response_column,
-        "resolution": resolution_column,
-    }
-    column_sortable_list = [
-        "id",
-        "created_at",
-        ("first_response", "first_response_due_at"),
-        ("resolution", "resolution_due_at"),
-    ]
-    column_default_sort = ("created_at", True)
-    column_filters = [
-        *enum_filters(Complaint.status, _l("Status"), Status),
-        *enum_filters(Complaint.severity, _l("Severity"), Severity),
-        *enum_filters(Complaint.category, _l("Category"), Category),
-        *enum_filters(Complaint.channel, _l("Channel"), Channel),
-        "created_at",
-    ]
-    reference_searches = {"CMP": "id", "CLI": "client_id", "PRV": "provider_id", "BKG": "booking_id"}
-    action_roles = {"assign_me": AGENTS, "assign_to": AGENTS}
-    can_view_details = False  # the complaint's page lives in the "all" view (complaints.details_view)
-    column_display_actions = False
-
-    def _in_queue(self, query):
-        return query.filter(queues.queue_condition(self.queue, user_id=current_user.id, now=utcnow()))
-
-    @staticmethod
-    def deadline(due_at, now) -> str:
-        return deadline_text(due_at, now)
-
-    def get_query(self):
-        return self._in_queue(super().get_query()).options(
-            joinedload(Complaint.client), joinedload(Complaint.provider), joinedload(Complaint.assignee)
-        )
-
-    def get_count_query(self):
-        return self._in_queue(super().get_count_query())
-
-    def render(self, template: str, **kwargs: Any):
-        kwargs.setdefault("assignable", services.assignable_staff() if template == self.list_template else [])
-        return super().render(template, sla_now=utcnow(), queue_name=queues.QUEUES[self.queue], **kwargs)
-
-    def home_badge(self) -> str | None:
-        if self.queue in ("all", "waiting"):
-            return None
-        count = queues.count_complaints(
-            queues.queue_condition(self.queue, user_id=current_user.id, now=utcnow())
-        )
-        return f"{count}" if count else None
-
-    @action("assign_me", _l("Assign to me"), _l("Assign the selected complaints to you?"))
-    def action_assign_me(self, ids):
-        self.run_for_each(
-            ids,
-            lambda c, actor, now: services.assign(c, actor, actor=actor, now=now),
-            done=_("Assigned to you"),
-        )
-
-    @action("assign_to", _l("Assign to the agent chosen above"), _l("Assign the selected complaints?"))
-    def action_assign_to(self, ids):
-        key = parse_id(request.form.get("assignee_id", ""))
-        assignee = db.session.get(StaffUser, key) if key else None
-        if assignee is None:
-            flash(_("Choose the agent to assign the complaints to."), "danger")
-            return
-        self.run_for_each(
-            ids,
-            lambda c, actor, now: services.assign(c, assignee, actor=actor, now=now),
-            done=_("Assigned to %(name)s", name=assignee.full_name),
-        )
-
-
-class AllComplaintsAdmin(ComplaintAdmin):
+class AllComplaintsAdmin(SavedViewsMixin, ComplaintAdmin):
     """Every complaint; creating one and the complaint's own page live here."""
 
     create_roles = AGENTS
-    method_roles = {name: AGENTS for name in ("transition", "severity", "assign", "entry", "open_dispute")}
+    method_roles = {
+        name: AGENTS
+        for name in (
+            *("transition", "severity", "assign", "entry", "open_dispute"),
+            *("save_queue_view", "delete_queue_view"),
+        )
+    }
     can_view_details = True
     column_display_actions = True
     simple_list_pager = True  # 100,000 complaints: no count(*) per page
-    column_default_sort = ("id", True)  # newest first, through the primary key
     details_template = "disputes/complaint_details.html"
     column_details_list = [
         "client",
@@ -419,19 +310,6 @@ class AllComplaintsAdmin(ComplaintAdmin):
         return self._back(complaint)
 
 
-def _queue_view(name: str) -> type[ComplaintAdmin]:
-    sort = {
-        "at_risk": ("resolution_due_at", False),
-        "breached": ("resolution_due_at", False),
-        "unassigned": ("created_at", False),
-    }.get(name, ("created_at", True))
-    return type(
-        f"{name.title().replace('_', '')}QueueAdmin",
-        (ComplaintAdmin,),
-        {"queue": name, "column_default_sort": sort},
-    )
-
-
 # --- the dashboard ----------------------------------------------------------------------------
 
 
@@ -458,9 +336,9 @@ def register(admin) -> None:
     admin.add_view(
         AllComplaintsAdmin(Complaint, name=_l("Complaints"), endpoint="complaints", category=category)
     )
-    for name in ("mine", "unassigned", "at_risk", "breached", "waiting"):
+    for name in QUEUE_NAMES:
         admin.add_view(
-            _queue_view(name)(
+            queue_view(name)(
                 Complaint,
                 name=queues.QUEUES[name],
                 endpoint=f"complaints_{name}",

@@ -141,3 +141,13 @@ class MacroForm(FlaskForm):
         default=True,
         description=_l("Managers only; an agent's macros are their own."),
     )
+
+
+class SaveViewForm(FlaskForm):
+    name = StringField(_l("Name of the view"), validators=[DataRequired(), Length(max=60)])
+    queue = StringField(validators=[Optional(), Length(max=40)])
+    query = StringField(validators=[Optional(), Length(max=2000)])
+
+
+class DeleteViewForm(FlaskForm):
+    queue = StringField(validators=[Optional(), Length(max=40)])

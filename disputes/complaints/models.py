@@ -79,6 +79,7 @@ class Complaint(db.Model):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_met: Mapped[bool | None]
+    next_breach_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the queues' default order
     version: Mapped[int] = mapped_column(default=1)
 
     client: Mapped[Client] = relationship()
@@ -97,6 +98,8 @@ class Complaint(db.Model):
         sa.Index("ix_complaint_assignee_status", "assignee_id", "status"),
         sa.Index("ix_complaint_resolved_at", "resolved_at"),
         sa.Index("ix_complaint_first_response_at", "first_response_at"),
+        # Breached first, then least time left: every queue's default order (NULL once stopped).
+        sa.Index("ix_complaint_next_breach", "next_breach_at", "id"),
         # The SLA queues read open complaints only: small partial indexes over the deadlines.
         sa.Index(
             "ix_complaint_open_resolution_due",
@@ -181,6 +184,21 @@ class SlaAlert(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("complaint_id", "timer", "level", name="uq_complaint_sla_alert_once"),
     )
+
+
+class SavedView(db.Model):
+    """A support agent's own saved queue view: which queue, its filters and its order."""
+
+    __tablename__ = "complaint_saved_view"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    name: Mapped[str] = mapped_column(RedactedText(60))
+    queue: Mapped[str] = mapped_column(sa.String(40))
+    query: Mapped[str] = mapped_column(sa.String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.UniqueConstraint("owner_id", "name", name="uq_complaint_saved_view_name"),)
 
 
 class Macro(db.Model):

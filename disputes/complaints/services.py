@@ -201,6 +201,7 @@ def refresh_sla(complaint: Complaint, *, now: datetime) -> wf.Sla:
     complaint.first_response_met = first.met
     complaint.resolution_due_at, complaint.resolution_at_risk_at = resolution.due_at, resolution.at_risk_at
     complaint.resolution_met = resolution.met
+    complaint.next_breach_at = clock.next_breach_at
     return clock
 
 

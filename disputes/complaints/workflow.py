@@ -374,6 +374,12 @@ class Sla:
     first_response: Timer
     resolution: Timer
 
+    @property
+    def next_breach_at(self) -> datetime | None:
+        """The earliest deadline still running (past if breached): what the queues sort by."""
+        dues = [t.due_at for t in (self.first_response, self.resolution) if t.met is None and t.due_at]
+        return min(dues, default=None)
+
 
 def running_intervals(
     history: Sequence[tuple[datetime, Status]], until: datetime
@@ -411,7 +417,8 @@ def _timer(
     end = stop if stopped else now
     spans = running_intervals(history, end)
     elapsed = sum(clock.between(start, finish) for start, finish in spans)
-    current = Status(max(history, key=lambda item: item[0])[1]) if history else Status.NEW
+    # The last status entered; several taken at the same instant (one reply) keep their order.
+    current = Status(sorted(history, key=lambda item: item[0])[-1][1]) if history else Status.NEW
     running = not stopped and current in RUNNING
     running_from = now if running else None
     due_at = _crossing(clock, spans, target, running_from)

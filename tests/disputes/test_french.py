@@ -44,14 +44,15 @@ def test_the_complaint_queue_in_french_shows_relative_deadlines_with_the_paris_t
 
     body = agent.get("/complaints/").get_data(as_text=True)
 
-    assert "Gravité" in body and "Catégorie" in body and "Première réponse" in body and "Reçue le" in body
+    assert "Gravité" in body and "Catégorie" in body and "Prochaine échéance" in body and "Reçue le" in body
     assert "Critique" in body and "Sécurité" in body and "Nouvelle" in body
-    late_due = re.search(rf'<span title="([^"]+)" data-testid="first-response-{late.id}-due">([^<]+)<', body)
+    late_due = re.search(rf'<span title="([^"]+)" data-testid="next-breach-{late.id}">([^<]+)<', body)
     assert late_due and late_due.group(1) == "02/11/2026 14:05"
     assert late_due.group(2).startswith("en retard de ")
-    soon_due = re.search(rf'data-testid="first-response-{soon.id}-due">([^<]+)<', body)
+    soon_due = re.search(rf'data-testid="next-breach-{soon.id}">([^<]+)<', body)
     assert soon_due and soon_due.group(1).startswith("dans ")
-    assert "dépassé" in body
+    assert "dépassé" in body and "première réponse" in body
+    assert body.index(f'data-testid="complaint-{late.id}"') < body.index(f'data-testid="complaint-{soon.id}"')
 
 
 def test_the_complaint_page_in_french(app):
