@@ -37,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, immediate=_sqlite_immediate(app))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     security.init_app(app)
     # The role guard runs before the CSRF check, so a forbidden POST is a 403 whatever its CSRF token.
@@ -158,3 +158,11 @@ def _register_admin(app: Flask) -> None:
     # Every domain event: recompute the provider's eligibility (same transaction), then fan out
     # to the webhook endpoints once the transaction commits.
     app.extensions[events.HOOKS_KEY] = [record_change, schedule_fan_out]
+
+
+def _sqlite_immediate(app: Flask) -> bool:
+    """Write locks taken up front on a file database, unless the test suite's own transactional
+    setup (one shared connection per test) says otherwise."""
+    url = str(db.engine.url)
+    file_based = url.startswith("sqlite") and ":memory:" not in url and db.engine.url.database
+    return bool(app.config.get("SQLITE_BEGIN_IMMEDIATE", file_based and not app.config.get("TESTING")))
