@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _quiet_logs()
 
     db.init_app(app)
     with app.app_context():
@@ -166,3 +167,12 @@ def _sqlite_immediate(app: Flask) -> bool:
     url = str(db.engine.url)
     file_based = url.startswith("sqlite") and ":memory:" not in url and db.engine.url.database
     return bool(app.config.get("SQLITE_BEGIN_IMMEDIATE", file_based and not app.config.get("TESTING")))
+
+
+def _quiet_logs() -> None:
+    """The terminal shows what matters: each request only with LOG_REQUESTS=1, WeasyPrint's
+    progress and font chatter only at debug level."""
+    requests = os.environ.get("LOG_REQUESTS") == "1"
+    logging.getLogger("werkzeug").setLevel(logging.INFO if requests else logging.WARNING)
+    for name in ("weasyprint", "weasyprint.progress", "fontTools"):
+        logging.getLogger(name).setLevel(logging.WARNING)
