@@ -5,6 +5,8 @@ client heard nothing asks why."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -100,3 +102,49 @@ def test_resolving_when_the_client_heard_nothing_asks_why(browser, live_url):
     page.wait_for_selector("text=Résolue sans message au client : Réponse donnée au téléphone")
     assert page.inner_text("[data-testid=complaint-status]") == "Résolue"
     assert errors == []
+
+
+def test_the_queue_by_keyboard_urgent_first_one_line_a_row(browser, live_url):
+    agent = make_staff("support_agent", language="fr")
+    now = utcnow()
+    quiet = [make_complaint(category="question", actor=agent, now=now) for _ in range(24)]
+    urgent = make_complaint(category="harassment", actor=agent, now=now - timedelta(hours=4))
+    db.session.commit()
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    errors = _server_errors(page)
+    sign_in(page, live_url, agent.email)
+    page.goto(f"{live_url}/queue/unassigned/")
+    first = page.locator("table.model-list tbody tr").first
+    assert first.locator(f"[data-testid=complaint-{urgent.id}]").count() == 1  # breached first
+    assert "en retard de" in first.inner_text() and "Critique" in first.inner_text()
+    heights = page.eval_on_selector_all("table.model-list tbody tr", "rows => rows.map(r => r.offsetHeight)")
+    assert len(heights) == 25 and max(heights) < 40  # one line a row
+    visible = page.eval_on_selector_all(
+        "table.model-list tbody tr",
+        "rows => rows.filter(r => r.getBoundingClientRect().bottom <= innerHeight).length",
+    )
+    assert visible >= 20
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.dataset.testid") == "skip-link"
+    page.locator("body").click(position={"x": 5, "y": 890})
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    second = page.locator("tr.kbd-current")
+    assert second.count() == 1 and second.locator(f"[data-testid=complaint-{urgent.id}]").count() == 0
+    assert len(quiet) == 24
+    page.keyboard.press("k")
+    assert page.locator(f"tr.kbd-current [data-testid=complaint-{urgent.id}]").count() == 1
+    page.keyboard.press("?")
+    assert page.is_visible("[data-testid=keyboard-help]") and "Raccourcis clavier" in page.inner_text(
+        "[data-testid=keyboard-help]"
+    )
+    page.keyboard.press("?")
+    page.keyboard.press("o")
+    page.wait_for_selector("[data-testid=complaint-title]")
+    assert urgent.reference in page.inner_text("[data-testid=complaint-title]")
+    page.keyboard.press("r")
+    assert page.evaluate("document.activeElement.name") == "body"
+    assert errors == []
+    context.close()
