@@ -205,7 +205,8 @@ class SavedViewsMixin:
         form = DeleteViewForm()
         if form.validate_on_submit():
             attempt_decision(
-                lambda: saved_views.delete_view(view_id, actor=current_user, now=utcnow()), _("View deleted.")
+                lambda: saved_views.delete_view(parse_id(view_id) or 0, actor=current_user, now=utcnow()),
+                _("View deleted."),
             )
         queue = form.queue.data if form.queue.data in queue_endpoints() else "complaints"
         return redirect(url_for(f"{queue}.index_view"))

@@ -42,7 +42,7 @@ def save_view(*, name: str, queue: str, query: str, actor: Any, now: datetime) -
 
 def delete_view(view_id: int, *, actor: Any, now: datetime) -> None:
     person = require_staff(actor)
-    view = db.session.get(SavedView, view_id)
+    view = db.session.get(SavedView, view_id) if view_id else None
     if view is None or view.owner_id != person.id:
         raise DomainError(_("There is no such view of yours."))
     db.session.delete(view)
