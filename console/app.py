@@ -33,11 +33,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _quiet_logs()
 
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            configure_sqlite(db.engine)
+            configure_sqlite(db.engine, immediate=_sqlite_immediate(app))
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     security.init_app(app)
     # The role guard runs before the CSRF check, so a forbidden POST is a 403 whatever its CSRF token.
@@ -165,3 +166,20 @@ def _register_admin(app: Flask) -> None:
     # Every domain event: recompute the provider's eligibility (same transaction), then fan out
     # to the webhook endpoints once the transaction commits.
     app.extensions[events.HOOKS_KEY] = [record_change, schedule_fan_out]
+
+
+def _sqlite_immediate(app: Flask) -> bool:
+    """Write locks taken up front on a file database, unless the test suite's own transactional
+    setup (one shared connection per test) says otherwise."""
+    url = str(db.engine.url)
+    file_based = url.startswith("sqlite") and ":memory:" not in url and db.engine.url.database
+    return bool(app.config.get("SQLITE_BEGIN_IMMEDIATE", file_based and not app.config.get("TESTING")))
+
+
+def _quiet_logs() -> None:
+    """The terminal shows what matters: each request only with LOG_REQUESTS=1, WeasyPrint's
+    progress and font chatter only at debug level."""
+    requests = os.environ.get("LOG_REQUESTS") == "1"
+    logging.getLogger("werkzeug").setLevel(logging.INFO if requests else logging.WARNING)
+    for name in ("weasyprint", "weasyprint.progress", "fontTools"):
+        logging.getLogger(name).setLevel(logging.WARNING)

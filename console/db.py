@@ -78,22 +78,27 @@ def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
-    """Make SQLite behave: real transactions and savepoints, foreign keys, WAL, a busy timeout."""
+def configure_sqlite(engine: sa.Engine, *, immediate: bool = False) -> None:
+    """Make SQLite behave: real transactions and savepoints, foreign keys, WAL, a busy timeout.
+
+    With `immediate` (the demo's file database, outside the test suite), every transaction takes
+    the write lock when it begins: in WAL mode a transaction that read and then writes after
+    another connection committed fails at once with "database is locked" (its snapshot is stale,
+    the busy timeout cannot help), which is what a report build beside web requests did."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, record) -> None:
         dbapi_connection.isolation_level = None  # let SQLAlchemy emit BEGIN itself
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={30_000 if immediate else 5000}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA secure_delete=ON")  # erased values must not linger in free pages
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def is_write_conflict(exc: BaseException) -> bool:

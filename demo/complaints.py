@@ -81,6 +81,7 @@ COMPLAINT_COLUMNS = (
     "resolution_due_at",
     "resolution_at_risk_at",
     "resolution_met",
+    "next_breach_at",
     "version",
 )
 HISTORY_COLUMNS = ("complaint_id", "status", "at", "actor")
@@ -231,6 +232,7 @@ class ComplaintGenerator:
                 resolution.due_at,
                 resolution.at_risk_at,
                 resolution.met,
+                clock.next_breach_at,
                 1,
             )
 

@@ -39,6 +39,7 @@ from demo.loader import (
     _Loader,
     delete_marketplace_data,
 )
+from demo.macros import seed_macros
 from demo.policies import _PolicyGenerator
 from demo.reference import (
     CARD_REVIEW_TEXTS,
@@ -92,6 +93,7 @@ def seed(
     _run_sweeps(report, echo=echo)
     _announce_policy(report, now=now, echo=echo)
     _log_access(report, scale=scale, seed=seed, now=now, echo=echo)
+    report.counts["macros"] = seed_macros(now=now)
     t0 = time.perf_counter()
     with _queue_down_in_one_line(echo):
         db.session.commit()

@@ -109,10 +109,12 @@ class ReportsView(ConsoleBaseView):
 
     @expose("/")
     def index(self):
+        runs = services.visible_runs(_kinds())
         return self.render(
             "reports/screen/runs.html",
             form=self._form(),
-            runs=services.visible_runs(_kinds()),
+            runs=runs,
+            retried=services.retried_ids([run.id for run in runs]),
             kinds=_kinds(),
             queued=services.queue_depth(),
             run_facts=run_facts,
@@ -174,7 +176,8 @@ class ReportsView(ConsoleBaseView):
         runs = db.session.scalars(
             db.select(ReportRun).where(ReportRun.id.in_(wanted), ReportRun.kind.in_(_kinds()))
         ).all()
-        response = jsonify({str(run.id): run_state(run) for run in runs})
+        retried = services.retried_ids([run.id for run in runs])
+        response = jsonify({str(run.id): run_state(run) | {"retried": run.id in retried} for run in runs})
         response.headers["Cache-Control"] = "no-store"
         return response
 

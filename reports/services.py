@@ -449,6 +449,14 @@ def visible_runs(kinds: list[ReportKind], *, limit: int = 50) -> list[ReportRun]
     return list(db.session.scalars(query))
 
 
+def retried_ids(run_ids: list[int]) -> set[int]:
+    """Which of these runs were already tried again (their Retry is gone)."""
+    if not run_ids:
+        return set()
+    query = sa.select(ReportRun.retry_of_id).where(ReportRun.retry_of_id.in_(run_ids))
+    return set(db.session.scalars(query))
+
+
 def open_counts(kinds: list[ReportKind]) -> dict[str, int]:
     """Runs in progress, and failed runs nobody retried yet, of these kinds (for the home page)."""
     retried = sa.select(ReportRun.retry_of_id).where(ReportRun.retry_of_id.is_not(None))

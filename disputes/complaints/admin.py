@@ -9,47 +9,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, url_for
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 from wtforms.fields.choices import SelectChoice
 
 from console import submissions
 from console import validation as v
-from console.admin_base import ConsoleBaseView, ConsoleModelView, attempt_decision, parse_id
+from console.admin_base import ConsoleBaseView, attempt_decision, parse_id
 from console.auth.models import StaffUser
 from console.db import db, utcnow
 from console.domain import DomainError, Role, _
 from console.forms import form_errors
 from console.i18n import lazy_gettext as _l
-from disputes.complaints import macros, queues, reporting, services
+from disputes.complaints import conversation, macros, queues, reporting, services
 from disputes.complaints import workflow as wf
 from disputes.complaints.columns import (
-    COMPLAINT_LABELS,
     STATE_CLASSES,
-    assignee_column,
-    client_column,
-    deadline_text,
-    first_response_column,
-    provider_column,
-    reference_column,
-    resolution_column,
 )
 from disputes.complaints.forms import (
     AssignForm,
     ComplaintForm,
     EntryForm,
-    MacroForm,
     SeverityForm,
     TransitionForm,
     _choices,
-    enum_filters,
-    enum_label,
 )
-from disputes.complaints.models import Complaint, ComplaintEntry, EntryKind, Macro
-from disputes.complaints.workflow import Category, Channel, Severity, Status
+from disputes.complaints.macros_admin import MacroAdmin
+from disputes.complaints.models import Complaint, ComplaintEntry, Macro
+from disputes.complaints.queue_admin import QUEUE_NAMES, ComplaintAdmin, SavedViewsMixin, queue_view
+from disputes.complaints.workflow import Category, Severity, Status
 from disputes.disputes import services as dispute_services
 from disputes.disputes.admin import OpenDisputeForm
 from disputes.disputes.workflow import DisputeKind
@@ -65,10 +54,12 @@ MANAGERS = frozenset({MANAGER})
 @dataclass(frozen=True)
 class ComplaintPanel:
     sla: wf.Sla
-    entries: list
+    timeline: list
+    client_answered: bool
     events: list[tuple[str, str]]  # (event, button label)
     staff: list[StaffUser]
-    macros: list[Macro]
+    macros: list[tuple[Macro, str]]  # (macro, its reply filled for this complaint)
+    thens: list
     disputes: list
     severities: list[SelectChoice]
     dispute_kinds: list[SelectChoice]
@@ -77,118 +68,20 @@ class ComplaintPanel:
     now: Any
 
 
-class ComplaintAdmin(ConsoleModelView):
-    """One support queue of complaints; `queue` names which (queues.QUEUES)."""
-
-    access_kind = "complaint"
-    access_purpose = "support_case"  # every complaint list is a support queue
-
-    queue = "all"
-    roles = AGENTS
-    export_roles = frozenset()
-    list_template = "disputes/complaint_list.html"
-    column_list = [
-        "id",
-        "created_at",
-        "severity",
-        "category",
-        "status",
-        "client",
-        "provider",
-        "assignee",
-        "first_response",
-        "resolution",
-    ]
-    column_labels = COMPLAINT_LABELS
-    column_formatters = {
-        "id": reference_column,
-        "severity": enum_label,
-        "category": enum_label,
-        "status": enum_label,
-        "channel": enum_label,
-        "client": client_column,
-        "provider": provider_column,
-        "assignee": assignee_column,
-        "first_response": first_response_column,
-        "resolution": resolution_column,
-    }
-    column_sortable_list = [
-        "id",
-        "created_at",
-        ("first_response", "first_response_due_at"),
-        ("resolution", "resolution_due_at"),
-    ]
-    column_default_sort = ("created_at", True)
-    column_filters = [
-        *enum_filters(Complaint.status, _l("Status"), Status),
-        *enum_filters(Complaint.severity, _l("Severity"), Severity),
-        *enum_filters(Complaint.category, _l("Category"), Category),
-        *enum_filters(Complaint.channel, _l("Channel"), Channel),
-        "created_at",
-    ]
-    reference_searches = {"CMP": "id", "CLI": "client_id", "PRV": "provider_id", "BKG": "booking_id"}
-    action_roles = {"assign_me": AGENTS, "assign_to": AGENTS}
-    can_view_details = False  # the complaint's page lives in the "all" view (complaints.details_view)
-    column_display_actions = False
-
-    def _in_queue(self, query):
-        return query.filter(queues.queue_condition(self.queue, user_id=current_user.id, now=utcnow()))
-
-    @staticmethod
-    def deadline(due_at, now) -> str:
-        return deadline_text(due_at, now)
-
-    def get_query(self):
-        return self._in_queue(super().get_query()).options(
-            selectinload(Complaint.client), selectinload(Complaint.provider), selectinload(Complaint.assignee)
-        )
-
-    def get_count_query(self):
-        return self._in_queue(super().get_count_query())
-
-    def render(self, template: str, **kwargs: Any):
-        kwargs.setdefault("assignable", services.assignable_staff() if template == self.list_template else [])
-        return super().render(template, sla_now=utcnow(), queue_name=queues.QUEUES[self.queue], **kwargs)
-
-    def home_badge(self) -> str | None:
-        if self.queue in ("all", "waiting"):
-            return None
-        count = queues.count_complaints(
-            queues.queue_condition(self.queue, user_id=current_user.id, now=utcnow())
-        )
-        return f"{count}" if count else None
-
-    @action("assign_me", _l("Assign to me"), _l("Assign the selected complaints to you?"))
-    def action_assign_me(self, ids):
-        self.run_for_each(
-            ids,
-            lambda c, actor, now: services.assign(c, actor, actor=actor, now=now),
-            done=_("Assigned to you"),
-        )
-
-    @action("assign_to", _l("Assign to the agent chosen above"), _l("Assign the selected complaints?"))
-    def action_assign_to(self, ids):
-        key = parse_id(request.form.get("assignee_id", ""))
-        assignee = db.session.get(StaffUser, key) if key else None
-        if assignee is None:
-            flash(_("Choose the agent to assign the complaints to."), "danger")
-            return
-        self.run_for_each(
-            ids,
-            lambda c, actor, now: services.assign(c, assignee, actor=actor, now=now),
-            done=_("Assigned to %(name)s", name=assignee.full_name),
-        )
-
-
-class AllComplaintsAdmin(ComplaintAdmin):
+class AllComplaintsAdmin(SavedViewsMixin, ComplaintAdmin):
     """Every complaint; creating one and the complaint's own page live here."""
 
     create_roles = AGENTS
-    method_roles = {name: AGENTS for name in ("transition", "severity", "assign", "entry", "open_dispute")}
+    method_roles = {
+        name: AGENTS
+        for name in (
+            *("transition", "severity", "assign", "entry", "open_dispute"),
+            *("save_queue_view", "delete_queue_view"),
+        )
+    }
     can_view_details = True
     column_display_actions = True
     simple_list_pager = True  # 100,000 complaints: no count(*) per page
-    column_default_sort = ("id", True)  # newest first, through the primary key
     details_template = "disputes/complaint_details.html"
     column_details_list = [
         "client",
@@ -260,10 +153,12 @@ class AllComplaintsAdmin(ComplaintAdmin):
     def panel(self, complaint: Complaint) -> ComplaintPanel:
         return ComplaintPanel(
             sla=services.sla_of(complaint, now=utcnow()),
-            entries=services.conversation(complaint.id),
+            timeline=conversation.timeline(complaint),
+            client_answered=services.client_was_answered(complaint.id),
             events=[(e, wf.event_label(e)) for e in wf.allowed_events(complaint.status)],
             staff=services.assignable_staff(),
-            macros=macros.active_macros(),
+            macros=[(m, macros.filled(m, complaint, current_user)) for m in macros.macros_for(current_user)],
+            thens=list(wf.Then) if complaint.status != Status.CLOSED else [],
             disputes=dispute_services.of_complaint(complaint.id),
             severities=_choices(Severity),
             dispute_kinds=_choices(DisputeKind),
@@ -288,7 +183,12 @@ class AllComplaintsAdmin(ComplaintAdmin):
             event = form.event.data
             attempt_decision(
                 lambda: services.transition(
-                    complaint, event, actor=current_user, now=utcnow(), expected_version=form.version
+                    complaint,
+                    event,
+                    actor=current_user,
+                    now=utcnow(),
+                    expected_version=form.version,
+                    reason=form.reason.data,
                 ),
                 _(
                     "%(reference)s: %(step)s done.",
@@ -350,24 +250,41 @@ class AllComplaintsAdmin(ComplaintAdmin):
     def entry(self, complaint_id: int):
         complaint, form = self._load(complaint_id), EntryForm()
         if form.validate_on_submit():
-            kind = form.kind.data
-            if kind == EntryKind.NOTE.value:
-                use_case = lambda: services.add_note(  # noqa: E731
-                    complaint, body=form.body.data, actor=current_user, now=utcnow()
-                )
-                done = _("Note added (internal: not sent).")
-            else:
-                use_case = lambda: services.send_message(  # noqa: E731
-                    complaint, to=kind, body=form.body.data, actor=current_user, now=utcnow()
-                )
-                done = _("Message queued in the outbox.")
+            then = form.then.data or wf.Then.SEND.value
+            macro = self._macro(form.macro_id.data)
             token = form.submission_token.data
             attempt_decision(
-                lambda: (submissions.claim(token, record_type=ComplaintEntry, now=utcnow()), use_case()), done
+                lambda: (
+                    submissions.claim(token, record_type=ComplaintEntry, now=utcnow()),
+                    conversation.reply(
+                        complaint,
+                        kind=form.kind.data,
+                        body=form.body.data,
+                        then=then,
+                        macro=macro,
+                        actor=current_user,
+                        now=utcnow(),
+                    ),
+                ),
+                self._replied(complaint, form.kind.data, then),
             )
         else:
             flash(form_errors(form), "danger")
         return self._back(complaint)
+
+    @staticmethod
+    def _macro(value: str | None) -> Macro | None:
+        key = parse_id(value or "")
+        return db.session.get(Macro, key) if key else None
+
+    @staticmethod
+    def _replied(complaint: Complaint, kind: str, then: str) -> str:
+        done = _("Note added (internal: not sent).") if kind == "note" else _("Message queued in the outbox.")
+        if then == wf.Then.WAIT_ON_CLIENT:
+            return done + " " + _("%(reference)s now waits on the client.", reference=complaint.reference)
+        if then == wf.Then.RESOLVE:
+            return done + " " + _("%(reference)s is resolved.", reference=complaint.reference)
+        return done
 
     @expose("/open-dispute/<int:complaint_id>", methods=("POST",))
     def open_dispute(self, complaint_id: int):
@@ -391,64 +308,6 @@ class AllComplaintsAdmin(ComplaintAdmin):
         ):
             return redirect(url_for("disputes.details_view", id=opened[0].id))
         return self._back(complaint)
-
-
-def _queue_view(name: str) -> type[ComplaintAdmin]:
-    sort = {
-        "at_risk": ("resolution_due_at", False),
-        "breached": ("resolution_due_at", False),
-        "unassigned": ("created_at", False),
-    }.get(name, ("created_at", True))
-    return type(
-        f"{name.title().replace('_', '')}QueueAdmin",
-        (ComplaintAdmin,),
-        {"queue": name, "column_default_sort": sort},
-    )
-
-
-# --- canned replies ---------------------------------------------------------------------------
-
-
-class MacroAdmin(ConsoleModelView):
-    """Canned replies: the agents use them, the managers write them."""
-
-    roles = AGENTS
-    create_roles = edit_roles = MANAGERS
-    export_roles = frozenset()
-    column_list = ["title", "body", "active", "updated_at", "updated_by"]
-    column_labels = {
-        "title": _l("Title"),
-        "body": _l("Text of the reply"),
-        "active": _l("Offered to the agents"),
-        "updated_at": _l("Updated"),
-        "updated_by": _l("Updated by"),
-    }
-    column_formatters = {"body": lambda v, c, m, n: m.body[:120] + ("…" if len(m.body) > 120 else "")}
-    column_default_sort = "title"
-    form = MacroForm
-
-    def _save(self, form, macro):
-        try:
-            saved = macros.save_macro(
-                macro,
-                title=form.title.data,
-                body=form.body.data,
-                active=form.active.data,
-                actor=current_user,
-                now=utcnow(),
-            )
-            db.session.commit()
-            return saved
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        return False
-
-    def create_model(self, form):
-        return self._save(form, None)
-
-    def update_model(self, form, model):
-        return bool(self._save(form, model))
 
 
 # --- the dashboard ----------------------------------------------------------------------------
@@ -478,9 +337,9 @@ def register(admin) -> None:
     admin.add_view(
         AllComplaintsAdmin(Complaint, name=_l("Complaints"), endpoint="complaints", category=category)
     )
-    for name in ("mine", "unassigned", "at_risk", "breached", "waiting"):
+    for name in QUEUE_NAMES:
         admin.add_view(
-            _queue_view(name)(
+            queue_view(name)(
                 Complaint,
                 name=queues.QUEUES[name],
                 endpoint=f"complaints_{name}",
@@ -488,4 +347,4 @@ def register(admin) -> None:
                 category=category,
             )
         )
-    admin.add_view(MacroAdmin(Macro, name=_l("Canned replies"), endpoint="macros", category=category))
+    admin.add_view(MacroAdmin(Macro, name=_l("Macros"), endpoint="macros", category=category))

@@ -30,8 +30,55 @@ def reference_column(view, context, model, name) -> Markup:
     )
 
 
-def client_column(view, context, model, name) -> str:
-    return f"{model.client.reference} {model.client.full_name}"
+def client_column(view, context, model, name) -> Markup:
+    return Markup('<span title="{}">{}</span>').format(model.client.reference, model.client.full_name)
+
+
+SEVERITY_CLASSES = {"critical": "danger", "high": "warning", "medium": "info", "low": "secondary"}
+
+
+def severity_column(view, context, model, name) -> Markup:
+    """A coloured chip: critical red, high orange, medium blue, low grey."""
+    return Markup('<span class="badge badge-{} severity-chip" data-testid="severity-{}">{}</span>').format(
+        SEVERITY_CLASSES[model.severity.value], model.id, model.severity.label
+    )
+
+
+def subject_column(view, context, model, name) -> Markup:
+    """The subject, then the first line of the client's report, clipped to keep one line a row."""
+    first_line = (
+        (model.description or "").strip().splitlines()[0] if (model.description or "").strip() else ""
+    )
+    return Markup(
+        '<span class="cell-clip" title="{}"><strong>{}</strong> <span class="text-muted">{}</span></span>'
+    ).format(first_line, model.subject, first_line)
+
+
+def next_breach_column(view, context, model, name) -> Markup:
+    """The next deadline as `dans 2 h` or `en retard de 3 h`, which timer, the Paris time on hover."""
+    due = model.next_breach_at
+    if due is None:
+        paused = model.status in wf.WAITING
+        return Markup('<span class="text-muted" data-testid="next-breach-{}">{}</span>').format(
+            model.id, _("clock paused") if paused else "—"
+        )
+    now = context.get("sla_now") or utcnow()
+    first = model.first_response_met is None and model.first_response_due_at == due
+    at_risk_at = model.first_response_at_risk_at if first else model.resolution_at_risk_at
+    state = wf.timer_state(now, due_at=due, at_risk_at=at_risk_at, met=None)
+    timer = _("first response") if first else _("resolution")
+    return Markup(
+        '<span class="badge badge-{} mr-1" data-testid="next-breach-{}-state">{}</span>'
+        '<span title="{}" data-testid="next-breach-{}">{}</span> <small class="text-muted">{}</small>'
+    ).format(
+        STATE_CLASSES[state],
+        model.id,
+        state.label,
+        format_datetime(due),
+        model.id,
+        deadline_text(due, now),
+        timer,
+    )
 
 
 def provider_column(view, context, model, name) -> str:
@@ -95,6 +142,7 @@ COMPLAINT_LABELS = {
     "provider": _l("Provider"),
     "assignee": _l("Assigned to"),
     "first_response": _l("First response"),
+    "next_breach": _l("Next deadline"),
     "resolution": _l("Resolution"),
     "severity_reason": _l("Reason for the severity"),
     "subject": _l("Subject"),

@@ -15,7 +15,7 @@ from console.i18n import lazy_gettext as _l
 from console.submissions import token_field
 from disputes.complaints import workflow as wf
 from disputes.complaints.models import EntryKind
-from disputes.complaints.workflow import Category, Channel, Severity
+from disputes.complaints.workflow import Category, Channel, Severity, Then
 from marketplace.models import Booking, Client, Provider
 
 
@@ -84,10 +84,6 @@ class VersionForm(FlaskForm):
         return parse_id(self.expected_version.data) or -1  # a missing version counts as stale
 
 
-class TransitionForm(VersionForm):
-    event = StringField(validators=[DataRequired(), Length(max=30)])
-
-
 class SeverityForm(VersionForm):
     severity = SelectField(_l("Severity"), choices=_choices(Severity))
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=wf.REASON_MAX)])
@@ -103,10 +99,55 @@ class EntryForm(FlaskForm):
         choices=_choices(EntryKind, (EntryKind.NOTE, EntryKind.TO_CLIENT, EntryKind.TO_PROVIDER)),
     )
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=wf.BODY_MAX)])
+    then = StringField(validators=[Optional(), Length(max=30)])  # which send button was pressed
+    macro_id = StringField(validators=[Optional(), Length(max=12)])
     submission_token = token_field()  # a double click adds one note
+
+
+class TransitionForm(VersionForm):
+    event = StringField(validators=[DataRequired(), Length(max=30)])
+    reason = StringField(validators=[Optional(), Length(max=wf.REASON_MAX)])
 
 
 class MacroForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
-    body = TextAreaField(_l("Text of the reply"), validators=[DataRequired(), Length(max=wf.BODY_MAX)])
+    body = TextAreaField(
+        _l("Text of the reply"),
+        validators=[DataRequired(), Length(max=wf.BODY_MAX)],
+        description=_l(
+            "Placeholders: {prenom} the client's first name, {client} their full name, {reference} "
+            "the complaint's reference, {echeance} its resolution deadline, {agent} your name."
+        ),
+    )
+    recipient = SelectField(
+        _l("Written to"),
+        choices=_choices(EntryKind, (EntryKind.TO_CLIENT, EntryKind.TO_PROVIDER, EntryKind.NOTE)),
+    )
+    then = SelectField(
+        _l("Button offered"), choices=_choices(Then), description=_l("The agent still presses it.")
+    )
+    set_category = SelectField(
+        _l("Set the category"), choices=[SelectChoice("", _l("(unchanged)")), *_choices(Category)], default=""
+    )
+    set_severity = SelectField(
+        _l("Set the severity"), choices=[SelectChoice("", _l("(unchanged)")), *_choices(Severity)], default=""
+    )
+    note = TextAreaField(
+        _l("Internal note added (optional)"), validators=[Optional(), Length(max=wf.BODY_MAX)]
+    )
     active = BooleanField(_l("Offered to the agents"), default=True)
+    shared = BooleanField(
+        _l("Shared with the whole team"),
+        default=True,
+        description=_l("Managers only; an agent's macros are their own."),
+    )
+
+
+class SaveViewForm(FlaskForm):
+    name = StringField(_l("Name of the view"), validators=[DataRequired(), Length(max=60)])
+    queue = StringField(validators=[Optional(), Length(max=40)])
+    query = StringField(validators=[Optional(), Length(max=2000)])
+
+
+class DeleteViewForm(FlaskForm):
+    queue = StringField(validators=[Optional(), Length(max=40)])

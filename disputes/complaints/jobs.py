@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from console.db import utcnow
 from console.jobs import job
-from disputes.complaints import services
+from disputes.complaints import alerts, services
 
 
 @job(timeout=300)
 def sweep_sla() -> dict:
     """Alert assignees of timers at risk and managers of breaches, once each."""
-    return services.sweep_sla(now=utcnow())
+    return alerts.sweep_sla(now=utcnow())
 
 
 @job(timeout=600)

@@ -12,7 +12,7 @@ from console.auth.models import StaffUser
 from console.db import UTCDateTime, db, enum_type
 from console.domain import _, translated_label
 from console.privacy import RedactedText
-from disputes.complaints.workflow import Category, Channel, Severity, Status
+from disputes.complaints.workflow import Category, Channel, Severity, Status, Then
 from marketplace.models import Booking, Client, Provider
 
 OPEN_SQL = "status NOT IN ('resolved', 'closed')"
@@ -79,6 +79,7 @@ class Complaint(db.Model):
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_met: Mapped[bool | None]
+    next_breach_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the queues' default order
     version: Mapped[int] = mapped_column(default=1)
 
     client: Mapped[Client] = relationship()
@@ -97,6 +98,8 @@ class Complaint(db.Model):
         sa.Index("ix_complaint_assignee_status", "assignee_id", "status"),
         sa.Index("ix_complaint_resolved_at", "resolved_at"),
         sa.Index("ix_complaint_first_response_at", "first_response_at"),
+        # Breached first, then least time left: every queue's default order (NULL once stopped).
+        sa.Index("ix_complaint_next_breach", "next_breach_at", "id"),
         # The SLA queues read open complaints only: small partial indexes over the deadlines.
         sa.Index(
             "ix_complaint_open_resolution_due",
@@ -183,8 +186,25 @@ class SlaAlert(db.Model):
     )
 
 
+class SavedView(db.Model):
+    """A support agent's own saved queue view: which queue, its filters and its order."""
+
+    __tablename__ = "complaint_saved_view"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id"))
+    name: Mapped[str] = mapped_column(RedactedText(60))
+    queue: Mapped[str] = mapped_column(sa.String(40))
+    query: Mapped[str] = mapped_column(sa.String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (sa.UniqueConstraint("owner_id", "name", name="uq_complaint_saved_view_name"),)
+
+
 class Macro(db.Model):
-    """A canned reply the agents insert into a message; managed by managers."""
+    """A macro: a reply with placeholders plus optional actions, applied in one click.
+
+    Shared macros (no owner) are written by managers; an agent may keep macros of their own."""
 
     __tablename__ = "complaint_macro"
 
@@ -192,9 +212,21 @@ class Macro(db.Model):
     title: Mapped[str] = mapped_column(RedactedText(120), unique=True)
     body: Mapped[str] = mapped_column(RedactedText())
     active: Mapped[bool] = mapped_column(default=True)
+    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"), index=True)
+    recipient: Mapped[EntryKind] = mapped_column(
+        enum_type(EntryKind, "complaint_entry_kind"), default=EntryKind.TO_CLIENT, server_default="to_client"
+    )
+    then: Mapped[Then] = mapped_column(
+        enum_type(Then, "complaint_macro_then"), default=Then.SEND, server_default="send"
+    )
+    set_category: Mapped[Category | None] = mapped_column(enum_type(Category, "complaint_category"))
+    set_severity: Mapped[Severity | None] = mapped_column(enum_type(Severity, "complaint_severity"))
+    note: Mapped[str | None] = mapped_column(RedactedText())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(sa.String(254))
     version: Mapped[int] = mapped_column(default=1)
+
+    owner: Mapped[StaffUser | None] = relationship()
 
     __mapper_args__ = {"version_id_col": version}
 

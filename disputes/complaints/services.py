@@ -17,31 +17,24 @@ import sqlalchemy as sa
 from console import events, links
 from console.audit import services as audit
 from console.auth.models import StaffRole, StaffUser
-from console.auth.services import active_staff
 from console.db import db
 from console.domain import DomainError, Role, _, ensure_version
 from console.notifications.services import queue_notification
 from console.redaction import clean_text
-from disputes.complaints import alerts
 from disputes.complaints import workflow as wf
+from disputes.complaints.alerts import lock_sweep
 from disputes.complaints.models import (
-    AlertLevel,
     Complaint,
     ComplaintEntry,
     ComplaintStatusChange,
     EntryKind,
-    SlaAlert,
-    Timer,
 )
-from disputes.complaints.queues import TIMER_COLUMNS
 from disputes.complaints.workflow import Category, Channel, Severity, Status
 from marketplace.models import Booking, Client, Provider
 from restrictions import services as restrictions
 
 SUPPORT_ROLES = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
-SWEEP_ACTOR = "system:complaint-sla-sweep"
 AUTO_CLOSE_ACTOR = "system:complaint-auto-close"
-_SWEEP_LOCK_ID = 7_415_290_006
 
 
 def require_staff(actor: Any, roles: Iterable[Role] = SUPPORT_ROLES) -> StaffUser:
@@ -208,6 +201,7 @@ def refresh_sla(complaint: Complaint, *, now: datetime) -> wf.Sla:
     complaint.first_response_met = first.met
     complaint.resolution_due_at, complaint.resolution_at_risk_at = resolution.due_at, resolution.at_risk_at
     complaint.resolution_met = resolution.met
+    complaint.next_breach_at = clock.next_breach_at
     return clock
 
 
@@ -215,12 +209,22 @@ def refresh_sla(complaint: Complaint, *, now: datetime) -> wf.Sla:
 
 
 def transition(
-    complaint: Complaint, event: str, *, actor: Any, now: datetime, expected_version: int | None = None
+    complaint: Complaint,
+    event: str,
+    *,
+    actor: Any,
+    now: datetime,
+    expected_version: int | None = None,
+    reason: str | None = None,
 ) -> Complaint:
-    """Move a complaint along the workflow (people, or the auto-close job for `close`)."""
+    """Move a complaint along the workflow (people, or the auto-close job for `close`).
+
+    Resolving a complaint whose client was never written to takes a `reason`, kept as a note."""
     if not (event == "close" and isinstance(actor, str)):
         actor = require_staff(actor)
     ensure_version(complaint, expected_version)
+    if event == "resolve":
+        _explain_silent_resolution(complaint, reason=reason, actor=actor, now=now)
     before = complaint.status
     complaint.status = wf.next_status(complaint.status, event)
     complaint.status_changed_at = now
@@ -246,6 +250,40 @@ def transition(
         events.COMPLAINT_STATUS_CHANGED, provider_id=complaint.provider_id, payload=payload, now=now
     )
     return complaint
+
+
+def client_was_answered(complaint_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    ComplaintEntry.complaint_id == complaint_id, ComplaintEntry.kind == EntryKind.TO_CLIENT
+                )
+            )
+        )
+    )
+
+
+def _explain_silent_resolution(
+    complaint: Complaint, *, reason: str | None, actor: Any, now: datetime
+) -> None:
+    answered = client_was_answered(complaint.id)
+    if wf.needs_resolution_reason(client_was_answered=answered, reason=reason):
+        raise DomainError(
+            _(
+                "Nothing was sent to the client of %(complaint)s: write to them, or give the reason "
+                "for resolving without a message.",
+                complaint=complaint,
+            )
+        )
+    if not answered:
+        reason = clean_text(reason, limit=wf.REASON_MAX, what=_("reason for resolving without a message"))
+        add_note(
+            complaint,
+            body=_("Resolved without a message to the client: %(reason)s", reason=reason),
+            actor=actor,
+            now=now,
+        )
 
 
 def change_severity(
@@ -416,51 +454,6 @@ def conversation(complaint_id: int) -> list[ComplaintEntry]:
     )
 
 
-# --- the SLA sweep ----------------------------------------------------------------------------
-
-
-def _crossed(timer: Timer, level: AlertLevel, now: datetime):
-    at_risk, due, met = TIMER_COLUMNS[timer]
-    column = at_risk if level == AlertLevel.AT_RISK else due
-    condition = [Complaint.status.in_(wf.RUNNING), met.is_(None), column <= now]
-    if level == AlertLevel.AT_RISK:
-        condition.append(due > now)  # already breached: the breach alert says it all
-    return sa.and_(*condition)
-
-
-def sweep_sla(*, now: datetime, actor: str = SWEEP_ACTOR) -> dict[str, int]:
-    """Alert the assignee when a timer becomes at risk and the managers when it breaches, once each.
-
-    Each alert is claimed with INSERT ... ON CONFLICT DO NOTHING before its message is written, so
-    two sweeps at once, or a re-run, never alert twice.
-    """
-    lock_sweep()
-    counts = {}
-    managers = _managers()
-    for timer in Timer:
-        for level in AlertLevel:
-            pending = sa.select(Complaint.id).where(
-                _crossed(timer, level, now),
-                ~sa.exists().where(
-                    SlaAlert.complaint_id == Complaint.id, SlaAlert.timer == timer, SlaAlert.level == level
-                ),
-            )
-            ids = list(db.session.scalars(pending))
-            claimed = alerts.claim(ids, timer, level, now)
-            for complaint in alerts.complaints(claimed):
-                assignee = complaint.assignee if complaint.assignee and complaint.assignee.active else None
-                recipients = [assignee] if level == AlertLevel.AT_RISK and assignee else managers
-                for person in recipients:
-                    alerts.send(complaint, person, timer, level, now)
-            counts[f"{timer.value}_{level.value}"] = len(claimed)
-    audit.record(actor, "complaint.sla_sweep", changes=counts, now=now)
-    return counts
-
-
-def _managers() -> list[StaffUser]:
-    return active_staff(Role.MANAGER)
-
-
 def auto_close(*, now: datetime, actor: str = AUTO_CLOSE_ACTOR, limit: int = 5000) -> int:
     """Close complaints resolved 7 days ago or more (safe to run twice: closed ones are skipped)."""
     lock_sweep()
@@ -474,9 +467,3 @@ def auto_close(*, now: datetime, actor: str = AUTO_CLOSE_ACTOR, limit: int = 500
     for complaint in complaints:
         transition(complaint, "close", actor=actor, now=now)
     return len(complaints)
-
-
-def lock_sweep() -> None:
-    """Serialise sweeps on PostgreSQL (SQLite has a single writer anyway)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))

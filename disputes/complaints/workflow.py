@@ -8,6 +8,7 @@ once the complaint is resolved.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -171,6 +172,82 @@ def event_label(event: str) -> str:
 AUTO_CLOSE_AFTER = timedelta(days=7)
 
 
+class Then(StrEnum):
+    """What the composer does after sending: nothing more, wait on the client, or resolve."""
+
+    SEND = "send"
+    WAIT_ON_CLIENT = "wait_on_client"
+    RESOLVE = "resolve"
+
+    @translated_label
+    def label(self) -> str:
+        return {
+            Then.SEND: _("Send"),
+            Then.WAIT_ON_CLIENT: _("Send and wait on the client"),
+            Then.RESOLVE: _("Send and resolve"),
+        }[self]
+
+
+# Where each composer button leaves the complaint: replying takes it in hand (in progress).
+THEN_TARGET = {
+    Then.SEND: Status.IN_PROGRESS,
+    Then.WAIT_ON_CLIENT: Status.WAITING_ON_CLIENT,
+    Then.RESOLVE: Status.RESOLVED,
+}
+
+
+def steps_to(current: Status, target: Status) -> list[str]:
+    """The workflow events that bring a complaint from `current` to `target` (shortest path)."""
+    current, target = Status(current), Status(target)
+    paths: dict[Status, list[str]] = {current: []}
+    frontier = [current]
+    while frontier and target not in paths:
+        following = []
+        for status in frontier:
+            for event in allowed_events(status):
+                after = TRANSITIONS[status, event]
+                if after not in paths and event != "close":
+                    paths[after] = [*paths[status], event]
+                    following.append(after)
+        frontier = following
+    if target not in paths:
+        raise TransitionNotAllowed(
+            _(
+                "A %(status)s complaint cannot become %(target)s.",
+                status=current.label.lower(),
+                target=target.label.lower(),
+            )
+        )
+    return paths[target]
+
+
+def after_reply(current: Status, then: Then) -> list[str]:
+    """The events a reply takes: a plain reply leaves a waiting or resolved complaint as it is."""
+    if then == Then.SEND and Status(current) not in (Status.NEW, Status.TRIAGED):
+        return []
+    return steps_to(current, THEN_TARGET[then])
+
+
+def needs_resolution_reason(*, client_was_answered: bool, reason: str | None) -> bool:
+    """Resolving without any message to the client takes a reason (the client would hear nothing)."""
+    return not client_was_answered and not (reason or "").strip()
+
+
+# --- macros' placeholders -----------------------------------------------------------------------
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDERS = ("prenom", "client", "reference", "echeance", "agent")
+
+
+def unknown_placeholders(text: str) -> list[str]:
+    return sorted({name for name in PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """`Bonjour {prenom}` with the complaint's values; an unknown name is left as written."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
 def next_status(current: Status, event: str) -> Status:
     """The status after `event`, or raise if the workflow forbids it."""
     current = Status(current)
@@ -297,6 +374,12 @@ class Sla:
     first_response: Timer
     resolution: Timer
 
+    @property
+    def next_breach_at(self) -> datetime | None:
+        """The earliest deadline still running (past if breached): what the queues sort by."""
+        dues = [t.due_at for t in (self.first_response, self.resolution) if t.met is None and t.due_at]
+        return min(dues, default=None)
+
 
 def running_intervals(
     history: Sequence[tuple[datetime, Status]], until: datetime
@@ -334,7 +417,8 @@ def _timer(
     end = stop if stopped else now
     spans = running_intervals(history, end)
     elapsed = sum(clock.between(start, finish) for start, finish in spans)
-    current = Status(max(history, key=lambda item: item[0])[1]) if history else Status.NEW
+    # The last status entered; several taken at the same instant (one reply) keep their order.
+    current = Status(sorted(history, key=lambda item: item[0])[-1][1]) if history else Status.NEW
     running = not stopped and current in RUNNING
     running_from = now if running else None
     due_at = _crossing(clock, spans, target, running_from)

@@ -47,7 +47,7 @@
       row.querySelector(".run-download").classList.remove("d-none");
       row.querySelector(".run-facts").textContent = run.facts;
     }
-    row.querySelector(".run-retry").classList.toggle("d-none", run.status !== "failed");
+    row.querySelector(".run-retry").classList.toggle("d-none", run.status !== "failed" || run.retried);
   }
 
   function poll() {

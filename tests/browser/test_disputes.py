@@ -73,6 +73,7 @@ def test_an_agent_takes_a_damage_complaint_through_a_dispute_to_a_managers_decis
     page.click("[data-testid=add-entry]")
     page.wait_for_selector("text=Message queued in the outbox.")
     assert page.inner_text("[data-testid=timer-first-response]") == "met"
+    page.select_option("[data-testid=entry-kind]", "note")
     page.fill(
         "[data-testid=entry-body]", "Cliente très remontée; carte 4970 1012 3456 7893 lue au téléphone."
     )

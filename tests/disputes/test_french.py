@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from console.db import db, utcnow
 from console.notifications.models import Notification
+from disputes.complaints import alerts as complaint_alerts
 from disputes.complaints import services as complaints
 from disputes.disputes import services as disputes
 from tests.conftest import sign_in
@@ -43,14 +44,15 @@ def test_the_complaint_queue_in_french_shows_relative_deadlines_with_the_paris_t
 
     body = agent.get("/complaints/").get_data(as_text=True)
 
-    assert "Gravité" in body and "Catégorie" in body and "Première réponse" in body and "Reçue le" in body
+    assert "Gravité" in body and "Catégorie" in body and "Prochaine échéance" in body and "Reçue le" in body
     assert "Critique" in body and "Sécurité" in body and "Nouvelle" in body
-    late_due = re.search(rf'<span title="([^"]+)" data-testid="first-response-{late.id}-due">([^<]+)<', body)
+    late_due = re.search(rf'<span title="([^"]+)" data-testid="next-breach-{late.id}">([^<]+)<', body)
     assert late_due and late_due.group(1) == "02/11/2026 14:05"
     assert late_due.group(2).startswith("en retard de ")
-    soon_due = re.search(rf'data-testid="first-response-{soon.id}-due">([^<]+)<', body)
+    soon_due = re.search(rf'data-testid="next-breach-{soon.id}">([^<]+)<', body)
     assert soon_due and soon_due.group(1).startswith("dans ")
-    assert "dépassé" in body
+    assert "dépassé" in body and "première réponse" in body
+    assert body.index(f'data-testid="complaint-{late.id}"') < body.index(f'data-testid="complaint-{soon.id}"')
 
 
 def test_the_complaint_page_in_french(app):
@@ -127,7 +129,7 @@ def test_a_dispute_decision_reaches_an_english_client_in_english():
 def test_an_sla_breach_alert_reaches_a_french_manager_in_french():
     manager = make_staff("manager", language="fr")
     complaint = make_complaint(category="safety", now=datetime(2026, 11, 2, 12, 5, tzinfo=UTC))
-    complaints.sweep_sla(now=datetime(2026, 11, 2, 14, 0, tzinfo=UTC))
+    complaint_alerts.sweep_sla(now=datetime(2026, 11, 2, 14, 0, tzinfo=UTC))
     note = db.session.scalar(
         sa.select(Notification).where(
             Notification.template == "complaint_sla_breached", Notification.recipient == manager.email

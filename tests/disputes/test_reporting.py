@@ -21,7 +21,7 @@ def test_figures_for_a_period(now):
     for event in ("triage", "start", "resolve"):
         services.transition(question, event, actor=agent, now=now + timedelta(hours=2))
     for event in ("triage", "start", "resolve"):
-        services.transition(damage, event, actor=agent, now=now + timedelta(days=10))
+        services.transition(damage, event, actor=agent, now=now + timedelta(days=10), reason="Réglé")
     dispute = dispute_services.open_dispute(
         damage, kind="refund", amount_claimed_cents=9_000, claim="x", actor=agent, now=now
     )

@@ -125,6 +125,11 @@ def test_retry_from_the_page(client_as, queue_redis):
     assert "being tried again as a new attempt" in response.get_data(as_text=True)
     retried = db.session.scalars(sa.select(ReportRun).where(ReportRun.retry_of_id == failed.id)).one()
     assert retried.attempt == 2 and retried.status == RunStatus.QUEUED
+    page = manager.get("/reports/").get_data(as_text=True)  # the retried run offers no Retry
+    assert 'class="run-retry d-none"' in page.split(f'data-testid="run-{failed.id}"')[1].split("</tr>")[0]
+    assert f'data-testid="retried-{failed.id}"' in page
+    status = manager.get(f"/reports/status?ids={failed.id}").get_json()
+    assert status[str(failed.id)]["retried"] is True
     again = manager.post(f"/reports/retry/{failed.id}", data={"csrf_token": token}, follow_redirects=True)
     assert "already retried" in again.get_data(as_text=True)
 

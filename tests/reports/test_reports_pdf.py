@@ -135,7 +135,7 @@ def test_complaints_report_reads_the_complaints_module(world, queue_redis):
     agent = factories.make_staff("support_agent")
     complaint = factories.make_complaint(provider=world.insured, category="quality", actor=agent, now=when)
     for event in ("triage", "start", "resolve"):
-        complaints.transition(complaint, event, actor=agent, now=when + timedelta(hours=5))
+        complaints.transition(complaint, event, actor=agent, now=when + timedelta(hours=5), reason="Réglé")
     run, pdf = build("complaints", period, world.manager)
     reader, text = read_pdf(pdf)
     check_common(run, reader, text, "Complaints and disputes")

@@ -332,6 +332,11 @@ def stage_every_state(person, queue_redis) -> list[str]:
             )
         pages += [f"/disputes/details/?id={dispute.id}", f"/disputes-to-decide/details/?id={dispute.id}"]
 
+    from disputes.complaints import saved_views
+
+    saved_views.save_view(name="Critiques", queue="complaints", query="sort=1", actor=person, now=now)
+    pages.append("/queue/mine/")
+
     _, working = factories.make_applicant()
     for kind in CheckKind:
         checks.start_check(working.check(kind), actor=person, now=now)

@@ -124,7 +124,9 @@ def baseline(model_name: str, target) -> dict:
             "description": "Vitres oubliées.",
         }
     if model_name == "Macro":
-        return {"title": f"Réponse {n}", "body": "Bonjour,", "active": "y"}
+        return {"title": f"Réponse {n}", "body": "Bonjour {prenom},", "active": "y"} | {
+            "recipient": "to_client", "then": "send", "set_category": "", "set_severity": "", "note": ""
+        }  # fmt: skip
     if model_name == "StaffUser":
         email = target.email if target is not None else f"s{n}@example.com"
         return {
@@ -153,7 +155,12 @@ def _edit_target(model_name: str):
         "Client": factories.make_client,
         "StaffUser": lambda: factories.make_staff("support_agent"),
         "Macro": lambda: complaint_macros.save_macro(
-            None, title=f"Macro {new_token()[:8]}", body="Bonjour", active=True, actor=manager, now=utcnow()
+            None,
+            fields=complaint_macros.MacroFields(
+                title=f"Macro {new_token()[:8]}", body="Bonjour", shared=True
+            ),
+            actor=manager,
+            now=utcnow(),
         ),
     }[model_name]
     return made()

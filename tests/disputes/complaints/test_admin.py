@@ -228,14 +228,34 @@ def test_a_queue_page_costs_a_fixed_number_of_statements(client_as):
     assert len(many) == len(few)  # no statement per row
 
 
-def test_only_managers_write_canned_replies(client_as):
+def _macro_form(title: str, **extra) -> dict:
+    return {"title": title, "body": "Bonjour {prenom}", "recipient": "to_client", "then": "send"} | {
+        "set_category": "", "set_severity": "", "note": "", "active": "y"
+    } | extra  # fmt: skip
+
+
+def test_managers_write_the_teams_macros_and_agents_their_own(client_as):
     agent, manager = client_as("support_agent"), client_as("manager")
-    assert agent.get("/macros/new/").status_code == 403
-    response = _post(
-        manager, "/macros/new/", {"title": "Excuses", "body": "Désolés", "active": "y"}, "/macros/new/"
-    )
+    response = _post(manager, "/macros/new/", _macro_form("Excuses", shared="y"), "/macros/new/")
     assert response.status_code == 302
-    assert db.session.scalar(sa.select(Macro.title)) == "Excuses"
+    response = _post(agent, "/macros/new/", _macro_form("Mes excuses", shared="y"), "/macros/new/")
+    assert response.status_code == 302
+    owners = dict(db.session.execute(sa.select(Macro.title, Macro.owner_id)).all())
+    assert owners["Excuses"] is None  # the team's
+    assert owners["Mes excuses"] is not None  # an agent's macro stays theirs, "shared" or not
+    team = db.session.scalar(sa.select(Macro.id).where(Macro.title == "Excuses"))
+    assert agent.get(f"/macros/edit/?id={team}").status_code == 403
+    listed = agent.get("/macros/").get_data(as_text=True)
+    assert "Excuses" in listed and "Mes excuses" in listed
+    other = client_as("support_agent")
+    assert "Mes excuses" not in other.get("/macros/").get_data(as_text=True)
+
+
+def test_a_macro_with_an_unknown_placeholder_is_refused_and_nothing_saved(client_as):
+    manager = client_as("manager")
+    body = _post(manager, "/macros/new/", _macro_form("Oups", body="Bonjour {prénom_client}"), "/macros/new/")
+    assert "Unknown placeholder" in body.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Macro)) == 0
 
 
 def test_the_dashboard_shows_the_numbers(client_as):

@@ -15,8 +15,8 @@ from console import jobs
 from console.db import db, is_write_conflict, utcnow
 from console.notifications.models import Notification
 from console.schedule import PERIODIC_JOBS
+from disputes.complaints import alerts, services
 from disputes.complaints import jobs as dispute_jobs
-from disputes.complaints import services
 from disputes.complaints.models import SlaAlert
 from disputes.complaints.workflow import Status
 from tests.conftest import InProcessWorker
@@ -49,7 +49,9 @@ def test_the_auto_close_job_closes_old_resolved_complaints(queue_redis):
     agent = make_staff("support_agent")
     complaint = make_complaint(actor=agent, now=utcnow() - timedelta(days=9))
     for event in ("triage", "start", "resolve"):
-        services.transition(complaint, event, actor=agent, now=utcnow() - timedelta(days=8))
+        services.transition(
+            complaint, event, actor=agent, now=utcnow() - timedelta(days=8), reason="Réglé par téléphone"
+        )
     db.session.commit()
     job = jobs.enqueue(dispute_jobs.auto_close_resolved)
     _work(queue_redis)
@@ -80,7 +82,7 @@ def test_two_sweeps_at_once_alert_each_breach_once(app):
         with app.app_context():
             try:
                 barrier.wait()
-                services.sweep_sla(now=utcnow())
+                alerts.sweep_sla(now=utcnow())
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001 - SQLite may refuse the second writer
                 db.session.rollback()

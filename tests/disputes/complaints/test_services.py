@@ -12,13 +12,12 @@ from console.db import db
 from console.domain import DomainError
 from console.notifications.models import Notification
 from console.privacy import REDACTION_ACTION
-from disputes.complaints import macros, queues, reporting, services
+from disputes.complaints import alerts, queues, reporting, services
 from disputes.complaints.models import (
     Complaint,
     ComplaintEntry,
     ComplaintStatusChange,
     EntryKind,
-    Macro,
     SlaAlert,
 )
 from disputes.complaints.workflow import Severity, Status, TimerState
@@ -27,6 +26,7 @@ from restrictions.workflow import Source
 from tests.factories import make_booking, make_client, make_complaint, make_provider, make_staff
 
 CARD = "4970 1012 3456 7893"
+PHONE = "Réglé par téléphone avec la cliente"
 
 
 @pytest.fixture
@@ -118,12 +118,12 @@ def test_the_workflow_forbids_closing_a_new_complaint(agent, now):
 def test_resolve_then_reopen_and_close(agent, now):
     complaint = make_complaint(actor=agent, now=now)
     for n, event in enumerate(["triage", "start", "resolve"], 1):
-        services.transition(complaint, event, actor=agent, now=now + timedelta(minutes=n))
+        services.transition(complaint, event, actor=agent, now=now + timedelta(minutes=n), reason=PHONE)
     assert complaint.status == Status.RESOLVED and complaint.resolved_at == now + timedelta(minutes=3)
     assert complaint.resolution_met is True and complaint.first_response_met is True
     services.transition(complaint, "reopen", actor=agent, now=now + timedelta(hours=1))
     assert complaint.resolved_at is None and complaint.resolution_met is None
-    services.transition(complaint, "resolve", actor=agent, now=now + timedelta(hours=2))
+    services.transition(complaint, "resolve", actor=agent, now=now + timedelta(hours=2), reason=PHONE)
     services.transition(complaint, "close", actor=agent, now=now + timedelta(hours=3))
     assert complaint.status == Status.CLOSED and complaint.closed_at is not None
     assert _count(ComplaintStatusChange, ComplaintStatusChange.complaint_id == complaint.id) == 7
@@ -198,22 +198,6 @@ def test_bad_messages_are_refused_and_nothing_is_saved(agent, now):
     assert _count(ComplaintEntry) == 0 and _count(Notification) == 0
 
 
-def test_managers_write_canned_replies(agent, now):
-    manager = make_staff("manager")
-    macro = macros.save_macro(
-        None, title="Excuses", body="Nous sommes désolés.", active=True, actor=manager, now=now
-    )
-    assert macros.active_macros() == [macro]
-    with pytest.raises(DomainError, match="already exists"):
-        macros.save_macro(None, title="Excuses", body="x", active=True, actor=manager, now=now)
-    with pytest.raises(DomainError, match="support agent or manager"):
-        macros.save_macro(None, title="Autre", body="x", active=True, actor=agent, now=now)
-    macros.save_macro(
-        macro, title="Excuses", body="Nous sommes désolés.", active=False, actor=manager, now=now
-    )
-    assert macros.active_macros() == [] and _count(Macro) == 1
-
-
 # --- the SLA sweep and the auto-close ---
 
 
@@ -230,19 +214,19 @@ def test_the_sweep_alerts_the_assignee_when_at_risk_and_the_managers_on_breach_o
     complaint = make_complaint(actor=agent, now=now)  # high: first response within 4 business hours
     services.assign(complaint, agent, actor=agent, now=now)
     at_risk = now + timedelta(hours=3, minutes=1)
-    counts = services.sweep_sla(now=at_risk)
+    counts = alerts.sweep_sla(now=at_risk)
     assert counts["first_response_at_risk"] == 1 and counts["first_response_breached"] == 0
     alert = db.session.scalar(sa.select(Notification).where(Notification.template == "complaint_sla_at_risk"))
     assert alert.recipient == agent.email and complaint.reference in alert.subject
-    assert services.sweep_sla(now=at_risk)["first_response_at_risk"] == 0  # once
+    assert alerts.sweep_sla(now=at_risk)["first_response_at_risk"] == 0  # once
     assert _queue("at_risk", at_risk) == {complaint.id} and _queue("breached", at_risk) == set()
     breach = now + timedelta(hours=4)
-    assert services.sweep_sla(now=breach)["first_response_breached"] == 1
+    assert alerts.sweep_sla(now=breach)["first_response_breached"] == 1
     breached = db.session.scalars(
         sa.select(Notification.recipient).where(Notification.template == "complaint_sla_breached")
     ).all()
     assert breached == [manager.email]
-    assert services.sweep_sla(now=breach + timedelta(hours=1))["first_response_breached"] == 0
+    assert alerts.sweep_sla(now=breach + timedelta(hours=1))["first_response_breached"] == 0
     assert _count(SlaAlert) == 2
     assert _queue("breached", breach) == {complaint.id}
 
@@ -253,7 +237,7 @@ def test_the_sweep_leaves_paused_and_answered_complaints_alone(agent, now):
         services.transition(waiting, event, actor=agent, now=now)
     answered = make_complaint(actor=agent, now=now)
     services.send_message(answered, to="to_client", body="Hello", actor=agent, now=now)
-    counts = services.sweep_sla(now=now + timedelta(hours=5))
+    counts = alerts.sweep_sla(now=now + timedelta(hours=5))
     assert counts["first_response_breached"] == 0 and counts["first_response_at_risk"] == 0
     assert _queue("waiting", now) == {waiting.id}
 
@@ -261,7 +245,7 @@ def test_the_sweep_leaves_paused_and_answered_complaints_alone(agent, now):
 def test_an_unassigned_complaint_at_risk_alerts_the_managers(agent, now):
     manager = make_staff("manager")
     make_complaint(actor=agent, now=now)
-    services.sweep_sla(now=now + timedelta(hours=3, minutes=30))
+    alerts.sweep_sla(now=now + timedelta(hours=3, minutes=30))
     alert = db.session.scalar(sa.select(Notification).where(Notification.template == "complaint_sla_at_risk"))
     assert alert.recipient == manager.email
 
@@ -271,7 +255,7 @@ def test_a_deactivated_assignees_alert_goes_to_the_managers(agent, now):
     complaint = make_complaint(actor=agent, now=now)
     services.assign(complaint, gone, actor=agent, now=now)
     gone.active = False
-    services.sweep_sla(now=now + timedelta(hours=3, minutes=30))
+    alerts.sweep_sla(now=now + timedelta(hours=3, minutes=30))
     alert = db.session.scalar(sa.select(Notification).where(Notification.template == "complaint_sla_at_risk"))
     assert alert.recipient == manager.email
 
@@ -280,7 +264,7 @@ def test_auto_close_seven_days_after_resolution(agent, now):
     old, recent = make_complaint(actor=agent, now=now), make_complaint(actor=agent, now=now)
     for complaint, at in ((old, now), (recent, now + timedelta(days=2))):
         for event in ("triage", "start", "resolve"):
-            services.transition(complaint, event, actor=agent, now=at)
+            services.transition(complaint, event, actor=agent, now=at, reason=PHONE)
     assert services.auto_close(now=now + timedelta(days=7)) == 1
     assert old.status == Status.CLOSED and recent.status == Status.RESOLVED
     assert services.auto_close(now=now + timedelta(days=7)) == 0  # safe to run twice
