@@ -27,8 +27,16 @@ SMALL = {
 }
 
 
+# Sorts by an expression of a column, served by an expression index: (table, column) -> index name.
+EXPRESSION_SORTS = {("complaint", "severity"): "ix_complaint_severity_rank"}  # severity by urgency
+
+
 def _leading_columns(table: sa.Table) -> set[str]:
     leading = {index.columns[0].name for index in table.indexes if index.columns}
+    names = {index.name for index in table.indexes}
+    leading |= {
+        column for (t, column), index in EXPRESSION_SORTS.items() if t == table.name and index in names
+    }
     for constraint in table.constraints:
         if isinstance(constraint, sa.PrimaryKeyConstraint | sa.UniqueConstraint) and constraint.columns:
             leading.add(next(iter(constraint.columns)).name)

@@ -24,5 +24,8 @@ def complaint_in(status: str, *, agent=None, now=None, **overrides):
         "resolved": ["triage", "start", "resolve"],
     }[status]
     for step, event in enumerate(path):
-        complaints.transition(complaint, event, actor=agent, now=now - timedelta(days=2, minutes=-step))
+        reason = "Réglé par téléphone avec la cliente." if event == "resolve" else None  # nothing was written
+        complaints.transition(
+            complaint, event, actor=agent, now=now - timedelta(days=2, minutes=-step), reason=reason
+        )
     return complaint
