@@ -188,17 +188,9 @@ def _drop_rollback_hooks(session) -> None:
 TRIGRAM_INDEX_PREFIX = "trgm_"
 
 
-# Indexes on an expression (the complaint queues' severity by urgency): reflection cannot read them
-# back, so autogenerate leaves them to the migration that made them by hand.
-EXPRESSION_INDEXES = frozenset({"ix_complaint_severity_rank"})
-
-
 def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
-    """Autogenerate ignores the PostgreSQL-only trigram search indexes and the expression indexes
-    (both managed by hand)."""
-    if type_ != "index" or not name:
-        return True
-    return not (name.startswith(TRIGRAM_INDEX_PREFIX) or name in EXPRESSION_INDEXES)
+    """Autogenerate ignores the PostgreSQL-only trigram search indexes (managed by hand)."""
+    return not (type_ == "index" and name and name.startswith(TRIGRAM_INDEX_PREFIX))
 
 
 def row_dict(row: Any, *, exclude: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -9,8 +9,6 @@ from console.config import ConfigError, from_environment
 from console.db import db, include_in_migrations
 
 
-@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
-@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
 def test_models_and_migrations_agree(app):
     with db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_object": include_in_migrations})

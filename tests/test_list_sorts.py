@@ -27,16 +27,14 @@ SMALL = {
 }
 
 
-# Sorts by an expression of a column, served by an expression index: (table, column) -> index name.
-EXPRESSION_SORTS = {("complaint", "severity"): "ix_complaint_severity_rank"}  # severity by urgency
+# Sorts a queue of open complaints offers by urgency rank (a CASE no index serves): a queue holds the
+# open complaints only, which the partial indexes over open complaints bound; the list of every
+# complaint does not offer it.
+QUEUE_RANK_SORTS = {("complaint", "severity")}
 
 
 def _leading_columns(table: sa.Table) -> set[str]:
     leading = {index.columns[0].name for index in table.indexes if index.columns}
-    names = {index.name for index in table.indexes}
-    leading |= {
-        column for (t, column), index in EXPRESSION_SORTS.items() if t == table.name and index in names
-    }
     for constraint in table.constraints:
         if isinstance(constraint, sa.PrimaryKeyConstraint | sa.UniqueConstraint) and constraint.columns:
             leading.add(next(iter(constraint.columns)).name)
@@ -61,7 +59,8 @@ def test_every_offered_sort_of_a_growing_table_has_an_index(app):
             table = db.metadata.tables.get(getattr(getattr(column, "table", None), "name", ""))
             assert table is not None, f"{view.endpoint}: sort {name!r} is not a table column"
             checked += 1
-            if column.name not in _leading_columns(table):
+            queue_rank = (table.name, column.name) in QUEUE_RANK_SORTS and view.endpoint != "complaints"
+            if column.name not in _leading_columns(table) and not queue_rank:
                 missing.append(f"{view.endpoint}: {table.name}.{column.name}")
     assert checked > 40  # the lists were found
     assert not missing, "sorts without an index: " + ", ".join(missing)

@@ -81,6 +81,9 @@ class AllComplaintsAdmin(SavedViewsMixin, ComplaintAdmin):
     }
     can_view_details = True
     column_display_actions = True
+    # Every complaint: severity by urgency would sort the whole table (the queues, open complaints
+    # only, keep it); every other sort has its index.
+    column_sortable_list = [c for c in ComplaintAdmin.column_sortable_list if c != "severity"]
     simple_list_pager = True  # 100,000 complaints: no count(*) per page
     details_template = "disputes/complaint_details.html"
     column_details_list = [

@@ -15,9 +15,6 @@ from console.privacy import RedactedText
 from disputes.complaints.workflow import Category, Channel, Severity, Status, Then
 from marketplace.models import Booking, Client, Provider
 
-SEVERITY_RANK_SQL = (
-    "(CASE severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 END)"
-)
 OPEN_SQL = "status NOT IN ('resolved', 'closed')"
 
 
@@ -103,9 +100,7 @@ class Complaint(db.Model):
         sa.Index("ix_complaint_first_response_at", "first_response_at"),
         # Breached first, then least time left: every queue's default order (NULL once stopped).
         sa.Index("ix_complaint_next_breach", "next_breach_at", "id"),
-        # The queues' other sorts: severity by urgency (the same CASE as SEVERITY_RANK, so the
-        # database reads this index in order), category and subject.
-        sa.Index("ix_complaint_severity_rank", sa.text(SEVERITY_RANK_SQL), "next_breach_at", "id"),
+        # The lists' other sorts (severity sorts by urgency within a queue: see queue_admin.py).
         sa.Index("ix_complaint_category", "category", "id"),
         sa.Index("ix_complaint_subject", "subject"),
         # The SLA queues read open complaints only: small partial indexes over the deadlines.

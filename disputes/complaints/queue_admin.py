@@ -34,12 +34,15 @@ from disputes.complaints.columns import (
     subject_column,
 )
 from disputes.complaints.forms import DeleteViewForm, SaveViewForm, enum_filters, enum_label
-from disputes.complaints.models import SEVERITY_RANK_SQL, Complaint
+from disputes.complaints.models import Complaint
 from disputes.complaints.workflow import Category, Channel, Severity, Status
 
 AGENTS = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
 # Severity sorts by urgency, not by the alphabet.
-SEVERITY_RANK = sa.text(SEVERITY_RANK_SQL)  # the expression of the index ix_complaint_severity_rank
+SEVERITY_RANK = sa.case(
+    {Severity.CRITICAL.value: 0, Severity.HIGH.value: 1, Severity.MEDIUM.value: 2, Severity.LOW.value: 3},
+    value=Complaint.__table__.c.severity,
+)
 
 
 class ComplaintAdmin(ConsoleModelView):
