@@ -21,12 +21,14 @@ exceeds 10 s, or if the re-run sends reminders or opens proposals.
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -369,6 +371,12 @@ def main() -> int:
     seed_seconds = seed_if_needed(env)
 
     os.environ["DATABASE_URL"] = url
+    if not os.environ.get("REDIS_URL"):  # pages run with Redis as in production (a private one here)
+        from console import redis_server
+
+        os.environ["REDIS_URL"] = redis_server.ensure_running(
+            tempfile.mkdtemp(prefix="bench-redis-", dir="/tmp")
+        )
     from console.app import create_app
     from console.db import db
 
