@@ -374,9 +374,9 @@ def main() -> int:
     if not os.environ.get("REDIS_URL"):  # pages run with Redis as in production (a private one here)
         from console import redis_server
 
-        os.environ["REDIS_URL"] = redis_server.ensure_running(
-            tempfile.mkdtemp(prefix="bench-redis-", dir="/tmp")
-        )
+        directory = tempfile.mkdtemp(prefix="bench-redis-", dir="/tmp")
+        os.environ["REDIS_URL"] = redis_server.ensure_running(directory)
+        atexit.register(redis_server.stop, directory)
     from console.app import create_app
     from console.db import db
 
