@@ -67,6 +67,7 @@ VERBATIM_COLUMNS: frozenset[tuple[str, str]] = frozenset(
         ("staff_mfa", "secret_encrypted"),
         ("staff_recovery_code", "code_hash"),
         ("staff_device", "device_hash"),
+        ("portal_link", "token_digest"),
     }
 )
 
