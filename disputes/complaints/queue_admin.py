@@ -8,6 +8,7 @@ breach (breached first, then least time left), through the indexed `next_breach_
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
 from flask import flash, redirect, request, url_for
@@ -198,7 +199,8 @@ class SavedViewsMixin:
             )
         else:
             flash(form_errors(form), "danger")
-        return redirect(url_for(f"{queue}.index_view") + ("?" + form.query.data if form.query.data else ""))
+        back = urlencode(parse_qsl(form.query.data or "", keep_blank_values=True))  # re-encoded: no raw text
+        return redirect(url_for(f"{queue}.index_view") + (f"?{back}" if back else ""))
 
     @expose("/delete-view/<int:view_id>", methods=("POST",))
     def delete_queue_view(self, view_id: int):
