@@ -159,111 +159,63 @@ def message_page(link: PortalLink, person, now):
     )
 
 
-def satisfaction_page(link: PortalLink, client, now):
-    error = None
-    complaint = services.record_of(link)
+def _answer_page(link: PortalLink, person, template: str, record_name: str, submit, thanks, **context):
+    """One portal form: the record it is about, the answer taken once (`submit`), thanks
+    (`thanks(record)`), or the page again with the refusal and what was typed."""
+    error, record = None, services.record_of(link)
     if request.method == "POST":
         try:
-            answers.rate(link, score=request.form.get("score"), comment=request.form.get("comment"), now=now)
-            return _submitted(link, client, _("Thank you for your rating."))
+            submit()
+            return _submitted(link, person, thanks(record))
         except DomainError as exc:
             error, _field = _failed(exc)
-            complaint = services.record_of(link)
-    return _render(
-        "portal/satisfaction.html",
-        link,
-        client,
-        422 if error else 200,
-        error=error,
-        complaint=complaint,
-        form=request.form,
-    )
+            record = services.record_of(link)
+    context[record_name] = record
+    return _render(template, link, person, 422 if error else 200, error=error, form=request.form, **context)
+
+
+def satisfaction_page(link: PortalLink, client, now):
+    return _answer_page(
+        link, client, "portal/satisfaction.html", "complaint",
+        lambda: answers.rate(
+            link, score=request.form.get("score"), comment=request.form.get("comment"), now=now
+        ),
+        lambda complaint: _("Thank you for your rating."),
+    )  # fmt: skip
 
 
 def vetting_page(link: PortalLink, provider, now):
-    error = None
-    case = services.record_of(link)
-    if request.method == "POST":
-        try:
-            uploads = [("identity", upload) for upload in _uploads("identity")] + [
-                ("certification", upload) for upload in _uploads("certification")
-            ]
-            answers.submit_vetting_documents(
-                link, answer=request.form.get("answer"), uploads=uploads, now=now
-            )
-            return _submitted(
-                link,
-                provider,
-                _("Thank you: your documents were received and your application is back in review."),
-            )
-        except DomainError as exc:
-            error, _field = _failed(exc)
-            case = services.record_of(link)
-    return _render(
-        "portal/vetting.html",
-        link,
-        provider,
-        422 if error else 200,
-        error=error,
-        case=case,
-        form=request.form,
-    )
+    def submit():
+        uploads = [("identity", upload) for upload in _uploads("identity")]
+        uploads += [("certification", upload) for upload in _uploads("certification")]
+        answers.submit_vetting_documents(link, answer=request.form.get("answer"), uploads=uploads, now=now)
+
+    return _answer_page(
+        link, provider, "portal/vetting.html", "case", submit,
+        lambda case: _("Thank you: your documents were received and your application is back in review."),
+    )  # fmt: skip
 
 
 def dispute_page(link: PortalLink, provider, now):
-    error = None
-    dispute = services.record_of(link)
-    if request.method == "POST":
-        try:
-            answers.submit_dispute_answer(
-                link, text=request.form.get("body", ""), uploads=_uploads("evidence"), now=now
-            )
-            return _submitted(
-                link,
-                provider,
-                _("Thank you: your account was added to %(dispute)s.", dispute=dispute.reference),
-            )
-        except DomainError as exc:
-            error, _field = _failed(exc)
-            dispute = services.record_of(link)
-    return _render(
-        "portal/dispute.html",
-        link,
-        provider,
-        422 if error else 200,
-        error=error,
-        dispute=dispute,
+    return _answer_page(
+        link, provider, "portal/dispute.html", "dispute",
+        lambda: answers.submit_dispute_answer(
+            link, text=request.form.get("body", ""), uploads=_uploads("evidence"), now=now
+        ),
+        lambda dispute: _("Thank you: your account was added to %(dispute)s.", dispute=dispute.reference),
         deadline=answers.answer_deadline(link),
-        form=request.form,
-    )
+    )  # fmt: skip
 
 
 def review_page(link: PortalLink, provider, now):
-    error = None
-    restriction = services.record_of(link)
-    if request.method == "POST":
-        try:
-            answers.submit_review_request(link, text=request.form.get("arguments", ""), now=now)
-            return _submitted(
-                link,
-                provider,
-                _(
-                    "Thank you: your request was received. A person other than "
-                    "the one who decided will examine it and answer with reasons."
-                ),
-            )
-        except DomainError as exc:
-            error, _field = _failed(exc)
-            restriction = services.record_of(link)
-    return _render(
-        "portal/review.html",
-        link,
-        provider,
-        422 if error else 200,
-        error=error,
-        restriction=restriction,
-        form=request.form,
-    )
+    return _answer_page(
+        link, provider, "portal/review.html", "restriction",
+        lambda: answers.submit_review_request(link, text=request.form.get("arguments", ""), now=now),
+        lambda restriction: _(
+            "Thank you: your request was received. A person other than "
+            "the one who decided will examine it and answer with reasons."
+        ),
+    )  # fmt: skip
 
 
 def policy_page(link: PortalLink, client, now):
