@@ -21,10 +21,11 @@ from flask import flash
 from sqlalchemy.orm import Query, selectinload
 
 from console import formatting
+from console.counts import COUNT_CAP, count_label
 from console.db import db
 from console.domain import _
 
-COUNT_CAP = 10_000
+__all__ = ["COUNT_CAP", "MIN_SEARCH", "BoundedList", "CappedCount", "count_label"]
 MIN_SEARCH = 3
 
 
@@ -35,13 +36,6 @@ class CappedCount(Query):
     def scalar(self) -> Any:
         matching = self.with_entities(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
         return self.session.query(sa.func.count()).select_from(matching).scalar()
-
-
-def count_label(count: int) -> str:
-    """A list's count as shown: French figures, "10 000+" past the cap."""
-    if count > COUNT_CAP:
-        return formatting.format_number(COUNT_CAP) + "+"
-    return formatting.format_number(count)
 
 
 class BoundedList:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from console.counts import capped_count
 from console.db import db, row_dict
 from reviews.models import Review, ReviewFlag
 from reviews.workflow import ModerationStatus
@@ -54,27 +55,13 @@ def provider_ratings(provider_id: int) -> list[int]:
 
 
 def reviews_pending() -> int:
-    """Reviews waiting for moderation (the moderation queue)."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Review)
-            .where(Review.moderation_status == ModerationStatus.PENDING)
-        )
-        or 0
-    )
+    """Reviews waiting for moderation (the moderation queue), counted up to the cap."""
+    return capped_count(sa.select(Review.id).where(Review.moderation_status == ModerationStatus.PENDING))
 
 
 def reviews_flagged() -> int:
-    """Reviews with at least one open flag (the flag queue)."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(sa.distinct(ReviewFlag.review_id))).where(
-                ReviewFlag.resolved_at.is_(None)
-            )
-        )
-        or 0
-    )
+    """Reviews with at least one open flag (the flag queue), counted up to the cap."""
+    return capped_count(sa.select(ReviewFlag.review_id).where(ReviewFlag.resolved_at.is_(None)).distinct())
 
 
 # --- the subject access export and erasure (privacy/) ---

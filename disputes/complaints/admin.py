@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_admin import expose
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -325,7 +325,9 @@ class SupportDashboard(ConsoleBaseView):
     def index(self):
         return self.render(
             "disputes/dashboard.html",
-            data=reporting.dashboard(now=utcnow()),
+            data=reporting.dashboard(
+                now=utcnow(), cache_seconds=current_app.config["DASHBOARD_CACHE_SECONDS"]
+            ),
             status_label=lambda value: Status(value).label,
             severity_label=lambda value: Severity(value).label,
             category_label=lambda value: Category(value).label,

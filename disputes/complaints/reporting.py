@@ -11,6 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from console.business_time import PARIS
+from console.cache import remember
+from console.counts import capped_count
 from console.db import db, row_dict
 from disputes.complaints import queues
 from disputes.complaints import workflow as wf
@@ -152,32 +154,57 @@ def _attainment(done_at, met, since: datetime) -> tuple[int, int]:
     return on_time, total
 
 
-def dashboard(*, now: datetime) -> dict[str, Any]:
-    """What the support dashboard shows: plain numbers, a handful of indexed queries."""
+def dashboard(*, now: datetime, cache_seconds: int = 0) -> dict[str, Any]:
+    """What the support dashboard shows. The queue and moderation counts are read live (capped,
+    indexed); the aggregates that grow with the activity (open complaints by severity and state,
+    this week's SLA attainment, 30 days of ratings) are computed at most once per `cache_seconds`
+    and kept in Redis, so a team refreshing the page does not recompute them each time."""
+    since = week_start(now)
+    figures = remember(
+        f"support:dashboard:{since.date().isoformat()}", cache_seconds, lambda: _dashboard_figures(now)
+    )
+    disputes = dispute_reporting.undecided_counts()
+    return {
+        "now": now,
+        "week_start": since,
+        "computed_at": datetime.fromisoformat(figures["computed_at"]),
+        "open": figures["open"],
+        "open_statuses": [s.value for s in wf.OPEN_STATUSES_ORDER],
+        "open_total": figures["open_total"],
+        "first_response": tuple(figures["first_response"]),
+        "resolution": tuple(figures["resolution"]),
+        "breached": capped_count(
+            sa.select(Complaint.id).where(queues.queue_condition("breached", user_id=None, now=now))
+        ),
+        "at_risk": capped_count(
+            sa.select(Complaint.id).where(queues.queue_condition("at_risk", user_id=None, now=now))
+        ),
+        "disputes_open": disputes["open"],
+        "disputes_awaiting": disputes["awaiting_decision"],
+        "reviews_pending": review_reporting.reviews_pending(),
+        "flags_open": review_reporting.reviews_flagged(),
+        "satisfaction_agents": [tuple(row) for row in figures["satisfaction_agents"]],
+        "satisfaction_categories": [tuple(row) for row in figures["satisfaction_categories"]],
+    }
+
+
+def _dashboard_figures(now: datetime) -> dict[str, Any]:
+    """The dashboard's aggregates, as plain JSON values."""
     by_state: dict[str, dict[str, int]] = {s.value: {} for s in Severity}
     rows = db.session.execute(
         sa.select(Complaint.severity, Complaint.status, sa.func.count())
-        .where(Complaint.status.in_(wf.OPEN_STATUSES))
+        .where(queues.queue_condition("open", user_id=None, now=now))
         .group_by(Complaint.severity, Complaint.status)
     )
     for severity, status, count in rows:
         by_state[severity.value][status.value] = count
     since = week_start(now)
-    disputes = dispute_reporting.undecided_counts()
     return {
-        "now": now,
-        "week_start": since,
+        "computed_at": now.isoformat(),
         "open": by_state,
-        "open_statuses": [s.value for s in wf.OPEN_STATUSES_ORDER],
         "open_total": sum(sum(v.values()) for v in by_state.values()),
         "first_response": _attainment(Complaint.first_response_at, Complaint.first_response_met, since),
         "resolution": _attainment(Complaint.resolved_at, Complaint.resolution_met, since),
-        "breached": queues.count_complaints(queues.queue_condition("breached", user_id=None, now=now)),
-        "at_risk": queues.count_complaints(queues.queue_condition("at_risk", user_id=None, now=now)),
-        "disputes_open": disputes["open"],
-        "disputes_awaiting": disputes["awaiting_decision"],
-        "reviews_pending": review_reporting.reviews_pending(),
-        "flags_open": review_reporting.reviews_flagged(),
         # satisfaction over the last 30 days, per agent and per category
         "satisfaction_agents": satisfaction(now - timedelta(days=30), now, by="agent"),
         "satisfaction_categories": satisfaction(now - timedelta(days=30), now, by="category"),
