@@ -91,6 +91,7 @@ def make_test_app(database_url: str, redis_url: str, files_dir: str, **overrides
         "DEFAULT_LANGUAGE": "en",
         # Each test's rows are rolled back: cached dashboard figures would outlive them (own test).
         "DASHBOARD_CACHE_SECONDS": 0,
+        "BOARD_CACHE_SECONDS": 0,
         # Test staff ids come back after each rollback; the rate limit has its own tests.
         "REPORT_REQUESTS_PER_MINUTE": None,
         # Test API clients come back with the same names after each rollback; the limit has its own test.
