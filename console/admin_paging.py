@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from flask import flash
 from sqlalchemy.orm import Query, selectinload
 
-from console import formatting
+from console import counts, formatting
 from console.counts import COUNT_CAP, count_label
 from console.db import db
 from console.domain import _
@@ -34,7 +34,7 @@ class CappedCount(Query):
     stops at COUNT_CAP + 1: `count(*)` over the matching rows, at most COUNT_CAP + 1 of them."""
 
     def scalar(self) -> Any:
-        matching = self.with_entities(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
+        matching = self.with_entities(sa.literal(1)).limit(counts.COUNT_CAP + 1).subquery()
         return self.session.query(sa.func.count()).select_from(matching).scalar()
 
 
@@ -51,13 +51,13 @@ class BoundedList:
 
     def _apply_pagination(self, query, page: int | None, page_size: int | None):
         size = page_size if page_size is not None else self.page_size
-        if page and size and page * size > COUNT_CAP:
-            page = COUNT_CAP // size
+        if page and size and page * size > counts.COUNT_CAP:
+            page = counts.COUNT_CAP // size
             flash(
                 _(
                     "Only the first %(rows)s rows can be paged through: refine the search or the "
                     "filters to reach the others.",
-                    rows=formatting.format_number(COUNT_CAP),
+                    rows=formatting.format_number(counts.COUNT_CAP),
                 ),
                 "info",
             )

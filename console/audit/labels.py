@@ -94,6 +94,7 @@ ACTIONS = {
     "file.upload": N_("File uploaded"),
     "files.sweep_orphans": N_("Orphaned files sweep"),
     "insurance.register": N_("Policy registered"),
+    "insurance.refresh_expiry_board": N_("Expiry board recomputed"),
     "insurance.reject": N_("Certificate rejected"),
     "insurance.sweep": N_("Insurance sweep"),
     "insurance.sweep_policies": N_("Insurance sweep"),
