@@ -219,6 +219,8 @@ def receive(raw: bytes, *, now: datetime) -> InboundEmail | None:
     complaint = (
         db.session.get(Complaint, int(target.reference[4:])) if target.reference and target.valid else None
     )
+    if complaint is not None and complaint.merged_into_id is not None:  # answers reach the survivor
+        complaint = db.session.get(Complaint, complaint.merged_into_id)
     if parsed.auto:
         row.status, row.reason = "ignored", "auto_submitted"
     elif too_big:
