@@ -15,7 +15,7 @@ from console.auth.models import StaffUser
 from console.db import db, is_write_conflict
 from console.domain import DomainError, StaleRecord
 from console.notifications.models import Notification
-from disputes.complaints import conversation, services
+from disputes.complaints import conversation, reporting, services
 from disputes.complaints import workflow as complaint_wf
 from disputes.complaints.merging import services as merge
 from disputes.complaints.merging import workflow as wf
@@ -413,6 +413,21 @@ def test_two_agents_merging_the_same_pair_crosswise_at_once_merge_it_once(app):
         assert _count(AuditEvent, AuditEvent.action == "complaint.merge") == 1
         survivor = merged[0].merged_into_id
         assert _count(ComplaintEntry, ComplaintEntry.complaint_id == survivor) == 1
+
+
+def test_the_figures_count_a_merged_pair_once(agent):
+    client = make_client()
+    booking = make_booking(client=client)
+    early = make_complaint(client=client, booking=booking, actor=agent, now=T0)
+    late = make_complaint(client=client, booking=booking, actor=agent, now=T0 + timedelta(hours=2))
+    since, until = T0 - timedelta(days=1), T0 + timedelta(days=10)
+    assert reporting.complaint_volumes(since, until) == [("damage", 2)]
+    merge.merge_complaints(late, early, actor=agent, now=T0 + timedelta(hours=3))
+    assert reporting.complaint_volumes(since, until) == [("damage", 1)]
+    assert reporting.provider_complaints(booking.provider_id) == [("damage", 1)]
+    assert [row[2] for row in reporting.most_complained_about(since, until)] == [1]
+    assert [row[1] for row in reporting.sla_by_severity(since, until)] == [1]
+    assert reporting.resolution_hours(since, until) == (None, None)  # the merged one was not "resolved"
 
 
 # --- the page -----------------------------------------------------------------------------------
