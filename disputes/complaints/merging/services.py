@@ -140,8 +140,6 @@ def merge_complaints(
     """Close `merged` with a link to `survivor`, move its conversation and files there, and give the
     survivor the earliest received time and first response (its SLA follows). Nobody is e-mailed."""
     person = services.require_staff(actor)
-    if merged.id == survivor.id:
-        raise NotMergeable(_("A complaint cannot be merged into itself."))
     rows = _lock(merged.id, survivor.id)
     merged, survivor = rows[merged.id], rows[survivor.id]
     wf.ensure_mergeable(side_of(merged), side_of(survivor))
@@ -193,6 +191,7 @@ def _close_as_merged(merged: Complaint, survivor: Complaint, *, actor: Any, now:
     if before != Status.RESOLVED:
         services.record_status(merged, Status.RESOLVED, actor, now)
     services.record_status(merged, Status.CLOSED, actor, now)
+    services.publish_status_change(merged, before, now=now, merged_into=survivor.reference)
     audit.record(
         actor,
         "complaint.merged_into",

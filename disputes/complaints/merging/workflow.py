@@ -75,8 +75,9 @@ def rank_duplicates(this: MergeSide, others: Sequence[MergeSide]) -> list[tuple[
 
 
 def suggested_survivor(a: MergeSide, b: MergeSide) -> MergeSide:
-    """The complaint that stays open: the one received first (its reference is the client's oldest)."""
-    return min((a, b), key=lambda side: (side.created_at, side.id))
+    """The complaint that stays open: one still being worked on rather than a resolved one (which
+    would close by itself a week after its resolution), else the one received first."""
+    return min((a, b), key=lambda side: (Status(side.status) == Status.RESOLVED, side.created_at, side.id))
 
 
 def ensure_mergeable(merged: MergeSide, survivor: MergeSide) -> None:

@@ -10,10 +10,12 @@ from email.message import EmailMessage
 import pytest
 import sqlalchemy as sa
 
+from console import events
 from console.audit.models import AuditEvent
 from console.auth.models import StaffUser
 from console.db import db, is_write_conflict
 from console.domain import DomainError, StaleRecord
+from console.events import IntegrationEvent
 from console.notifications.models import Notification
 from disputes.complaints import conversation, reporting, services
 from disputes.complaints import workflow as complaint_wf
@@ -77,10 +79,12 @@ def test_suggestions_put_the_same_booking_first_then_the_same_subject_then_the_n
     assert ranked == [4, 3, 2, 10, 11] and len(ranked) == wf.SUGGESTIONS_MAX
 
 
-def test_the_complaint_received_first_is_the_suggested_survivor():
+def test_the_complaint_received_first_and_still_worked_on_is_the_suggested_survivor():
     early, late = _side(5, at=T0), _side(2, at=T0 + timedelta(hours=3))
     assert wf.suggested_survivor(early, late) is early and wf.suggested_survivor(late, early) is early
     assert wf.suggested_survivor(_side(2), _side(5)).id == 2  # same instant: the older reference
+    resolved = _side(1, status=Status.RESOLVED, at=T0 - timedelta(days=1))
+    assert wf.suggested_survivor(resolved, late) is late  # not folded into a complaint about to close
 
 
 @pytest.mark.parametrize(
@@ -183,6 +187,13 @@ def test_merging_moves_the_conversation_closes_with_a_link_and_keeps_the_earlies
     assert audits["complaint.merge"].changes["merged_from"] == early.reference
     assert audits["complaint.merged_into"].object_id == str(early.id)
     assert audits["complaint.merged_into"].changes["merged_into"] == late.reference
+    published = db.session.scalars(
+        sa.select(IntegrationEvent).where(IntegrationEvent.type == events.COMPLAINT_STATUS_CHANGED)
+    ).all()
+    told = [e.payload for e in published if e.payload["complaint"] == early.reference]
+    assert [(p["status"], p["previous_status"], p["merged_into"]) for p in told] == [
+        ("closed", "new", late.reference)
+    ]  # the marketplace hears the duplicate closed, and where it went
 
 
 def test_the_merged_complaint_refuses_replies_and_both_conversations_say_what_happened(agent):
