@@ -76,19 +76,22 @@ def timeline(complaint: Complaint) -> list[Item]:
 
 
 def _merge_items(complaint: Complaint) -> list[Item]:
-    """ "Merged into CMP-…" on a merged complaint; on a survivor, each merged complaint's own report
-    (at its time) and "merged from CMP-…" (when it was merged). The page links the reference."""
+    """The merge lines: on a merged complaint, "merged into CMP-…"; on a survivor, each merged
+    complaint's own report (at its time) and "merged from CMP-…" (when, by whom). The page links
+    the references."""
     if complaint.merged_into_id is not None:
         text = _("Merged into")
         return [
             Item(complaint.closed_at, "merge", "", text, "", "entry-merged-into", complaint.merged_into_id)
         ]
     items = []
-    for other in merge.merged_from(complaint.id):
+    for other, merged_by in merge.merged_from(complaint.id):
         report = _("The client's report (%(channel)s), merged from", channel=other.channel.label.lower())
         items.append(Item(other.created_at, "report", complaint.client.full_name, report, other.description,
                           "entry-merged-report", other.id))  # fmt: skip
-        items.append(Item(other.closed_at, "merge", "", _("Merged from"), "", "entry-merged-from", other.id))
+        items.append(
+            Item(other.closed_at, "merge", merged_by, _("Merged from"), "", "entry-merged-from", other.id)
+        )
     return items
 
 

@@ -236,13 +236,15 @@ def _hooks():
     return current_app.extensions.get(HOOKS_KEY, ())
 
 
-def merged_from(complaint_id: int) -> list[Complaint]:
-    """The complaints merged into this one (for its conversation), oldest first."""
-    return list(
-        db.session.scalars(
-            sa.select(Complaint)
-            .where(Complaint.merged_into_id == complaint_id)
-            .order_by(Complaint.created_at, Complaint.id)
-            .limit(100)
-        )
+def merged_from(complaint_id: int) -> list[tuple[Complaint, str]]:
+    """The complaints merged into this one and who merged each (for its conversation), oldest
+    first, in one query."""
+    closing = ComplaintStatusChange
+    rows = db.session.execute(
+        sa.select(Complaint, closing.actor)
+        .join(closing, sa.and_(closing.complaint_id == Complaint.id, closing.status == Status.CLOSED))
+        .where(Complaint.merged_into_id == complaint_id)
+        .order_by(Complaint.created_at, Complaint.id)
+        .limit(100)
     )
+    return [(complaint, actor) for complaint, actor in rows]

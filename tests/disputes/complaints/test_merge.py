@@ -209,10 +209,10 @@ def test_the_merged_complaint_refuses_replies_and_both_conversations_say_what_ha
         ("entry-merged-into", early.id)
     ]
     survivor_page = conversation.timeline(early)
-    lines = [(i.testid, i.link_id, i.body) for i in survivor_page if i.link_id]
+    lines = [(i.testid, i.link_id, i.body, i.who) for i in survivor_page if i.link_id]
     assert lines == [
-        ("entry-merged-report", late.id, late.description),
-        ("entry-merged-from", late.id, ""),
+        ("entry-merged-report", late.id, late.description, early.client.full_name),
+        ("entry-merged-from", late.id, "", agent.audit_label),
     ]
 
 
