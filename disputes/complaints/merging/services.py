@@ -248,3 +248,10 @@ def merged_from(complaint_id: int) -> list[tuple[Complaint, str]]:
         .limit(100)
     )
     return [(complaint, actor) for complaint, actor in rows]
+
+
+def survivor_of(complaint: Complaint) -> Complaint:
+    """The complaint that carries on this one: itself, or the one it was merged into (and so on)."""
+    while complaint.merged_into_id is not None:
+        complaint = complaint.merged_into
+    return complaint

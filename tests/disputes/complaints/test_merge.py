@@ -17,7 +17,7 @@ from console.db import db, is_write_conflict
 from console.domain import DomainError, StaleRecord
 from console.events import IntegrationEvent
 from console.notifications.models import Notification
-from disputes.complaints import conversation, reporting, services
+from disputes.complaints import conversation, intake, reporting, services
 from disputes.complaints import workflow as complaint_wf
 from disputes.complaints.merging import services as merge
 from disputes.complaints.merging import workflow as wf
@@ -270,6 +270,17 @@ def test_files_links_and_e_mails_of_the_merged_complaint_follow_it(app, agent):
     again["Subject"], again["Message-ID"] = "Re: vase", f"<{time.time_ns()}@mail.example.fr>"
     again.set_content("Et encore une chose.")
     assert inbound.receive(again.as_bytes(), now=T0 + timedelta(hours=31)).complaint_id == late.id
+
+
+def test_a_message_from_the_apps_about_a_merged_complaint_reaches_the_survivor_even_after_two_merges(agent):
+    early, late = _pair(agent)
+    third = make_complaint(client=early.client, actor=agent, now=T0 + timedelta(hours=40))
+    merge.merge_complaints(early, late, actor=agent, now=T0 + timedelta(hours=41))
+    merge.merge_complaints(late, third, actor=agent, now=T0 + timedelta(hours=42))
+    entry = intake.receive_message(
+        early, sender="client", body="Et le vase ?", actor="system:tests", now=T0 + timedelta(hours=43)
+    )
+    assert entry.complaint_id == third.id and merge.survivor_of(early) is third
 
 
 def _snapshot(*complaints):
