@@ -159,6 +159,10 @@ def _register_admin(app: Flask) -> None:
     ]
     app.extensions["provider_created"] = [open_initial_case]
 
+    from portal.services import move_complaint_records
+
+    app.extensions["complaint_merged"] = [move_complaint_records]
+
     from api.eligibility.services import record_change
     from api.webhooks.services import schedule_fan_out
     from console import events

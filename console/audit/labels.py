@@ -65,6 +65,8 @@ ACTIONS = {
     "complaint.macro_apply": N_("Macro applied"),
     "complaint.macro_create": N_("Macro created"),
     "complaint.macro_edit": N_("Macro edited"),
+    "complaint.merge": N_("Duplicate complaint merged into this one"),
+    "complaint.merged_into": N_("Complaint merged into another and closed"),
     "complaint.message": N_("Message sent"),
     "complaint.note": N_("Internal note added"),
     "complaint.received_message": N_("Message received"),

@@ -36,6 +36,7 @@ from disputes.complaints.forms import (
     _choices,
 )
 from disputes.complaints.macros_admin import MacroAdmin
+from disputes.complaints.merging.admin import MergeMixin
 from disputes.complaints.models import Complaint, ComplaintEntry, Macro
 from disputes.complaints.queue_admin import QUEUE_NAMES, ComplaintAdmin, SavedViewsMixin, queue_view
 from disputes.complaints.workflow import Category, Severity, Status
@@ -68,14 +69,14 @@ class ComplaintPanel:
     now: Any
 
 
-class AllComplaintsAdmin(SavedViewsMixin, ComplaintAdmin):
+class AllComplaintsAdmin(MergeMixin, SavedViewsMixin, ComplaintAdmin):
     """Every complaint; creating one and the complaint's own page live here."""
 
     create_roles = AGENTS
     method_roles = {
         name: AGENTS
         for name in (
-            *("transition", "severity", "assign", "entry", "open_dispute"),
+            *("transition", "severity", "assign", "entry", "open_dispute", "merge"),
             *("save_queue_view", "delete_queue_view"),
         )
     }

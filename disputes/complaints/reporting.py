@@ -22,6 +22,9 @@ from disputes.disputes import reporting as dispute_reporting
 from marketplace.models import Provider
 from reviews import reporting as review_reporting
 
+# A complaint merged into another is the same problem told twice: the figures count the survivor only.
+NOT_MERGED = Complaint.merged_into_id.is_(None)
+
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
@@ -31,7 +34,7 @@ def complaint_volumes(since: datetime, until: datetime) -> list[tuple[str, int]]
     """Complaints received in the period, per category, the most frequent first."""
     rows = db.session.execute(
         sa.select(Complaint.category, sa.func.count())
-        .where(Complaint.created_at >= since, Complaint.created_at < until)
+        .where(Complaint.created_at >= since, Complaint.created_at < until, NOT_MERGED)
         .group_by(Complaint.category)
         .order_by(sa.func.count().desc(), Complaint.category)
     )
@@ -54,7 +57,7 @@ def sla_by_severity(since: datetime, until: datetime) -> list[tuple[str, int, fl
                 met(Complaint.resolution_met),
                 decided(Complaint.resolution_met),
             )
-            .where(Complaint.created_at >= since, Complaint.created_at < until)
+            .where(Complaint.created_at >= since, Complaint.created_at < until, NOT_MERGED)
             .group_by(Complaint.severity)
         )
     }
@@ -73,7 +76,7 @@ def resolution_hours(since: datetime, until: datetime) -> tuple[float | None, fl
         (resolved - created).total_seconds() / 3600
         for created, resolved in db.session.execute(
             sa.select(Complaint.created_at, Complaint.resolved_at).where(
-                Complaint.resolved_at >= since, Complaint.resolved_at < until
+                Complaint.resolved_at >= since, Complaint.resolved_at < until, NOT_MERGED
             )
         )
     ]
@@ -90,7 +93,10 @@ def most_complained_about(since: datetime, until: datetime, *, limit: int = 10) 
     counts = (
         sa.select(Complaint.provider_id, sa.func.count().label("complaints"))
         .where(
-            Complaint.created_at >= since, Complaint.created_at < until, Complaint.provider_id.is_not(None)
+            Complaint.created_at >= since,
+            Complaint.created_at < until,
+            Complaint.provider_id.is_not(None),
+            NOT_MERGED,
         )
         .group_by(Complaint.provider_id)
         .order_by(sa.func.count().desc(), Complaint.provider_id)
@@ -109,7 +115,7 @@ def provider_complaints(provider_id: int) -> list[tuple[str, int]]:
     """A provider's complaints ever received, per category (for the provider dossier)."""
     rows = db.session.execute(
         sa.select(Complaint.category, sa.func.count())
-        .where(Complaint.provider_id == provider_id)
+        .where(Complaint.provider_id == provider_id, NOT_MERGED)
         .group_by(Complaint.category)
         .order_by(sa.func.count().desc(), Complaint.category)
     )
