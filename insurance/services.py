@@ -284,14 +284,25 @@ def refresh_cover(
 
 def insurance_problem(provider: Provider, today: date) -> str | None:
     """Why the provider is not insured today (None when a verified policy covers today)."""
-    status = provider_status(provider.id, today)
-    if status in (InsuranceStatus.VALID, InsuranceStatus.EXPIRING):
-        return None
-    return (
-        _("no verified RC Pro policy covers today")
-        if status == InsuranceStatus.NONE
-        else _("RC Pro insurance expired")
-    )
+    return insurance_problems([provider.id], today)[provider.id]
+
+
+def insurance_problems(provider_ids: list[int], today: date) -> dict[int, str | None]:
+    """`insurance_problem` for many providers in one query (a list page's rows)."""
+    if not provider_ids:
+        return {}
+    periods = periods_by_provider(list(set(provider_ids)))
+    problems = {}
+    for provider_id in provider_ids:
+        status = wf.status_on(today, [p for _, p in periods.get(provider_id, [])])
+        problems[provider_id] = (
+            None
+            if status in (InsuranceStatus.VALID, InsuranceStatus.EXPIRING)
+            else _("no verified RC Pro policy covers today")
+            if status == InsuranceStatus.NONE
+            else _("RC Pro insurance expired")
+        )
+    return problems
 
 
 def close_proposals_of_covered(provider_ids: list[int], *, actor: Any, now: datetime) -> int:
