@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app, g, url_for
 from markupsafe import Markup, escape
 
 from console.access import PUBLIC, declared_roles, user_has_any
@@ -46,14 +46,27 @@ def may_open(endpoint: str) -> bool:
     return allowed == PUBLIC or (bool(allowed) and user_has_any(allowed))
 
 
+_SENTINEL = 987_654_321  # stands for the id in a page's URL, built once per request
+
+
+def _url_pattern(prefix: str) -> str | None:
+    """The URL of a `prefix` reference's page with the sentinel id, or None when the reader may not
+    open those pages: worked out once per request (a long timeline has many references)."""
+    patterns = g.setdefault("reference_url_patterns", {})
+    if prefix not in patterns:
+        endpoint, argument = PAGES[prefix]
+        patterns[prefix] = url_for(endpoint, **{argument: _SENTINEL}) if may_open(endpoint) else None
+    return patterns[prefix]
+
+
 def page_url(reference: str) -> str | None:
     """The URL of a reference's page, or None when it is not a known reference or the reader may
     not open that page."""
     match = REFERENCE.fullmatch(reference)
     if match is None:
         return None
-    endpoint, argument = PAGES[match.group(1)]
-    return url_for(endpoint, **{argument: int(match.group(2))}) if may_open(endpoint) else None
+    pattern = _url_pattern(match.group(1))
+    return pattern.replace(str(_SENTINEL), str(int(match.group(2)))) if pattern else None
 
 
 def reference_link(reference: str) -> Markup:

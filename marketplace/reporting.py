@@ -172,7 +172,7 @@ def _booking_line(row) -> BookingLine:
 
 
 def provider_bookings(provider_id: int, now: datetime) -> BookingsCard:
-    """Counts, last and next booking of one provider: three statements whatever their number."""
+    """Counts, last and next booking of one provider: two statements whatever their number."""
     since = now - timedelta(days=RECENT_DAYS)
     recent = sa.and_(Booking.scheduled_start >= since, Booking.scheduled_start < now)
     counts = db.session.execute(
@@ -184,14 +184,25 @@ def provider_bookings(provider_id: int, now: datetime) -> BookingsCard:
     columns = (Booking.id, Booking.scheduled_start, Booking.service, Booking.status, Booking.price_cents,
                Booking.currency)  # fmt: skip
     mine = sa.select(*columns).where(Booking.provider_id == provider_id)
-    last = db.session.execute(
-        mine.where(Booking.scheduled_start < now).order_by(Booking.scheduled_start.desc()).limit(1)
-    ).first()
-    upcoming = db.session.execute(
-        mine.where(Booking.status == BookingStatus.SCHEDULED, Booking.scheduled_start >= now)
+    last = (
+        mine.add_columns(sa.literal("last").label("which"))
+        .where(Booking.scheduled_start < now)
+        .order_by(Booking.scheduled_start.desc())
+        .limit(1)
+        .subquery()
+    )
+    upcoming = (
+        mine.add_columns(sa.literal("next").label("which"))
+        .where(Booking.status == BookingStatus.SCHEDULED, Booking.scheduled_start >= now)
         .order_by(Booking.scheduled_start)
         .limit(1)
-    ).first()
+        .subquery()
+    )
+    found_rows = {
+        row[-1]: row[:-1]
+        for row in db.session.execute(sa.union_all(sa.select(last), sa.select(upcoming))).all()
+    }
+    last, upcoming = found_rows.get("last"), found_rows.get("next")
     return BookingsCard(
         total=sum(n for n, _r in found.values()),
         recent=sum(r for _n, r in found.values()),

@@ -168,21 +168,37 @@ class RestrictionsCard:
 
 
 def provider_restrictions_card(provider_id: int) -> RestrictionsCard:
-    """Restrictions in force, the last ended one and open proposals: four statements."""
-    columns = (Restriction.id, Restriction.reason_code, Restriction.started_at, Restriction.ended_at,
-               Restriction.review_requested_at)  # fmt: skip
-    mine = sa.select(*columns).where(Restriction.provider_id == provider_id)
-    active = db.session.execute(
-        mine.where(Restriction.ended_at.is_(None)).order_by(Restriction.started_at).limit(CARD_ROWS)
-    ).all()
-    ended = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            Restriction.provider_id == provider_id, Restriction.ended_at.is_not(None)
-        )
+    """Restrictions in force, the last ended one and open proposals: two statements."""
+    in_force = Restriction.ended_at.is_(None)
+    numbered = (
+        sa.select(
+            Restriction.id,
+            Restriction.reason_code,
+            Restriction.started_at,
+            Restriction.ended_at,
+            Restriction.review_requested_at,
+            sa.func.count().filter(~in_force).over().label("ended"),
+            # in force: by start; ended: the latest end first
+            sa.func.row_number()
+            .over(partition_by=in_force, order_by=(Restriction.ended_at.desc(), Restriction.started_at))
+            .label("n"),
+        )  # fmt: skip
+        .where(Restriction.provider_id == provider_id)
+        .subquery()
     )
-    last = db.session.execute(
-        mine.where(Restriction.ended_at.is_not(None)).order_by(Restriction.ended_at.desc()).limit(1)
-    ).first()
+    rows = db.session.execute(
+        sa.select(numbered)
+        .where(
+            sa.or_(
+                sa.and_(numbered.c.ended_at.is_(None), numbered.c.n <= CARD_ROWS),
+                sa.and_(numbered.c.ended_at.is_not(None), numbered.c.n == 1),
+            )
+        )
+        .order_by(numbered.c.started_at)
+    ).all()
+    active = [row[:5] for row in rows if row.ended_at is None]
+    last = next((row[:5] for row in rows if row.ended_at is not None), None)
+    ended = rows[0].ended if rows else 0
     is_open = sa.and_(
         RestrictionProposal.provider_id == provider_id, RestrictionProposal.status == ProposalStatus.OPEN
     )

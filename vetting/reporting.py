@@ -143,7 +143,8 @@ class VettingCard:
 
 
 def provider_vetting(provider_id: int, today: date) -> VettingCard:
-    """The provider's latest cases, its latest decision and when re-vetting is due: two statements."""
+    """The provider's latest cases, its latest decision and when re-vetting is due: one statement."""
+    due = _latest_revetting_due().where(VettingCase.provider_id == provider_id).subquery()
     rows = db.session.execute(
         sa.select(
             VettingCase.id,
@@ -151,6 +152,7 @@ def provider_vetting(provider_id: int, today: date) -> VettingCard:
             VettingCase.status,
             VettingCase.opened_at,
             VettingCase.decided_at,
+            sa.select(due.c.due).scalar_subquery(),
         )
         .where(VettingCase.provider_id == provider_id)
         .order_by(VettingCase.opened_at.desc(), VettingCase.id.desc())
@@ -166,10 +168,9 @@ def provider_vetting(provider_id: int, today: date) -> VettingCard:
             opened_at,
             decided_at,
         )  # fmt: skip
-        for case_id, round_, status, opened_at, decided_at in rows
+        for case_id, round_, status, opened_at, decided_at, _due in rows
     ]
-    due = db.session.execute(_latest_revetting_due().where(VettingCase.provider_id == provider_id)).first()
-    due_on = due.due if due else None
+    due_on = rows[0][-1] if rows else None
     return VettingCard(
         cases=cases,
         decision=max((c for c in cases if c.decided_at), key=lambda c: c.decided_at, default=None),

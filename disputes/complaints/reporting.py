@@ -240,16 +240,9 @@ class ComplaintsCard:
 
 
 def provider_complaints_card(provider_id: int) -> ComplaintsCard:
-    """Open and total complaints about the provider and the latest ones: two statements."""
-    mine = Complaint.provider_id == provider_id
+    """Open and total complaints about the provider and the latest ones: one statement (the counts
+    are window aggregates over all of them, computed before the limit)."""
     is_open = Complaint.status.in_(wf.OPEN_STATUSES)
-    total, open_, safety = db.session.execute(
-        sa.select(
-            sa.func.count(),
-            sa.func.count().filter(is_open),
-            sa.func.count().filter(Complaint.category.in_(wf.SAFETY_CATEGORIES)),
-        ).where(mine)
-    ).one()
     rows = db.session.execute(
         sa.select(
             Complaint.id,
@@ -258,8 +251,11 @@ def provider_complaints_card(provider_id: int) -> ComplaintsCard:
             Complaint.severity,
             Complaint.status,
             Complaint.created_at,
-        )  # fmt: skip
-        .where(mine)
+            sa.func.count().over(),
+            sa.func.count().filter(is_open).over(),
+            sa.func.count().filter(Complaint.category.in_(wf.SAFETY_CATEGORIES)).over(),
+        )
+        .where(Complaint.provider_id == provider_id)
         .order_by(Complaint.created_at.desc(), Complaint.id.desc())
         .limit(CARD_COMPLAINTS)
     ).all()
@@ -275,6 +271,7 @@ def provider_complaints_card(provider_id: int) -> ComplaintsCard:
             wf.Status(status) in wf.OPEN_STATUSES,
             created_at,
         )  # fmt: skip
-        for cid, subject, category, severity, status, created_at in rows
+        for cid, subject, category, severity, status, created_at, *_counts in rows
     ]
+    total, open_, safety = rows[0][-3:] if rows else (0, 0, 0)
     return ComplaintsCard(open=open_, total=total, safety=safety, last=last)

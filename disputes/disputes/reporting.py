@@ -147,18 +147,13 @@ class DisputesCard:
 
 
 def provider_disputes_card(provider_id: int) -> DisputesCard:
-    """Open and total disputes about the provider's bookings and the latest ones: two statements.
+    """Open and total disputes about the provider's bookings and the latest ones: one statement.
 
     Found through their complaints (a dispute's booking is its complaint's, whose provider it names):
     a provider's few complaints, both keys indexed, rather than its thousands of bookings."""
     from disputes.complaints.models import Complaint
 
     about = Dispute.complaint_id.in_(sa.select(Complaint.id).where(Complaint.provider_id == provider_id))
-    total, open_ = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count().filter(Dispute.status != DisputeStatus.DECIDED)).where(
-            about
-        )
-    ).one()
     rows = db.session.execute(
         sa.select(
             Dispute.id,
@@ -168,7 +163,9 @@ def provider_disputes_card(provider_id: int) -> DisputesCard:
             Dispute.amount_awarded_cents,
             Dispute.currency,
             Dispute.created_at,
-        )  # fmt: skip
+            sa.func.count().over(),
+            sa.func.count().filter(Dispute.status != DisputeStatus.DECIDED).over(),
+        )
         .where(about)
         .order_by(Dispute.created_at.desc(), Dispute.id.desc())
         .limit(CARD_DISPUTES)
@@ -184,6 +181,7 @@ def provider_disputes_card(provider_id: int) -> DisputesCard:
             None if awarded is None else format_money(awarded, currency),
             created_at,
         )  # fmt: skip
-        for did, kind, status, claimed, awarded, currency, created_at in rows
+        for did, kind, status, claimed, awarded, currency, created_at, *_counts in rows
     ]
+    total, open_ = rows[0][-2:] if rows else (0, 0)
     return DisputesCard(open=open_, total=total, last=last)

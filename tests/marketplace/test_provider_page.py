@@ -87,7 +87,7 @@ def test_a_vetted_insured_provider_can_work_and_each_card_shows_its_records(clie
     page = _page(client_as("manager"), provider)
 
     verdict = _section(page, "eligibility-panel")
-    assert "Can work" in verdict and "can be booked by clients" in verdict
+    assert "Can work" in verdict and "can be booked by clients" in verdict and "alert-success" in verdict
     assert "verdict-reasons" not in verdict  # nothing stops them
     assert "2 complaints open." in verdict  # the one about quality and the one behind the dispute
 
@@ -128,6 +128,17 @@ def test_a_restricted_provider_cannot_work_and_the_restriction_is_linked(client_
     provider = make_provider()
     make_verified_policy(provider)
     manager = make_staff("manager")
+    for days_ago in (40, 20):  # two ended restrictions: the later one is shown
+        earlier = restrictions.restrict_provider(
+            provider, reason_code="terms_breach", statement="Non-respect des conditions.", actor=manager,
+            now=now - timedelta(days=days_ago),
+        )  # fmt: skip
+        restrictions.lift_restriction(
+            earlier,
+            reason="Conditions respectées.",
+            actor=make_staff("manager"),
+            now=now - timedelta(days=days_ago - 5),
+        )
     proposal = restrictions.propose_restriction(
         provider,
         reason_code="low_rating",
@@ -150,7 +161,9 @@ def test_a_restricted_provider_cannot_work_and_the_restriction_is_linked(client_
     assert f"/restrictions/details/?id={restriction.id}" in reasons
     assert "1 restriction proposal waits for a decision." in verdict
     card = _section(page, "card-restrictions")
-    assert f"/restrictions/details/?id={restriction.id}" in _section(card, "active-restrictions")
+    active = _section(card, "active-restrictions")
+    assert f"/restrictions/details/?id={restriction.id}" in active and active.count("<li") == 1
+    assert "2 restrictions ended" in card and f"/restrictions/details/?id={earlier.id}" in card
     proposals = _section(card, "open-proposals")
     assert "/proposals/decide/" in proposals
     assert _link(proposals, "/moderation/review/44", "REV-0000044")
@@ -164,6 +177,7 @@ def test_an_approved_provider_without_cover_can_work_but_the_lapse_is_the_first_
 
     verdict = _section(page, "eligibility-panel")
     assert "Can work" in verdict  # the bookable rule: a lapse restricts only once a person decides
+    assert "alert-warning" in verdict  # ... but it is not a green light
     assert "No verified RC Pro cover today." in _section(verdict, "point-uninsured")
     card = _section(page, "card-insurance")
     assert "none" in _section(card, "cover-status") and "none covers today" in card
@@ -241,7 +255,8 @@ def test_every_view_of_the_page_is_access_logged(client_as):
 
 
 def _busy_provider(bookings: int, now):
-    """An approved, insured provider with `bookings` bookings, a review and a complaint per 10 of them."""
+    """An approved, insured provider with `bookings` bookings, a review and a complaint per 10 of
+    them, a restriction ended per 50 and one in force."""
     provider = make_provider()
     make_verified_policy(provider)
     client = make_client()
@@ -270,11 +285,24 @@ def _busy_provider(bookings: int, now):
             )
             reviews.moderate(review, "publish", actor=agent, now=now)
             make_complaint(booking=booking, actor=agent, now=now)
+    for n in range(bookings // 50 + 2):  # each decided and lifted by someone else: no name read per row
+        restriction = restrictions.restrict_provider(
+            provider,
+            reason_code="terms_breach",
+            statement="Manquement.",
+            actor=make_staff("manager"),
+            now=now - timedelta(days=n + 1),
+        )
+        if n:
+            restrictions.lift_restriction(
+                restriction, reason="Levée.", actor=make_staff("manager"), now=now - timedelta(days=n)
+            )
     db.session.commit()
     return provider
 
 
 def test_the_page_runs_the_same_number_of_queries_with_5_and_200_bookings(client_as):
+    """... and 20 or 40 reviews and complaints, 1 or 5 ended restrictions."""
     now = utcnow()
     small, large = _busy_provider(5, now).id, _busy_provider(200, now).id
     client = client_as("manager")
