@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from console.access_log.models import AccessEntry
+from console.business_time import paris_today
 from console.db import db, utcnow
 from insurance.models import InsurancePolicy
 from marketplace import services as marketplace
@@ -22,6 +23,7 @@ from tests.factories import (
     make_client,
     make_complaint,
     make_dispute,
+    make_policy,
     make_provider,
     make_staff,
     make_terms,
@@ -93,7 +95,8 @@ def test_a_vetted_insured_provider_can_work_and_each_card_shows_its_records(clie
 
     card = _section(page, "card-vetting")
     assert _link(card, f"/vetting_cases/details/?id={case.id}", case.reference) and "approved" in card
-    assert "Next re-vetting" in card and str(now.year + 2) in _section(card, "revetting-due")
+    due = _section(card, "revetting-due")
+    assert "Next re-vetting" in card and case.revetting_due_on.strftime("%d/%m/%Y") in due
 
     card = _section(page, "card-insurance")
     assert "valid" in _section(card, "cover-status")
@@ -314,3 +317,21 @@ def test_the_page_runs_the_same_number_of_queries_with_5_and_200_bookings(client
         counts[provider_id] = statements
     assert len(counts[small]) == len(counts[large]), (len(counts[small]), len(counts[large]))
     assert len(counts[large]) <= 40, [s[:80] for s in counts[large]]
+
+
+def test_a_long_timeline_shows_its_100_latest_events(client_as):
+    provider = make_provider()
+    officer = make_staff("vetting_officer")
+    today = paris_today(utcnow())
+    for year in range(51):  # registered and verified: two events each
+        starts = today - timedelta(days=365 * (year + 1) - 1)
+        make_policy(provider, starts_on=starts, ends_on=starts + timedelta(days=364), verified_by=officer)
+    db.session.commit()
+
+    page = _page(client_as("manager"), provider)
+
+    assert "The 100 most recent events." in _section(page, "timeline-cut")
+    assert _section(page, "timeline").count("<tr>") == 100
+    # the latest policy ends today: cover expiring, said in the verdict's points too
+    assert "expiring" in _section(_section(page, "card-insurance"), "cover-status")
+    assert "RC Pro cover ends on" in _section(page, "verdict-points")
