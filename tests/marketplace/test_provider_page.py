@@ -151,7 +151,11 @@ def test_a_restricted_provider_cannot_work_and_the_restriction_is_linked(client_
     )
     restriction = restrictions.confirm_proposal(proposal, actor=manager, now=now)
     restrictions.propose_restriction(
-        provider, reason_code="insurance_lapsed", actor="system:tests", now=now, evidence=["REV-0000044"]
+        provider,
+        reason_code="insurance_lapsed",
+        actor="system:tests",
+        now=now,
+        evidence=["<script>window.__x=1</script> REV-0000044"],
     )
     db.session.commit()
 
@@ -170,6 +174,7 @@ def test_a_restricted_provider_cannot_work_and_the_restriction_is_linked(client_
     proposals = _section(card, "open-proposals")
     assert "/proposals/decide/" in proposals
     assert _link(proposals, "/moderation/review/44", "REV-0000044")
+    assert "<script>window.__x" not in page and "&lt;script&gt;window.__x=1&lt;/script&gt;" in proposals
 
 
 def test_an_approved_provider_without_cover_can_work_but_the_lapse_is_the_first_point(client_as, now):
