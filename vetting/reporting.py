@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from console.db import db
 from marketplace.models import Provider, VettingStatus
 from vetting.models import VettingCase
-from vetting.workflow import CaseStatus
+from vetting.workflow import FINAL, CaseStatus, Round
 
 # --- for the compliance reports ---
 
@@ -114,4 +114,67 @@ def last_decision_at(provider_id: int) -> datetime | None:
     """When the provider's latest vetting decision was taken (the integration API's "since when")."""
     return db.session.scalar(
         sa.select(sa.func.max(VettingCase.decided_at)).where(VettingCase.provider_id == provider_id)
+    )
+
+
+# --- the provider page: vetting card ---
+
+CARD_CASES = 5
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    id: int
+    reference: str
+    round: str
+    status: str
+    final: bool
+    opened_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VettingCard:
+    cases: list[CaseLine]  # the latest first, at most CARD_CASES
+    decision: CaseLine | None  # the latest decided case
+    active: CaseLine | None  # the case under way, if any
+    revetting_due_on: date | None
+    revetting_overdue: bool
+
+
+def provider_vetting(provider_id: int, today: date) -> VettingCard:
+    """The provider's latest cases, its latest decision and when re-vetting is due: one statement."""
+    due = _latest_revetting_due().where(VettingCase.provider_id == provider_id).subquery()
+    rows = db.session.execute(
+        sa.select(
+            VettingCase.id,
+            VettingCase.round,
+            VettingCase.status,
+            VettingCase.opened_at,
+            VettingCase.decided_at,
+            sa.select(due.c.due).scalar_subquery(),
+        )
+        .where(VettingCase.provider_id == provider_id)
+        .order_by(VettingCase.opened_at.desc(), VettingCase.id.desc())
+        .limit(CARD_CASES)
+    ).all()
+    cases = [
+        CaseLine(
+            case_id,
+            f"{VettingCase.REFERENCE_PREFIX}-{case_id:0{VettingCase.REFERENCE_WIDTH}d}",
+            Round(round_).label,
+            CaseStatus(status).label,
+            CaseStatus(status) in FINAL,
+            opened_at,
+            decided_at,
+        )  # fmt: skip
+        for case_id, round_, status, opened_at, decided_at, _due in rows
+    ]
+    due_on = rows[0][-1] if rows else None
+    return VettingCard(
+        cases=cases,
+        decision=max((c for c in cases if c.decided_at), key=lambda c: c.decided_at, default=None),
+        active=next((c for c in cases if not c.final), None),
+        revetting_due_on=due_on,
+        revetting_overdue=due_on is not None and due_on < today,
     )

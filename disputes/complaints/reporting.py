@@ -5,6 +5,7 @@ support dashboard."""
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from console.counts import capped_count
 from console.db import db, row_dict
 from disputes.complaints import queues
 from disputes.complaints import workflow as wf
+from disputes.complaints.columns import SEVERITY_CLASSES
 from disputes.complaints.models import Complaint, ComplaintEntry, Satisfaction
 from disputes.complaints.workflow import Severity
 from disputes.disputes import reporting as dispute_reporting
@@ -242,3 +244,67 @@ def person_complaints(kind: str, person_id: int) -> list[dict[str, Any]]:
         }
         for c in complaints
     ]
+
+
+# --- the provider page: complaints card ---
+
+CARD_COMPLAINTS = 5
+
+
+@dataclass(frozen=True)
+class ComplaintLine:
+    id: int
+    reference: str
+    subject: str
+    category: str
+    severity: str
+    severity_class: str  # the chip's colour, as in the queues
+    status: str
+    open: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ComplaintsCard:
+    open: int
+    total: int
+    safety: int  # complaints in a safety category, all time
+    last: list[ComplaintLine]  # the latest CARD_COMPLAINTS, the newest first
+
+
+def provider_complaints_card(provider_id: int) -> ComplaintsCard:
+    """Open and total complaints about the provider and the latest ones: one statement (the counts
+    are window aggregates over all of them, computed before the limit)."""
+    is_open = Complaint.status.in_(wf.OPEN_STATUSES)
+    rows = db.session.execute(
+        sa.select(
+            Complaint.id,
+            Complaint.subject,
+            Complaint.category,
+            Complaint.severity,
+            Complaint.status,
+            Complaint.created_at,
+            sa.func.count().over(),
+            sa.func.count().filter(is_open).over(),
+            sa.func.count().filter(Complaint.category.in_(wf.SAFETY_CATEGORIES)).over(),
+        )
+        .where(Complaint.provider_id == provider_id)
+        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+        .limit(CARD_COMPLAINTS)
+    ).all()
+    last = [
+        ComplaintLine(
+            cid,
+            f"{Complaint.REFERENCE_PREFIX}-{cid:0{Complaint.REFERENCE_WIDTH}d}",
+            subject,
+            wf.Category(category).label,
+            wf.Severity(severity).label,
+            SEVERITY_CLASSES[wf.Severity(severity).value],
+            wf.Status(status).label,
+            wf.Status(status) in wf.OPEN_STATUSES,
+            created_at,
+        )  # fmt: skip
+        for cid, subject, category, severity, status, created_at, *_counts in rows
+    ]
+    total, open_, safety = rows[0][-3:] if rows else (0, 0, 0)
+    return ComplaintsCard(open=open_, total=total, safety=safety, last=last)

@@ -27,7 +27,7 @@ def test_the_provider_page_lists_insurance_events_newest_first(client_as, now):
     db.session.commit()
     body = client_as("manager").get(f"/providers/details/?id={provider.id}").get_data(as_text=True)
     order = [
-        f"Restricted (insurance_lapsed) by {manager.full_name}",
+        f"Restricted (insurance lapsed) by {manager.full_name}",
         "Reminder sent for policy",
         f"Policy {policy.policy_number} verified",
         f"Policy {policy.policy_number} (AXA France",
