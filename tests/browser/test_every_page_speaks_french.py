@@ -286,8 +286,10 @@ def seeded(app):
 def test_every_page_of_each_role_speaks_french_in_paris_time_with_live_controls(page, live_url, seeded, role):
     staff = make_staff(role.value, language="fr")
     db.session.commit()
-    sign_in(page, live_url, staff.email)
     crawl = Crawl(page, live_url)
+    page.goto(f"{live_url}/login")
+    crawl.inspect()  # the sign-in page, in the console's default language
+    sign_in(page, live_url, staff.email)
     crawl.inspect()
     home = page.url
     menu = _menu(page)
