@@ -118,6 +118,11 @@ class RoleDeclaredView:
     def is_accessible(self) -> bool:
         return user_has_any(self.roles_for("index"))
 
+    def may_open(self, method: str) -> bool:
+        """Whether the signed-in person may call this view's `method`: templates offer a link to
+        one of the view's pages only to the people it answers."""
+        return user_has_any(self.roles_for(method))
+
     def inaccessible_callback(self, name: str, **kwargs: Any):
         abort(403)
 

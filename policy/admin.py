@@ -171,8 +171,11 @@ class PolicyCampaignAdmin(ConsoleModelView):
     column_labels = {
         "policy_version": _l("Version"), "status": _l("Status"), "audience": _l("Active clients"),
         "queued": _l("Messages written"), "chunks": _l("Chunks"), "started_at": _l("Started"),
-        "finished_at": _l("Finished"),
+        "finished_at": _l("Finished"), "progressed_at": _l("Last chunk written"),
+        "next_slot_at": _l("Next sending slot"),
     }  # fmt: skip
+    column_details_list = ["policy_version", "status", "audience", "queued", "chunks", "started_at",
+                           "progressed_at", "next_slot_at", "finished_at"]  # fmt: skip
     column_formatters = {"status": _status}
     column_default_sort = ("started_at", True)
     details_template = "policy/campaign_details.html"

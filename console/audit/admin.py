@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
@@ -11,6 +12,7 @@ from console.admin_base import ConsoleModelView
 from console.audit.labels import action_label, field_label, object_label, purpose_label
 from console.audit.models import AuditEvent
 from console.domain import Role, _
+from console.formatting import format_datetime
 from console.i18n import lazy_gettext as _l
 
 
@@ -27,16 +29,27 @@ def _changes(view, context, model, name) -> Markup:
             shown = _(
                 "%(field)s: %(before)s → %(after)s",
                 field=field_label(key),
-                before=value["before"],
-                after=value["after"],
+                before=_value(value["before"]),
+                after=_value(value["after"]),
             )
         else:
-            shown = _(
-                "%(field)s: %(value)s", field=field_label(key), value=json.dumps(value, ensure_ascii=False)
-            )
+            shown = _("%(field)s: %(value)s", field=field_label(key), value=_value(value, quoted=True))
         parts.append(shown)
     raw = json.dumps(changes, ensure_ascii=False, sort_keys=True)
     return Markup('<span title="{}">{}</span>').format(_short(raw), _short("; ".join(parts)))
+
+
+def _value(value, *, quoted: bool = False) -> str:
+    """A recorded value as read: a stored time (ISO, with its offset) in Paris time; others as
+    recorded (JSON when `quoted`)."""
+    if isinstance(value, str) and len(value) >= 19 and value[4:5] == "-" and value[10:11] in ("T", " "):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is not None:
+            return format_datetime(moment)
+    return json.dumps(value, ensure_ascii=False) if quoted else value
 
 
 def _short(text: str) -> str:

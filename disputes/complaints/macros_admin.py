@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, request
+from flask_admin.model.template import EditRowAction
 from flask_login import current_user
 
 from console.admin_base import ConsoleModelView, parse_id
@@ -15,6 +16,15 @@ from disputes.complaints.models import Macro
 
 AGENTS = frozenset({Role.SUPPORT_AGENT, Role.MANAGER})
 MANAGERS = frozenset({Role.MANAGER})
+
+
+class EditOwnMacroAction(EditRowAction):
+    """The list's pencil, shown only on the macros the person may change."""
+
+    def render(self, context, row_id, row):
+        if not macros.may_edit(row, current_user):
+            return ""
+        return super().render(context, row_id, row)
 
 
 class MacroAdmin(ConsoleModelView):
@@ -53,6 +63,22 @@ class MacroAdmin(ConsoleModelView):
 
     def get_count_query(self):
         return self._visible(super().get_count_query())
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        """On a macro's page, "Edit" is offered only to the people who may change that macro."""
+        if not super().can_edit:
+            return False
+        if request.endpoint and request.endpoint.endswith("details_view"):
+            shown = db.session.get(Macro, parse_id(request.args.get("id")))
+            return shown is None or macros.may_edit(shown, current_user)
+        return True
+
+    def get_list_row_actions(self):
+        return [
+            EditOwnMacroAction() if isinstance(action, EditRowAction) else action
+            for action in super().get_list_row_actions()
+        ]
 
     def get_one(self, id):
         found = super().get_one(id)

@@ -69,3 +69,12 @@ def test_the_docs_page_lists_every_operation(client_as):
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "OpenAPI 3.1.0" in text
     assert "POST /api/v1/bookings/batch" in text and "GET /api/v1/providers/{reference}/eligibility" in text
+
+
+def test_the_docs_page_marks_the_openapi_texts_as_english_and_says_why(client_as):
+    text = client_as("admin").get("/api_docs_admin/").get_data(as_text=True)
+    assert 'data-testid="docs-language"' in text
+    summaries = re.findall(r'<p lang="en">([^<]+)</p>', text)
+    assert summaries and "Take in a provider's application" in " ".join(summaries).replace("&#39;", "'")
+    english_fields = re.findall(r'<span lang="en">([^<]+)</span>', text)
+    assert english_fields  # each field's description is declared English

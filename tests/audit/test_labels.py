@@ -89,6 +89,21 @@ def test_the_audit_page_says_actions_objects_and_purposes_in_french(app):
     assert 'title="provider.update"' in page  # the code stays for engineers
 
 
+def test_the_audit_page_shows_recorded_times_in_paris_time(app):
+    provider = make_provider()
+    manager = make_staff("manager", language="fr")
+    audit.record(manager, "provider.update", provider, now=utcnow(), changes={
+        "due_at": "2026-12-06 15:21:34.120159+00:00",
+        "effective_at": {"before": "2026-07-01T08:00:00+00:00", "after": "2026-12-01T08:00:00+00:00"},
+    })  # fmt: skip
+    db.session.commit()
+    client = app.test_client()
+    assert sign_in(client, manager.email).status_code == 302
+    visible = re.sub(r"<[^>]*>", "", client.get("/audit/").get_data(as_text=True))
+    assert "06/12/2026 16:21" in visible and "01/07/2026 10:00 → 01/12/2026 09:00" in visible
+    assert "+00:00" not in visible and "2026-12-06" not in visible
+
+
 def test_an_unknown_purpose_is_shown_as_stored_and_a_report_is_named():
     assert purpose_label("typed by hand") == "typed by hand"
     assert purpose_label("report RPT-000042") == "report RPT-000042"

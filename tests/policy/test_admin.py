@@ -33,6 +33,14 @@ def test_managers_and_admins_see_the_policy_screens_others_do_not(client_as, url
     assert client_as("admin").get("/policy_versions/draft/").status_code == 403  # managers draft
 
 
+def test_the_drafting_links_are_offered_only_to_managers_who_may_follow_them(client_as):
+    admin, manager = client_as("admin"), client_as("manager")
+    assert "/policy_versions/draft/" not in admin.get("/policy_versions/").get_data(as_text=True)
+    assert "/cancellation_terms/add/" not in admin.get("/cancellation_terms/").get_data(as_text=True)
+    assert "/policy_versions/draft/" in manager.get("/policy_versions/").get_data(as_text=True)
+    assert "/cancellation_terms/add/" in manager.get("/cancellation_terms/").get_data(as_text=True)
+
+
 def test_a_manager_drafts_in_the_console_and_only_another_manager_publishes(client_as):
     drafter, publisher = client_as("manager"), client_as("manager")
     page = "/policy_versions/draft/"

@@ -251,6 +251,21 @@ def test_managers_write_the_teams_macros_and_agents_their_own(client_as):
     assert "Mes excuses" not in other.get("/macros/").get_data(as_text=True)
 
 
+def test_an_agent_is_offered_edit_only_on_their_own_macros(client_as):
+    agent, manager = client_as("support_agent"), client_as("manager")
+    assert (
+        _post(manager, "/macros/new/", _macro_form("Excuses", shared="y"), "/macros/new/").status_code == 302
+    )
+    assert _post(agent, "/macros/new/", _macro_form("Mes excuses"), "/macros/new/").status_code == 302
+    ids = dict(db.session.execute(sa.select(Macro.title, Macro.id)).all())
+    listed = agent.get("/macros/").get_data(as_text=True)
+    assert f"/macros/edit/?id={ids['Mes excuses']}&" in listed
+    assert f"/macros/edit/?id={ids['Excuses']}&" not in listed  # it would answer 403
+    assert "/macros/edit/" not in agent.get(f"/macros/details/?id={ids['Excuses']}").get_data(as_text=True)
+    assert "/macros/edit/" in agent.get(f"/macros/details/?id={ids['Mes excuses']}").get_data(as_text=True)
+    assert f"/macros/edit/?id={ids['Excuses']}&" in manager.get("/macros/").get_data(as_text=True)
+
+
 def test_a_macro_with_an_unknown_placeholder_is_refused_and_nothing_saved(client_as):
     manager = client_as("manager")
     body = _post(manager, "/macros/new/", _macro_form("Oups", body="Bonjour {prénom_client}"), "/macros/new/")
