@@ -14,6 +14,8 @@ below bounds each of them, for every list of the console:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +37,22 @@ class CappedCount(Query):
     def scalar(self) -> Any:
         matching = self.with_entities(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
         return self.session.query(sa.func.count()).select_from(matching).scalar()
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """What a home card shows of a queue: its size (at most COUNT_CAP + 1) and its oldest item."""
+
+    count: int
+    oldest: datetime | None
+
+
+def queue_figures(entity: Any, condition: Any, age_column: Any) -> QueueFigures:
+    """A queue's capped size and the moment its oldest row started waiting (`age_column`)."""
+    matching = sa.select(sa.literal(1)).select_from(entity).where(condition).limit(COUNT_CAP + 1).subquery()
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(matching)) or 0
+    oldest = db.session.scalar(sa.select(sa.func.min(age_column)).select_from(entity).where(condition))
+    return QueueFigures(count, oldest if count else None)
 
 
 def count_label(count: int) -> str:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
+from console.admin_paging import QueueFigures, queue_figures
 from console.business_time import PARIS, paris_today
 from console.db import db, utcnow
 from insurance import workflow as wf
@@ -302,3 +303,18 @@ def policy_summary(policy_id: int | None) -> PolicySummary | None:
         return None
     policy = db.session.get(InsurancePolicy, policy_id)
     return _summary(policy) if policy else None
+
+
+# --- the home page ------------------------------------------------------------------------------
+
+
+def certificates_card() -> QueueFigures:
+    """Policies whose certificate waits for verification, and when the oldest was recorded."""
+    condition = InsurancePolicy.verification == Verification.PENDING
+    return queue_figures(InsurancePolicy, condition, InsurancePolicy.created_at)
+
+
+def cover_by_day(days: list[date]) -> list[tuple[int, int]]:
+    """(approved providers covered on the day, approved providers) for each of `days`: the share of
+    approved providers with verified RC Pro cover, week after week."""
+    return [insured_approved_count(day) for day in days]

@@ -20,7 +20,7 @@ from console.db import db, utcnow
 from console.domain import Role, _
 from console.formatting import format_datetime, format_delta, format_number, format_relative
 from console.i18n import lazy_gettext as _l
-from vetting import checks
+from vetting import checks, reporting
 from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck
 from vetting.workflow import CaseStatus, CheckStatus
@@ -208,20 +208,12 @@ class CaseQueueAdmin(CaseListBase):
         return f"{total}" if total else None
 
 
-def _unassigned_check():
-    return sa.exists().where(
-        VettingCheck.case_id == VettingCase.id,
-        VettingCheck.assignee_id.is_(None),
-        VettingCheck.status.in_([CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value]),
-    )
-
-
 class UnassignedQueue(CaseQueueAdmin):
     queue_intro = _l("Cases with a check nobody has taken. Select them and assign them.")
     column_default_sort = [("opened_at", False), ("id", False)]
 
     def condition(self):
-        return sa.and_(VettingCase.status != CaseStatus.AWAITING_PROVIDER, _unassigned_check())
+        return reporting.case_queue_condition("unassigned", now=utcnow())
 
 
 class AwaitingQueue(CaseQueueAdmin):
@@ -229,21 +221,21 @@ class AwaitingQueue(CaseQueueAdmin):
     column_default_sort = [("opened_at", False), ("id", False)]
 
     def condition(self):
-        return VettingCase.status == CaseStatus.AWAITING_PROVIDER
+        return reporting.case_queue_condition("awaiting", now=utcnow())
 
 
 class ReadyQueue(CaseQueueAdmin):
     queue_intro = _l("All three checks are completed: approve or reject (four eyes).")
 
     def condition(self):
-        return VettingCase.status == CaseStatus.READY
+        return reporting.case_queue_condition("ready", now=utcnow())
 
 
 class OverdueQueue(CaseQueueAdmin):
     queue_intro = _l("Past the 10-business-day deadline (time awaiting the provider excluded).")
 
     def condition(self):
-        return sa.and_(VettingCase.status != CaseStatus.AWAITING_PROVIDER, VettingCase.due_at <= utcnow())
+        return reporting.case_queue_condition("overdue", now=utcnow())
 
 
 class MyChecksAdmin(ConsoleModelView):
@@ -285,10 +277,7 @@ class MyChecksAdmin(ConsoleModelView):
         return super().render(template, queue_intro=intro, officer_choices=[], **kwargs)
 
     def _mine(self, query):
-        return query.filter(
-            VettingCheck.assignee_id == current_user.id,
-            VettingCheck.status.in_([CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value]),
-        )
+        return query.filter(reporting.my_checks_condition(current_user.id))
 
     def get_query(self):
         return self._mine(super().get_query()).options(
