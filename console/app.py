@@ -181,7 +181,10 @@ def _register_home(app: Flask) -> None:
     from vetting import home as vetting_home
 
     failed_messages = QueueCard(
-        "outbox", frozenset({Role.ADMIN, Role.MANAGER}), lambda user, now: outbox.failed_card(user.roles)
+        "outbox",
+        frozenset({Role.ADMIN, Role.MANAGER}),
+        lambda user, now: outbox.failed_card(user.roles),
+        query=(("flt0_0", "failed"),),  # the outbox's status filter
     )
     app.extensions["home_cards"] = [
         *vetting_home.cards(),

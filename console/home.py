@@ -44,6 +44,7 @@ class QueueCard:
     endpoint: str  # the queue's view: its name is the card's title, its list the card's link
     roles: frozenset[Role]  # whose home shows it
     figures: Callable[[Any, datetime], QueueFigures]  # (staff member, now)
+    query: tuple[tuple[str, str], ...] = ()  # the list's filter showing exactly the counted rows
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def home_sections(user, *, now: datetime | None = None) -> list[Section]:
             view = views.get(spec.endpoint)
             if role in spec.roles and spec.endpoint not in seen and view is not None and _opens(view, role):
                 seen.add(spec.endpoint)
-                cards.append(_card(view, spec.figures(user, now), now))
+                cards.append(_card(view, spec, spec.figures(user, now), now))
         charts = [
             c for c in current_app.extensions.get("home_charts", []) if role in c.roles and c.key not in seen
         ]
@@ -111,8 +112,9 @@ def _opens(view, role: Role) -> bool:
     return role in view.roles_for("index")
 
 
-def _url(view) -> str:
-    return url_for(f"{view.endpoint}.index_view" if hasattr(view, "index_view") else f"{view.endpoint}.index")
+def _url(view, query: tuple[tuple[str, str], ...] = ()) -> str:
+    endpoint = f"{view.endpoint}.index_view" if hasattr(view, "index_view") else f"{view.endpoint}.index"
+    return url_for(endpoint, **dict(query))
 
 
 def _notices(views, role: Role, seen: set[str]) -> list[Notice]:
@@ -129,12 +131,10 @@ def _notices(views, role: Role, seen: set[str]) -> list[Notice]:
     return notices
 
 
-def _card(view, figures: QueueFigures, now: datetime) -> Card:
+def _card(view, spec: QueueCard, figures: QueueFigures, now: datetime) -> Card:
     return Card(
         title=str(view.name),
-        url=url_for(
-            f"{view.endpoint}.index_view" if hasattr(view, "index_view") else f"{view.endpoint}.index"
-        ),
+        url=_url(view, spec.query),
         count=count_label(figures.count),
         empty=not figures.count,
         oldest=format_relative(figures.oldest, now) if figures.oldest else "",
