@@ -59,7 +59,9 @@ def _slot(index: int, count: int) -> tuple[float, float]:
 
 def _axes(labels: Sequence[str], top: float, fmt: Formatter) -> list[Markup]:
     parts = []
-    for tick in (0, top / 2, top):
+    middle = top / 2
+    # no "2,5" between 0 and 5 on a count's axis: the middle line only where it is a whole number
+    for tick in (0, middle, top) if middle == int(middle) or top < 2 else (0, top):
         y = _y(tick, top)
         parts.append(
             Markup('<line class="chart-grid" x1="{}" x2="{}" y1="{}" y2="{}"/>').format(

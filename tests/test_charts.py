@@ -109,3 +109,10 @@ def test_text_in_a_chart_is_escaped():
 def test_an_empty_chart_still_draws_its_axes():
     svg = str(bar_chart(chart_id="t", title="T", desc="D", labels=["a"], series=[Series("S", [0])]))
     assert "<rect" not in svg and svg.count('class="chart-grid"') == 3
+
+
+def test_a_count_axis_has_no_fractional_middle_line():
+    five = str(bar_chart(chart_id="t", title="T", desc="D", labels=["a"], series=[Series("S", [5])]))
+    ten = str(bar_chart(chart_id="t", title="T", desc="D", labels=["a"], series=[Series("S", [9])]))
+    assert five.count('class="chart-grid"') == 2 and ">2.5<" not in five
+    assert ten.count('class="chart-grid"') == 3 and ">5<" in ten
