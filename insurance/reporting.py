@@ -316,5 +316,14 @@ def certificates_card() -> QueueFigures:
 
 def cover_by_day(days: list[date]) -> list[tuple[int, int]]:
     """(approved providers covered on the day, approved providers) for each of `days`: the share of
-    approved providers with verified RC Pro cover, week after week."""
-    return [insured_approved_count(day) for day in days]
+    approved providers with verified RC Pro cover, week after week. One pass over the cover rows
+    that overlap the days (a provider's merged cover rows never overlap, so rows count providers)."""
+    approved = Provider.vetting_status == VettingStatus.APPROVED
+    covered = db.session.execute(
+        sa.select(*(sa.func.count().filter(cover_includes(InsuranceCover, day)) for day in days))
+        .select_from(InsuranceCover)
+        .join(Provider, Provider.id == InsuranceCover.provider_id)
+        .where(approved, InsuranceCover.ends_on >= min(days), InsuranceCover.starts_on <= max(days))
+    ).one()
+    total = int(db.session.scalar(sa.select(sa.func.count()).select_from(Provider).where(approved)) or 0)
+    return [(int(count), total) for count in covered]

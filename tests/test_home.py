@@ -137,10 +137,11 @@ def test_a_card_opens_its_queue(app, queue_redis):
 
 def test_counts_past_the_cap_read_as_a_floor(app, queue_redis, monkeypatch):
     monkeypatch.setattr(admin_paging, "COUNT_CAP", 2)
-    for _ in range(3):
-        make_complaint()
+    now = utcnow()
+    for days in (0, 1, 3):  # the oldest last: past the cap it is still found
+        make_complaint(now=now - timedelta(days=days, minutes=5))
     page = signed_in_client(app, "support_agent").get("/").get_data(as_text=True)
-    assert _card(page, "complaints_unassigned")[0] == "2+"
+    assert _card(page, "complaints_unassigned") == ("2+", "Oldest: 3 days ago")
 
 
 def _resolve(complaint: Complaint, at, *, in_time: bool) -> None:
