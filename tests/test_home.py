@@ -207,7 +207,7 @@ def test_vetting_throughput_and_median_time_to_decision(home):
     page = home("vetting_officer")
     week = page_week(starts[-3])
     throughput = _chart_table(page, "vetting-throughput")
-    assert throughput["__series__"] == ["approved", "rejected", "withdrawn"]
+    assert throughput["__series__"] == ["Approved", "Rejected", "Withdrawn"]
     assert throughput[week] == ["2", "1", "1"]
     assert _chart_table(page, "vetting-time")[week] == ["6 d"]  # median of 4, 6 and 10 days
 

@@ -53,7 +53,10 @@ def _charts(figures: dict[str, Any]) -> Markup:
         title=_("Vetting decisions per week"),
         desc=_("Cases approved, rejected or withdrawn each week, over the last 8 weeks."),
         labels=labels,
-        series=[Series(CaseStatus(status).label, counts) for status, counts in figures["decided"].items()],
+        series=[
+            Series(CaseStatus(status).label.capitalize(), counts)
+            for status, counts in figures["decided"].items()
+        ],
         stacked=True,
     )
     delay = line_chart(
