@@ -178,6 +178,7 @@ def _register_home(app: Flask) -> None:
     from disputes import home as support_home
     from insurance import home as insurance_home
     from restrictions import home as restrictions_home
+    from reviews import home as reviews_home
     from vetting import home as vetting_home
 
     failed_messages = QueueCard(
@@ -190,6 +191,7 @@ def _register_home(app: Flask) -> None:
         *vetting_home.cards(),
         *insurance_home.cards(),
         *support_home.cards(),
+        *reviews_home.cards(),
         *restrictions_home.cards(),
         failed_messages,
     ]

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from console.admin_paging import QueueFigures, queue_figures
 from console.db import db, row_dict
 from reviews.models import Review, ReviewFlag
 from reviews.workflow import ModerationStatus
@@ -63,6 +64,12 @@ def reviews_pending() -> int:
         )
         or 0
     )
+
+
+def moderation_card() -> QueueFigures:
+    """The reviews waiting for moderation, and when the oldest was submitted (the home page)."""
+    condition = Review.moderation_status == ModerationStatus.PENDING
+    return queue_figures(Review, condition, Review.submitted_at)
 
 
 def reviews_flagged() -> int:

@@ -27,6 +27,7 @@ CARDS = {
         "complaints_at_risk",
         "complaints_breached",
         "disputes_awaiting",
+        "moderation",
     },
     "vetting_officer": {
         "vetting_mine",

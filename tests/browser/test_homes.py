@@ -19,7 +19,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed]
 # The demo's accounts (README): each lands on its own home.
 HOMES = {
     "support": (
-        ["Mes réclamations", "Réclamations non attribuées", "À risque", "Délai dépassé", "Litiges à décider"],
+        [
+            "Mes réclamations",
+            "Réclamations non attribuées",
+            "À risque",
+            "Délai dépassé",
+            "Litiges à décider",
+            "Avis à modérer",
+        ],
         "complaint-backlog",
     ),
     "vetting": (
