@@ -186,6 +186,7 @@ def _register_home(app: Flask) -> None:
         frozenset({Role.ADMIN, Role.MANAGER}),
         lambda user, now: outbox.failed_card(user.roles),
         query=(("flt0_0", "failed"),),  # the outbox's status filter
+        title=_l("Failed messages"),
     )
     app.extensions["home_cards"] = [
         *vetting_home.cards(),

@@ -45,6 +45,7 @@ class QueueCard:
     roles: frozenset[Role]  # whose home shows it
     figures: Callable[[Any, datetime], QueueFigures]  # (staff member, now)
     query: tuple[tuple[str, str], ...] = ()  # the list's filter showing exactly the counted rows
+    title: Any = None  # when the card counts a part of the list: what it counts
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def _notices(views, role: Role, seen: set[str]) -> list[Notice]:
 
 def _card(view, spec: QueueCard, figures: QueueFigures, now: datetime) -> Card:
     return Card(
-        title=str(view.name),
+        title=str(spec.title or view.name),
         url=_url(view, spec.query),
         count=count_label(figures.count),
         empty=not figures.count,
