@@ -14,19 +14,18 @@ below bounds each of them, for every list of the console:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask import flash
 from sqlalchemy.orm import Query, selectinload
 
-from console import formatting
+from console import counts, formatting
+from console.counts import COUNT_CAP, count_label
 from console.db import db
 from console.domain import _
 
-COUNT_CAP = 10_000
+__all__ = ["COUNT_CAP", "MIN_SEARCH", "BoundedList", "CappedCount", "count_label"]
 MIN_SEARCH = 3
 
 
@@ -35,43 +34,8 @@ class CappedCount(Query):
     stops at COUNT_CAP + 1: `count(*)` over the matching rows, at most COUNT_CAP + 1 of them."""
 
     def scalar(self) -> Any:
-        matching = self.with_entities(sa.literal(1)).limit(COUNT_CAP + 1).subquery()
+        matching = self.with_entities(sa.literal(1)).limit(counts.COUNT_CAP + 1).subquery()
         return self.session.query(sa.func.count()).select_from(matching).scalar()
-
-
-@dataclass(frozen=True)
-class QueueFigures:
-    """What a home card shows of a queue: its size (at most COUNT_CAP + 1) and its oldest item."""
-
-    count: int
-    oldest: datetime | None
-
-
-def queue_figures(entity: Any, condition: Any, age_column: Any) -> QueueFigures:
-    """A queue's capped size and the moment its oldest row started waiting (`age_column`).
-
-    One statement over at most COUNT_CAP + 1 matching rows: a bare `min(age)` lets PostgreSQL walk
-    the age column's index hoping to meet a matching row early, which for a rare condition (failed
-    messages) reads the whole table (1.1 s on the large set, against 1 ms this way). Past the cap
-    the oldest row is looked up over the whole queue."""
-    matching = (
-        sa.select(age_column.label("age"))
-        .select_from(entity)
-        .where(condition)
-        .limit(COUNT_CAP + 1)
-        .subquery()
-    )
-    count, oldest = db.session.execute(sa.select(sa.func.count(), sa.func.min(matching.c.age))).one()
-    if count > COUNT_CAP:
-        oldest = db.session.scalar(sa.select(sa.func.min(age_column)).select_from(entity).where(condition))
-    return QueueFigures(count, oldest)
-
-
-def count_label(count: int) -> str:
-    """A list's count as shown: French figures, "10 000+" past the cap."""
-    if count > COUNT_CAP:
-        return formatting.format_number(COUNT_CAP) + "+"
-    return formatting.format_number(count)
 
 
 class BoundedList:
@@ -87,13 +51,13 @@ class BoundedList:
 
     def _apply_pagination(self, query, page: int | None, page_size: int | None):
         size = page_size if page_size is not None else self.page_size
-        if page and size and page * size > COUNT_CAP:
-            page = COUNT_CAP // size
+        if page and size and page * size > counts.COUNT_CAP:
+            page = counts.COUNT_CAP // size
             flash(
                 _(
                     "Only the first %(rows)s rows can be paged through: refine the search or the "
                     "filters to reach the others.",
-                    rows=formatting.format_number(COUNT_CAP),
+                    rows=formatting.format_number(counts.COUNT_CAP),
                 ),
                 "info",
             )

@@ -160,6 +160,11 @@ def _register_admin(app: Flask) -> None:
         review_events,
     ]
     app.extensions["provider_created"] = [open_initial_case]
+    _register_provider_cards(app)
+
+    from portal.services import move_complaint_records
+
+    app.extensions["complaint_merged"] = [move_complaint_records]
 
     from api.eligibility.services import record_change
     from api.webhooks.services import schedule_fan_out
@@ -197,6 +202,32 @@ def _register_home(app: Flask) -> None:
         failed_messages,
     ]
     app.extensions["home_charts"] = [*support_home.charts(), *vetting_home.charts(), *insurance_home.charts()]
+
+
+def _register_provider_cards(app: Flask) -> None:
+    """The provider page's cards, each answered by its domain's reporting module."""
+    from console import provider_page
+    from console.business_time import paris_today
+    from disputes.complaints import reporting as complaints
+    from disputes.disputes import reporting as disputes
+    from insurance import reporting as insurance
+    from marketplace import reporting as marketplace
+    from restrictions import reporting as restrictions
+    from reviews import reporting as reviews
+    from vetting import reporting as vetting
+
+    provider_page.init_app(
+        app,
+        {
+            "vetting": lambda pid, now: vetting.provider_vetting(pid, paris_today(now)),
+            "insurance": lambda pid, now: insurance.provider_insurance(pid, paris_today(now)),
+            "bookings": marketplace.provider_bookings,
+            "rating": lambda pid, now: reviews.provider_rating(pid),
+            "complaints": lambda pid, now: complaints.provider_complaints_card(pid),
+            "disputes": lambda pid, now: disputes.provider_disputes_card(pid),
+            "restrictions": lambda pid, now: restrictions.provider_restrictions_card(pid),
+        },
+    )
 
 
 def _sqlite_immediate(app: Flask) -> bool:

@@ -91,6 +91,12 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "JOB_RESULT_TTL": 24 * 3600,
         "JOB_FAILURE_TTL": 30 * 24 * 3600,
         "NOTIFICATION_RETRY_HOURS": _bounded_int(env, "NOTIFICATION_RETRY_HOURS", 72, 1, 24 * 14),
+        # The support dashboard's aggregates (open by state, this week's SLA, 30 days of ratings) are
+        # computed at most once per this many seconds and kept in Redis; 0: on every page.
+        "DASHBOARD_CACHE_SECONDS": _bounded_int(env, "DASHBOARD_CACHE_SECONDS", 60, 0, 3600),
+        # The RC Pro expiry board's tabs are kept in Redis this long at most (recomputed every 5
+        # minutes by the worker and after each verification or sweep); 0: computed on every page.
+        "BOARD_CACHE_SECONDS": _bounded_int(env, "BOARD_CACHE_SECONDS", 900, 0, 86_400),
         "REPORT_REQUESTS_PER_MINUTE": _bounded_int(env, "REPORT_REQUESTS_PER_MINUTE", 10, 1, 1000),
         "NOTIFICATION_BACKOFF_SECONDS": 60,
         "NOTIFICATION_BACKOFF_MAX_SECONDS": 30 * 60,

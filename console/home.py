@@ -20,7 +20,7 @@ import redis
 from flask import current_app, url_for
 from markupsafe import Markup
 
-from console.admin_paging import QueueFigures, count_label
+from console.counts import QueueFigures, count_label
 from console.db import utcnow
 from console.domain import Role
 from console.formatting import format_datetime, format_relative

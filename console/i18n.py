@@ -14,6 +14,7 @@ from flask_login import current_user
 
 from console import domain, formatting
 from console.config import PROJECT_ROOT
+from console.counts import count_label
 from console.db import utcnow
 from console.extensions import babel
 
@@ -143,6 +144,7 @@ def init_app(app: Flask) -> None:
         number=formatting.format_number,
         percent=formatting.format_percent,
         delta=formatting.format_delta,
+        capped=count_label,
     )
     app.jinja_env.globals.update(
         current_language=formatting.current_language,

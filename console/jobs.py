@@ -104,9 +104,12 @@ def job(*, queue: str = "default", timeout: int = 180) -> Callable:
                 try:
                     result = fn(*args, **kwargs)
                     db.session.commit()
-                except Exception:
+                except Exception as exc:
                     db.session.rollback()
-                    log.exception("job %s %s failed", job_id, fn.__qualname__)
+                    if current is None:  # run inline: nobody else prints the traceback
+                        log.exception("job %s %s failed", job_id, fn.__qualname__)
+                    else:  # the RQ worker prints the traceback once, right after this line
+                        log.error("job %s %s failed: %s", job_id, fn.__qualname__, type(exc).__name__)
                     raise
                 finally:
                     running_job.reset(token)

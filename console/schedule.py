@@ -68,6 +68,9 @@ PERIODIC_JOBS: list[Periodic] = [
         queue="reports",
     ),
     Periodic("audit.anchor_head", "console.audit.jobs.anchor_head", every=timedelta(minutes=5)),
+    Periodic(
+        "insurance.refresh_expiry_board", "insurance.jobs.refresh_expiry_board", every=timedelta(minutes=5)
+    ),
     Periodic("files.sweep_orphans", "console.files.jobs.sweep_orphans", daily_at=time(3, 45), timeout=900),
     Periodic(
         "retention.purge_submission_tokens", "console.submissions.purge_used_tokens", daily_at=time(3, 20)

@@ -32,7 +32,7 @@ from console.i18n import lazy_gettext as _l
 from insurance import services
 from insurance import workflow as wf
 from insurance.expiry_admin import ExpiryBoard
-from insurance.forms import DecisionForm, PolicyForm, RejectForm, field_error
+from insurance.forms import PolicyForm, RejectForm, VerifyForm, field_error
 from insurance.models import InsurancePolicy, InsuranceSweep
 from insurance.reporting import today
 from insurance.workflow import InsuranceStatus, Verification
@@ -89,9 +89,14 @@ def _open(view, context, model, name) -> Markup:
 
 def _checks(view, context, model, name) -> Markup:
     flags = services.flags(model, context.get("insurance_today") or today())
+    missing = Markup("")
+    if model.certificate_id is None:  # verifying it needs the "seen elsewhere" statement
+        missing = Markup(
+            '<span class="badge badge-danger" data-testid="no-certificate-{}">{}</span> '
+        ).format(model.id, _("no certificate"))
     if not flags:
-        return Markup('<span class="text-muted">{}</span>').format(_("none"))
-    return Markup('<span class="badge badge-warning" title="{}">{}</span>').format(
+        return missing + Markup('<span class="text-muted">{}</span>').format(_("none"))
+    return missing + Markup('<span class="badge badge-warning" title="{}">{}</span>').format(
         "; ".join(flags), _("%(count)s to check", count=len(flags))
     )
 
@@ -317,7 +322,7 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
 
     @expose("/verify/<int:policy_id>", methods=("POST",))
     def verify(self, policy_id: int):
-        policy, form = self._load(policy_id), DecisionForm()
+        policy, form = self._load(policy_id), VerifyForm()
         if form.validate_on_submit():
             _attempt(
                 policy.id,
@@ -326,6 +331,8 @@ class InsurancePolicyAdmin(PolicyColumns, ConsoleModelView):
                     actor=current_user,
                     now=utcnow(),
                     expected_version=parse_id(form.expected_version.data) or -1,  # missing: stale
+                    without_certificate=form.without_certificate.data or None,
+                    seen_elsewhere=form.seen_elsewhere.data,
                 ),
                 _("Verified: %(policy)s for %(provider)s.", policy=policy, provider=policy.provider),
             )

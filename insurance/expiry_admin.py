@@ -6,7 +6,7 @@ The rows come from `insurance.reporting.build_board`, the same data the expiry r
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_admin import expose
 from sqlalchemy.orm import selectinload
 
@@ -16,7 +16,7 @@ from console.db import db
 from console.domain import _
 from console.i18n import lazy_gettext as _l
 from console.spreadsheet import csv_lines
-from insurance.board import tab_counts
+from insurance.board import tab_counts, tab_page
 from insurance.models import InsurancePolicy
 from insurance.reporting import ENDING_WINDOWS, EXPIRING_WINDOW, Board, board_tab, today
 from insurance.workflow import Verification
@@ -100,24 +100,29 @@ class ExpiryBoard(ConsoleBaseView):
     @expose("/")
     def index(self):
         window, day = self._window(), today()
-        rows = board_tab(day, window)
-        board = Board(day, {window: rows})
-        pages = max(1, -(-len(rows) // PAGE_SIZE))
-        page = min(parse_id(request.args.get("page", "1")) or 1, pages)
-        shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        seconds = current_app.config["BOARD_CACHE_SECONDS"]
+        page = max(parse_id(request.args.get("page", "1")) or 1, 1)
+        start = (page - 1) * PAGE_SIZE
+        shown, total, computed_at = tab_page(day, window, start, start + PAGE_SIZE, seconds=seconds)
+        pages = max(1, -(-total // PAGE_SIZE))
+        if page > pages:  # past the end: the last page
+            page = pages
+            start = (page - 1) * PAGE_SIZE
+            shown, total, computed_at = tab_page(day, window, start, start + PAGE_SIZE, seconds=seconds)
         ids = [r.provider_id for r in shown]
         return self.render(
             "insurance/expiry.html",
             window=window,
             windows=WINDOWS,
-            board=board,
-            counts=tab_counts(day, shown=window, shown_rows=len(rows)),
+            board=Board(day, {window: shown}),
+            counts=tab_counts(day, shown=window, shown_rows=total, seconds=seconds),
             rows=shown,
             providers=_providers(ids),
             pending=_pending_policies(ids),
             page=page,
             pages=pages,
-            total=len(rows),
+            total=total,
+            computed_at=computed_at,
         )
 
     @expose("/export.csv")

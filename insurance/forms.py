@@ -70,5 +70,14 @@ class DecisionForm(FlaskForm):
     expected_version = HiddenField()
 
 
+class VerifyForm(DecisionForm):
+    # Only when no certificate was uploaded: the officer states they saw it elsewhere, and where.
+    without_certificate = HiddenField()
+    seen_elsewhere = TextAreaField(
+        _l("Where and how (the insurer's portal, the original shown in person…)"),
+        validators=[Length(max=500)],
+    )
+
+
 class RejectForm(DecisionForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])

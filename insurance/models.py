@@ -54,7 +54,8 @@ class InsurancePolicy(db.Model):
             "(verification = 'rejected') = (rejection_reason IS NOT NULL)", name="rejection_has_reason"
         ),
         sa.Index("ix_insurance_policy_verified_end", "verification", "ends_on"),
-        sa.Index("ix_insurance_policy_pending", "verification", "created_at"),
+        # The certificates queue: pending, oldest first, ties by id (the id lets the page stop at 50 rows).
+        sa.Index("ix_insurance_policy_pending", "verification", "created_at", "id"),
     )
 
     def __str__(self) -> str:

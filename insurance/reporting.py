@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from console.admin_paging import QueueFigures, queue_figures
 from console.business_time import PARIS, paris_today
+from console.counts import QueueFigures, queue_figures
 from console.db import db, utcnow
 from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy
@@ -327,3 +327,46 @@ def cover_by_day(days: list[date]) -> list[tuple[int, int]]:
     ).one()
     total = int(db.session.scalar(sa.select(sa.func.count()).select_from(Provider).where(approved)) or 0)
     return [(int(count), total) for count in covered]
+
+
+# --- the provider page: insurance card ---
+
+CARD_POLICIES = 20
+
+
+@dataclass(frozen=True)
+class InsuranceCard:
+    status: InsuranceStatus  # on `today`: valid, expiring, expired or none
+    current: PolicySummary | None  # the verified policy covering today that ends last
+    covered_until: date | None  # the end of the continuous cover that includes today
+    lapsed_on: date | None  # not covered: the end of the last cover
+    pending: list[PolicySummary]  # certificates waiting for verification
+
+
+def provider_insurance(provider_id: int, today: date) -> InsuranceCard:
+    """The provider's RC Pro cover on `today` and what comes next: one statement (the latest policies)."""
+    policies = db.session.scalars(
+        sa.select(InsurancePolicy)
+        .where(InsurancePolicy.provider_id == provider_id)
+        .order_by(InsurancePolicy.ends_on.desc(), InsurancePolicy.id.desc())
+        .limit(CARD_POLICIES)
+    ).all()
+    verified = [p for p in policies if p.verification == Verification.VERIFIED]
+    periods = [Period(p.starts_on, p.ends_on) for p in verified]
+    until = wf.covered_until(today, periods)
+    current = next((p for p in verified if p.starts_on <= today <= p.ends_on), None)
+    return InsuranceCard(
+        status=wf.status_on(today, periods),
+        current=_card_summary(current) if current else None,
+        covered_until=until,
+        lapsed_on=wf.last_cover_end(today, periods) if until is None else None,
+        pending=[_card_summary(p) for p in policies if p.verification == Verification.PENDING],
+    )
+
+
+def _card_summary(p: InsurancePolicy) -> PolicySummary:
+    """A policy as the card shows it (the verifier's name is not read: no query per policy)."""
+    return PolicySummary(
+        p.id, p.insurer, p.policy_number, p.starts_on, p.ends_on, p.coverage_per_claim_cents, p.currency,
+        p.verification.value, "", p.verified_at,
+    )  # fmt: skip

@@ -149,12 +149,26 @@ def flags(policy: InsurancePolicy, today: date) -> list[str]:
 
 
 def verify_policy(
-    policy: InsurancePolicy, *, actor: Any, now: datetime, expected_version: int | None = None
+    policy: InsurancePolicy,
+    *,
+    actor: Any,
+    now: datetime,
+    expected_version: int | None = None,
+    without_certificate: str | None = None,
+    seen_elsewhere: str | None = None,
 ) -> InsurancePolicy:
-    """An officer confirms the certificate; open insurance proposals it makes moot are closed."""
+    """An officer confirms the uploaded certificate, or states the certificate was seen elsewhere
+    (`without_certificate` = "certificate_seen_elsewhere" and where, in `seen_elsewhere`; both
+    audited); open insurance proposals it makes moot are closed."""
+    reason = wf.verification_without_certificate(
+        has_certificate=policy.certificate_id is not None, reason=without_certificate, detail=seen_elsewhere
+    )
     _decide(policy, "verify", actor, expected_version)
     policy.verified_by_id, policy.verified_at = actor.id, now
     changes = audit.diff(policy)
+    if reason:
+        detail = v.text("detail", seen_elsewhere, limit=wf.SEEN_ELSEWHERE_DETAIL_MAX)
+        changes |= {"without_certificate": reason, "seen_elsewhere": detail}
     db.session.flush()
     audit.record(actor, "insurance.verify", policy, changes=changes, now=now)
     refresh_cover([policy.provider_id])
@@ -270,14 +284,25 @@ def refresh_cover(
 
 def insurance_problem(provider: Provider, today: date) -> str | None:
     """Why the provider is not insured today (None when a verified policy covers today)."""
-    status = provider_status(provider.id, today)
-    if status in (InsuranceStatus.VALID, InsuranceStatus.EXPIRING):
-        return None
-    return (
-        _("no verified RC Pro policy covers today")
-        if status == InsuranceStatus.NONE
-        else _("RC Pro insurance expired")
-    )
+    return insurance_problems([provider.id], today)[provider.id]
+
+
+def insurance_problems(provider_ids: list[int], today: date) -> dict[int, str | None]:
+    """`insurance_problem` for many providers in one query (a list page's rows)."""
+    if not provider_ids:
+        return {}
+    periods = periods_by_provider(list(set(provider_ids)))
+    problems = {}
+    for provider_id in provider_ids:
+        status = wf.status_on(today, [p for _, p in periods.get(provider_id, [])])
+        problems[provider_id] = (
+            None
+            if status in (InsuranceStatus.VALID, InsuranceStatus.EXPIRING)
+            else _("no verified RC Pro policy covers today")
+            if status == InsuranceStatus.NONE
+            else _("RC Pro insurance expired")
+        )
+    return problems
 
 
 def close_proposals_of_covered(provider_ids: list[int], *, actor: Any, now: datetime) -> int:

@@ -58,6 +58,35 @@ VERIFICATION_TRANSITIONS = {
 }
 
 
+CERTIFICATE_SEEN_ELSEWHERE = "certificate_seen_elsewhere"
+SEEN_ELSEWHERE_DETAIL_MAX = 500
+
+
+def verification_without_certificate(
+    *, has_certificate: bool, reason: str | None, detail: str | None
+) -> str | None:
+    """Whether verifying may go ahead, and on what ground: None with an uploaded certificate, the
+    reason code when the officer states it was seen elsewhere (with where and how), else refused."""
+    if has_certificate:
+        return None
+    if reason != CERTIFICATE_SEEN_ELSEWHERE:
+        raise DomainError(
+            _(
+                "No certificate was uploaded for this policy: upload it, or state that you saw the "
+                "certificate elsewhere and say where."
+            )
+        )
+    text = (detail or "").strip()
+    if not text or len(text) > SEEN_ELSEWHERE_DETAIL_MAX:
+        raise DomainError(
+            _(
+                "Say where you saw the certificate (at most %(limit)s characters).",
+                limit=SEEN_ELSEWHERE_DETAIL_MAX,
+            )
+        )
+    return CERTIFICATE_SEEN_ELSEWHERE
+
+
 def allowed_verification_events(current: Verification) -> frozenset[str]:
     """What may be done with a policy's certificate now (the policy page offers only these)."""
     return frozenset(events_from(VERIFICATION_TRANSITIONS, current))

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
 from console.db import db, row_dict
 from console.domain import _
-from console.formatting import format_date
+from console.formatting import format_date, format_money
 from console.validation import parse_reference
 from marketplace import consents
-from marketplace.models import TERMS, Booking, Client, Provider, ServiceKind, VettingStatus
+from marketplace.models import TERMS, Booking, BookingStatus, Client, Provider, ServiceKind, VettingStatus
 
 CHUNK = 5000
 
@@ -136,6 +136,80 @@ def current_eligibility(provider_id: int) -> tuple[bool, list[str]] | None:
     db.session.expire(provider, ["active_restrictions"])
     codes = provider.not_bookable_codes
     return not codes, codes
+
+
+# --- the provider page: bookings card ---
+
+RECENT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class BookingLine:
+    id: int
+    reference: str
+    scheduled_start: datetime
+    service: str
+    status: str
+    price: str
+
+
+@dataclass(frozen=True)
+class BookingsCard:
+    total: int
+    recent: int  # starting in the last RECENT_DAYS days (up to now)
+    by_status: list[tuple[str, int]]  # (status label, bookings), every status
+    last: BookingLine | None  # the latest that started before now
+    next: BookingLine | None  # the next scheduled one
+
+
+def _booking_line(row) -> BookingLine:
+    booking_id, start, service, status, cents, currency = row
+    reference = f"{Booking.REFERENCE_PREFIX}-{booking_id:0{Booking.REFERENCE_WIDTH}d}"
+    return BookingLine(
+        booking_id, reference, start, ServiceKind(service).label, BookingStatus(status).label,
+        format_money(cents, currency),
+    )  # fmt: skip
+
+
+def provider_bookings(provider_id: int, now: datetime) -> BookingsCard:
+    """Counts, last and next booking of one provider: two statements whatever their number."""
+    since = now - timedelta(days=RECENT_DAYS)
+    recent = sa.and_(Booking.scheduled_start >= since, Booking.scheduled_start < now)
+    counts = db.session.execute(
+        sa.select(Booking.status, sa.func.count(), sa.func.count().filter(recent))
+        .where(Booking.provider_id == provider_id)
+        .group_by(Booking.status)
+    ).all()
+    found = {BookingStatus(status): (n, r) for status, n, r in counts}
+    columns = (Booking.id, Booking.scheduled_start, Booking.service, Booking.status, Booking.price_cents,
+               Booking.currency)  # fmt: skip
+    mine = sa.select(*columns).where(Booking.provider_id == provider_id)
+    last = (
+        mine.add_columns(sa.literal("last").label("which"))
+        .where(Booking.scheduled_start < now)
+        .order_by(Booking.scheduled_start.desc())
+        .limit(1)
+        .subquery()
+    )
+    upcoming = (
+        mine.add_columns(sa.literal("next").label("which"))
+        .where(Booking.status == BookingStatus.SCHEDULED, Booking.scheduled_start >= now)
+        .order_by(Booking.scheduled_start)
+        .limit(1)
+        .subquery()
+    )
+    found_rows = {
+        row[-1]: row[:-1]
+        for row in db.session.execute(sa.union_all(sa.select(last), sa.select(upcoming))).all()
+    }
+    last, upcoming = found_rows.get("last"), found_rows.get("next")
+    return BookingsCard(
+        total=sum(n for n, _r in found.values()),
+        recent=sum(r for _n, r in found.values()),
+        by_status=[(s.label, found.get(s, (0, 0))[0]) for s in BookingStatus],
+        last=_booking_line(last) if last else None,
+        next=_booking_line(upcoming) if upcoming else None,
+    )
 
 
 # --- the subject access export and erasure (privacy/) ---

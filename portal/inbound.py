@@ -24,6 +24,7 @@ from console.domain import N_, DomainError, _
 from console.files import services as files
 from console.redaction import redact_card_numbers
 from disputes.complaints import intake
+from disputes.complaints.merging.services import survivor_of
 from disputes.complaints.models import Complaint
 from disputes.complaints.workflow import Status
 from portal import workflow as wf
@@ -219,6 +220,8 @@ def receive(raw: bytes, *, now: datetime) -> InboundEmail | None:
     complaint = (
         db.session.get(Complaint, int(target.reference[4:])) if target.reference and target.valid else None
     )
+    if complaint is not None:  # an answer about a merged complaint reaches the one it was merged into
+        complaint = survivor_of(complaint)
     if parsed.auto:
         row.status, row.reason = "ignored", "auto_submitted"
     elif too_big:

@@ -23,7 +23,7 @@ from disputes.complaints.workflow import Status
 from marketplace.models import Client, Provider
 from policy import services as policy
 from portal import workflow as wf
-from portal.models import PortalAttachment, PortalLink
+from portal.models import InboundEmail, PortalAttachment, PortalLink
 from portal.workflow import LinkRefused, LinkState, PersonKind, Purpose
 from restrictions import services as restrictions
 from vetting import services as vetting
@@ -416,3 +416,22 @@ def attachments_by_entry(record_type: str, record_id: int) -> dict[int | None, l
     ):
         found.setdefault(attachment.entry_id, []).append(attachment)
     return found
+
+
+def move_complaint_records(merged_id: int, survivor_id: int) -> None:
+    """A merged complaint's files, e-mails and links now belong to the complaint it was merged into
+    (registered in `app.extensions["complaint_merged"]`): a client who answers the old link or
+    e-mail reaches the open complaint."""
+    for model in (PortalAttachment, PortalLink):
+        db.session.execute(
+            sa.update(model)
+            .where(model.record_type == "Complaint", model.record_id == merged_id)
+            .values(record_id=survivor_id)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.execute(
+        sa.update(InboundEmail)
+        .where(InboundEmail.complaint_id == merged_id)
+        .values(complaint_id=survivor_id)
+        .execution_options(synchronize_session=False)
+    )

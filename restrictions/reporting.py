@@ -8,10 +8,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from console.admin_paging import QueueFigures, queue_figures
+from console.counts import QueueFigures, queue_figures
 from console.db import db
 from restrictions import workflow as wf
-from restrictions.models import Restriction, RestrictionProposal
+from restrictions.models import Restriction, RestrictionProposal, reason_label
 from restrictions.workflow import ProposalStatus, Source
 
 
@@ -151,3 +151,102 @@ def open_proposals_condition(roles) -> sa.ColumnElement[bool]:
 def open_proposals_card(roles) -> QueueFigures:
     """The proposals waiting for these roles' decision, and when the oldest was opened."""
     return queue_figures(RestrictionProposal, open_proposals_condition(roles), RestrictionProposal.created_at)
+
+
+# --- the provider page: restrictions and proposals card ---
+
+CARD_ROWS = 5
+
+
+@dataclass(frozen=True)
+class RestrictionLine:
+    id: int
+    reason: str
+    started_at: datetime
+    ended_at: datetime | None
+    review_requested: bool
+
+
+@dataclass(frozen=True)
+class ProposalLine:
+    id: int
+    reason: str
+    source: str
+    created_at: datetime
+    due_at: datetime
+    evidence: list[str]
+
+
+@dataclass(frozen=True)
+class RestrictionsCard:
+    active: list[RestrictionLine]  # the restrictions in force, the oldest first
+    ended: int  # restrictions that ended, all time
+    last_ended: RestrictionLine | None
+    proposals: list[ProposalLine]  # open proposals, the most urgent first (at most CARD_ROWS)
+    open_proposals: int
+
+
+def provider_restrictions_card(provider_id: int) -> RestrictionsCard:
+    """Restrictions in force, the last ended one and open proposals: two statements."""
+    in_force = Restriction.ended_at.is_(None)
+    numbered = (
+        sa.select(
+            Restriction.id,
+            Restriction.reason_code,
+            Restriction.started_at,
+            Restriction.ended_at,
+            Restriction.review_requested_at,
+            sa.func.count().filter(~in_force).over().label("ended"),
+            # in force: by start; ended: the latest end first
+            sa.func.row_number()
+            .over(partition_by=in_force, order_by=(Restriction.ended_at.desc(), Restriction.started_at))
+            .label("n"),
+        )  # fmt: skip
+        .where(Restriction.provider_id == provider_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(numbered)
+        .where(
+            sa.or_(
+                sa.and_(numbered.c.ended_at.is_(None), numbered.c.n <= CARD_ROWS),
+                sa.and_(numbered.c.ended_at.is_not(None), numbered.c.n == 1),
+            )
+        )
+        .order_by(numbered.c.started_at)
+    ).all()
+    active = [row[:5] for row in rows if row.ended_at is None]
+    last = next((row[:5] for row in rows if row.ended_at is not None), None)
+    ended = rows[0].ended if rows else 0
+    is_open = sa.and_(
+        RestrictionProposal.provider_id == provider_id, RestrictionProposal.status == ProposalStatus.OPEN
+    )
+    proposals = db.session.execute(
+        sa.select(
+            RestrictionProposal.id,
+            RestrictionProposal.reason_code,
+            RestrictionProposal.source,
+            RestrictionProposal.created_at,
+            RestrictionProposal.due_at,
+            RestrictionProposal.evidence,
+            sa.func.count().over(),
+        )  # fmt: skip
+        .where(is_open)
+        .order_by(RestrictionProposal.due_at, RestrictionProposal.id)
+        .limit(CARD_ROWS)
+    ).all()
+    return RestrictionsCard(
+        active=[_restriction_line(row) for row in active],
+        ended=int(ended or 0),
+        last_ended=_restriction_line(last) if last else None,
+        proposals=[
+            ProposalLine(pid, reason_label(code), Source(source).label, created, due, list(evidence or []))
+            for pid, code, source, created, due, evidence, _n in proposals
+        ],
+        open_proposals=proposals[0][-1] if proposals else 0,
+    )
+
+
+def _restriction_line(row) -> RestrictionLine:
+    rid, code, started_at, ended_at, review_requested_at = row
+    return RestrictionLine(rid, reason_label(code), started_at, ended_at, review_requested_at is not None)

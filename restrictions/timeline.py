@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from console.db import db
 from console.domain import _
 from console.timeline import Event
 from restrictions.models import Restriction, RestrictionProposal
+from restrictions.workflow import short_label
 
 
 def provider_events(provider_id: int) -> list[Event]:
@@ -21,7 +23,7 @@ def provider_events(provider_id: int) -> list[Event]:
                 p.source.label,
                 _(
                     "Restriction proposed (%(reason)s) by %(who)s",
-                    reason=p.reason_code,
+                    reason=short_label(p.reason_code),
                     who=p.created_by,
                 ),
             )
@@ -34,14 +36,17 @@ def provider_events(provider_id: int) -> list[Event]:
                     _("Proposal #%(id)s %(status)s", id=p.id, status=p.status.label),
                 )
             )
-    for r in db.session.scalars(sa.select(Restriction).where(Restriction.provider_id == provider_id)):
+    # the deciders' names in one statement each, whatever the number of restrictions
+    restrictions = sa.select(Restriction).where(Restriction.provider_id == provider_id)
+    people = (selectinload(Restriction.decided_by), selectinload(Restriction.ended_by))
+    for r in db.session.scalars(restrictions.options(*people)):
         events.append(
             Event(
                 r.started_at,
                 _("restriction"),
                 _(
                     "Restricted (%(reason)s) by %(who)s",
-                    reason=r.reason_code,
+                    reason=short_label(r.reason_code),
                     who=r.decided_by.full_name,
                 ),
             )

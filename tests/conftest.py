@@ -89,6 +89,9 @@ def make_test_app(database_url: str, redis_url: str, files_dir: str, **overrides
         # Outside a staff member's request (jobs, services called directly, the sign-in page) the
         # tests read English; the French tests (tests/test_french.py) use the French default.
         "DEFAULT_LANGUAGE": "en",
+        # Each test's rows are rolled back: cached dashboard figures would outlive them (own test).
+        "DASHBOARD_CACHE_SECONDS": 0,
+        "BOARD_CACHE_SECONDS": 0,
         # Test staff ids come back after each rollback; the rate limit has its own tests.
         "REPORT_REQUESTS_PER_MINUTE": None,
         # Test API clients come back with the same names after each rollback; the limit has its own test.

@@ -162,12 +162,7 @@ EXPECTED = {
         for name in (
             "open_case",
             "assign_check",
-            "start_check",
-            "identity",
-            "siret",
-            "b3",
-            "skills",
-            "complete",
+            "submit_check",
             "add_reference",
             "log_attempt",
             "upload",

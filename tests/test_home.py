@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from console import admin_paging
+from console import counts
 from console.business_time import paris_today, week_starts
 from console.charts import iso_weeks
 from console.db import db, utcnow
@@ -137,7 +137,7 @@ def test_a_card_opens_its_queue(app, queue_redis):
 
 
 def test_counts_past_the_cap_read_as_a_floor(app, queue_redis, monkeypatch):
-    monkeypatch.setattr(admin_paging, "COUNT_CAP", 2)
+    monkeypatch.setattr(counts, "COUNT_CAP", 2)
     now = utcnow()
     for days in (0, 1, 3):  # the oldest last: past the cap it is still found
         make_complaint(now=now - timedelta(days=days, minutes=5))

@@ -189,3 +189,27 @@ def test_the_worker_command_picks_up_a_job_in_a_forked_work_horse(app, queue_red
     assert result.returncode == 0, result.stderr[-3000:]
     assert Job.fetch(job.id, connection=queue_redis).get_status() == "finished", result.stderr[-3000:]
     assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.action == "test.forked"))
+
+
+@pytest.mark.committed
+def test_a_failing_job_prints_its_traceback_once_in_the_worker_log(app, queue_redis, tmp_path):
+    """The error that matters is printed once, with its traceback, not buried under copies."""
+    job = jobs.enqueue(explode)
+    env = PROJECT_ROOT_ENV | {
+        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "CONSOLE_ENV": "testing",
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "INSTANCE_PATH": str(tmp_path),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "tests.worker_app", "jobs", "worker", "--burst"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    log = result.stdout + result.stderr
+    assert Job.fetch(job.id, connection=queue_redis).get_status() == "failed", log[-3000:]
+    assert log.count("Traceback (most recent call last)") == 1, log[-3000:]
+    assert log.count("RuntimeError: boom in a job") == 1, log[-3000:]

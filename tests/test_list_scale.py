@@ -70,13 +70,13 @@ def test_a_page_past_the_cap_shows_the_last_reachable_one_and_says_so(lists):
 
 
 def test_counts_stop_at_the_cap_and_read_as_a_floor(lists, monkeypatch):
-    from console import admin_paging
+    from console import counts
 
     client, _, urls = lists
     assert count_label(COUNT_CAP + 1) == "10,000+" and count_label(1234) == "1,234"
     _, page = _statements(client, urls["providers"])
     assert "List (300)" in page  # the demo's 300 providers, counted
-    monkeypatch.setattr(admin_paging, "COUNT_CAP", 100)
+    monkeypatch.setattr(counts, "COUNT_CAP", 100)
     with count_queries() as statements:
         page = client.get(urls["providers"]).get_data(as_text=True)
     assert "List (100+)" in page

@@ -14,7 +14,6 @@ from console.db import db
 
 # Lists whose table stays small whatever the data set: (endpoint) -> why.
 SMALL = {
-    "vetting_mine": "an officer's own checks (filtered by assignee before sorting)",
     "vetting_sweeps": "one row a day",
     "sweeps": "one row a day",
     "macros": "a few dozen reply templates",

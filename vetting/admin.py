@@ -25,10 +25,11 @@ from console.files.services import send_stored
 from console.forms import form_errors
 from console.i18n import lazy_gettext as _l
 from marketplace.models import Provider, VettingStatus
-from vetting import checks, forms, services
+from vetting import check_entry, checks, forms, services
 from vetting import workflow as wf
 from vetting.case_page import DOCUMENT_PURPOSES, CasePanel, case_panel
 from vetting.models import Reference, VettingCase, VettingCheck, VettingDocument, VettingSweep
+from vetting.outcomes import CheckOutcome
 from vetting.queues import (
     OFFICERS,
     AwaitingQueue,
@@ -53,12 +54,7 @@ class VettingCaseAdmin(CaseListBase):
         for name in (
             "open_case",
             "assign_check",
-            "start_check",
-            "identity",
-            "siret",
-            "b3",
-            "skills",
-            "complete",
+            "submit_check",
             "add_reference",
             "log_attempt",
             "upload",
@@ -219,88 +215,27 @@ class VettingCaseAdmin(CaseListBase):
         )
         return self._back(check.case_id, check.kind.value)
 
-    @expose("/check/<int:check_id>/start", methods=("POST",))
-    def start_check(self, check_id: int):
+    @expose("/check/<int:check_id>/submit", methods=("POST",))
+    def submit_check(self, check_id: int):
+        """One check in one form: its evidence and the outcome (the button pressed)."""
         check = self._check(check_id)
-        form = forms.FlaskForm()
-        if form.validate_on_submit():
-            attempt_decision(
-                lambda: checks.start_check(check, actor=current_user, now=utcnow()),
-                _("The %(kind)s check is started.", kind=check.kind.label),
-            )
-        else:
-            flash(form_errors(form), "danger")
-        return self._back(check.case_id, check.kind.value)
-
-    def _evidence(self, check_id: int, form, use_case: Callable[..., Any], success: str):
-        check = self._check(check_id)
+        form = forms.CHECK_FORMS[check.kind.value]()
+        outcome = request.form.get("outcome", "")
         return self._run(
-            check.case_id, form, lambda f, **kw: use_case(check, f, **kw), success, check.kind.value
-        )
-
-    @expose("/check/<int:check_id>/identity", methods=("POST",))
-    def identity(self, check_id: int):
-        return self._evidence(
-            check_id,
-            forms.IdentityForm(),
-            lambda check, f, **kw: checks.record_identity(
+            check.case_id,
+            form,
+            lambda f, **kw: check_entry.submit_check(
                 check,
-                document_type=f.document_type.data,
-                expiry=f.document_expiry.data,
-                last4=f.last4.data,
-                **kw,
-            ),
-            _("Identity document recorded (type, expiry and last 4 characters only)."),
-        )
-
-    @expose("/check/<int:check_id>/siret", methods=("POST",))
-    def siret(self, check_id: int):
-        return self._evidence(
-            check_id,
-            forms.SiretForm(),
-            lambda check, f, **kw: checks.record_siret_active(check, active=f.active.data == "1", **kw),
-            _("SIRET status recorded."),
-        )
-
-    @expose("/check/<int:check_id>/b3", methods=("POST",))
-    def b3(self, check_id: int):
-        return self._evidence(
-            check_id,
-            forms.B3Form(),
-            lambda check, f, **kw: checks.record_b3_viewing(
-                check, issue_date=f.issue_date.data, outcome=f.outcome.data, **kw
-            ),
-            _("Viewing of the extract recorded (date and outcome only; nothing of it is kept)."),
-        )
-
-    @expose("/check/<int:check_id>/skills", methods=("POST",))
-    def skills(self, check_id: int):
-        return self._evidence(
-            check_id,
-            forms.SkillsForm(),
-            lambda check, f, **kw: checks.record_skills(
-                check,
-                score=f.score.data,
-                trial_passed=f.trial_passed.data,
-                rubric={item: getattr(f, item).data for item in wf.RUBRIC},
-                **kw,
-            ),
-            _("Assessment and trial recorded."),
-        )
-
-    @expose("/check/<int:check_id>/complete", methods=("POST",))
-    def complete(self, check_id: int):
-        return self._evidence(
-            check_id,
-            forms.CompleteForm(),
-            lambda check, f, **kw: checks.complete_check(
-                check,
-                passed=f.outcome.data == "pass",
+                outcome=outcome,
+                evidence=_evidence(check.kind, f),
+                attempts=_attempts(request.form),
                 notes=f.notes.data,
-                failure_reason=f.failure_reason.data,
+                failure_reason=getattr(f, "failure_reason", None) and f.failure_reason.data,
+                provider_request=f.provider_request.data,
                 **kw,
             ),
-            _("Check completed."),
+            _check_done(check.kind, outcome),
+            check.kind.value,
         )
 
     # --- references and documents ---------------------------------------------------------------
@@ -378,6 +313,45 @@ class VettingCaseAdmin(CaseListBase):
             return self._back(document.case_id, "documents")
 
 
+def _evidence(kind: wf.CheckKind, f) -> check_entry.BackgroundEntry | check_entry.SkillsEntry | None:
+    """The evidence part of a check's form, as the use case takes it."""
+    if kind == wf.CheckKind.BACKGROUND:
+        return check_entry.BackgroundEntry(
+            document_type=f.document_type.data or None,
+            document_expiry=f.document_expiry.data,
+            last4=f.last4.data or None,
+            siret_active=None if not f.siret_active.data else f.siret_active.data == "1",
+            b3_issue_date=f.b3_issue_date.data,
+            b3_outcome=f.b3_outcome.data or None,
+        )
+    if kind == wf.CheckKind.SKILLS:
+        rubric = {item: getattr(f, item).data for item in wf.RUBRIC}
+        return check_entry.SkillsEntry(
+            score=f.score.data,
+            trial_passed=bool(f.trial_passed.data),
+            rubric=rubric if any(mark is not None for mark in rubric.values()) else None,
+        )
+    return None
+
+
+def _attempts(formdata) -> dict[int, str]:
+    """The contact attempts made, from `attempt-<reference id>` selects ("" = not contacted now)."""
+    made = {}
+    for name, value in formdata.items():
+        key = parse_id(name.removeprefix("attempt-")) if name.startswith("attempt-") else None
+        if key is not None and value:
+            made[key] = value
+    return made
+
+
+def _check_done(kind: wf.CheckKind, outcome: str) -> str:
+    if outcome == CheckOutcome.NEEDS_DOCUMENTS:
+        return _("The provider is asked for documents; the deadline is paused until they answer.")
+    if outcome == CheckOutcome.FAIL:
+        return _("The %(kind)s check is failed.", kind=kind.label)
+    return _("The %(kind)s check is passed.", kind=kind.label)
+
+
 def _version(form, version: int | None) -> dict[str, int]:
     return {"expected_version": version} if hasattr(form, "expected_version") else {}
 
@@ -394,7 +368,7 @@ def register(admin) -> None:
     admin.app.jinja_env.globals["vetting_cases_of"] = cases_of
     category = _l("Vetting")
     queues = [
-        (MyChecksAdmin, VettingCheck, _l("My checks"), "vetting_mine"),
+        (MyChecksAdmin, VettingCase, _l("My checks"), "vetting_mine"),
         (UnassignedQueue, VettingCase, _l("Cases to assign"), "vetting_unassigned"),
         (AwaitingQueue, VettingCase, _l("Awaiting provider"), "vetting_awaiting"),
         (ReadyQueue, VettingCase, _l("Ready for decision"), "vetting_ready"),

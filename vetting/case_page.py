@@ -35,8 +35,7 @@ class CheckPanel:
     problems: list[str]
     badge: str  # the Bootstrap colour of the check's status
     may_work: bool  # assign, and (references) add and contact references
-    may_start: bool
-    may_record: bool  # record evidence, pass or fail
+    may_record: bool  # submit the check's one form: evidence and outcome
 
 
 @dataclass(frozen=True)
@@ -69,15 +68,8 @@ class CasePanel:
 
 def check_panel(check: VettingCheck, case_status: wf.CaseStatus, today: date) -> CheckPanel:
     may_work = wf.check_workable(case_status, check.status)
-    events = wf.allowed_check_events(check.status) if may_work else frozenset()
-    return CheckPanel(
-        check,
-        checks.check_problems(check, today=today),
-        STATUS_CLASSES[check.status],
-        may_work,
-        may_start="start" in events,
-        may_record="pass" in events,
-    )
+    problems = checks.check_problems(check, today=today) if check.status == wf.CheckStatus.IN_PROGRESS else []
+    return CheckPanel(check, problems, STATUS_CLASSES[check.status], may_work, may_record=may_work)
 
 
 def case_panel(case: VettingCase, *, viewer: Any, now: datetime) -> CasePanel:
@@ -98,15 +90,14 @@ def case_panel(case: VettingCase, *, viewer: Any, now: datetime) -> CasePanel:
         officers=officers(),
         timeline=case_timeline(case),
         forms={
-            "identity": forms.IdentityForm(formdata=None),
-            "b3": forms.B3Form(formdata=None),
-            "skills": forms.SkillsForm(
+            "background": background_form(case.check(wf.CheckKind.BACKGROUND)),
+            "skills": forms.SkillsCheckForm(
                 formdata=None,
                 score=skills.score,
                 trial_passed=skills.trial_passed,
                 **(skills.rubric or {}),
             ),
-            "complete": forms.CompleteForm(formdata=None),
+            "references": forms.ReferencesCheckForm(formdata=None),
             "reference": forms.ReferenceForm(formdata=None),
             "attempt": forms.AttemptForm(formdata=None),
             "upload": forms.UploadForm(formdata=None),
@@ -115,6 +106,19 @@ def case_panel(case: VettingCase, *, viewer: Any, now: datetime) -> CasePanel:
         purposes=DOCUMENT_PURPOSES,
         may_withdraw_for_silence=wf.may_withdraw(case.awaiting_since, now),
         due=due_markup(case, now),
+    )
+
+
+def background_form(check: VettingCheck) -> forms.BackgroundCheckForm:
+    """The background form, holding what was already recorded (after the provider sent documents)."""
+    return forms.BackgroundCheckForm(
+        formdata=None,
+        document_type=check.document_type.value if check.document_type else "",
+        document_expiry=check.document_expiry,
+        last4=check.document_last4,
+        siret_active=None if check.siret_active is None else ("1" if check.siret_active else "0"),
+        b3_issue_date=check.b3_issue_date,
+        b3_outcome=check.b3_outcome.value if check.b3_outcome else None,
     )
 
 

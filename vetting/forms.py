@@ -20,7 +20,6 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
-    InputRequired,
     Length,
     NumberRange,
     Optional,
@@ -53,64 +52,46 @@ class AssignForm(FlaskForm):
     assignee = SelectField(_l("Assign to"), coerce=str, validators=[DataRequired()])
 
 
-class IdentityForm(VersionedForm):
-    document_type = SelectField(
-        _l("Document"), choices=lambda: [SelectChoice(t.value, t.label) for t in DocumentType]
+class CheckForm(VersionedForm):
+    """What every check's form ends with: the outcome (the button pressed) and its words."""
+
+    outcome = StringField(_l("Outcome"))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    provider_request = TextAreaField(
+        _l("What we need from the provider (sent to them)"), validators=[Optional(), Length(max=500)]
     )
-    document_expiry = DateField(_l("Expires on"), validators=[InputRequired()])
+
+
+class BackgroundCheckForm(CheckForm):
+    """The whole background check: identity document, SIRET, criminal-record extract viewed."""
+
+    document_type = SelectField(
+        _l("Identity document"),
+        choices=lambda: [
+            SelectChoice("", _("choose the document…")),
+            *(SelectChoice(t.value, t.label) for t in DocumentType),
+        ],
+        validators=[Optional()],
+    )
+    document_expiry = DateField(_l("Expires on"), validators=[Optional()])
     last4 = StringField(
         _l("Last 4 characters of its number"),
         validators=[
-            DataRequired(),
+            Optional(),
             translated(Length(max=4, message=_l("Only the last 4 characters, never the whole number."))),
         ],
     )
-
-
-class SiretForm(VersionedForm):
-    active = RadioField(
+    siret_active = RadioField(
         _l("Establishment"),
         choices=[SelectChoice("1", _l("active")), SelectChoice("0", _l("closed or unknown"))],
+        validators=[Optional()],
     )
-
-
-class B3Form(VersionedForm):
-    issue_date = DateField(_l("Issue date of the extract"), validators=[InputRequired()])
-    outcome = RadioField(_l("Outcome"), choices=lambda: [SelectChoice(o.value, o.label) for o in B3Outcome])
-
-
-class SkillsForm(VersionedForm):
-    score = IntegerField(
-        _l("Assessment score (0-100)"),
-        validators=[
-            InputRequired(),
-            translated(NumberRange(0, 100, _l("A score is a whole number from 0 to 100."))),
-        ],
+    b3_issue_date = DateField(_l("Issue date of the extract"), validators=[Optional()])
+    b3_outcome = RadioField(
+        _l("Extract"),
+        choices=lambda: [SelectChoice(o.value, o.label) for o in B3Outcome],
+        validators=[Optional()],
     )
-    trial_passed = BooleanField(_l("Trial clean passed"))
-
-
-# One 1-5 mark per rubric item, added as fields named after the item.
-for _item in RUBRIC:
-    setattr(
-        SkillsForm,
-        _item,
-        IntegerField(
-            _l(rubric_label(_item)),
-            validators=[
-                InputRequired(),
-                translated(NumberRange(1, 5, _l("Each mark is a whole number from 1 to 5."))),
-            ],
-        ),
-    )
-
-
-class CompleteForm(VersionedForm):
-    outcome = RadioField(
-        _l("Outcome"), choices=[SelectChoice("pass", _l("pass")), SelectChoice("fail", _l("fail"))]
-    )
-    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
-    # Background check only (the rule in vetting.workflow.background_failure checks it).
     failure_reason = SelectField(
         _l("Reason for failing"),
         choices=lambda: [
@@ -119,6 +100,42 @@ class CompleteForm(VersionedForm):
         ],
         validate_choice=False,
     )
+
+
+class SkillsCheckForm(CheckForm):
+    score = IntegerField(
+        _l("Assessment score (0-100)"),
+        validators=[
+            Optional(),
+            translated(NumberRange(0, 100, _l("A score is a whole number from 0 to 100."))),
+        ],
+    )
+    trial_passed = BooleanField(_l("Trial clean passed"))
+
+
+for _item in RUBRIC:
+    setattr(
+        SkillsCheckForm,
+        _item,
+        IntegerField(
+            _l(rubric_label(_item)),
+            validators=[
+                Optional(),
+                translated(NumberRange(1, 5, _l("Each mark is a whole number from 1 to 5."))),
+            ],
+        ),
+    )
+
+
+class ReferencesCheckForm(CheckForm):
+    """The references check: the outcome, and the contact attempts made (`attempt-<reference id>`)."""
+
+
+CHECK_FORMS = {
+    "background": BackgroundCheckForm,
+    "skills": SkillsCheckForm,
+    "references": ReferencesCheckForm,
+}
 
 
 class ReferenceForm(FlaskForm):

@@ -26,7 +26,11 @@ def _cases(queue: str) -> Any:
 
 def cards() -> list[QueueCard]:
     return [
-        QueueCard("vetting_mine", frozenset({VETTING}), lambda user, now: reporting.my_checks_card(user.id)),
+        QueueCard(
+            "vetting_mine",
+            frozenset({VETTING}),
+            lambda user, now: reporting.case_queue_card("mine", now=now, user_id=user.id),
+        ),
         QueueCard("vetting_unassigned", frozenset({VETTING}), _cases("unassigned")),
         QueueCard("vetting_ready", frozenset({VETTING, MANAGER}), _cases("ready")),
         QueueCard("vetting_overdue", frozenset({VETTING, MANAGER}), _cases("overdue")),

@@ -98,6 +98,8 @@ class VettingCase(db.Model):
             postgresql_where=sa.text(_ACTIVE),
         ),
         sa.Index("ix_vetting_case_status_due", "status", "due_at"),
+        # The queues in order of arrival (awaiting provider, unassigned), read from the index alone.
+        sa.Index("ix_vetting_case_status_opened", "status", "opened_at", "id"),
         # The lists sort by deadline: all cases, and the active ones (every queue) apart.
         sa.Index("ix_vetting_case_due", "due_at", "id"),
         sa.Index(
@@ -192,6 +194,13 @@ class VettingCheck(db.Model):
         sa.UniqueConstraint("case_id", "kind", name="uq_vetting_check_kind"),
         sa.Index("ix_vetting_check_assignee_status", "assignee_id", "status"),
         sa.Index("ix_vetting_check_status_case", "status", "case_id"),
+        # The unassigned queue's test "a check nobody has taken", answered from this index alone.
+        sa.Index(
+            "ix_vetting_check_unassigned",
+            "case_id",
+            sqlite_where=sa.text("assignee_id IS NULL AND status IN ('pending', 'in_progress')"),
+            postgresql_where=sa.text("assignee_id IS NULL AND status IN ('pending', 'in_progress')"),
+        ),
         sa.CheckConstraint(
             "(status IN ('passed', 'failed')) = (completed_by_id IS NOT NULL AND completed_at IS NOT NULL)",
             name="completion_has_person",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, request, url_for
+from flask import flash, g, request, url_for
 from flask_admin.actions import action
 from flask_login import current_user
 from markupsafe import Markup
@@ -16,13 +16,16 @@ from sqlalchemy.orm import selectinload
 from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, parse_id
 from console.auth.models import StaffUser
 from console.auth.services import active_staff
+from console.business_time import paris_today
 from console.db import db, utcnow
 from console.domain import Role, _
 from console.formatting import format_datetime, format_delta, format_number, format_relative
 from console.i18n import lazy_gettext as _l
-from vetting import checks, reporting
+from insurance.services import insurance_problems
+from vetting import checks, reporting, services
 from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck
+from vetting.outcomes import ApprovalHint
 from vetting.workflow import CaseStatus, CheckStatus
 
 OFFICERS = wf.OFFICER_ROLES
@@ -82,15 +85,46 @@ def due_markup(case: VettingCase, now) -> Markup:
     return Markup('<span title="{}">{}</span>').format(exact, format_relative(case.due_at, now))
 
 
+def check_chip(check: VettingCheck) -> Markup:
+    """A check as a chip: its state in colour and who did it (or who has it, or nobody)."""
+    if check.completed_by is not None:
+        who = check.completed_by.full_name
+    else:
+        who = check.assignee.full_name if check.assignee else _("unassigned")
+    return Markup('<span class="badge badge-{} mr-1" data-testid="chip-{}-{}">{}: {} · {}</span>').format(
+        STATUS_CLASSES[check.status],
+        check.case_id,
+        check.kind.value,
+        check.kind.label,
+        check.status.label,
+        who,
+    )
+
+
 def _checks(view, context, model, name) -> Markup:
-    return Markup(" ").join(
-        Markup('<span class="badge badge-{}" title="{}">{}: {}</span>').format(
-            STATUS_CLASSES[c.status],
-            c.assignee.full_name if c.assignee else _("unassigned"),
-            c.kind.label,
-            c.status.label,
-        )
-        for c in model.checks
+    return Markup("").join(check_chip(c) for c in model.checks)
+
+
+HINT_CLASSES = {
+    ApprovalHint.MAY_APPROVE: "badge badge-success",
+    ApprovalHint.DID_A_CHECK: "badge badge-danger",
+    ApprovalHint.BLOCKED: "badge badge-warning",
+    ApprovalHint.NOT_READY: "text-muted",
+}
+
+
+def _approval(view, context, model, name) -> Markup:
+    """Whether the viewer may approve, by the rule the approve button applies (four eyes included)."""
+    read = g.get("vetting_insurance", {})
+    # Only a case ready for decision can be approved: for the others RC Pro changes nothing shown.
+    insured = {"insurance": read.get(model.provider_id)} if model.provider_id in read else {}
+    if model.status != CaseStatus.READY:
+        insured = {"insurance": None}
+    hint, problems = services.approval_hint(
+        model, approver=current_user, today=paris_today(utcnow()), **insured
+    )
+    return Markup('<span class="{}" title="{}" data-testid="approval-{}">{}</span>').format(
+        HINT_CLASSES[hint], "; ".join(problems), model.id, hint.label
     )
 
 
@@ -104,13 +138,14 @@ def _status(view, context, model, name) -> Markup:
 
 
 class CaseColumns:
-    column_list = ["reference", "provider", "round", "status", "checks", "due_at", "opened_at"]
+    column_list = ["reference", "provider", "round", "status", "checks", "approval", "due_at", "opened_at"]
     column_labels = {
         "reference": _l("Case"),
         "provider": _l("Provider"),
         "round": _l("Round"),
         "status": _l("Status"),
         "checks": _l("Checks"),
+        "approval": _l("Approval"),
         "due_at": _l("Due"),
         "opened_at": _l("Opened"),
     }
@@ -120,6 +155,7 @@ class CaseColumns:
         "round": lambda view, context, model, name: model.round.label,
         "due_at": _due,
         "checks": _checks,
+        "approval": _approval,
         "status": _status,
     }
     column_sortable_list = ["due_at", "opened_at"]
@@ -137,6 +173,7 @@ def _eager(query):
     return query.options(
         selectinload(VettingCase.provider),
         selectinload(VettingCase.checks).selectinload(VettingCheck.assignee),
+        selectinload(VettingCase.checks).selectinload(VettingCheck.completed_by),
     )
 
 
@@ -154,6 +191,13 @@ class CaseListBase(CaseColumns, ConsoleModelView):
 
     def get_query(self):
         return _eager(super().get_query())
+
+    def get_list(self, *args: Any, **kwargs: Any):
+        """The page's rows, and the RC Pro state of those ready for decision read in one query."""
+        count, rows = super().get_list(*args, **kwargs)
+        ready = [case.provider_id for case in rows if case.status == CaseStatus.READY]
+        g.vetting_insurance = insurance_problems(ready, paris_today(utcnow()))
+        return count, rows
 
     def render(self, template: str, **kwargs: Any):
         return super().render(template, queue_intro=self.queue_intro, officer_choices=officers(), **kwargs)
@@ -238,60 +282,20 @@ class OverdueQueue(CaseQueueAdmin):
         return reporting.case_queue_condition("overdue", now=utcnow())
 
 
-class MyChecksAdmin(ConsoleModelView):
-    """The checks assigned to me that are not completed, oldest case first."""
-
-    access_kind = "vetting_case"
-    access_purpose = "vetting_work"
+class MyChecksAdmin(CaseQueueAdmin):
+    """The cases where I have a check to do, one row each with every check's chip."""
 
     roles = frozenset({Role.VETTING_OFFICER})
-    export_roles = frozenset()
-    can_view_details = False
-    column_display_actions = False
-    list_template = "vetting/case_list.html"
-    column_list = ["case", "provider", "kind", "status", "due_at", "started_at"]
-    column_labels = {
-        "case": _l("Case"),
-        "provider": _l("Provider"),
-        "kind": _l("Check"),
-        "status": _l("Status"),
-        "due_at": _l("Case due"),
-        "started_at": _l("Started"),
-    }
-    column_formatters = {
-        "case": _case,
-        "provider": _provider,
-        "kind": lambda view, context, model, name: model.kind.label,
-        "status": lambda view, context, model, name: model.status.label,
-        "due_at": _due,
-    }
-    column_sortable_list = ["started_at"]
-    column_default_sort = [("case_id", False), ("id", False)]
-    column_filters = [
-        *_enum_filters(VettingCheck.kind, _l("Check"), wf.CheckKind),
-        *_enum_filters(VettingCheck.status, _l("Status"), CheckStatus),
-    ]
+    action_roles = {"assign": frozenset(), "assign_to_me": frozenset()}
+    queue_intro = _l("Cases with a check assigned to you that is not completed; each chip says who did what.")
+    column_default_sort = [("due_at", False), ("id", False)]
 
-    def render(self, template: str, **kwargs: Any):
-        intro = _("Checks assigned to you that are not completed.")
-        return super().render(template, queue_intro=intro, officer_choices=[], **kwargs)
-
-    def _mine(self, query):
-        return query.filter(reporting.my_checks_condition(current_user.id))
-
-    def get_query(self):
-        return self._mine(super().get_query()).options(
-            selectinload(VettingCheck.case).selectinload(VettingCase.provider)
-        )
-
-    def get_count_query(self):
-        return self._mine(super().get_count_query())
-
-    def get_one(self, id: Any) -> Any:
-        return None
+    def condition(self):
+        return reporting.case_queue_condition("mine", now=utcnow(), user_id=current_user.id)
 
     def home_badge(self) -> str | None:
-        total = db.session.scalar(self._mine(sa.select(sa.func.count()).select_from(VettingCheck)))
+        mine = sa.select(sa.func.count()).select_from(VettingCase)
+        total = db.session.scalar(self._visible(mine))
         return f"{total}" if total else None
 
 

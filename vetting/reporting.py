@@ -8,12 +8,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from console.admin_paging import QueueFigures, queue_figures
+from console.counts import QueueFigures, queue_figures
 from console.db import bucket_index, db
 from marketplace.models import Provider, VettingStatus
 from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck
-from vetting.workflow import CaseStatus, CheckStatus
+from vetting.workflow import FINAL, CaseStatus, CheckStatus, Round
 
 # --- for the compliance reports ---
 
@@ -125,11 +125,17 @@ def last_decision_at(provider_id: int) -> datetime | None:
 OPEN_CHECK = (CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value)
 
 
-def case_queue_condition(queue: str, *, now: datetime):
-    """The active cases of one queue ("unassigned", "awaiting", "ready", "overdue"), as SQL."""
+def case_queue_condition(queue: str, *, now: datetime, user_id: int | None = None):
+    """The active cases of one queue ("mine": a check of `user_id` not completed, "unassigned",
+    "awaiting", "ready", "overdue"), as SQL."""
     active = VettingCase.status.in_([s.value for s in wf.ACTIVE])
     awaiting = VettingCase.status == CaseStatus.AWAITING_PROVIDER
     conditions = {
+        "mine": lambda: sa.exists().where(
+            VettingCheck.case_id == VettingCase.id,
+            VettingCheck.assignee_id == user_id,
+            VettingCheck.status.in_(OPEN_CHECK),
+        ),
         "unassigned": lambda: sa.and_(
             ~awaiting,
             sa.exists().where(
@@ -145,20 +151,10 @@ def case_queue_condition(queue: str, *, now: datetime):
     return sa.and_(active, conditions[queue]())
 
 
-def my_checks_condition(user_id: int):
-    """The checks assigned to `user_id` that are not completed."""
-    return sa.and_(VettingCheck.assignee_id == user_id, VettingCheck.status.in_(OPEN_CHECK))
-
-
-def case_queue_card(queue: str, *, now: datetime) -> QueueFigures:
+def case_queue_card(queue: str, *, now: datetime, user_id: int | None = None) -> QueueFigures:
     """A case queue's size and when its oldest case was opened."""
-    return queue_figures(VettingCase, case_queue_condition(queue, now=now), VettingCase.opened_at)
-
-
-def my_checks_card(user_id: int) -> QueueFigures:
-    """My open checks and when the oldest of their cases was opened."""
-    entity = sa.join(VettingCheck, VettingCase, VettingCheck.case_id == VettingCase.id)
-    return queue_figures(entity, my_checks_condition(user_id), VettingCase.opened_at)
+    condition = case_queue_condition(queue, now=now, user_id=user_id)
+    return queue_figures(VettingCase, condition, VettingCase.opened_at)
 
 
 # --- the home page's charts -------------------------------------------------------------------
@@ -189,3 +185,66 @@ def decisions_by_week(starts: list[datetime], until: datetime) -> Throughput:
             days[index].append((decided_at - opened_at).total_seconds() / 86400)
     medians = [round(statistics.median(values), 1) if values else None for values in days]
     return Throughput(decided, medians)
+
+
+# --- the provider page: vetting card ---
+
+CARD_CASES = 5
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    id: int
+    reference: str
+    round: str
+    status: str
+    final: bool
+    opened_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True)
+class VettingCard:
+    cases: list[CaseLine]  # the latest first, at most CARD_CASES
+    decision: CaseLine | None  # the latest decided case
+    active: CaseLine | None  # the case under way, if any
+    revetting_due_on: date | None
+    revetting_overdue: bool
+
+
+def provider_vetting(provider_id: int, today: date) -> VettingCard:
+    """The provider's latest cases, its latest decision and when re-vetting is due: one statement."""
+    due = _latest_revetting_due().where(VettingCase.provider_id == provider_id).subquery()
+    rows = db.session.execute(
+        sa.select(
+            VettingCase.id,
+            VettingCase.round,
+            VettingCase.status,
+            VettingCase.opened_at,
+            VettingCase.decided_at,
+            sa.select(due.c.due).scalar_subquery(),
+        )
+        .where(VettingCase.provider_id == provider_id)
+        .order_by(VettingCase.opened_at.desc(), VettingCase.id.desc())
+        .limit(CARD_CASES)
+    ).all()
+    cases = [
+        CaseLine(
+            case_id,
+            f"{VettingCase.REFERENCE_PREFIX}-{case_id:0{VettingCase.REFERENCE_WIDTH}d}",
+            Round(round_).label,
+            CaseStatus(status).label,
+            CaseStatus(status) in FINAL,
+            opened_at,
+            decided_at,
+        )  # fmt: skip
+        for case_id, round_, status, opened_at, decided_at, _due in rows
+    ]
+    due_on = rows[0][-1] if rows else None
+    return VettingCard(
+        cases=cases,
+        decision=max((c for c in cases if c.decided_at), key=lambda c: c.decided_at, default=None),
+        active=next((c for c in cases if not c.final), None),
+        revetting_due_on=due_on,
+        revetting_overdue=due_on is not None and due_on < today,
+    )

@@ -27,6 +27,7 @@ from console.files import services as files
 from console.formatting import supported_language
 from console.notifications.services import queue_notification
 from marketplace.models import Provider, VettingStatus
+from vetting import outcomes
 from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck
 from vetting.workflow import CaseStatus, CheckKind, CheckStatus, RejectionReason, Round
@@ -264,10 +265,18 @@ def withdraw_case(
     return case
 
 
-def approval_problems(case: VettingCase, *, approver: Any, today: date) -> list[str]:
-    """Why `approver` may not approve the case today (empty: they may)."""
+_ASK = object()
+
+
+def approval_problems(
+    case: VettingCase, *, approver: Any, today: date, insurance: str | None | object = _ASK
+) -> list[str]:
+    """Why `approver` may not approve the case today (empty: they may). A list page passes the
+    provider's `insurance` problem it read for all its rows at once."""
     from insurance.services import insurance_problem
 
+    if insurance is _ASK:
+        insurance = insurance_problem(case.provider, today)
     problems = []
     if case.status != CaseStatus.READY:
         problems.append(_("the case is %(status)s, not ready for decision", status=case.status.label))
@@ -275,9 +284,24 @@ def approval_problems(case: VettingCase, *, approver: Any, today: date) -> list[
         check_statuses={c.kind: c.status for c in case.checks},
         completer_ids=[c.completed_by_id for c in case.checks],
         approver_id=getattr(approver, "id", None),
-        insurance_problem=insurance_problem(case.provider, today),
+        insurance_problem=insurance,
     )
     return problems
+
+
+def approval_hint(
+    case: VettingCase, *, approver: Any, today: date, insurance: str | None | object = _ASK
+) -> tuple[outcomes.ApprovalHint, list[str]]:
+    """What a queue tells `approver` about approving the case, and why: `approval_problems`, the
+    rule the approve action refuses with."""
+    problems = approval_problems(case, approver=approver, today=today, insurance=insurance)
+    hint = outcomes.approval_hint(
+        problems=problems,
+        approver_id=getattr(approver, "id", None),
+        completer_ids=[c.completed_by_id for c in case.checks],
+        ready=case.status == CaseStatus.READY,
+    )
+    return hint, problems
 
 
 def approve_case(

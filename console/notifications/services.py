@@ -16,8 +16,8 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
-from console.admin_paging import QueueFigures, queue_figures
 from console.audit import services as audit
+from console.counts import QueueFigures, queue_figures
 from console.db import db
 from console.domain import DomainError, Role, _
 from console.formatting import supported_language

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, current_app, flash, redirect, url_for
 from flask_admin import expose
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -36,6 +36,7 @@ from disputes.complaints.forms import (
     _choices,
 )
 from disputes.complaints.macros_admin import MacroAdmin
+from disputes.complaints.merging.admin import MergeMixin
 from disputes.complaints.models import Complaint, ComplaintEntry, Macro
 from disputes.complaints.queue_admin import QUEUE_NAMES, ComplaintAdmin, SavedViewsMixin, queue_view
 from disputes.complaints.workflow import Category, Severity, Status
@@ -68,14 +69,14 @@ class ComplaintPanel:
     now: Any
 
 
-class AllComplaintsAdmin(SavedViewsMixin, ComplaintAdmin):
+class AllComplaintsAdmin(MergeMixin, SavedViewsMixin, ComplaintAdmin):
     """Every complaint; creating one and the complaint's own page live here."""
 
     create_roles = AGENTS
     method_roles = {
         name: AGENTS
         for name in (
-            *("transition", "severity", "assign", "entry", "open_dispute"),
+            *("transition", "severity", "assign", "entry", "open_dispute", "merge"),
             *("save_queue_view", "delete_queue_view"),
         )
     }
@@ -325,7 +326,9 @@ class SupportDashboard(ConsoleBaseView):
     def index(self):
         return self.render(
             "disputes/dashboard.html",
-            data=reporting.dashboard(now=utcnow()),
+            data=reporting.dashboard(
+                now=utcnow(), cache_seconds=current_app.config["DASHBOARD_CACHE_SECONDS"]
+            ),
             status_label=lambda value: Status(value).label,
             severity_label=lambda value: Severity(value).label,
             category_label=lambda value: Category(value).label,

@@ -13,6 +13,7 @@ from console.db import db
 from console.domain import DomainError, _
 from disputes.complaints import macros, services
 from disputes.complaints import workflow as wf
+from disputes.complaints.merging import services as merge
 from disputes.complaints.models import (
     Complaint,
     ComplaintEntry,
@@ -27,7 +28,8 @@ INBOUND = frozenset({EntryKind.FROM_CLIENT, EntryKind.FROM_PROVIDER})
 
 @dataclass(frozen=True)
 class Item:
-    """One line of the timeline; `kind` is report, in, out, note or status (the page's styles)."""
+    """One line of the timeline; `kind` is report, in, out, note, status or merge (the page's
+    styles); `link_id` is the other complaint a merge line links to."""
 
     at: datetime
     kind: str
@@ -35,6 +37,7 @@ class Item:
     label: str
     body: str
     testid: str
+    link_id: int | None = None
 
 
 def _entry_item(entry: ComplaintEntry) -> Item:
@@ -60,6 +63,7 @@ def timeline(complaint: Complaint) -> list[Item]:
         if status != Status.NEW or n:  # the report itself stands for the first "new"
             text = _("Status: %(status)s", status=status.label)
             later.append((at, 1, n, Item(at, "status", actor, text, "", "entry-status")))
+    later.extend((item.at, 2, n, item) for n, item in enumerate(_merge_items(complaint)))
     report = Item(
         complaint.created_at,
         "report",
@@ -69,6 +73,26 @@ def timeline(complaint: Complaint) -> list[Item]:
         "entry-report",
     )
     return [report, *(item for *_key, item in sorted(later, key=lambda row: row[:3]))]
+
+
+def _merge_items(complaint: Complaint) -> list[Item]:
+    """The merge lines: on a merged complaint, "merged into CMP-…"; on a survivor, each merged
+    complaint's own report (at its time) and "merged from CMP-…" (when, by whom). The page links
+    the references."""
+    if complaint.merged_into_id is not None:
+        text = _("Merged into")
+        return [
+            Item(complaint.closed_at, "merge", "", text, "", "entry-merged-into", complaint.merged_into_id)
+        ]
+    items = []
+    for other, merged_by in merge.merged_from(complaint.id):
+        report = _("The client's report (%(channel)s), merged from", channel=other.channel.label.lower())
+        items.append(Item(other.created_at, "report", complaint.client.full_name, report, other.description,
+                          "entry-merged-report", other.id))  # fmt: skip
+        items.append(
+            Item(other.closed_at, "merge", merged_by, _("Merged from"), "", "entry-merged-from", other.id)
+        )
+    return items
 
 
 def _then(value: Any) -> Then:

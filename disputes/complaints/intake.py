@@ -16,6 +16,7 @@ from console.domain import DomainError, _
 from console.redaction import clean_text
 from disputes.complaints import services
 from disputes.complaints import workflow as wf
+from disputes.complaints.merging.services import survivor_of
 from disputes.complaints.models import Complaint, ComplaintEntry, EntryKind
 from disputes.complaints.workflow import Status
 from marketplace.models import Booking, Client, Provider
@@ -51,7 +52,9 @@ def receive_complaint(
 def receive_message(
     complaint: Complaint, *, sender: str, body: str, actor: Any, now: datetime
 ) -> ComplaintEntry:
-    """The client's or the provider's message; if the complaint waits on them, the clock restarts."""
+    """The client's or the provider's message; if the complaint waits on them, the clock restarts.
+    A message about a merged complaint goes to the complaint it was merged into."""
+    complaint = survivor_of(complaint)
     try:
         kind = EntryKind(f"from_{sender}")
     except ValueError as exc:

@@ -80,15 +80,20 @@ class Complaint(db.Model):
     resolution_at_risk_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_met: Mapped[bool | None]
     next_breach_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the queues' default order
+    # Set when this complaint was merged into another (the survivor): it is closed, its messages moved.
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
     version: Mapped[int] = mapped_column(default=1)
 
     client: Mapped[Client] = relationship()
     booking: Mapped[Booking | None] = relationship()
     provider: Mapped[Provider | None] = relationship()
     assignee: Mapped[StaffUser | None] = relationship()
+    merged_into: Mapped[Complaint | None] = relationship(remote_side=[id])
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
+        sa.CheckConstraint("merged_into_id IS NULL OR status = 'closed'", name="merged_is_closed"),
+        sa.CheckConstraint("merged_into_id IS NULL OR merged_into_id <> id", name="not_merged_into_itself"),
         sa.CheckConstraint("(status = 'closed') = (closed_at IS NOT NULL)", name="closed_when_closed"),
         sa.CheckConstraint(
             "status NOT IN ('resolved', 'closed') OR resolved_at IS NOT NULL", name="resolved_has_time"
@@ -103,6 +108,8 @@ class Complaint(db.Model):
         # The lists' other sorts (severity sorts by urgency within a queue: see queue_admin.py).
         sa.Index("ix_complaint_category", "category", "id"),
         sa.Index("ix_complaint_subject", "subject"),
+        # The complaint page's suggested duplicates: the client's complaints around a date.
+        sa.Index("ix_complaint_client_created", "client_id", "created_at"),
         # The SLA queues read open complaints only: small partial indexes over the deadlines.
         sa.Index(
             "ix_complaint_open_resolution_due",
@@ -115,6 +122,21 @@ class Complaint(db.Model):
             "first_response_due_at",
             postgresql_where=sa.text(OPEN_SQL + " AND first_response_met IS NULL"),
             sqlite_where=sa.text(OPEN_SQL + " AND first_response_met IS NULL"),
+        ),
+        # The at-risk and breached queues: open complaints in breach order, with every SLA column the
+        # queue conditions read, so a page and its count read this index and not the table.
+        sa.Index(
+            "ix_complaint_open_sla",
+            "next_breach_at",
+            "id",
+            "first_response_met",
+            "first_response_at_risk_at",
+            "first_response_due_at",
+            "resolution_met",
+            "resolution_at_risk_at",
+            "resolution_due_at",
+            postgresql_where=sa.text(OPEN_SQL),
+            sqlite_where=sa.text(OPEN_SQL),
         ),
         sa.Index(
             "ix_complaint_open_created",

@@ -5,21 +5,27 @@ support dashboard."""
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from console.admin_paging import QueueFigures, queue_figures
 from console.business_time import PARIS
+from console.cache import remember
+from console.counts import QueueFigures, capped_count, queue_figures
 from console.db import bucket_index, db, row_dict
 from disputes.complaints import queues
 from disputes.complaints import workflow as wf
+from disputes.complaints.columns import SEVERITY_CLASSES
 from disputes.complaints.models import Complaint, ComplaintEntry, Satisfaction
 from disputes.complaints.workflow import Severity
 from disputes.disputes import reporting as dispute_reporting
 from marketplace.models import Provider
 from reviews import reporting as review_reporting
+
+# A complaint merged into another is the same problem told twice: the figures count the survivor only.
+NOT_MERGED = Complaint.merged_into_id.is_(None)
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -30,7 +36,7 @@ def complaint_volumes(since: datetime, until: datetime) -> list[tuple[str, int]]
     """Complaints received in the period, per category, the most frequent first."""
     rows = db.session.execute(
         sa.select(Complaint.category, sa.func.count())
-        .where(Complaint.created_at >= since, Complaint.created_at < until)
+        .where(Complaint.created_at >= since, Complaint.created_at < until, NOT_MERGED)
         .group_by(Complaint.category)
         .order_by(sa.func.count().desc(), Complaint.category)
     )
@@ -53,7 +59,7 @@ def sla_by_severity(since: datetime, until: datetime) -> list[tuple[str, int, fl
                 met(Complaint.resolution_met),
                 decided(Complaint.resolution_met),
             )
-            .where(Complaint.created_at >= since, Complaint.created_at < until)
+            .where(Complaint.created_at >= since, Complaint.created_at < until, NOT_MERGED)
             .group_by(Complaint.severity)
         )
     }
@@ -72,7 +78,7 @@ def resolution_hours(since: datetime, until: datetime) -> tuple[float | None, fl
         (resolved - created).total_seconds() / 3600
         for created, resolved in db.session.execute(
             sa.select(Complaint.created_at, Complaint.resolved_at).where(
-                Complaint.resolved_at >= since, Complaint.resolved_at < until
+                Complaint.resolved_at >= since, Complaint.resolved_at < until, NOT_MERGED
             )
         )
     ]
@@ -89,7 +95,10 @@ def most_complained_about(since: datetime, until: datetime, *, limit: int = 10) 
     counts = (
         sa.select(Complaint.provider_id, sa.func.count().label("complaints"))
         .where(
-            Complaint.created_at >= since, Complaint.created_at < until, Complaint.provider_id.is_not(None)
+            Complaint.created_at >= since,
+            Complaint.created_at < until,
+            Complaint.provider_id.is_not(None),
+            NOT_MERGED,
         )
         .group_by(Complaint.provider_id)
         .order_by(sa.func.count().desc(), Complaint.provider_id)
@@ -108,7 +117,7 @@ def provider_complaints(provider_id: int) -> list[tuple[str, int]]:
     """A provider's complaints ever received, per category (for the provider dossier)."""
     rows = db.session.execute(
         sa.select(Complaint.category, sa.func.count())
-        .where(Complaint.provider_id == provider_id)
+        .where(Complaint.provider_id == provider_id, NOT_MERGED)
         .group_by(Complaint.category)
         .order_by(sa.func.count().desc(), Complaint.category)
     )
@@ -153,32 +162,57 @@ def _attainment(done_at, met, since: datetime) -> tuple[int, int]:
     return on_time, total
 
 
-def dashboard(*, now: datetime) -> dict[str, Any]:
-    """What the support dashboard shows: plain numbers, a handful of indexed queries."""
+def dashboard(*, now: datetime, cache_seconds: int = 0) -> dict[str, Any]:
+    """What the support dashboard shows. The queue and moderation counts are read live (capped,
+    indexed); the aggregates that grow with the activity (open complaints by severity and state,
+    this week's SLA attainment, 30 days of ratings) are computed at most once per `cache_seconds`
+    and kept in Redis, so a team refreshing the page does not recompute them each time."""
+    since = week_start(now)
+    figures = remember(
+        f"support:dashboard:{since.date().isoformat()}", cache_seconds, lambda: _dashboard_figures(now)
+    )
+    disputes = dispute_reporting.undecided_counts()
+    return {
+        "now": now,
+        "week_start": since,
+        "computed_at": datetime.fromisoformat(figures["computed_at"]),
+        "open": figures["open"],
+        "open_statuses": [s.value for s in wf.OPEN_STATUSES_ORDER],
+        "open_total": figures["open_total"],
+        "first_response": tuple(figures["first_response"]),
+        "resolution": tuple(figures["resolution"]),
+        "breached": capped_count(
+            sa.select(Complaint.id).where(queues.queue_condition("breached", user_id=None, now=now))
+        ),
+        "at_risk": capped_count(
+            sa.select(Complaint.id).where(queues.queue_condition("at_risk", user_id=None, now=now))
+        ),
+        "disputes_open": disputes["open"],
+        "disputes_awaiting": disputes["awaiting_decision"],
+        "reviews_pending": review_reporting.reviews_pending(),
+        "flags_open": review_reporting.reviews_flagged(),
+        "satisfaction_agents": [tuple(row) for row in figures["satisfaction_agents"]],
+        "satisfaction_categories": [tuple(row) for row in figures["satisfaction_categories"]],
+    }
+
+
+def _dashboard_figures(now: datetime) -> dict[str, Any]:
+    """The dashboard's aggregates, as plain JSON values."""
     by_state: dict[str, dict[str, int]] = {s.value: {} for s in Severity}
     rows = db.session.execute(
         sa.select(Complaint.severity, Complaint.status, sa.func.count())
-        .where(Complaint.status.in_(wf.OPEN_STATUSES))
+        .where(queues.queue_condition("open", user_id=None, now=now))
         .group_by(Complaint.severity, Complaint.status)
     )
     for severity, status, count in rows:
         by_state[severity.value][status.value] = count
     since = week_start(now)
-    disputes = dispute_reporting.undecided_counts()
     return {
-        "now": now,
-        "week_start": since,
+        "computed_at": now.isoformat(),
         "open": by_state,
-        "open_statuses": [s.value for s in wf.OPEN_STATUSES_ORDER],
         "open_total": sum(sum(v.values()) for v in by_state.values()),
         "first_response": _attainment(Complaint.first_response_at, Complaint.first_response_met, since),
         "resolution": _attainment(Complaint.resolved_at, Complaint.resolution_met, since),
-        "breached": queues.count_complaints(queues.queue_condition("breached", user_id=None, now=now)),
-        "at_risk": queues.count_complaints(queues.queue_condition("at_risk", user_id=None, now=now)),
-        "disputes_open": disputes["open"],
-        "disputes_awaiting": disputes["awaiting_decision"],
-        "reviews_pending": review_reporting.reviews_pending(),
-        "flags_open": review_reporting.reviews_flagged(),
         # satisfaction over the last 30 days, per agent and per category
         "satisfaction_agents": satisfaction(now - timedelta(days=30), now, by="agent"),
         "satisfaction_categories": satisfaction(now - timedelta(days=30), now, by="category"),
@@ -266,3 +300,67 @@ def person_complaints(kind: str, person_id: int) -> list[dict[str, Any]]:
         }
         for c in complaints
     ]
+
+
+# --- the provider page: complaints card ---
+
+CARD_COMPLAINTS = 5
+
+
+@dataclass(frozen=True)
+class ComplaintLine:
+    id: int
+    reference: str
+    subject: str
+    category: str
+    severity: str
+    severity_class: str  # the chip's colour, as in the queues
+    status: str
+    open: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ComplaintsCard:
+    open: int
+    total: int
+    safety: int  # complaints in a safety category, all time
+    last: list[ComplaintLine]  # the latest CARD_COMPLAINTS, the newest first
+
+
+def provider_complaints_card(provider_id: int) -> ComplaintsCard:
+    """Open and total complaints about the provider and the latest ones: one statement (the counts
+    are window aggregates over all of them, computed before the limit)."""
+    is_open = Complaint.status.in_(wf.OPEN_STATUSES)
+    rows = db.session.execute(
+        sa.select(
+            Complaint.id,
+            Complaint.subject,
+            Complaint.category,
+            Complaint.severity,
+            Complaint.status,
+            Complaint.created_at,
+            sa.func.count().over(),
+            sa.func.count().filter(is_open).over(),
+            sa.func.count().filter(Complaint.category.in_(wf.SAFETY_CATEGORIES)).over(),
+        )
+        .where(Complaint.provider_id == provider_id)
+        .order_by(Complaint.created_at.desc(), Complaint.id.desc())
+        .limit(CARD_COMPLAINTS)
+    ).all()
+    last = [
+        ComplaintLine(
+            cid,
+            f"{Complaint.REFERENCE_PREFIX}-{cid:0{Complaint.REFERENCE_WIDTH}d}",
+            subject,
+            wf.Category(category).label,
+            wf.Severity(severity).label,
+            SEVERITY_CLASSES[wf.Severity(severity).value],
+            wf.Status(status).label,
+            wf.Status(status) in wf.OPEN_STATUSES,
+            created_at,
+        )  # fmt: skip
+        for cid, subject, category, severity, status, created_at, *_counts in rows
+    ]
+    total, open_, safety = rows[0][-3:] if rows else (0, 0, 0)
+    return ComplaintsCard(open=open_, total=total, safety=safety, last=last)

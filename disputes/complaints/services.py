@@ -239,17 +239,23 @@ def transition(
     record_status(complaint, complaint.status, actor, now)
     refresh_sla(complaint, now=now)
     audit.record(actor, f"complaint.{event}", complaint, changes=changes, now=now)
+    publish_status_change(complaint, before, now=now)
+    return complaint
+
+
+def publish_status_change(complaint: Complaint, before: Status, *, now: datetime, **extra: Any) -> None:
+    """Tell the marketplace (webhooks) that a complaint changed status."""
     payload = {
         "complaint": complaint.reference,
         "provider": complaint.provider.reference if complaint.provider_id else None,
         "status": complaint.status.value,
         "previous_status": before.value,
         "changed_at": now.isoformat(),
+        **extra,
     }
     events.publish(
         events.COMPLAINT_STATUS_CHANGED, provider_id=complaint.provider_id, payload=payload, now=now
     )
-    return complaint
 
 
 def client_was_answered(complaint_id: int) -> bool:

@@ -3,14 +3,16 @@ decision for the support dashboard."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from console.admin_paging import QueueFigures, queue_figures
+from console.counts import QueueFigures, queue_figures
 from console.db import db, row_dict
+from console.formatting import format_money
 from disputes.disputes.models import Dispute
-from disputes.disputes.workflow import DisputeStatus
+from disputes.disputes.workflow import DisputeKind, DisputeStatus
 from marketplace.models import Booking
 
 
@@ -125,3 +127,68 @@ def insurer_claims_between(since: datetime, until: datetime) -> list[tuple[int, 
         )
     )
     return [(client_id, at) for client_id, at in db.session.execute(query)]
+
+
+# --- the provider page: disputes card ---
+
+CARD_DISPUTES = 5
+
+
+@dataclass(frozen=True)
+class DisputeLine:
+    id: int
+    reference: str
+    kind: str
+    status: str
+    open: bool
+    claimed: str
+    awarded: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DisputesCard:
+    open: int
+    total: int
+    last: list[DisputeLine]  # the latest CARD_DISPUTES, the newest first
+
+
+def provider_disputes_card(provider_id: int) -> DisputesCard:
+    """Open and total disputes about the provider's bookings and the latest ones: one statement.
+
+    Found through their complaints (a dispute's booking is its complaint's, whose provider it names):
+    a provider's few complaints, both keys indexed, rather than its thousands of bookings."""
+    from disputes.complaints.models import Complaint
+
+    about = Dispute.complaint_id.in_(sa.select(Complaint.id).where(Complaint.provider_id == provider_id))
+    rows = db.session.execute(
+        sa.select(
+            Dispute.id,
+            Dispute.kind,
+            Dispute.status,
+            Dispute.amount_claimed_cents,
+            Dispute.amount_awarded_cents,
+            Dispute.currency,
+            Dispute.created_at,
+            sa.func.count().over(),
+            sa.func.count().filter(Dispute.status != DisputeStatus.DECIDED).over(),
+        )
+        .where(about)
+        .order_by(Dispute.created_at.desc(), Dispute.id.desc())
+        .limit(CARD_DISPUTES)
+    ).all()
+    last = [
+        DisputeLine(
+            did,
+            f"{Dispute.REFERENCE_PREFIX}-{did:0{Dispute.REFERENCE_WIDTH}d}",
+            DisputeKind(kind).label,
+            DisputeStatus(status).label,
+            DisputeStatus(status) != DisputeStatus.DECIDED,
+            format_money(claimed, currency),
+            None if awarded is None else format_money(awarded, currency),
+            created_at,
+        )  # fmt: skip
+        for did, kind, status, claimed, awarded, currency, created_at, *_counts in rows
+    ]
+    total, open_ = rows[0][-2:] if rows else (0, 0)
+    return DisputesCard(open=open_, total=total, last=last)

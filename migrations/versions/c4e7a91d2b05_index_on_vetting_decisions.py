@@ -1,7 +1,7 @@
 """index on vetting cases' decision time (the home page's weekly decisions)
 
 Revision ID: c4e7a91d2b05
-Revises: 611a68b2dc83
+Revises: 2e412bb8657f
 Create Date: 2026-12-06 16:00:00.000000
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c4e7a91d2b05'
-down_revision = '611a68b2dc83'
+down_revision = '2e412bb8657f'
 branch_labels = None
 depends_on = None
 

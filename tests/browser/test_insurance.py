@@ -7,7 +7,9 @@ import io
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from console.audit.models import AuditEvent
 from console.business_time import paris_today
 from console.db import db, utcnow
 from insurance import services
@@ -24,7 +26,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.committed]
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
-def _register(provider, *, starts, ends, number):
+def _register(provider, *, starts, ends, number, certificate=True):
     return services.register_policy(
         provider,
         fields={
@@ -38,7 +40,7 @@ def _register(provider, *, starts, ends, number):
             "starts_on": starts,
             "ends_on": ends,
         },
-        certificate=(io.BytesIO(PDF), "attestation-rc-pro.pdf"),
+        certificate=(io.BytesIO(PDF), "attestation-rc-pro.pdf") if certificate else None,
         actor="system:tests",
         now=utcnow(),
     )
@@ -92,3 +94,48 @@ def test_a_vetting_officer_verifies_the_successor_of_an_expired_policy(page, liv
     closed = db.session.get(RestrictionProposal, proposal_id)
     assert closed.status == ProposalStatus.DISMISSED
     assert "Closed automatically" in closed.decision_note
+
+
+def test_verifying_without_a_certificate_is_refused_on_the_page_unless_seen_elsewhere(page, live_url):
+    officer = make_staff("vetting_officer", name="Officer Verif")
+    provider = make_provider()
+    today = paris_today(utcnow())
+    bare = _register(
+        provider, starts=today - timedelta(days=5), ends=today + timedelta(days=360), number="MAIF-1",
+        certificate=False,
+    )  # fmt: skip
+    db.session.commit()
+    bare_id = bare.id
+    policy_url = f"{live_url}/policies/details/?id={bare_id}"
+    sign_in(page, live_url, officer.email)
+
+    page.goto(f"{live_url}/certificates/")
+    assert page.inner_text(f"[data-testid=no-certificate-{bare_id}]") == "no certificate"
+    page.click(f"[data-testid=open-{bare_id}]")
+    page.wait_for_url(policy_url)
+    assert page.locator("[data-testid=no-certificate]").count() == 1
+    assert "No certificate was uploaded" in page.inner_text("[data-testid=verify-needs-certificate]")
+
+    with page.expect_navigation():
+        page.click("[data-testid=verify]")  # without saying anything
+    refused = page.inner_text(".alert-danger")
+    assert "No certificate was uploaded for this policy: upload it" in refused, refused
+    assert page.inner_text("[data-testid=verification-status]") == "pending"
+
+    page.check("[data-testid=seen-elsewhere]")
+    page.fill("[data-testid=seen-elsewhere-detail]", "Vue sur l'extranet MAIF le 6 décembre, contrat actif.")
+    with page.expect_navigation():
+        page.click("[data-testid=verify]")
+    assert "Verified:" in page.inner_text(".alert-success")
+    assert page.inner_text("[data-testid=verification-status]") == "verified"
+    assert page.console_errors == [], page.console_errors
+
+    db.session.rollback()
+    assert db.session.get(InsurancePolicy, bare_id).verification == Verification.VERIFIED
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "insurance.verify", AuditEvent.object_id == str(bare_id)
+        )
+    ).one()
+    assert event.shown_changes["without_certificate"] == "certificate_seen_elsewhere"
+    assert event.shown_changes["seen_elsewhere"].startswith("Vue sur l'extranet MAIF")

@@ -643,3 +643,46 @@ def test_hostile_text_is_escaped_on_every_insurance_screen(client_as):
         body = client.get(url).get_data(as_text=True)
         assert "<script>window.__x" not in body and "<b>Bold</b>" not in body, url
         assert "&lt;script&gt;" in body, url
+
+
+def test_verifying_without_certificate_is_refused_on_the_page_unless_seen_elsewhere(client_as):
+    policy = _policy(make_provider(), starts=_today(), ends=_today() + timedelta(days=300), certificate=None)
+    db.session.commit()
+    client = client_as("vetting_officer")
+    page, url = f"/policies/details/?id={policy.id}", f"/policies/verify/{policy.id}"
+    body = client.get(page).get_data(as_text=True)
+    assert 'data-testid="verify-needs-certificate"' in body and 'data-testid="seen-elsewhere"' in body
+    response = _post(client, url, page, expected_version=str(policy.version))
+    assert response.status_code == 302
+    assert "No certificate was uploaded for this policy: upload it" in client.get(page).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(InsurancePolicy, policy.id).verification == Verification.PENDING
+
+    detail = "Seen on the insurer's extranet, policy active."
+    response = _post(
+        client,
+        url,
+        page,
+        expected_version=str(policy.version),
+        without_certificate="certificate_seen_elsewhere",
+        seen_elsewhere=detail,
+    )
+    assert response.status_code == 302
+    assert "Verified:" in client.get(page).get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(InsurancePolicy, policy.id).verification == Verification.VERIFIED
+    event = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "insurance.verify", AuditEvent.object_id == str(policy.id)
+        )
+    ).one()
+    assert event.shown_changes["seen_elsewhere"] == detail
+
+
+def test_the_certificates_queue_flags_a_policy_without_certificate(client_as):
+    bare = _policy(make_provider(), starts=_today(), ends=_today() + timedelta(days=300), certificate=None)
+    with_pdf = _policy(make_provider(), starts=_today(), ends=_today() + timedelta(days=300))
+    db.session.commit()
+    body = client_as("vetting_officer").get("/certificates/").get_data(as_text=True)
+    assert f'data-testid="no-certificate-{bare.id}"' in body
+    assert f'data-testid="no-certificate-{with_pdf.id}"' not in body

@@ -15,6 +15,7 @@ from console.notifications.models import Notification
 from insurance import services
 from tests.conftest import sign_in
 from tests.factories import make_booking, make_provider, make_staff
+from tests.insurance.test_services import PDF
 
 
 def _french(app, role):
@@ -38,7 +39,11 @@ def _policy(provider, *, starts, ends, coverage=150_000_000, verified_by=None):
         "ends_on": ends,
     }
     policy = services.register_policy(
-        provider, fields=fields, certificate=None, actor="system:tests", now=utcnow()
+        provider,
+        fields=fields,
+        certificate=(io.BytesIO(PDF), "attestation.pdf"),
+        actor="system:tests",
+        now=utcnow(),
     )
     if verified_by is not None:
         services.verify_policy(policy, actor=verified_by, now=utcnow())

@@ -44,9 +44,18 @@ def _fields(provider, **overrides):
     } | overrides
 
 
+def _certificate():
+    """An uploaded certificate: a policy is verified against it."""
+    return (io.BytesIO(PDF), "attestation.pdf")
+
+
 def _policy(provider, officer, *, verified=True, now, **overrides):
     policy = services.register_policy(
-        provider, fields=_fields(provider, **overrides), certificate=None, actor="system:tests", now=now
+        provider,
+        fields=_fields(provider, **overrides),
+        certificate=_certificate(),
+        actor="system:tests",
+        now=now,
     )
     if verified:
         services.verify_policy(policy, actor=officer, now=now)
@@ -316,3 +325,56 @@ def test_the_sweep_summary_is_shown_in_the_console(client_as, officer, now):
     body = client_as("manager").get("/sweeps/").get_data(as_text=True)
     assert "reminders: 1" in body and TODAY.isoformat() in body
     assert client_as("support_agent").get("/sweeps/").status_code == 403
+
+
+# --- verification needs the certificate ---------------------------------------------------------
+
+
+def _uncertified(provider, now):
+    return services.register_policy(
+        provider, fields=_fields(provider), certificate=None, actor="system:tests", now=now
+    )
+
+
+def test_verifying_a_policy_without_its_certificate_is_refused(officer, now):
+    policy = _uncertified(make_provider(), now)
+    with pytest.raises(DomainError, match="No certificate was uploaded"):
+        services.verify_policy(policy, actor=officer, now=now)
+    with pytest.raises(DomainError, match="Say where you saw the certificate"):
+        services.verify_policy(
+            policy,
+            actor=officer,
+            now=now,
+            without_certificate="certificate_seen_elsewhere",
+            seen_elsewhere=" ",
+        )
+    assert policy.verification == Verification.PENDING and policy.verified_by_id is None
+    assert services.provider_status(policy.provider_id, TODAY) == InsuranceStatus.NONE
+
+
+def test_a_certificate_seen_elsewhere_verifies_and_the_reason_is_audited(officer, now):
+    from console.audit.models import AuditEvent
+
+    policy = _uncertified(make_provider(), now)
+    services.verify_policy(
+        policy,
+        actor=officer,
+        now=now,
+        without_certificate="certificate_seen_elsewhere",
+        seen_elsewhere="Original shown in person at the agency on 2 November.",
+    )
+    assert policy.verification == Verification.VERIFIED and policy.verified_by_id == officer.id
+    (event,) = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "insurance.verify")).all()
+    changes = event.shown_changes
+    assert changes["without_certificate"] == "certificate_seen_elsewhere"
+    assert changes["seen_elsewhere"] == "Original shown in person at the agency on 2 November."
+    assert event.actor_id == officer.id
+
+
+def test_an_uploaded_certificate_needs_no_reason_and_the_event_says_none(officer, now):
+    from console.audit.models import AuditEvent
+
+    policy = _policy(make_provider(), officer, now=now)
+    assert policy.verification == Verification.VERIFIED
+    (event,) = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "insurance.verify")).all()
+    assert "without_certificate" not in (event.shown_changes or {})

@@ -8,7 +8,7 @@ from console.db import db
 from insurance import services
 from restrictions import services as restrictions
 from tests.factories import make_provider, make_staff
-from tests.insurance.test_services import TODAY, _fields
+from tests.insurance.test_services import TODAY, _certificate, _fields
 
 
 def test_the_provider_page_lists_insurance_events_newest_first(client_as, now):
@@ -16,7 +16,7 @@ def test_the_provider_page_lists_insurance_events_newest_first(client_as, now):
     policy = services.register_policy(
         provider,
         fields=_fields(provider, ends_on=TODAY - timedelta(days=2)),
-        certificate=None,
+        certificate=_certificate(),
         actor="system:tests",
         now=now - timedelta(days=3),
     )
@@ -27,7 +27,7 @@ def test_the_provider_page_lists_insurance_events_newest_first(client_as, now):
     db.session.commit()
     body = client_as("manager").get(f"/providers/details/?id={provider.id}").get_data(as_text=True)
     order = [
-        f"Restricted (insurance_lapsed) by {manager.full_name}",
+        f"Restricted (insurance lapsed) by {manager.full_name}",
         "Reminder sent for policy",
         f"Policy {policy.policy_number} verified",
         f"Policy {policy.policy_number} (AXA France",

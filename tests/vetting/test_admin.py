@@ -82,36 +82,44 @@ def test_support_agents_cannot_open_cases_queues_or_documents(client_as, case_in
 
 
 @pytest.mark.parametrize(
-    ("kind", "url", "fields", "message"),
+    ("kind", "fields", "message"),
     [
-        ("skills", "skills", {"score": "101"} | {k: "3" for k in RUBRIC_MARKS}, "0 to 100"),
-        ("skills", "skills", {"score": "<script>", "punctuality": "3"}, "Nothing was saved"),
-        ("skills", "skills", {"score": "80"} | {k: "9" for k in RUBRIC_MARKS}, "1 to 5"),
+        ("skills", {"score": "101"} | {k: "3" for k in RUBRIC_MARKS}, "0 to 100"),
+        ("skills", {"score": "<script>", "punctuality": "3"}, "Nothing was saved"),
+        ("skills", {"score": "80"} | {k: "9" for k in RUBRIC_MARKS}, "1 to 5"),
         (
             "background",
-            "b3",
-            {"issue_date": "2999-01-01", "outcome": "compatible"},
+            {"b3_issue_date": "2999-01-01", "b3_outcome": "compatible"},
             "cannot be in the future",
         ),
-        ("background", "b3", {"issue_date": "2020-01-01", "outcome": "compatible"}, "more than 3 months old"),
-        ("background", "b3", {"issue_date": "not a date", "outcome": "compatible"}, "Nothing was saved"),
+        ("background", {"b3_issue_date": "2020-01-01", "b3_outcome": "compatible"}, "more than 3 months old"),
+        ("background", {"b3_issue_date": "not a date", "b3_outcome": "compatible"}, "Nothing was saved"),
         (
             "background",
-            "identity",
-            {"document_type": "passport", "last4": "123456789"},
+            {"document_type": "passport", "document_expiry": "2030-01-01", "last4": "123456789"},
             "never the whole number",
         ),
-        ("background", "identity", {"document_type": "b3", "last4": "1234"}, "Nothing was saved"),
+        (
+            "background",
+            {"document_type": "b3", "document_expiry": "2030-01-01", "last4": "1234"},
+            "Nothing was saved",
+        ),
+        (
+            "background",
+            {"siret_active": "1", "b3_outcome": "compatible"},
+            "Enter the extract&#39;s issue date.",
+        ),
     ],
 )
 def test_bad_evidence_is_refused_with_a_message_and_changes_nothing(
-    client_as, case_in_review, kind, url, fields, message
+    client_as, case_in_review, kind, fields, message
 ):
+    """A bad part anywhere in a check's form saves none of it (the SIRET part of the last case is fine)."""
     check = _check(case_in_review, kind)
     version = check.version
     client = client_as("vetting_officer")
-    fields = {"expected_version": str(version), "document_expiry": "2030-01-01"} | fields
-    response = _post(client, f"/vetting_cases/check/{check.id}/{url}", case_in_review, **fields)
+    fields = {"expected_version": str(version), "outcome": "pass"} | fields
+    response = _post(client, f"/vetting_cases/check/{check.id}/submit", case_in_review, **fields)
     assert response.status_code == 200 and message in _text(response), _text(response)[-3000:]
     db.session.expire_all()
     assert db.session.get(type(check), check.id).version == version
@@ -268,7 +276,9 @@ def test_a_missing_csrf_token_is_refused(client_as, case_in_review):
     client = client_as("vetting_officer")
     check = _check(case_in_review, "skills")
     response = client.post(
-        f"/vetting_cases/check/{check.id}/skills", data={"score": "80"}, follow_redirects=True
+        f"/vetting_cases/check/{check.id}/submit",
+        data={"score": "80", "outcome": "fail"},
+        follow_redirects=True,
     )
     assert "expired" in _text(response)
     assert db.session.get(type(check), check.id).score is None
@@ -278,7 +288,7 @@ def test_unknown_and_malformed_ids_are_not_found(client_as):
     client = client_as("vetting_officer")
     assert client.get("/vetting_cases/details/?id=99999999").status_code in (302, 404)
     assert client.get("/vetting_cases/details/?id=1%27%20OR%201=1").status_code in (302, 404)
-    assert client.post("/vetting_cases/check/99999999999/start").status_code in (400, 404)
+    assert client.post("/vetting_cases/check/99999999999/submit").status_code in (400, 404)
     assert client.post("/vetting_cases/approve/2147483648").status_code in (400, 404)
 
 
@@ -376,7 +386,7 @@ def test_the_case_page_offers_only_the_steps_the_workflow_allows(client_as, offi
     client = client_as("vetting_officer")
 
     page = _text(client.get(_page(case)))
-    assert 'data-testid="start-background"' in page and 'data-testid="decision"' in page
+    assert 'data-testid="form-background"' in page and 'data-testid="decision"' in page
     assert 'data-testid="reject-form"' not in page  # an open case cannot be rejected yet
     assert 'data-testid="await-form"' in page and 'data-testid="withdraw-form"' in page
     assert 'data-testid="case-due"' in page and 'data-testid="upload-form"' in page
@@ -385,15 +395,14 @@ def test_the_case_page_offers_only_the_steps_the_workflow_allows(client_as, offi
     db.session.commit()
     page = _text(client.get(_page(case)))
     assert 'data-testid="reject-form"' in page and 'data-testid="withdraw-form"' in page
-    assert 'data-testid="identity-form"' in page and 'data-testid="complete-background"' in page
-    assert 'data-testid="start-skills"' in page and 'data-testid="start-background"' not in page
+    assert 'data-testid="form-background"' in page and 'data-testid="form-skills"' in page
 
     services.await_provider(case, request="A recent extract, please.", actor=officer, now=utcnow())
     db.session.commit()
     page = _text(client.get(_page(case)))
     assert 'data-testid="provider-answered"' in page
     assert 'data-testid="decision"' not in page and 'data-testid="case-due"' not in page
-    assert 'data-testid="identity-form"' not in page and 'data-testid="start-skills"' not in page
+    assert 'data-testid="form-background"' not in page and 'data-testid="form-skills"' not in page
     assert 'data-testid="upload-form"' in page
 
     services.reject_case(
@@ -413,15 +422,11 @@ def test_failing_the_background_check_on_the_criminal_record_takes_a_reason_and_
     client = client_as("vetting_officer")
     page = _text(client.get(_page(case_in_review)))
     assert 'data-testid="failure-reason-select"' in page and "criminal-record extract incompatible" in page
-    url = f"/vetting_cases/check/{check.id}/b3"
-    fields = {"expected_version": str(check.version), "outcome": "incompatible"}
-    fields["issue_date"] = (utcnow() - timedelta(days=3)).date().isoformat()
-    _post(client, url, case_in_review, **fields)
-    db.session.expire_all()
-    check = _check(case_in_review, "background")
-    url = f"/vetting_cases/check/{check.id}/complete"
+    url = f"/vetting_cases/check/{check.id}/submit"
     written = {
         "expected_version": str(check.version),
+        "b3_outcome": "incompatible",
+        "b3_issue_date": (utcnow() - timedelta(days=3)).date().isoformat(),
         "outcome": "fail",
         "failure_reason": "criminal_record",
         "notes": "Condamnation pour vol en 2019",
@@ -429,10 +434,11 @@ def test_failing_the_background_check_on_the_criminal_record_takes_a_reason_and_
     response = _post(client, url, case_in_review, **written)
     assert "No notes when the check fails on the criminal record" in _text(response)
     db.session.expire_all()
-    assert _check(case_in_review, "background").status.value == "in_progress"
+    refused = _check(case_in_review, "background")
+    assert refused.status.value == "in_progress" and not refused.b3_viewed  # nothing of it was kept
     response = _post(client, url, case_in_review, **(written | {"notes": ""}))
     page = _text(response)
-    assert "Check completed." in page and "Condamnation" not in page
+    assert "The background check is failed." in page and "Condamnation" not in page
     assert 'data-testid="failure-reason-background"' in page
     db.session.expire_all()
     failed = _check(case_in_review, "background")

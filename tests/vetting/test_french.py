@@ -35,7 +35,8 @@ def test_the_case_page_is_in_french_for_a_french_officer(app):
     assert "Ouvert le 15/01/2026 14:05" in page
     assert f'title="{format_datetime(case.due_at, "fr")}">dans 2\u00a0j' in page
     assert "Antécédents" in page and "Compétences" in page and "valide aujourd'hui" in page
-    assert "Enregistrer la pièce d'identité" in page and "Approuver" in page and "Historique" in page
+    assert "Pièce d'identité" in page and "Approuver" in page and "Historique" in page
+    assert "Documents du prestataire requis" in page  # the third outcome of the check's form
     assert "Contrôle commencé" in page  # the timeline
     for english in ("Record the identity document", ">Approve<", ">Assign<", "Upload", "Reject and send"):
         assert english not in page

@@ -575,8 +575,13 @@ def test_there_is_no_way_to_store_the_criminal_record_extract(app):
             if any(w in column.name for w in words):
                 assert table.name == "vetting_check" and column.name in b3_columns, (table.name, column.name)
     with app.test_request_context():
-        assert set(forms.B3Form().data) == {"csrf_token", "expected_version", "issue_date", "outcome"}
-        for form in (forms.UploadForm(), forms.IdentityForm(), forms.CompleteForm(), forms.SkillsForm()):
+        # The background form holds the extract's issue date and outcome, and nothing else of it.
+        background = forms.BackgroundCheckForm().data
+        assert {name for name in background if any(w in name for w in words)} == {
+            "b3_issue_date",
+            "b3_outcome",
+        }
+        for form in (forms.UploadForm(), forms.SkillsCheckForm(), forms.ReferencesCheckForm()):
             assert not any(w in name for name in form.data for w in words)
     assert set(VettingDocument.__table__.columns.keys()) == {
         "id",

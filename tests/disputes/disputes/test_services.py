@@ -72,7 +72,7 @@ def test_a_damage_dispute_records_the_rc_pro_that_covered_the_service(complaint,
             "starts_on": date(2026, 1, 1),
             "ends_on": date(2026, 12, 31),
         },
-        certificate=None,
+        certificate=(io.BytesIO(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"), "attestation.pdf"),
         actor="system:tests",
         now=now,
     )

@@ -1,0 +1,1 @@
+"""Merging duplicate complaints: rules, use case, the complaint page's panel."""
