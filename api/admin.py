@@ -143,6 +143,6 @@ class ApiDocsView(ConsoleBaseView):
 
 
 def register(admin) -> None:
-    category = _l("Integration API")
+    category = _l("Integration")
     admin.add_view(ApiClientsView(name=_l("API clients"), endpoint="api_client_admin", category=category))
     admin.add_view(ApiDocsView(name=_l("API documentation"), endpoint="api_docs_admin", category=category))

@@ -108,19 +108,23 @@ def _register_admin(app: Flask) -> None:
     from marketplace import admin as marketplace_admin
     from policy import admin as policy_admin
     from privacy import admin as privacy_admin
+    from reports import admin as reports_admin
     from restrictions import admin as restrictions_admin
     from reviews import admin as reviews_admin
     from vetting import admin as vetting_admin
 
+    # The menu's order: each role's daily work first (vetting, support), then the records, the
+    # decisions' references, the reports, the administration.
     for module in (
-        marketplace_admin,
         vetting_admin,
         insurance_admin,
-        restrictions_admin,
         complaints_admin,
         disputes_admin,
         reviews_admin,
+        restrictions_admin,
+        marketplace_admin,
         policy_admin,
+        reports_admin,
         staff_admin,
         audit_admin,
         privacy_admin,
@@ -129,9 +133,6 @@ def _register_admin(app: Flask) -> None:
         profile,
     ):
         module.register(admin)
-    from reports import admin as reports_admin
-
-    reports_admin.register(admin)
     from api import admin as api_admin
 
     api_admin.register(admin)
@@ -142,6 +143,7 @@ def _register_admin(app: Flask) -> None:
 
     portal_views.register(admin)
     app.extensions["console_admin_views"] = {view.endpoint: view for view in admin._views}
+    _register_home(app)
 
     from disputes.complaints.timeline import provider_events as support_events
     from insurance.timeline import provider_events as insurance_events
@@ -171,6 +173,35 @@ def _register_admin(app: Flask) -> None:
     # Every domain event: recompute the provider's eligibility (same transaction), then fan out
     # to the webhook endpoints once the transaction commits.
     app.extensions[events.HOOKS_KEY] = [record_change, schedule_fan_out]
+
+
+def _register_home(app: Flask) -> None:
+    """The home page's queue cards and charts, in the order each role reads them."""
+    from console.domain import Role
+    from console.home import QueueCard
+    from console.notifications import services as outbox
+    from disputes import home as support_home
+    from insurance import home as insurance_home
+    from restrictions import home as restrictions_home
+    from reviews import home as reviews_home
+    from vetting import home as vetting_home
+
+    failed_messages = QueueCard(
+        "outbox",
+        frozenset({Role.ADMIN, Role.MANAGER}),
+        lambda user, now: outbox.failed_card(user.roles),
+        query=(("flt0_0", "failed"),),  # the outbox's status filter
+        title=_l("Failed messages"),
+    )
+    app.extensions["home_cards"] = [
+        *vetting_home.cards(),
+        *insurance_home.cards(),
+        *support_home.cards(),
+        *reviews_home.cards(),
+        *restrictions_home.cards(),
+        failed_messages,
+    ]
+    app.extensions["home_charts"] = [*support_home.charts(), *vetting_home.charts(), *insurance_home.charts()]
 
 
 def _register_provider_cards(app: Flask) -> None:

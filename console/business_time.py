@@ -81,3 +81,12 @@ def business_hours_between(start: datetime, end: datetime) -> float:
                 total += closes - opens
         day += timedelta(days=1)
     return total.total_seconds() / 3600
+
+
+def week_starts(now: datetime, weeks: int = 8) -> list[datetime]:
+    """Mondays 00:00 in Paris (in UTC) of the last `weeks` weeks, the oldest first, the week of
+    `now` last (the home page's weekly charts)."""
+    local = now.astimezone(PARIS).date()
+    monday = local - timedelta(days=local.weekday())
+    days = [monday - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+    return [datetime.combine(day, time(0), PARIS).astimezone(UTC) for day in days]

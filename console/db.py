@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -242,3 +242,10 @@ def bulk_insert(model: Any, rows: list[dict[str, Any]], *, returning_ids: bool =
         for row in rows:
             copy.write_row([p(row[c]) if p else row[c] for c, p in zip(columns, processors, strict=True)])
     return ids
+
+
+def bucket_index(column: Any, starts: Sequence[Any]) -> sa.ColumnElement[int]:
+    """SQL: the index of the last of `starts` (ascending) that `column` reaches; -1 before the first.
+    Weekly figures group on it in one statement, the same on SQLite and PostgreSQL."""
+    cases = [(column >= start, index) for index, start in reversed(list(enumerate(starts)))]
+    return sa.case(*cases, else_=-1)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from console.business_time import PARIS, paris_today
+from console.counts import QueueFigures, queue_figures
 from console.db import db, utcnow
 from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy
@@ -302,6 +303,30 @@ def policy_summary(policy_id: int | None) -> PolicySummary | None:
         return None
     policy = db.session.get(InsurancePolicy, policy_id)
     return _summary(policy) if policy else None
+
+
+# --- the home page ------------------------------------------------------------------------------
+
+
+def certificates_card() -> QueueFigures:
+    """Policies whose certificate waits for verification, and when the oldest was recorded."""
+    condition = InsurancePolicy.verification == Verification.PENDING
+    return queue_figures(InsurancePolicy, condition, InsurancePolicy.created_at)
+
+
+def cover_by_day(days: list[date]) -> list[tuple[int, int]]:
+    """(approved providers covered on the day, approved providers) for each of `days`: the share of
+    approved providers with verified RC Pro cover, week after week. One pass over the cover rows
+    that overlap the days (a provider's merged cover rows never overlap, so rows count providers)."""
+    approved = Provider.vetting_status == VettingStatus.APPROVED
+    covered = db.session.execute(
+        sa.select(*(sa.func.count().filter(cover_includes(InsuranceCover, day)) for day in days))
+        .select_from(InsuranceCover)
+        .join(Provider, Provider.id == InsuranceCover.provider_id)
+        .where(approved, InsuranceCover.ends_on >= min(days), InsuranceCover.starts_on <= max(days))
+    ).one()
+    total = int(db.session.scalar(sa.select(sa.func.count()).select_from(Provider).where(approved)) or 0)
+    return [(int(count), total) for count in covered]
 
 
 # --- the provider page: insurance card ---

@@ -398,7 +398,7 @@ class BookingAdmin(ConsoleModelView):
 
 
 def register(admin) -> None:
-    category = _l("Marketplace")
+    category = _l("Providers and clients")
     admin.add_view(ProviderAdmin(Provider, name=_l("Providers"), endpoint="providers", category=category))
     admin.add_view(ClientAdmin(Client, name=_l("Clients"), endpoint="clients", category=category))
     admin.add_view(BookingAdmin(Booking, name=_l("Bookings"), endpoint="bookings", category=category))

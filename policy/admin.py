@@ -217,7 +217,7 @@ def public_diff(number: int):
 
 
 def register(admin) -> None:
-    category = _l("Policy")
+    category = _l("Client policy")
     admin.add_view(PolicyVersionAdmin(PolicyVersion, name=_l("Policy versions"), endpoint="policy_versions",
                                       category=category))  # fmt: skip
     admin.add_view(CancellationTermsAdmin(CancellationTerms, name=_l("Cancellation terms"),

@@ -305,7 +305,7 @@ def register(admin) -> None:
             name=_l("Inbound to triage"),
             endpoint="inbound_triage",
             url="/inbound-triage",
-            category=_l("Support"),
+            category=_l("Complaints"),
         )
     )
     app.register_blueprint(bp)

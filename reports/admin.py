@@ -183,6 +183,4 @@ class ReportsView(ConsoleBaseView):
 
 
 def register(admin) -> None:
-    admin.add_view(
-        ReportsView(name=_l("Compliance reports"), endpoint="reports", url="/reports", category=_l("Reports"))
-    )
+    admin.add_view(ReportsView(name=_l("Compliance reports"), endpoint="reports", url="/reports"))

@@ -23,10 +23,10 @@ from console.i18n import gettext as _
 from console.i18n import lazy_gettext as _l
 from console.i18n import ngettext
 from marketplace.models import Provider
-from restrictions import services
+from restrictions import reporting, services
 from restrictions import workflow as wf
 from restrictions.models import Restriction, RestrictionProposal
-from restrictions.workflow import ProposalStatus, ReviewOutcome, Source
+from restrictions.workflow import ReviewOutcome
 
 VETTING, SUPPORT, MANAGER = Role.VETTING_OFFICER, Role.SUPPORT_AGENT, Role.MANAGER
 DECIDERS = frozenset({MANAGER, VETTING})
@@ -173,11 +173,7 @@ class RestrictionProposalAdmin(ConsoleModelView):
     reference_searches = {"PRV": "provider_id"}
 
     def _visible(self, query):
-        query = query.filter(RestrictionProposal.status == ProposalStatus.OPEN)
-        sources = wf.decidable_sources(current_user.roles)  # the same rule as services.may_decide
-        if sources != frozenset(Source):
-            query = query.filter(RestrictionProposal.source.in_(sources))
-        return query
+        return query.filter(reporting.open_proposals_condition(current_user.roles))
 
     def get_query(self):
         return self._visible(super().get_query()).options(selectinload(RestrictionProposal.provider))

@@ -8,7 +8,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from console.counts import QueueFigures, queue_figures
 from console.db import db
+from restrictions import workflow as wf
 from restrictions.models import Restriction, RestrictionProposal, reason_label
 from restrictions.workflow import ProposalStatus, Source
 
@@ -132,6 +134,23 @@ def restriction_under_review(provider_id: int) -> list[int]:
             )
         )
     )
+
+
+# --- the decision queue (its list and the home page's card) -------------------------------------
+
+
+def open_proposals_condition(roles) -> sa.ColumnElement[bool]:
+    """The open proposals staff with `roles` may decide, as SQL (the same rule as services.may_decide)."""
+    sources = wf.decidable_sources(roles)
+    condition = RestrictionProposal.status == ProposalStatus.OPEN
+    if sources != frozenset(Source):
+        condition = sa.and_(condition, RestrictionProposal.source.in_(sources))
+    return condition
+
+
+def open_proposals_card(roles) -> QueueFigures:
+    """The proposals waiting for these roles' decision, and when the oldest was opened."""
+    return queue_figures(RestrictionProposal, open_proposals_condition(roles), RestrictionProposal.created_at)
 
 
 # --- the provider page: restrictions and proposals card ---

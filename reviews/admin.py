@@ -332,8 +332,8 @@ class ReviewAdmin(ConsoleModelView):
 
 
 def register(admin) -> None:
-    admin.add_view(ReviewAdmin(Review, name=_l("Reviews"), endpoint="reviews", category=_l("Marketplace")))
-    category = _l("Support")
+    category = _l("Disputes and reviews")
+    admin.add_view(ReviewAdmin(Review, name=_l("Reviews"), endpoint="reviews", category=category))
     admin.add_view(
         ModerationQueueAdmin(Review, name=_l("Reviews to moderate"), endpoint="moderation", category=category)
     )

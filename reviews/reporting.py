@@ -7,7 +7,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from console.counts import capped_count
+from console.counts import QueueFigures, capped_count, queue_figures
 from console.db import db, row_dict
 from reviews import workflow as wf
 from reviews.models import Review, ReviewFlag
@@ -58,6 +58,12 @@ def provider_ratings(provider_id: int) -> list[int]:
 def reviews_pending() -> int:
     """Reviews waiting for moderation (the moderation queue), counted up to the cap."""
     return capped_count(sa.select(Review.id).where(Review.moderation_status == ModerationStatus.PENDING))
+
+
+def moderation_card() -> QueueFigures:
+    """The reviews waiting for moderation, and when the oldest was submitted (the home page)."""
+    condition = Review.moderation_status == ModerationStatus.PENDING
+    return queue_figures(Review, condition, Review.submitted_at)
 
 
 def reviews_flagged() -> int:

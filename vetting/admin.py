@@ -369,7 +369,7 @@ def register(admin) -> None:
     category = _l("Vetting")
     queues = [
         (MyChecksAdmin, VettingCase, _l("My checks"), "vetting_mine"),
-        (UnassignedQueue, VettingCase, _l("Unassigned"), "vetting_unassigned"),
+        (UnassignedQueue, VettingCase, _l("Cases to assign"), "vetting_unassigned"),
         (AwaitingQueue, VettingCase, _l("Awaiting provider"), "vetting_awaiting"),
         (ReadyQueue, VettingCase, _l("Ready for decision"), "vetting_ready"),
         (OverdueQueue, VettingCase, _l("Overdue"), "vetting_overdue"),

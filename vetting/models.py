@@ -110,6 +110,7 @@ class VettingCase(db.Model):
             postgresql_where=sa.text(_ACTIVE),
         ),
         sa.Index("ix_vetting_case_provider_decided", "provider_id", "decided_at"),
+        sa.Index("ix_vetting_case_decided_at", "decided_at"),  # the home page's decisions per week
         sa.Index("ix_vetting_case_revetting_due", "revetting_due_on"),
         sa.CheckConstraint(
             "(status IN ('approved', 'rejected', 'withdrawn')) "

@@ -22,7 +22,7 @@ from console.domain import Role, _
 from console.formatting import format_datetime, format_delta, format_number, format_relative
 from console.i18n import lazy_gettext as _l
 from insurance.services import insurance_problems
-from vetting import checks, services
+from vetting import checks, reporting, services
 from vetting import workflow as wf
 from vetting.models import VettingCase, VettingCheck
 from vetting.outcomes import ApprovalHint
@@ -252,20 +252,12 @@ class CaseQueueAdmin(CaseListBase):
         return f"{total}" if total else None
 
 
-def _unassigned_check():
-    return sa.exists().where(
-        VettingCheck.case_id == VettingCase.id,
-        VettingCheck.assignee_id.is_(None),
-        VettingCheck.status.in_([CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value]),
-    )
-
-
 class UnassignedQueue(CaseQueueAdmin):
     queue_intro = _l("Cases with a check nobody has taken. Select them and assign them.")
     column_default_sort = [("opened_at", False), ("id", False)]
 
     def condition(self):
-        return sa.and_(VettingCase.status != CaseStatus.AWAITING_PROVIDER, _unassigned_check())
+        return reporting.case_queue_condition("unassigned", now=utcnow())
 
 
 class AwaitingQueue(CaseQueueAdmin):
@@ -273,30 +265,21 @@ class AwaitingQueue(CaseQueueAdmin):
     column_default_sort = [("opened_at", False), ("id", False)]
 
     def condition(self):
-        return VettingCase.status == CaseStatus.AWAITING_PROVIDER
+        return reporting.case_queue_condition("awaiting", now=utcnow())
 
 
 class ReadyQueue(CaseQueueAdmin):
     queue_intro = _l("All three checks are completed: approve or reject (four eyes).")
 
     def condition(self):
-        return VettingCase.status == CaseStatus.READY
+        return reporting.case_queue_condition("ready", now=utcnow())
 
 
 class OverdueQueue(CaseQueueAdmin):
     queue_intro = _l("Past the 10-business-day deadline (time awaiting the provider excluded).")
 
     def condition(self):
-        return sa.and_(VettingCase.status != CaseStatus.AWAITING_PROVIDER, VettingCase.due_at <= utcnow())
-
-
-def _mine(staff_id: int):
-    """A case holding a check assigned to this officer and not completed."""
-    return sa.exists().where(
-        VettingCheck.case_id == VettingCase.id,
-        VettingCheck.assignee_id == staff_id,
-        VettingCheck.status.in_([CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value]),
-    )
+        return reporting.case_queue_condition("overdue", now=utcnow())
 
 
 class MyChecksAdmin(CaseQueueAdmin):
@@ -308,7 +291,7 @@ class MyChecksAdmin(CaseQueueAdmin):
     column_default_sort = [("due_at", False), ("id", False)]
 
     def condition(self):
-        return _mine(current_user.id)
+        return reporting.case_queue_condition("mine", now=utcnow(), user_id=current_user.id)
 
     def home_badge(self) -> str | None:
         mine = sa.select(sa.func.count()).select_from(VettingCase)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from console.db import db
+from console.counts import QueueFigures, queue_figures
+from console.db import bucket_index, db
 from marketplace.models import Provider, VettingStatus
-from vetting.models import VettingCase
-from vetting.workflow import FINAL, CaseStatus, Round
+from vetting import workflow as wf
+from vetting.models import VettingCase, VettingCheck
+from vetting.workflow import FINAL, CaseStatus, CheckStatus, Round
 
 # --- for the compliance reports ---
 
@@ -115,6 +118,73 @@ def last_decision_at(provider_id: int) -> datetime | None:
     return db.session.scalar(
         sa.select(sa.func.max(VettingCase.decided_at)).where(VettingCase.provider_id == provider_id)
     )
+
+
+# --- the officers' queues (their lists and the home page's cards) ------------------------------
+
+OPEN_CHECK = (CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value)
+
+
+def case_queue_condition(queue: str, *, now: datetime, user_id: int | None = None):
+    """The active cases of one queue ("mine": a check of `user_id` not completed, "unassigned",
+    "awaiting", "ready", "overdue"), as SQL."""
+    active = VettingCase.status.in_([s.value for s in wf.ACTIVE])
+    awaiting = VettingCase.status == CaseStatus.AWAITING_PROVIDER
+    conditions = {
+        "mine": lambda: sa.exists().where(
+            VettingCheck.case_id == VettingCase.id,
+            VettingCheck.assignee_id == user_id,
+            VettingCheck.status.in_(OPEN_CHECK),
+        ),
+        "unassigned": lambda: sa.and_(
+            ~awaiting,
+            sa.exists().where(
+                VettingCheck.case_id == VettingCase.id,
+                VettingCheck.assignee_id.is_(None),
+                VettingCheck.status.in_(OPEN_CHECK),
+            ),
+        ),
+        "awaiting": lambda: awaiting,
+        "ready": lambda: VettingCase.status == CaseStatus.READY,
+        "overdue": lambda: sa.and_(~awaiting, VettingCase.due_at <= now),
+    }
+    return sa.and_(active, conditions[queue]())
+
+
+def case_queue_card(queue: str, *, now: datetime, user_id: int | None = None) -> QueueFigures:
+    """A case queue's size and when its oldest case was opened."""
+    condition = case_queue_condition(queue, now=now, user_id=user_id)
+    return queue_figures(VettingCase, condition, VettingCase.opened_at)
+
+
+# --- the home page's charts -------------------------------------------------------------------
+
+DECIDED = (CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.WITHDRAWN)
+
+
+@dataclass(frozen=True)
+class Throughput:
+    decided: dict[str, list[int]]  # per final status, one count per week
+    median_days: list[float | None]  # median days from opening to approval or rejection, per week
+
+
+def decisions_by_week(starts: list[datetime], until: datetime) -> Throughput:
+    """Cases decided per week (`starts`: the weeks' first moments) and final status, and the median
+    days from opening to decision of those approved or rejected (indexed on decided_at)."""
+    week = bucket_index(VettingCase.decided_at, starts).label("week")
+    rows = db.session.execute(
+        sa.select(week, VettingCase.status, VettingCase.opened_at, VettingCase.decided_at).where(
+            VettingCase.decided_at >= starts[0], VettingCase.decided_at < until
+        )
+    )
+    decided = {status.value: [0] * len(starts) for status in DECIDED}
+    days: list[list[float]] = [[] for _ in starts]
+    for index, status, opened_at, decided_at in rows:
+        decided[status.value][index] += 1
+        if status != CaseStatus.WITHDRAWN:
+            days[index].append((decided_at - opened_at).total_seconds() / 86400)
+    medians = [round(statistics.median(values), 1) if values else None for values in days]
+    return Throughput(decided, medians)
 
 
 # --- the provider page: vetting card ---

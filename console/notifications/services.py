@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
 from console.audit import services as audit
+from console.counts import QueueFigures, queue_figures
 from console.db import db
 from console.domain import DomainError, Role, _
 from console.formatting import supported_language
@@ -158,6 +159,12 @@ def failed_count(roles: Iterable[Role] | None = None) -> int:
     if roles is not None:
         query = query.where(readable_by(roles))
     return db.session.scalar(query) or 0
+
+
+def failed_card(roles: Iterable[Role]) -> QueueFigures:
+    """The failed messages `roles` may read, and when the oldest of them was written."""
+    condition = sa.and_(Notification.status == NotificationStatus.FAILED, readable_by(roles))
+    return queue_figures(Notification, condition, Notification.created_at)
 
 
 def readable_by(roles: Iterable[Role]) -> sa.ColumnElement[bool]:

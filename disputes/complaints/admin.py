@@ -336,18 +336,19 @@ class SupportDashboard(ConsoleBaseView):
 
 
 def register(admin) -> None:
-    category = _l("Support")
+    category = _l("Complaints")
+    names = queues.QUEUES | {"unassigned": _l("Unassigned complaints")}  # "Unassigned" is a vetting queue too
     admin.add_view(
         SupportDashboard(name=_l("Support dashboard"), endpoint="support", url="/support", category=category)
     )
     admin.add_view(
-        AllComplaintsAdmin(Complaint, name=_l("Complaints"), endpoint="complaints", category=category)
+        AllComplaintsAdmin(Complaint, name=_l("All complaints"), endpoint="complaints", category=category)
     )
     for name in QUEUE_NAMES:
         admin.add_view(
             queue_view(name)(
                 Complaint,
-                name=queues.QUEUES[name],
+                name=names[name],
                 endpoint=f"complaints_{name}",
                 url=f"/queue/{name.replace('_', '-')}",
                 category=category,

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from console.business_time import PARIS
 from console.cache import remember
-from console.counts import capped_count
-from console.db import db, row_dict
+from console.counts import QueueFigures, capped_count, queue_figures
+from console.db import bucket_index, db, row_dict
 from disputes.complaints import queues
 from disputes.complaints import workflow as wf
 from disputes.complaints.columns import SEVERITY_CLASSES
@@ -217,6 +217,62 @@ def _dashboard_figures(now: datetime) -> dict[str, Any]:
         "satisfaction_agents": satisfaction(now - timedelta(days=30), now, by="agent"),
         "satisfaction_categories": satisfaction(now - timedelta(days=30), now, by="category"),
     }
+
+
+# --- the home page: queue cards and charts ------------------------------------------------------
+
+BACKLOG_AGES_DAYS = (30, 7, 3, 1)  # buckets: over 30 days, 7-30, 3-7, 1-3, under a day
+
+
+def queue_card(queue: str, *, user_id: int | None, now: datetime) -> QueueFigures:
+    """A support queue's size and the reception time of its oldest complaint."""
+    condition = queues.queue_condition(queue, user_id=user_id, now=now)
+    return queue_figures(Complaint, condition, Complaint.created_at)
+
+
+def sla_attainment_by_week(starts: list[datetime], until: datetime) -> dict[str, list[tuple[int, int]]]:
+    """Resolutions within the SLA, per severity and week (`starts`: the weeks' first moments):
+    {severity: [(resolved in time, resolved), one per week]}; a week counts the complaints resolved
+    in it (indexed on resolved_at)."""
+    week = bucket_index(Complaint.resolved_at, starts).label("week")
+    resolved = (
+        sa.select(Complaint.severity, week, Complaint.resolution_met)
+        .where(
+            Complaint.resolved_at >= starts[0],
+            Complaint.resolved_at < until,
+            Complaint.resolution_met.is_not(None),
+        )
+        .subquery()
+    )
+    figures = {severity.value: [(0, 0)] * len(starts) for severity in Severity}
+    rows = db.session.execute(
+        sa.select(
+            resolved.c.severity,
+            resolved.c.week,
+            sa.func.count().filter(resolved.c.resolution_met.is_(True)),
+            sa.func.count(),
+        ).group_by(resolved.c.severity, resolved.c.week)
+    )
+    for severity, index, on_time, total in rows:
+        figures[severity.value][index] = (on_time, total)
+    return figures
+
+
+def backlog_by_age(now: datetime) -> dict[str, list[int]]:
+    """Open complaints per severity and age since reception: {severity: [over 30 days, 7-30 days,
+    3-7 days, 1-3 days, under a day]} (indexed on status and created_at)."""
+    starts = [now - timedelta(days=days) for days in BACKLOG_AGES_DAYS]
+    age = bucket_index(Complaint.created_at, starts).label("age")
+    open_now = sa.select(Complaint.severity, age).where(Complaint.status.in_(wf.OPEN_STATUSES)).subquery()
+    figures = {severity.value: [0] * (len(starts) + 1) for severity in Severity}
+    rows = db.session.execute(
+        sa.select(open_now.c.severity, open_now.c.age, sa.func.count()).group_by(
+            open_now.c.severity, open_now.c.age
+        )
+    )
+    for severity, index, count in rows:
+        figures[severity.value][index + 1] = count
+    return figures
 
 
 # --- the subject access export and erasure (privacy/) ---

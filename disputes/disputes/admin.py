@@ -436,7 +436,7 @@ class AwaitingDecisionAdmin(DisputeAdmin):
 
 
 def register(admin) -> None:
-    category = _l("Support")
+    category = _l("Disputes and reviews")
     admin.add_view(DisputeAdmin(Dispute, name=_l("Disputes"), endpoint="disputes", category=category))
     admin.add_view(
         AwaitingDecisionAdmin(

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from console.counts import QueueFigures, queue_figures
 from console.db import db, row_dict
 from console.formatting import format_money
 from disputes.disputes.models import Dispute
@@ -43,6 +44,12 @@ def undecided_counts() -> dict[str, int]:
     return {
         status.value: counts.get(status, 0) for status in DisputeStatus if status != DisputeStatus.DECIDED
     }
+
+
+def awaiting_decision_card() -> QueueFigures:
+    """The disputes waiting for a decision, and when the oldest of them was raised."""
+    condition = Dispute.status == DisputeStatus.AWAITING_DECISION
+    return queue_figures(Dispute, condition, Dispute.created_at)
 
 
 # --- the subject access export and erasure (privacy/) ---

@@ -271,7 +271,7 @@ def test_a_support_agent_cannot_open_a_vetting_case_by_its_address(page, live_ur
     # Nor does the menu offer the vetting screens (the selector finds the agent's other menus).
     page.goto(f"{live_url}/")
     menus = [text.strip() for text in page.locator(".navbar a.dropdown-toggle").all_inner_texts()]
-    assert "Marketplace" in menus and "Vetting" not in menus, menus
+    assert "Providers and clients" in menus and "Vetting" not in menus, menus
     # The browser reports each refused page load, and nothing else (no script blocked or broken).
     assert len(page.console_errors) == 2, page.console_errors
     assert all("status of 403" in error for error in page.console_errors), page.console_errors
