@@ -38,11 +38,23 @@ def object_for_external_id(client_id: int, kind: ResourceKind, external_id: str)
     )
 
 
+def storable(text: str) -> bool:
+    """Text a database column can hold: no NUL character, no lone surrogate. Anything else is in no
+    table, so a lookup skips it (the item is then refused on its own, never the whole request)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def objects_for_external_ids(
     client_id: int, kind: ResourceKind, external_ids: Iterable[str]
 ) -> dict[str, int]:
     """{external id: our id} for those of `external_ids` already known (bounded IN lists)."""
-    ids, found = list(dict.fromkeys(external_ids)), {}
+    ids, found = [i for i in dict.fromkeys(external_ids) if storable(i)], {}
     for start in range(0, len(ids), 1000):
         rows = db.session.execute(
             sa.select(ApiExternalRef.external_id, ApiExternalRef.object_id).where(

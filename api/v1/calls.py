@@ -193,9 +193,12 @@ def retry_after(limiter) -> str:
 
 
 def json_body(data: Any, status: int = 200, location: str | None = None) -> Response:
-    response = Response(
-        json.dumps(data, ensure_ascii=False, default=str), status=status, mimetype="application/json"
-    )
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate echoed from the request: written as its JSON escape
+        text = json.dumps(data, ensure_ascii=True, default=str)
+    response = Response(text, status=status, mimetype="application/json")
     if location:
         response.headers["Location"] = location
     return response

@@ -140,11 +140,13 @@ def test_a_batch_gives_a_result_per_item(api):
         good | {"external_id": "X2"},
         "not an object",
         good | {"external_id": [["not", "a", "string"], {}]},  # refused on its own, not a 500
+        good | {"external_id": "nul\u0000here", "client": "ext:\u0000"},  # no table holds a NUL
+        good | {"external_id": "\ud800lone", "provider": "ext:\udfff"},  # nor a lone surrogate
     ]
     body = _ok(api.post("/bookings/batch", {"items": items}))
     statuses = [r["status"] for r in body["results"]]
-    assert statuses == [201, 422, 422, 409, 201, 422, 422]
-    assert body["created"] == 2 and body["refused"] == 5
+    assert statuses == [201, 422, 422, 409, 201, 422, 422, 422, 422]
+    assert body["created"] == 2 and body["refused"] == 7
     assert body["results"][1]["errors"][0]["field"] == "price_cents"
     assert body["results"][2]["errors"][0]["field"] == "provider"
     assert _ok(api.patch("/bookings/ext:X2", {"event": "complete"}))["status"] == "completed"
