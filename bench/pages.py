@@ -81,6 +81,8 @@ def page_list(values: dict, q: dict) -> list[tuple[str, str]]:
         ("/disputes-to-decide/", "/disputes-to-decide/"),
         ("/moderation/ reviews to moderate", "/moderation/"),
         ("/flags/ flagged reviews", "/flags/"),
+        # The manager's home: queue cards (capped counts, oldest age) and charts (kept 5 minutes).
+        ("/ home (manager)", "/"),
     ]
     return pages
 
@@ -99,6 +101,7 @@ def vetting_page_list(q: dict, case_id: int) -> list[tuple[str, str]]:
         ("/vetting_cases/ page 50", "/vetting_cases/?page=49"),
         ("/vetting_cases/ deepest page", "/vetting_cases/?page=199"),
         ("case page (ready for decision)", f"/vetting_cases/details/?id={case_id}"),
+        ("/ home (vetting officer)", "/"),
     ]
     return vetting_pages
 
