@@ -109,6 +109,14 @@ class VettingCase(db.Model):
             sqlite_where=sa.text(_ACTIVE),
             postgresql_where=sa.text(_ACTIVE),
         ),
+        # The oldest active case of a queue past the count cap (home cards): walked in arrival order.
+        sa.Index(
+            "ix_vetting_case_active_opened",
+            "opened_at",
+            "id",
+            sqlite_where=sa.text(_ACTIVE),
+            postgresql_where=sa.text(_ACTIVE),
+        ),
         sa.Index("ix_vetting_case_provider_decided", "provider_id", "decided_at"),
         sa.Index("ix_vetting_case_decided_at", "decided_at"),  # the home page's decisions per week
         sa.Index("ix_vetting_case_revetting_due", "revetting_due_on"),
