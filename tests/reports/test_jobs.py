@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -121,8 +122,10 @@ def _kill_worker_and_horse(worker) -> None:
     """SIGKILL the worker and its work horse. RQ puts the horse in a process group of its own
     (so that a timeout can kill it alone): killing the worker's group leaves the horse running."""
     for horse in _children(worker.pid):
-        os.kill(horse, signal.SIGKILL)
-    os.killpg(worker.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # it ended between the listing and now
+            os.kill(horse, signal.SIGKILL)
+    with contextlib.suppress(ProcessLookupError):  # the worker too may have ended on its own
+        os.killpg(worker.pid, signal.SIGKILL)
 
 
 def _wait_for_killed_backends(timeout: float = 15) -> None:
