@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 _warned: set[str] = set()
 
 
-def _warn_once(message: str) -> None:
-    """Once per process: a page opened each second must not fill the log."""
+def warn_once(message: str) -> None:
+    """Once per process: a page opened each second must not fill the log (Redis down, say)."""
     if message not in _warned:
         _warned.add(message)
         log.warning(message)
@@ -36,7 +36,7 @@ def remember(key: str, seconds: int, compute: Callable[[], Any]) -> Any:
     try:
         cached = get_redis().get(key)
     except redis.RedisError:
-        _warn_once(f"Redis unavailable: {key} computed without the cache")
+        warn_once(f"Redis unavailable: {key} computed without the cache")
         cached = None
     if cached is not None:
         return json.loads(cached)

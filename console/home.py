@@ -10,7 +10,6 @@ figures for everyone; computed each time when Redis is down).
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,14 +19,13 @@ import redis
 from flask import current_app, url_for
 from markupsafe import Markup
 
+from console.cache import warn_once
 from console.counts import QueueFigures, count_label
 from console.db import utcnow
 from console.domain import Role
 from console.formatting import format_datetime, format_relative
 from console.i18n import lazy_gettext as _l
 from console.jobs import get_redis
-
-log = logging.getLogger(__name__)
 
 ROLE_INTROS = {
     Role.VETTING_OFFICER: _l("Take providers from application to approval."),
@@ -152,7 +150,7 @@ def chart_figures(charts: list[HomeChart], now: datetime) -> dict[str, dict[str,
     try:
         cached = get_redis().mget(keys)
     except redis.RedisError:
-        _warn_once("Redis unavailable: the home page's charts are computed without the cache")
+        warn_once("Redis unavailable: the home page's charts are computed without the cache")
         return {chart.key: chart.figures(now) for chart in charts}
     figures, missing = {}, {}
     for chart, key, value in zip(charts, keys, cached, strict=True):
@@ -167,15 +165,5 @@ def chart_figures(charts: list[HomeChart], now: datetime) -> dict[str, dict[str,
                     pipe.set(key, json.dumps(value), ex=CHART_CACHE_SECONDS)
                 pipe.execute()
         except redis.RedisError:
-            _warn_once("Redis unavailable: the home page's charts are computed without the cache")
+            warn_once("Redis unavailable: the home page's charts are computed without the cache")
     return figures
-
-
-_warned: set[str] = set()
-
-
-def _warn_once(message: str) -> None:
-    """Once per process: a home page each second must not fill the log."""
-    if message not in _warned:
-        _warned.add(message)
-        log.warning(message)

@@ -11,26 +11,16 @@ the uninsured-with-bookings tab), so a page rarely has to. Kept at most BOARD_CA
 from __future__ import annotations
 
 import json
-import logging
 from datetime import date, datetime
 
 import redis
 
-from console.cache import forget
+from console.cache import forget, warn_once
 from console.db import utcnow
 from console.jobs import get_redis
 from insurance.reporting import BOARD_TABS, ExpiryRow, board_tab
 
-log = logging.getLogger(__name__)
 KEY = "insurance:board"
-_warned: set[str] = set()
-
-
-def _warn_once(message: str) -> None:
-    """Once per process: a board page each second must not fill the log."""
-    if message not in _warned:
-        _warned.add(message)
-        log.warning(message)
 
 
 def _encode(row: ExpiryRow) -> str:
@@ -92,7 +82,7 @@ def tab_page(
             shown = [_decode(raw) for raw in client.lrange(rows_key, start, stop - 1)]
             return shown, meta["n"], datetime.fromisoformat(meta["at"])
         except redis.RedisError:
-            _warn_once("Redis unavailable: the expiry board computes each tab on every page")
+            warn_once("Redis unavailable: the expiry board computes each tab on every page")
     rows = board_tab(day, tab)
     return rows[start:stop], len(rows), utcnow()
 
@@ -111,7 +101,7 @@ def tab_counts(day: date, *, shown: str, shown_rows: int, seconds: int) -> dict[
                 counts[tab] = json.loads(meta)["n"]
             return counts
         except redis.RedisError:
-            _warn_once("Redis unavailable: the expiry board computes each tab on every page")
+            warn_once("Redis unavailable: the expiry board computes each tab on every page")
     return counts | {tab: len(board_tab(day, tab)) for tab in others}
 
 

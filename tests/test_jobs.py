@@ -168,10 +168,9 @@ class TestPeriodic:
         assert worker.dequeue_timeout + worker.maintenance_interval < shortest.total_seconds()
 
 
-@pytest.mark.committed
-def test_the_worker_command_picks_up_a_job_in_a_forked_work_horse(app, queue_redis, tmp_path):
-    """`flask jobs worker`, the command production runs, as a real process."""
-    job = jobs.enqueue(record_event, "forked")
+def _run_worker_command(app, tmp_path) -> subprocess.CompletedProcess:
+    """`flask jobs worker --burst`, the command production runs, as a real process on the test's
+    database and Redis."""
     env = PROJECT_ROOT_ENV | {
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
         "REDIS_URL": app.config["REDIS_URL"],
@@ -179,13 +178,20 @@ def test_the_worker_command_picks_up_a_job_in_a_forked_work_horse(app, queue_red
         "SECRET_KEY": app.config["SECRET_KEY"],
         "INSTANCE_PATH": str(tmp_path),
     }
-    result = subprocess.run(
+    return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "tests.worker_app", "jobs", "worker", "--burst"],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+@pytest.mark.committed
+def test_the_worker_command_picks_up_a_job_in_a_forked_work_horse(app, queue_redis, tmp_path):
+    """`flask jobs worker`, the command production runs, as a real process."""
+    job = jobs.enqueue(record_event, "forked")
+    result = _run_worker_command(app, tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert Job.fetch(job.id, connection=queue_redis).get_status() == "finished", result.stderr[-3000:]
     assert db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.action == "test.forked"))
@@ -195,20 +201,7 @@ def test_the_worker_command_picks_up_a_job_in_a_forked_work_horse(app, queue_red
 def test_a_failing_job_prints_its_traceback_once_in_the_worker_log(app, queue_redis, tmp_path):
     """The error that matters is printed once, with its traceback, not buried under copies."""
     job = jobs.enqueue(explode)
-    env = PROJECT_ROOT_ENV | {
-        "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": app.config["REDIS_URL"],
-        "CONSOLE_ENV": "testing",
-        "SECRET_KEY": app.config["SECRET_KEY"],
-        "INSTANCE_PATH": str(tmp_path),
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "tests.worker_app", "jobs", "worker", "--burst"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = _run_worker_command(app, tmp_path)
     log = result.stdout + result.stderr
     assert Job.fetch(job.id, connection=queue_redis).get_status() == "failed", log[-3000:]
     assert log.count("Traceback (most recent call last)") == 1, log[-3000:]
