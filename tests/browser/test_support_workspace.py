@@ -56,6 +56,7 @@ def test_an_agent_takes_replies_with_a_macro_waits_and_resolves(browser, live_ur
 
     page.click("[data-testid=take]")
     page.wait_for_selector("text=attribuée à Agathe Durand")
+    page.wait_for_load_state("load")  # the page's script, which fills the composer, has run
     page.click(f"[data-testid=macro-{photos_id}]")
     text = page.input_value("[data-testid=entry-body]")
     assert text == f"Bonjour Léa,\nPourriez-vous envoyer des photos ({reference}) ?"  # filled, visible
