@@ -101,8 +101,11 @@ def _start_worker(app, own: OwnRedis, tmp_path: Path) -> tuple[subprocess.Popen,
 
 
 def _stop_worker(worker: subprocess.Popen) -> None:
+    # A warm shutdown: SIGTERM to the worker's own process, as a supervisor does with
+    # KillMode=mixed. Sent to the whole group it can reach a job's child in the instant after
+    # its fork, before RQ gives the child its own handlers, and the child runs the worker's.
     if worker.poll() is None:
-        os.killpg(worker.pid, signal.SIGTERM)
+        os.kill(worker.pid, signal.SIGTERM)
         try:
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
