@@ -24,6 +24,7 @@ from console.access import Role, user_has_any
 from console.access_log import views as access_log
 from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, attempt_decision, parse_id
 from console.audit.labels import PURPOSES as PURPOSE_WORDS
+from console.counts import capped_count, count_label
 from console.db import db, utcnow
 from console.domain import DomainError, _
 from console.files.services import UploadRefused, send_stored
@@ -427,8 +428,8 @@ class CertificateQueueAdmin(PolicyColumns, ConsoleModelView):
         return super().render(template, insurance_today=today(), **kwargs)
 
     def home_badge(self) -> str | None:
-        total = db.session.scalar(self._pending(sa.select(sa.func.count()).select_from(InsurancePolicy)))
-        return _("%(count)s to verify", count=total) if total else None
+        total = capped_count(self._pending(sa.select(InsurancePolicy.id)))
+        return _("%(count)s to verify", count=count_label(total)) if total else None
 
 
 def _counts(view, context, model, name) -> str:

@@ -202,6 +202,14 @@ class VettingCheck(db.Model):
         sa.UniqueConstraint("case_id", "kind", name="uq_vetting_check_kind"),
         sa.Index("ix_vetting_check_assignee_status", "assignee_id", "status"),
         sa.Index("ix_vetting_check_status_case", "status", "case_id"),
+        # "My checks": the cases of an officer's open checks, read from this index alone.
+        sa.Index(
+            "ix_vetting_check_open_assignee",
+            "assignee_id",
+            "case_id",
+            sqlite_where=sa.text("status IN ('pending', 'in_progress')"),
+            postgresql_where=sa.text("status IN ('pending', 'in_progress')"),
+        ),
         # The unassigned queue's test "a check nobody has taken", answered from this index alone.
         sa.Index(
             "ix_vetting_check_unassigned",

@@ -17,6 +17,7 @@ from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, parse_
 from console.auth.models import StaffUser
 from console.auth.services import active_staff
 from console.business_time import paris_today
+from console.counts import capped_count, count_label
 from console.db import db, utcnow
 from console.domain import Role, _
 from console.formatting import format_datetime, format_delta, format_number, format_relative
@@ -233,10 +234,10 @@ class CaseQueueAdmin(CaseListBase):
     column_display_actions = False
 
     def condition(self):
-        return sa.true()
+        return VettingCase.status.in_([s.value for s in wf.ACTIVE])
 
     def _visible(self, query):
-        return query.filter(VettingCase.status.in_([s.value for s in wf.ACTIVE]), self.condition())
+        return query.filter(self.condition())  # each queue's condition holds "active"
 
     def get_query(self):
         return self._visible(super().get_query())
@@ -248,8 +249,8 @@ class CaseQueueAdmin(CaseListBase):
         return None  # a queue has no page of its own
 
     def home_badge(self) -> str | None:
-        total = db.session.scalar(self._visible(sa.select(sa.func.count()).select_from(VettingCase)))
-        return f"{total}" if total else None
+        total = capped_count(self._visible(sa.select(VettingCase.id)))
+        return count_label(total) if total else None
 
 
 class UnassignedQueue(CaseQueueAdmin):
@@ -292,11 +293,6 @@ class MyChecksAdmin(CaseQueueAdmin):
 
     def condition(self):
         return reporting.case_queue_condition("mine", now=utcnow(), user_id=current_user.id)
-
-    def home_badge(self) -> str | None:
-        mine = sa.select(sa.func.count()).select_from(VettingCase)
-        total = db.session.scalar(self._visible(mine))
-        return f"{total}" if total else None
 
 
 def _counts(view, context, model, name) -> str:
