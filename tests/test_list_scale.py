@@ -82,3 +82,22 @@ def test_counts_stop_at_the_cap_and_read_as_a_floor(lists, monkeypatch):
     assert "List (100+)" in page
     (count,) = [s for s in statements if "count(" in s.lower()]
     assert "LIMIT" in count.upper()  # the count stops reading past the cap
+
+
+def test_a_substring_search_pages_without_counting_and_a_reference_is_still_counted(lists):
+    from marketplace.models import Provider
+
+    client, views, urls = lists
+    (view,) = [v for v in views if v.endpoint == "providers"]
+    city_size = db.func.count().label("size")
+    city, matching = db.session.execute(
+        db.select(Provider.city, city_size).group_by(Provider.city).order_by(city_size.desc()).limit(1)
+    ).one()
+    assert matching > view.page_size  # more than one page of matches
+    with count_queries() as statements:
+        page = client.get(f"{urls['providers']}?search={city}").get_data(as_text=True)
+    assert not [s for s in statements if "count(" in s.lower()]  # the matches are not counted
+    assert "List (" not in page
+    assert f"/providers/?page=1&amp;search={city}" in page  # next/previous, no numbered pages
+    _, page = _statements(client, f"{urls['providers']}?search=PRV-000001")
+    assert "List (1)" in page  # a reference is an exact lookup, counted
