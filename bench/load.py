@@ -41,10 +41,10 @@ PAGES = {
                         "/vetting_cases/?search=PRV-012345", "/certificates/", "/providers/",
                         "/providers/details/?id={provider}&purpose=vetting_work"],
     "manager": ["/expiry/?window=30", "/expiry/?window=expired", "/proposals/", "/restrictions/",
-                "/disputes-to-decide/", "/providers/", "/providers/?page=199", "/reviews/",
+                "/disputes-to-decide/", "/providers/", "/providers/?page=399", "/reviews/",
                 "/bookings/?page=49", "/clients/?search=martin",
                 "/providers/details/?id={provider}&purpose=audit"],
-    "admin": ["/audit/", "/outbox/", "/jobs/", "/staff/", "/api_client_admin/", "/audit/?page=199"],
+    "admin": ["/audit/", "/outbox/", "/jobs/", "/staff/", "/api_client_admin/", "/audit/?page=399"],
 }  # fmt: skip
 
 

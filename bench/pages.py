@@ -3,6 +3,10 @@ deepest reachable page (lists page through at most 10,000 rows), the queues and 
 
 from __future__ import annotations
 
+from console.admin_base import ConsoleModelView
+from console.counts import COUNT_CAP
+
+DEEPEST = COUNT_CAP // ConsoleModelView.page_size - 1  # the last page within the 10,000 rows
 PROVIDER_PAGE = "provider page (2,000 bookings)"
 PAGE_BUDGETS_MS = {PROVIDER_PAGE: 250.0}  # pages whose budget is tighter than the lists' 300 ms
 
@@ -32,20 +36,20 @@ def page_list(values: dict, q: dict) -> list[tuple[str, str]]:
         ("/providers/ filter city", f"/providers/?{q['city']}"),
         ("/providers/ filter vetting", f"/providers/?{q['vetting']}"),
         ("/providers/ page 50", "/providers/?page=49"),
-        ("/providers/ deepest page", "/providers/?page=199"),
+        ("/providers/ deepest page", f"/providers/?page={DEEPEST}"),
         ("/providers/ sort by city", f"/providers/?{q['sort_providers_city']}"),
         ("/providers/ not bookable", f"/providers/?{q['not_bookable']}"),
         ("/clients/", "/clients/"),
         ("/clients/ search name", f"/clients/?search={values['last_name']}"),
         ("/clients/ search e-mail", f"/clients/?search={values['email_fragment']}"),
         ("/clients/ search one letter", "/clients/?search=a"),
-        ("/clients/ deepest page", "/clients/?page=199"),
+        ("/clients/ deepest page", f"/clients/?page={DEEPEST}"),
         ("/bookings/", "/bookings/"),
         ("/bookings/ search PRV-000123", "/bookings/?search=PRV-000123"),
         ("/bookings/ search CLI-0001234", "/bookings/?search=CLI-0001234"),
         ("/bookings/ filter status", f"/bookings/?{q['status']}"),
         ("/bookings/ page 50", "/bookings/?page=49"),
-        ("/bookings/ deepest page", "/bookings/?page=199"),
+        ("/bookings/ deepest page", f"/bookings/?page={DEEPEST}"),
         ("/bookings/ sort by date, oldest first", f"/bookings/?{q['sort_bookings_start']}"),
         ("/reviews/", "/reviews/"),
         ("/reviews/ search PRV-000123", "/reviews/?search=PRV-000123"),
@@ -53,7 +57,7 @@ def page_list(values: dict, q: dict) -> list[tuple[str, str]]:
         ("/reviews/ search text", "/reviews/?search=ponctuelle"),
         ("/reviews/ search two letters", "/reviews/?search=zz"),
         ("/reviews/ sort by rating", f"/reviews/?{q['sort_reviews_rating']}"),
-        ("/reviews/ deepest page", "/reviews/?page=199"),
+        ("/reviews/ deepest page", f"/reviews/?page={DEEPEST}"),
         ("/proposals/", "/proposals/"),
         ("/restrictions/", "/restrictions/"),
         ("/restrictions/ active", f"/restrictions/?{q['active']}"),
@@ -70,7 +74,7 @@ def page_list(values: dict, q: dict) -> list[tuple[str, str]]:
         ("/complaints/ search CLI-0001234", "/complaints/?search=CLI-0001234"),
         ("/complaints/ filter status", f"/complaints/?{q['complaint_status']}"),
         ("/complaints/ page 50", "/complaints/?page=49"),
-        ("/complaints/ deepest page", "/complaints/?page=199"),
+        ("/complaints/ deepest page", f"/complaints/?page={DEEPEST}"),
         ("/queue/mine/", "/queue/mine/"),
         ("/queue/unassigned/", "/queue/unassigned/"),
         ("/queue/at-risk/", "/queue/at-risk/"),
@@ -99,7 +103,7 @@ def vetting_page_list(q: dict, case_id: int) -> list[tuple[str, str]]:
         ("/vetting_cases/ search PRV-012345", "/vetting_cases/?search=PRV-012345"),
         ("/vetting_cases/ filter in review", f"/vetting_cases/?{q['in_review']}"),
         ("/vetting_cases/ page 50", "/vetting_cases/?page=49"),
-        ("/vetting_cases/ deepest page", "/vetting_cases/?page=199"),
+        ("/vetting_cases/ deepest page", f"/vetting_cases/?page={DEEPEST}"),
         ("case page (ready for decision)", f"/vetting_cases/details/?id={case_id}"),
         ("/ home (vetting officer)", "/"),
     ]

@@ -176,7 +176,7 @@ class ConsoleModelView(RoleDeclaredView, BoundedList, ModelView):
     method_roles: dict[str, Roles] = {}
     can_view_details = True
     can_set_page_size = False
-    page_size = 50
+    page_size = 25
     export_max_rows = 10_000
     column_type_formatters = {
         **typefmt.BASE_FORMATTERS,

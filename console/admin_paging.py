@@ -11,7 +11,7 @@ below bounds each of them, for every list of the console:
 - a substring search needs MIN_SEARCH characters (references such as PRV-000123 are exact
   lookups and work from the first character), and shows its rows with next/previous but no
   total: counting a common name visits every match (35,000 clients named Mathieu among five
-  million), while the page reads 50 rows in the list's order.
+  million), while a page reads its rows in the list's order.
 """
 
 from __future__ import annotations
