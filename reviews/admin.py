@@ -23,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from console.admin_base import ConsoleModelView, EnumEqual, EnumNotEqual, attempt_decision, parse_id
+from console.counts import count_label
 from console.db import db, utcnow
 from console.domain import Role, _, ngettext
 from console.forms import form_errors
@@ -156,7 +157,11 @@ class ModerationQueueAdmin(ConsoleModelView):
 
     def home_badge(self) -> str | None:
         count = self.get_count_query().scalar()
-        return ngettext("%(num)s to moderate", "%(num)s to moderate", count) if count else None
+        return (
+            ngettext("%(num)s to moderate", "%(num)s to moderate", count, num=count_label(count))
+            if count
+            else None
+        )
 
     @action("publish", _l("Publish"), _l("Publish the selected reviews as they are?"))
     def action_publish(self, ids):
@@ -267,7 +272,9 @@ class FlagQueueAdmin(ModerationQueueAdmin):
 
     def home_badge(self) -> str | None:
         count = self.get_count_query().scalar()
-        return ngettext("%(num)s flagged", "%(num)s flagged", count) if count else None
+        return (
+            ngettext("%(num)s flagged", "%(num)s flagged", count, num=count_label(count)) if count else None
+        )
 
 
 # --- the review records (read-only) -----------------------------------------------------------

@@ -260,3 +260,17 @@ def test_the_home_page_works_with_redis_down(app_without_redis):
 def test_the_admin_home_promises_nothing_that_does_not_exist(home):
     page = home("admin")
     assert "settings" not in page.lower()
+
+
+def test_notices_past_the_cap_read_as_a_floor(app, queue_redis, monkeypatch):
+    """The "also waiting" notices count as the cards do: at most COUNT_CAP + 1 rows, a floor past it."""
+    monkeypatch.setattr(counts, "COUNT_CAP", 2)
+    for _ in range(3):
+        make_policy(
+            make_applicant()[0],
+            starts_on=paris_today(utcnow()),
+            ends_on=paris_today(utcnow()) + timedelta(days=300),
+        )
+    page = signed_in_client(app, "manager").get("/").get_data(as_text=True)
+    notices = re.sub(r"<[^>]+>", " ", page.split('data-testid="notices-manager"')[1].split("</p>")[0])
+    assert "2+ to verify" in " ".join(notices.split()), notices

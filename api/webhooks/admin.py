@@ -20,6 +20,7 @@ from api.webhooks import services
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 from console import events, submissions
 from console.admin_base import ConsoleModelView, parse_id
+from console.counts import count_label
 from console.db import db, utcnow
 from console.domain import DomainError, Role
 
@@ -142,7 +143,11 @@ class WebhookDeliveryAdmin(ConsoleModelView):
 
     def home_badge(self) -> str | None:
         failed = services.failed_count()
-        return ngettext("%(num)s failed webhook", "%(num)s failed webhooks", failed) if failed else None
+        return (
+            ngettext("%(num)s failed webhook", "%(num)s failed webhooks", failed, num=count_label(failed))
+            if failed
+            else None
+        )
 
     @action("replay", _l("Replay"), _l("Send the selected deliveries again?"))
     def action_replay(self, ids):

@@ -15,6 +15,7 @@ from api.webhooks import workflow as wf
 from api.webhooks.models import WebhookDelivery, WebhookEndpoint
 from console import events
 from console.audit import services as audit
+from console.counts import capped_count
 from console.db import after_commit, db, utcnow
 from console.domain import DomainError, _
 
@@ -311,5 +312,6 @@ def replay(delivery: WebhookDelivery, *, actor: Any, now: datetime) -> None:
 
 def failed_count() -> int:
     """Deliveries that finally failed, for the managers' home badge."""
-    query = sa.select(sa.func.count()).where(WebhookDelivery.status == wf.DeliveryStatus.FAILED)
-    return int(db.session.scalar(query) or 0)
+    return capped_count(
+        sa.select(WebhookDelivery.id).where(WebhookDelivery.status == wf.DeliveryStatus.FAILED)
+    )

@@ -7,6 +7,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from console.admin_base import ConsoleModelView
+from console.counts import count_label
 from console.domain import Role
 from console.i18n import gettext as _
 from console.i18n import lazy_gettext as _l
@@ -67,7 +68,11 @@ class NotificationAdmin(ConsoleModelView):
     def home_badge(self) -> str | None:
         """Messages the outbox gave up on after its retry window: a manager decides to resend them."""
         failed = services.failed_count(current_user.roles)
-        return ngettext("%(num)s failed message", "%(num)s failed messages", failed) if failed else None
+        return (
+            ngettext("%(num)s failed message", "%(num)s failed messages", failed, num=count_label(failed))
+            if failed
+            else None
+        )
 
     def get_query(self):
         return super().get_query().filter(services.readable_by(current_user.roles))

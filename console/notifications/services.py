@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 
 from console.audit import services as audit
-from console.counts import QueueFigures, queue_figures
+from console.counts import QueueFigures, capped_count, queue_figures
 from console.db import db
 from console.domain import DomainError, Role, _
 from console.formatting import supported_language
@@ -155,10 +155,10 @@ def resend(note: Notification, *, actor: Any, now: datetime) -> None:
 
 def failed_count(roles: Iterable[Role] | None = None) -> int:
     """Messages the outbox gave up on, for the home badge (those `roles` may read, when given)."""
-    query = sa.select(sa.func.count()).where(Notification.status == NotificationStatus.FAILED)
+    query = sa.select(Notification.id).where(Notification.status == NotificationStatus.FAILED)
     if roles is not None:
         query = query.where(readable_by(roles))
-    return db.session.scalar(query) or 0
+    return capped_count(query)
 
 
 def failed_card(roles: Iterable[Role]) -> QueueFigures:

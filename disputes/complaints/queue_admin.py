@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
 from console.auth.models import StaffUser
+from console.counts import count_label
 from console.db import db, utcnow
 from console.domain import Role, _
 from console.forms import form_errors
@@ -147,7 +148,7 @@ class ComplaintAdmin(ConsoleModelView):
         count = queues.count_complaints(
             queues.queue_condition(self.queue, user_id=current_user.id, now=utcnow())
         )
-        return f"{count}" if count else None
+        return count_label(count) if count else None
 
     @action("assign_me", _l("Assign to me"), _l("Assign the selected complaints to you?"))
     def action_assign_me(self, ids):

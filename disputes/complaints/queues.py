@@ -6,7 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from console.db import db
+from console.counts import capped_count
 from console.domain import DomainError, _
 from console.i18n import lazy_gettext as _l
 from disputes.complaints import workflow as wf
@@ -67,4 +67,5 @@ def queue_condition(queue: str, *, user_id: int | None, now: datetime):
 
 
 def count_complaints(condition) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(condition)) or 0
+    """The number of complaints matching `condition`, stopping past COUNT_CAP."""
+    return capped_count(sa.select(Complaint.id).where(condition))

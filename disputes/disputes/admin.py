@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from console.access_log import views as access_log
 from console.admin_base import ConsoleModelView, attempt_decision, parse_id
+from console.counts import count_label
 from console.db import db, utcnow
 from console.domain import DomainError, Role, _, ngettext
 from console.files.services import send_stored
@@ -432,7 +433,11 @@ class AwaitingDecisionAdmin(DisputeAdmin):
 
     def home_badge(self) -> str | None:
         count = self.get_count_query().scalar()
-        return ngettext("%(num)s to decide", "%(num)s to decide", count) if count else None
+        return (
+            ngettext("%(num)s to decide", "%(num)s to decide", count, num=count_label(count))
+            if count
+            else None
+        )
 
 
 def register(admin) -> None:
