@@ -31,7 +31,7 @@ from console.access_log import views as access_log
 from console.admin_paging import BoundedList
 from console.db import db, is_write_conflict, utcnow
 from console.domain import DomainError, _
-from console.validation import parse_reference
+from console.validation import exact_term, parse_reference
 
 MAX_ID = 2**31 - 1
 
@@ -187,6 +187,9 @@ class ConsoleModelView(RoleDeclaredView, BoundedList, ModelView):
     column_type_formatters_detail = column_type_formatters
     # A search for a public reference ("PRV-000123") is a key lookup: prefix -> column name.
     reference_searches: dict[str, str] = {}
+    # Columns looked up exactly (on their index) when the term has their whole shape, instead of a
+    # substring search: {column: "siret" | "email"} (console.validation.exact_term).
+    exact_searches: dict[str, str] = {}
 
     # The access log (DESIGN §7): a view of a person's data names its kind ("provider", "complaint");
     # its details and edit pages then record every opening, with the purpose chosen or implied.
@@ -306,14 +309,25 @@ class ConsoleModelView(RoleDeclaredView, BoundedList, ModelView):
     def init_search(self) -> bool:
         return super().init_search() or bool(self.reference_searches)
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
+    def lookup_condition(self, term: str) -> Any:
+        """The exact lookup `term` asks for (a reference such as PRV-000123, a SIRET, an e-mail
+        address), or None when it is a substring search."""
         for prefix, column_name in self.reference_searches.items():
-            key = parse_reference(search, prefix)
+            key = parse_reference(term, prefix)
             if key is not None:
-                condition = getattr(self.model, column_name) == key
-                query = query.filter(condition)
-                count_query = count_query.filter(condition) if count_query is not None else None
-                return query, count_query, joins, count_joins
+                return getattr(self.model, column_name) == key
+        for column_name, shape in self.exact_searches.items():
+            value = exact_term(shape, term)
+            if value is not None:
+                return getattr(self.model, column_name) == value
+        return None
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        condition = self.lookup_condition(search)
+        if condition is not None:
+            query = query.filter(condition)
+            count_query = count_query.filter(condition) if count_query is not None else None
+            return query, count_query, joins, count_joins
         if not self.column_searchable_list:
             return (
                 query.filter(sa.false()),

@@ -26,7 +26,6 @@ from console import counts, formatting
 from console.counts import COUNT_CAP, count_label
 from console.db import db
 from console.domain import _
-from console.validation import parse_reference
 
 __all__ = ["COUNT_CAP", "MIN_SEARCH", "BoundedList", "CappedCount", "count_label"]
 MIN_SEARCH = 3
@@ -50,11 +49,8 @@ class BoundedList:
         return has_request_context() and self.substring_search(request.args.get("search", ""))
 
     def substring_search(self, term: str) -> bool:
-        """Whether `term` is a substring search (not a reference lookup, long enough to run)."""
-        references = getattr(self, "reference_searches", {})
-        if any(parse_reference(term, prefix) is not None for prefix in references):
-            return False
-        return len(term.strip()) >= MIN_SEARCH
+        """Whether `term` is a substring search (not an exact lookup, long enough to run)."""
+        return self.lookup_condition(term) is None and len(term.strip()) >= MIN_SEARCH
 
     def get_count_query(self):
         return CappedCount([sa.func.count("*")], db.session()).select_from(self.model)
@@ -80,8 +76,11 @@ class BoundedList:
         loads = [selectinload(relation) for relation in getattr(self, "_after_page", [])]
         return query.options(*loads) if loads else query
 
+    def lookup_condition(self, term: str) -> Any:
+        return None  # ConsoleModelView's: references, SIRET, e-mail addresses
+
     def _apply_search(self, query, count_query, joins, count_joins, search):
-        # References (PRV-000123) were looked up before: see ConsoleModelView._apply_search.
+        # Exact lookups (PRV-000123) were made before: see ConsoleModelView._apply_search.
         if len(search.strip()) >= MIN_SEARCH:
             return super()._apply_search(query, count_query, joins, count_joins, search)
         flash(

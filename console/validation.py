@@ -95,6 +95,17 @@ def no_such_record(term: str) -> str:
     return _("Nothing matches %(term)s.", term=term)
 
 
+def exact_term(shape: str, term: str) -> str | None:
+    """`term` as stored when it has the whole shape of a value looked up exactly ("siret": 14
+    digits, spaces allowed; "email": an address, compared in lower case), or None."""
+    term = (term or "").strip()
+    if shape == "siret" and re.fullmatch(r"[\d ]+", term) and len(digits := term.replace(" ", "")) == 14:
+        return digits
+    if shape == "email" and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", term):
+        return term.lower()
+    return None
+
+
 def parse_reference(term: str, prefix: str) -> int | None:
     """The id inside a reference such as `PRV-000123` (or `prv 123`), or None."""
     match = re.fullmatch(rf"\s*{prefix}[\s-]*0*(\d{{1,10}})\s*", term or "", re.IGNORECASE)

@@ -208,6 +208,7 @@ class ProviderAdmin(ServiceFormMixin, ConsoleModelView):
     column_default_sort = ("id", True)
     column_searchable_list = ["legal_name", "trade_name", "siret", "email", "city"]
     reference_searches = {"PRV": "id"}
+    exact_searches = {"siret": "siret", "email": "email"}
     column_filters = ["vetting_status", "city", "postcode", "joined_on", BookableFilter()]
     form = ProviderForm
     edit_template = "console/provider_edit.html"
@@ -287,6 +288,7 @@ class ClientAdmin(ServiceFormMixin, ConsoleModelView):
     column_default_sort = ("id", True)
     column_searchable_list = ["full_name", "email"]
     reference_searches = {"CLI": "id"}
+    exact_searches = {"email": "email"}
     column_filters = ["city", "created_at", *services.CONSENTS]
     form = ClientForm
     method_roles = {"consent": frozenset({SUPPORT, MANAGER})}

@@ -101,3 +101,21 @@ def test_a_substring_search_pages_without_counting_and_a_reference_is_still_coun
     assert f"/providers/?page=1&amp;search={city}" in page  # next/previous, no numbered pages
     _, page = _statements(client, f"{urls['providers']}?search=PRV-000001")
     assert "List (1)" in page  # a reference is an exact lookup, counted
+
+
+def test_a_siret_or_an_e_mail_address_is_looked_up_exactly(lists):
+    from marketplace.models import Client, Provider
+
+    client, _, urls = lists
+    provider = db.session.scalar(db.select(Provider).order_by(Provider.id))
+    customer = db.session.scalar(db.select(Client).order_by(Client.id))
+    spaced = f"{provider.siret[:3]} {provider.siret[3:6]} {provider.siret[6:9]} {provider.siret[9:]}"
+    for url, term, reference in (
+        (urls["providers"], spaced, f"PRV-{provider.id:06d}"),
+        (urls["providers"], provider.email.upper(), f"PRV-{provider.id:06d}"),
+        (urls["clients"], f" {customer.email} ", f"CLI-{customer.id:07d}"),
+    ):
+        with count_queries() as statements:
+            page = client.get(url, query_string={"search": term}).get_data(as_text=True)
+        assert not [s for s in statements if "like" in s.lower()], term  # on the column's index
+        assert "List (1)" in page and reference in page, term
