@@ -180,7 +180,12 @@ def sample_values(app) -> dict[str, str]:
     common = next(name for name, _ in last_names.most_common() if len(name) >= 4)
     siret = db.session.scalar(sa.select(Provider.siret).where(Provider.id == 4_242))
     email = db.session.scalar(sa.select(Client.email).where(Client.id == 31_337))
-    return {"last_name": quote(common), "siret": siret, "email_fragment": quote(email.split("@")[0])}
+    return {
+        "last_name": quote(common),
+        "siret": siret,
+        "email": quote(email),
+        "email_fragment": quote(email.split("@")[0]),
+    }
 
 
 def ensure_manager() -> None:

@@ -42,6 +42,7 @@ def page_list(values: dict, q: dict) -> list[tuple[str, str]]:
         ("/clients/", "/clients/"),
         ("/clients/ search name", f"/clients/?search={values['last_name']}"),
         ("/clients/ search e-mail", f"/clients/?search={values['email_fragment']}"),
+        ("/clients/ search whole e-mail", f"/clients/?search={values['email']}"),
         ("/clients/ search one letter", "/clients/?search=a"),
         ("/clients/ deepest page", f"/clients/?page={DEEPEST}"),
         ("/bookings/", "/bookings/"),
