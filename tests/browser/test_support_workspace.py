@@ -145,6 +145,7 @@ def test_the_queue_by_keyboard_urgent_first_one_line_a_row(browser, live_url):
     page.keyboard.press("o")
     page.wait_for_selector("[data-testid=complaint-title]")
     assert urgent.reference in page.inner_text("[data-testid=complaint-title]")
+    page.wait_for_load_state("load")  # the page's shortcuts are bound once its script has run
     page.keyboard.press("r")
     assert page.evaluate("document.activeElement.name") == "body"
     assert errors == []
