@@ -36,7 +36,7 @@ class CappedCount(Query):
     stops at COUNT_CAP + 1: `count(*)` over the matching rows, at most COUNT_CAP + 1 of them."""
 
     def scalar(self) -> Any:
-        matching = self.with_entities(sa.literal(1)).limit(counts.COUNT_CAP + 1).subquery()
+        matching = self.with_entities(sa.literal(1)).limit(counts.current_cap() + 1).subquery()
         return self.session.query(sa.func.count()).select_from(matching).scalar()
 
 

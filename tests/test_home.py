@@ -137,7 +137,7 @@ def test_a_card_opens_its_queue(app, queue_redis):
 
 
 def test_counts_past_the_cap_read_as_a_floor(app, queue_redis, monkeypatch):
-    monkeypatch.setattr(counts, "COUNT_CAP", 2)
+    monkeypatch.setattr(counts, "CARD_CAP", 2)
     now = utcnow()
     for days in (0, 1, 3):  # the oldest last: past the cap it is still found
         make_complaint(now=now - timedelta(days=days, minutes=5))
@@ -263,8 +263,9 @@ def test_the_admin_home_promises_nothing_that_does_not_exist(home):
 
 
 def test_notices_past_the_cap_read_as_a_floor(app, queue_redis, monkeypatch):
-    """The "also waiting" notices count as the cards do: at most COUNT_CAP + 1 rows, a floor past it."""
-    monkeypatch.setattr(counts, "COUNT_CAP", 2)
+    """The "also waiting" notices count as the cards do: at most CARD_CAP + 1 rows, a floor past it,
+    while the lists keep their own cap."""
+    monkeypatch.setattr(counts, "CARD_CAP", 2)
     for _ in range(3):
         make_policy(
             make_applicant()[0],
@@ -274,3 +275,6 @@ def test_notices_past_the_cap_read_as_a_floor(app, queue_redis, monkeypatch):
     page = signed_in_client(app, "manager").get("/").get_data(as_text=True)
     notices = re.sub(r"<[^>]+>", " ", page.split('data-testid="notices-manager"')[1].split("</p>")[0])
     assert "2+ to verify" in " ".join(notices.split()), notices
+    assert counts.current_cap() == counts.COUNT_CAP  # outside the home page
+    listed = signed_in_client(app, "vetting_officer").get("/certificates/").get_data(as_text=True)
+    assert "(3)" in listed
