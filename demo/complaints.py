@@ -374,6 +374,14 @@ def flag_rows(seed: int, *, now: datetime) -> Iterator[tuple]:
         )
 
 
+def mark_flagged_reviews() -> None:
+    """The reviews with an open flag join the flag queue (reviews.services keeps this afterwards)."""
+    from reviews.models import Review, ReviewFlag
+
+    flagged = sa.select(ReviewFlag.review_id).where(ReviewFlag.resolved_at.is_(None))
+    db.session.execute(sa.update(Review).where(Review.id.in_(flagged)).values(has_open_flag=True))
+
+
 def mark_reviews_scanned(now: datetime) -> int:
     """The loaded reviews count as read by the flag rules (the scan job takes the new ones)."""
     from reviews.models import ReviewScan
@@ -418,6 +426,7 @@ def load(gen, seed: int, scale_name: str, loader, echo) -> dict[str, int]:
         first = (loader.connection.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
         counts[name] = loader.load(model.__table__, columns, rows(first), total)
         loader.reset_sequence(model.__table__)
+    mark_flagged_reviews()
     counts["reviews_scanned"] = mark_reviews_scanned(now)
     counts["satisfaction"] = seed_satisfaction(now)
     echo(

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from console.counts import QueueFigures, capped_count, queue_figures
 from console.db import db, row_dict
 from reviews import workflow as wf
-from reviews.models import Review, ReviewFlag
+from reviews.models import Review
 from reviews.workflow import ModerationStatus
 
 # --- for the compliance reports ---
@@ -68,7 +68,7 @@ def moderation_card() -> QueueFigures:
 
 def reviews_flagged() -> int:
     """Reviews with at least one open flag (the flag queue), counted up to the cap."""
-    return capped_count(sa.select(ReviewFlag.review_id).where(ReviewFlag.resolved_at.is_(None)).distinct())
+    return capped_count(sa.select(Review.id).where(Review.has_open_flag))
 
 
 # --- the subject access export and erasure (privacy/) ---

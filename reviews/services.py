@@ -107,12 +107,7 @@ def moderate(
     db.session.add(decision)
     if event == "hide":
         decision.notification_id = _tell_author(review, reason_code, now).id
-    db.session.execute(
-        sa.update(ReviewFlag)
-        .where(ReviewFlag.review_id == review.id, ReviewFlag.resolved_at.is_(None))
-        .values(resolved_at=now, resolved_by_id=person.id)
-        .execution_options(synchronize_session=False)
-    )
+    _resolve_flags(review, person, now)
     db.session.flush()
     audit.record(
         person,
@@ -170,16 +165,22 @@ def dismiss_flags(review: Review, *, actor: Any, now: datetime, note: str | None
     """The review stays as it is: its open flags are closed (recorded, not a status change)."""
     person = require_staff(actor)
     note = clean_text(note, limit=wf.REASON_MAX, what=_("note"), required=False)
-    closed = db.session.execute(
+    closed = _resolve_flags(review, person, now)
+    if not closed:
+        raise DomainError(_("%(review)s has no open flag.", review=review))
+    audit.record(person, "review.flags_dismissed", review, changes={"flags": closed, "note": note}, now=now)
+    return closed
+
+
+def _resolve_flags(review: Review, person: Any, now: datetime) -> int:
+    """Close the review's open flags; it leaves the flag queue. Returns how many were open."""
+    review.has_open_flag = False
+    return db.session.execute(
         sa.update(ReviewFlag)
         .where(ReviewFlag.review_id == review.id, ReviewFlag.resolved_at.is_(None))
         .values(resolved_at=now, resolved_by_id=person.id)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if not closed:
-        raise DomainError(_("%(review)s has no open flag.", review=review))
-    audit.record(person, "review.flags_dismissed", review, changes={"flags": closed, "note": note}, now=now)
-    return closed
 
 
 def report_review(review: Review, *, detail: str, actor: Any, now: datetime) -> ReviewFlag | None:
@@ -223,6 +224,7 @@ def _flag(review: Review, rule: FlagRule, detail: str | None, actor: Any, now: d
         created_by=audit.actor_label(actor)[1],
     )
     db.session.add(flag)
+    review.has_open_flag = True  # in the flag queue until a moderator acts
     db.session.flush()
     audit.record(actor, "review.flag", review, changes={"rule": rule.value}, now=now)
     return flag

@@ -5,7 +5,7 @@ from __future__ import annotations
 from console.db import db, utcnow
 from reviews import services as moderation_services
 from tests.conftest import csrf_token
-from tests.factories import make_booking
+from tests.factories import make_booking, make_staff
 
 
 def _post(client, url, data, page):
@@ -58,3 +58,31 @@ def test_bulk_publish_from_the_moderation_queue(client_as):
     db.session.expire_all()
     assert {r.moderation_status.value for r in reviews} == {"published"}
     assert moderation_services.moderation_history(reviews[0].id)[0].event == "publish"
+
+
+def test_the_flag_queue_lists_a_review_from_its_first_open_flag_until_a_moderator_acts(client_as):
+    client = client_as("support_agent")
+    now = utcnow()
+    agent = make_staff("support_agent", name="Camille Moderator")
+    quiet, reported, kept = (
+        moderation_services.record_review(
+            booking=make_booking(), rating=2, text="Pas terrible", actor="system:tests", now=now
+        )
+        for _ in range(3)
+    )
+    for review in (reported, kept):
+        moderation_services.report_review(review, detail="Faux avis", actor=agent, now=now)
+    db.session.commit()
+
+    def listed(url="/flags/") -> set[str]:
+        body = client.get(url).get_data(as_text=True)
+        return {r.reference for r in (quiet, reported, kept) if r.reference in body}
+
+    assert listed() == listed("/flags/?sort=1") == {reported.reference, kept.reference}
+    moderation_services.moderate(reported, "hide", reason_code="off_topic", actor=agent, now=now)
+    moderation_services.dismiss_flags(kept, actor=agent, now=now)
+    db.session.commit()
+    assert listed() == set()
+    moderation_services.report_review(kept, detail="Encore", actor=agent, now=now)  # reported again
+    db.session.commit()
+    assert listed() == {kept.reference}
