@@ -233,7 +233,7 @@ def time_sweep(statements: list[int]) -> dict:
     from console.business_time import paris_today
     from console.db import db, utcnow
     from insurance.models import InsurancePolicy
-    from insurance.services import sweep_policies
+    from insurance.sweep import sweep_policies, write_reminders
     from marketplace.models import Provider, VettingStatus
 
     providers = db.session.scalar(sa.select(sa.func.count()).select_from(Provider))
@@ -244,7 +244,7 @@ def time_sweep(statements: list[int]) -> dict:
     db.session.rollback()
     now = utcnow() + timedelta(days=1)
     today = paris_today(now)
-    runs = []
+    runs, writes = [], []
     rerun = None
     for n in range(SWEEP_RUNS):
         try:
@@ -252,6 +252,10 @@ def time_sweep(statements: list[int]) -> dict:
             started = time.perf_counter()
             sweep = sweep_policies(today=today, now=now)
             runs.append((time.perf_counter() - started, statements[0], dict(sweep.counts)))
+            started, written = time.perf_counter(), 0
+            while batch := write_reminders(now=now):  # the jobs the sweep enqueues, one after the other
+                written += batch
+            writes.append((time.perf_counter() - started, written))
             if n == SWEEP_RUNS - 1:  # the same day again, in the same transaction
                 statements[0] = 0
                 started = time.perf_counter()
@@ -266,6 +270,7 @@ def time_sweep(statements: list[int]) -> dict:
         "approved": approved,
         "policies": policies,
         "runs": runs,
+        "writes": writes,
         "rerun": rerun,
     }
 
@@ -288,6 +293,14 @@ def print_sweep(result: dict) -> list[str]:
     print(
         f"median {median:.2f} s; {sql:,} SQL statements per run for {result['providers']:,} providers "
         f"({sql / max(result['providers'], 1):.3f} per provider)"
+    )
+    from insurance.sweep import REMINDER_BATCH
+
+    seconds = statistics.median(s for s, _ in result["writes"])
+    written = max(n for _, n in result["writes"])
+    print(
+        f"reminders' messages written after it (write_reminders, batches of {REMINDER_BATCH}): "
+        f"{written:,} in {seconds:.2f} s (median), {written / max(seconds, 1e-9):,.0f} per second"
     )
     failures = []
     if median > SWEEP_LIMIT_S:

@@ -84,6 +84,11 @@ PERIODIC_JOBS: list[Periodic] = [
     ),
     Periodic("api.purge_idempotency_keys", "api.jobs.purge_idempotency_keys", daily_at=time(3, 20)),
     Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),
+    # Reminders claimed by a sweep whose follow-up job was lost are written on the next pass.
+    Periodic("insurance.write_reminders", "insurance.jobs.write_reminders", every=timedelta(minutes=5)),
+    Periodic(
+        "insurance.reconcile_cover", "insurance.jobs.reconcile_cover", daily_at=time(3, 40), timeout=900
+    ),
     Periodic("disputes.sweep_sla", "disputes.complaints.jobs.sweep_sla", every=timedelta(minutes=5)),
     Periodic("disputes.scan_reviews", "reviews.jobs.scan_reviews", every=timedelta(minutes=10)),
     Periodic(

@@ -320,14 +320,18 @@ def _sweep(report: SeedReport):
     """The daily insurance sweep, once, through the real service (as the 06:00 job would run it)."""
     from console.business_time import paris_today
     from insurance import services
+    from insurance import sweep as insurance_sweep
 
     now = utcnow()
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":  # planner statistics for the freshly loaded policies
         connection.exec_driver_sql("ANALYZE insurance_policy")
-    sweep = services.sweep_policies(today=paris_today(now), now=now)
+    services.refresh_cover()  # the policies were bulk-loaded: their cover rows, as verification writes them
+    sweep = insurance_sweep.sweep_policies(today=paris_today(now), now=now)
     for key, value in sweep.counts.items():
         report.counts[f"sweep_{key}"] = value
+    while insurance_sweep.write_reminders(now=now):  # the job the sweep enqueues, run here batch by batch
+        pass
     return sweep
 
 

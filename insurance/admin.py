@@ -439,12 +439,14 @@ def _counts(view, context, model, name) -> str:
     )
 
 
-SWEEP_COUNTS = {
+SWEEP_COUNTS = {  # earlier sweeps also counted "cover_rows_fixed" and "covered"
     "cover_rows_fixed": _l("cover rows fixed"),
     "reminders": _l("reminders"),
     "proposals": _l("proposals"),
     "proposals_closed": _l("proposals closed"),
+    "events": _l("marketplace events"),
     "covered": _l("covered"),
+    "ending": _l("cover ending within 30 days"),
     "lapsed": _l("lapsed"),
 }
 

@@ -63,7 +63,8 @@ class InsurancePolicy(db.Model):
 
 
 class PolicyReminder(db.Model):
-    """One reminder step sent for one policy: the unique key makes each step go out once."""
+    """One reminder step claimed for one policy by the sweep (the unique key makes each step go out
+    once); its message is written afterwards, in batches."""
 
     __tablename__ = "policy_reminder"
 
@@ -73,7 +74,16 @@ class PolicyReminder(db.Model):
     sent_on: Mapped[date]
     notification_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notification.id"))
 
-    __table_args__ = (sa.UniqueConstraint("policy_id", "step", name="uq_policy_reminder_step"),)
+    __table_args__ = (
+        sa.UniqueConstraint("policy_id", "step", name="uq_policy_reminder_step"),
+        # The reminders whose message is still to write (insurance.sweep.write_reminders).
+        sa.Index(
+            "ix_policy_reminder_unwritten",
+            "id",
+            postgresql_where=sa.text("notification_id IS NULL"),
+            sqlite_where=sa.text("notification_id IS NULL"),
+        ),
+    )
 
 
 class InsuranceSweep(db.Model):

@@ -44,13 +44,18 @@ def covered_on(day: Any, provider_id_column: Any = Provider.id) -> ColumnElement
     return sa.exists().where(cover.provider_id == provider_id_column, cover_includes(cover, day))
 
 
-def periods_by_provider(provider_ids: list[int] | None = None) -> dict[int, list[tuple[int, Period]]]:
-    """Verified policies as (policy id, period), per provider: one query."""
+def periods_by_provider(
+    provider_ids: list[int] | None = None, *, between: tuple[int, int] | None = None
+) -> dict[int, list[tuple[int, Period]]]:
+    """Verified policies as (policy id, period), per provider (these, those with an id in
+    `between`, or all): one query."""
     query = sa.select(
         InsurancePolicy.provider_id, InsurancePolicy.id, InsurancePolicy.starts_on, InsurancePolicy.ends_on
     ).where(InsurancePolicy.verification == Verification.VERIFIED)
     if provider_ids is not None:
         query = query.where(InsurancePolicy.provider_id.in_(provider_ids))
+    if between is not None:
+        query = query.where(InsurancePolicy.provider_id.between(*between))
     result: dict[int, list[tuple[int, Period]]] = defaultdict(list)
     for provider_id, policy_id, starts_on, ends_on in db.session.execute(query):
         result[provider_id].append((policy_id, Period(starts_on, ends_on)))

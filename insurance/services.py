@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from console import events
@@ -20,26 +17,24 @@ from console.business_time import paris_today
 from console.db import after_commit, db
 from console.domain import DomainError, _
 from console.files import services as files
-from console.formatting import supported_language
-from console.jobs import enqueue_after_commit
-from console.links import signed_links
-from console.notifications.models import Notification
-from console.notifications.services import render_message
 from console.redaction import find_card_numbers
 from insurance import board
 from insurance import workflow as wf
-from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, PolicyReminder
-from insurance.reporting import periods_by_provider, provider_status  # one definition, used here too
+from insurance.models import InsuranceCover, InsurancePolicy
+from insurance.reporting import (  # one definition, used here too
+    cover_includes,
+    covered_on,
+    periods_by_provider,
+    provider_status,
+)
 from insurance.workflow import InsuranceStatus, Period
 from marketplace import reporting as marketplace
-from marketplace.models import Provider, ServiceKind, VettingStatus
-from restrictions import reporting as restriction_reporting
+from marketplace.models import Provider, ServiceKind
 from restrictions import services as restrictions
 from restrictions.workflow import Source
 
 SWEEP_ACTOR = "system:insurance-sweep"
 LAPSE_REASON = "insurance_lapsed"  # the restriction reason code (restrictions.workflow.REASONS)
-_SWEEP_LOCK_ID = 7_415_290_002
 
 
 def min_coverage_cents() -> int:
@@ -177,7 +172,7 @@ def verify_policy(
         InsuranceStatus.VALID,
         InsuranceStatus.EXPIRING,
     ):
-        close_proposals_of_covered([policy.provider_id], actor=actor, now=now)
+        close_proposals_of_covered([policy.provider_id], today=paris_today(now), actor=actor, now=now)
         prompt_managers_to_lift(policy.provider, now=now)
         publish_cover_changes(lapsed=[], covered=[policy.provider_id], today=paris_today(now), now=now)
     return policy
@@ -234,15 +229,17 @@ def _decide(policy: InsurancePolicy, event: str, actor: Any, expected_version: i
 
 
 def refresh_cover(
-    provider_ids: list[int] | None = None, *, by_provider: dict[int, list[tuple[int, Period]]] | None = None
+    provider_ids: list[int] | None = None,
+    *,
+    between: tuple[int, int] | None = None,
+    by_provider: dict[int, list[tuple[int, Period]]] | None = None,
 ) -> int:
-    """Bring the merged cover chains of these providers (all when None) up to date.
-
-    Only chains that changed are written, so the daily full pass touches a handful of rows.
+    """Bring the merged cover chains of these providers (those with an id in `between`, or all
+    when neither is given) up to date. Only chains that changed are written.
     Returns the number of rows written.
     """
     if by_provider is None:
-        by_provider = periods_by_provider(provider_ids)
+        by_provider = periods_by_provider(provider_ids, between=between)
     wanted = {
         (provider_id, chain.starts_on): (
             chain.ends_on,
@@ -256,6 +253,8 @@ def refresh_cover(
     )
     if provider_ids is not None:
         existing_query = existing_query.where(InsuranceCover.provider_id.in_(provider_ids))
+    if between is not None:
+        existing_query = existing_query.where(InsuranceCover.provider_id.between(*between))
     existing = {(pid, start): (end, policy) for pid, start, end, policy in db.session.execute(existing_query)}
     stale = [key for key, value in existing.items() if wanted.get(key) != value]
     fresh = [key for key, value in wanted.items() if existing.get(key) != value]
@@ -305,60 +304,30 @@ def insurance_problems(provider_ids: list[int], today: date) -> dict[int, str | 
     return problems
 
 
-def close_proposals_of_covered(provider_ids: list[int], *, actor: Any, now: datetime) -> int:
-    """Close open insurance proposals of providers covered again (not a restriction decision)."""
-    wanted = set(provider_ids)  # may be every covered provider: filter in Python, not in an IN list
-    proposals = [p for p in restrictions.open_proposals_from(Source.INSURANCE) if p.provider_id in wanted]
+def close_proposals_of_covered(
+    provider_ids: list[int] | None, *, today: date, actor: Any, now: datetime
+) -> int:
+    """Close the open insurance proposals of providers covered on `today` (all of them when
+    `provider_ids` is None): not a restriction decision."""
+
+    def covered(provider_id_column: Any) -> Any:
+        condition = covered_on(today, provider_id_column)
+        return condition if provider_ids is None else condition & provider_id_column.in_(provider_ids)
+
+    proposals = restrictions.open_proposals_from(Source.INSURANCE, provider_where=covered)
     note = _("Closed automatically: a verified policy covers today.")
     return restrictions.close_moot_proposals(proposals, note=note, actor=actor, now=now)
 
 
-# --- the daily sweep -------------------------------------------------------------------------
-
-
-def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> InsuranceSweep:
-    """Reminders, lapse proposals and moot-proposal closing for every provider, set-based.
-
-    Each reminder step is inserted with ON CONFLICT DO NOTHING before its message is written, so
-    two sweeps at once, or a re-run, never send a step twice.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))
-    counts: Counter[str] = Counter()
-    by_provider = periods_by_provider()
-    counts["cover_rows_fixed"] = refresh_cover(by_provider=by_provider)  # verification keeps them current
-    after_commit(board.forget_counts)
-    active = set(
-        db.session.scalars(sa.select(Provider.id).where(Provider.vetting_status == VettingStatus.APPROVED))
-    )
-    due, lapsed, covered = [], [], []
-    for provider_id, policies in by_provider.items():
-        periods = [p for _, p in policies]
-        until = wf.covered_until(today, periods)
-        end = until or wf.last_cover_end(today, periods)
-        if end is None:
-            continue
-        (covered if until else lapsed).append(provider_id)
-        step = wf.reminder_step(today, end)
-        if step is not None and provider_id in active:
-            policy_id = max((pid for pid, p in policies if p.ends_on == end), default=None)
-            due.append({"policy_id": policy_id, "step": step, "sent_on": today})
-    counts["reminders"] = _send_reminders(due, now=now)
-    counts["proposals"] = _propose_for_lapses([p for p in lapsed if p in active], actor=actor, now=now)
-    counts["proposals_closed"] = close_proposals_of_covered(covered, actor=actor, now=now) if covered else 0
-    publish_cover_changes(lapsed=[p for p in lapsed if p in active], covered=covered, today=today, now=now)
-    counts["covered"], counts["lapsed"] = len(covered), len(lapsed)
-    sweep = InsuranceSweep(day=today, started_at=now, finished_at=now, counts=dict(counts))
-    db.session.add(sweep)
-    db.session.flush()
-    audit.record(actor, "insurance.sweep", sweep, changes=dict(counts), now=now)
-    return sweep
-
-
-def publish_cover_changes(*, lapsed: list[int], covered: list[int], today: date, now: datetime) -> int:
+def publish_cover_changes(*, lapsed: list[int], covered: list[int] | None, today: date, now: datetime) -> int:
     """Tell the marketplace once per change: `insurance.lapsed` for a lapsed provider whose last
-    insurance event was not a lapse, `insurance.restored` for a covered one whose last was."""
+    insurance event was not a lapse, `insurance.restored` for a covered one whose last was (with
+    `covered` None: any provider whose last event was a lapse and who is covered on `today`)."""
     latest = events.latest_of((events.INSURANCE_LAPSED, events.INSURANCE_RESTORED))
+    if covered is None:
+        gone = set(lapsed)
+        candidates = [p for p, kind in latest.items() if kind == events.INSURANCE_LAPSED and p not in gone]
+        covered = _covered_among(candidates, today)
     changes = {
         events.INSURANCE_LAPSED: sorted(p for p in set(lapsed) if latest.get(p) != events.INSURANCE_LAPSED),
         events.INSURANCE_RESTORED: sorted(
@@ -373,97 +342,18 @@ def publish_cover_changes(*, lapsed: list[int], covered: list[int], today: date,
     return sum(len(ids) for ids in changes.values())
 
 
-def _send_reminders(due: list[dict], *, now: datetime) -> int:
-    if not due:
-        return 0
-    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert
-    statement = (
-        insert(PolicyReminder)
-        .on_conflict_do_nothing(index_elements=["policy_id", "step"])
-        .returning(PolicyReminder.id, PolicyReminder.policy_id, PolicyReminder.step)
-    )
-    claimed = (
-        db.session.execute(statement, due).all()
-        if len(due) > 1
-        else db.session.execute(statement.values(due[0])).all()
-    )
-    if not claimed:
-        return 0
-    policies = {
-        p.id: p
-        for p in db.session.scalars(
-            sa.select(InsurancePolicy)
-            .where(InsurancePolicy.id.in_([c.policy_id for c in claimed]))
-            .options(joinedload(InsurancePolicy.provider))
-        )
-    }
-    # each reminder carries a fresh link to the portal's certificate page (made in one statement)
-    urls = signed_links(
-        "certificate", [(policies[c.policy_id].provider, None) for c in claimed], now=now, actor=SWEEP_ACTOR
-    )
-    notes = [
-        _reminder_note(policies[c.policy_id], c.step, now, url) for c, url in zip(claimed, urls, strict=True)
-    ]
-    db.session.add_all(notes)
-    db.session.flush()
-    db.session.execute(
-        sa.update(PolicyReminder),
-        [{"id": c.id, "notification_id": n.id} for c, n in zip(claimed, notes, strict=True)],
-    )
-    from console.notifications import jobs as notification_jobs
-
-    enqueue_after_commit(notification_jobs.deliver_pending)
-    return len(notes)
-
-
-def _reminder_note(policy: InsurancePolicy, step: int, now: datetime, link: str | None) -> Notification:
-    provider = policy.provider
-    with force_locale(supported_language(provider.language)):  # the provider's language
-        subject, body = render_message(
-            "insurance_reminder",
-            {
-                "provider": provider.display_name,
-                "reference": provider.reference,
-                "policy": policy,
-                "step": step,
-                "link": link,
-            },
-        )
-    return Notification(
-        created_at=now,
-        recipient=provider.email,
-        template="insurance_reminder",
-        subject=subject,
-        body=body,
-        related_type="InsurancePolicy",
-        related_id=str(policy.id),
-        next_attempt_at=now,
-    )
-
-
-def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -> int:
-    """An insurance proposal for each lapsed provider without one open or an insurance restriction."""
-    if not provider_ids:
-        return 0
-    handled = restriction_reporting.providers_already_handled(
-        source=Source.INSURANCE, reason_code=LAPSE_REASON
-    )
-    todo = [pid for pid in provider_ids if pid not in handled]
-    providers = [
-        provider
-        for chunk in range(0, len(todo), 1000)  # bounded IN lists (SQLite and psycopg limits)
-        for provider in db.session.scalars(
-            sa.select(Provider).where(Provider.id.in_(todo[chunk : chunk + 1000]))
+def _covered_among(provider_ids: list[int], today: date) -> list[int]:
+    """Those of these providers covered on `today` (a handful: those restored since yesterday)."""
+    return [
+        provider_id
+        for chunk in range(0, len(provider_ids), 1000)  # bounded IN lists (SQLite and psycopg limits)
+        for provider_id in db.session.scalars(
+            sa.select(InsuranceCover.provider_id).where(
+                InsuranceCover.provider_id.in_(provider_ids[chunk : chunk + 1000]),
+                cover_includes(InsuranceCover, today),
+            )
         )
     ]
-    restrictions.propose_restrictions(
-        providers,
-        reason_code=LAPSE_REASON,
-        actor=actor,
-        now=now,
-        evidence=[_("No verified RC Pro policy covers today (insurance sweep).")],
-    )
-    return len(providers)
 
 
 # --- retention -------------------------------------------------------------------------------

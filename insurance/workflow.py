@@ -165,6 +165,17 @@ def reminder_step(day: date, cover_end: date) -> int | None:
     return step if step >= AFTER_END_EVERY_DAYS else -min(BEFORE_END_DAYS)
 
 
+REMINDER_WINDOW_DAYS = max(BEFORE_END_DAYS)  # the first reminder goes out this many days before the end
+
+
+def reminder_to_send(day: date, cover_end: date, last_sent: int | None) -> int | None:
+    """The reminder step to send on `day`: the most recent one due, unless it (or a later one) was
+    sent for this cover already (`last_sent`). Steps only grow as days pass, so comparing with the
+    last step sent is enough."""
+    step = reminder_step(day, cover_end)
+    return step if step is not None and (last_sent is None or step > last_sent) else None
+
+
 def verification_flags(
     *,
     coverage_cents: int,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 
 from console import events, links
 from console.audit import services as audit
@@ -450,11 +451,16 @@ def open_proposals_query():
     )
 
 
-def open_proposals_from(source: Source) -> list[RestrictionProposal]:
-    """Every open proposal raised by one kind of signal (e.g. insurance lapses)."""
+def open_proposals_from(
+    source: Source, *, provider_where: Callable[[Any], ColumnElement[bool]] | None = None
+) -> list[RestrictionProposal]:
+    """Every open proposal raised by one kind of signal (e.g. insurance lapses); `provider_where`,
+    given the proposals' provider id column, narrows them in SQL (e.g. "covered today")."""
     query = sa.select(RestrictionProposal).where(
         RestrictionProposal.source == source, RestrictionProposal.status == ProposalStatus.OPEN
     )
+    if provider_where is not None:
+        query = query.where(provider_where(RestrictionProposal.provider_id))
     return list(db.session.scalars(query))
 
 

@@ -17,6 +17,7 @@ from console.db import db, utcnow
 from console.events import IntegrationEvent
 from disputes.complaints import services as complaints
 from insurance import services as insurance
+from insurance import sweep as insurance_sweep
 from restrictions import services as restrictions
 from reviews import services as reviews
 from tests.factories import make_booking, make_complaint, make_policy, make_provider, make_staff
@@ -121,15 +122,37 @@ def test_the_insurance_sweep_publishes_a_lapse_once_and_a_verified_policy_restor
     today = paris_today(now)
     make_policy(provider, starts_on=today - timedelta(days=400), ends_on=today - timedelta(days=2),
                 verified_by=make_staff("vetting_officer"))  # fmt: skip
-    insurance.sweep_policies(today=today, now=now)
-    insurance.sweep_policies(today=today, now=now + timedelta(hours=1))
+    insurance_sweep.sweep_policies(today=today, now=now)
+    insurance_sweep.sweep_policies(today=today, now=now + timedelta(hours=1))
     # The lapse opens a proposal only: the provider stays bookable, no eligibility change.
     assert _types(provider.id) == [events.INSURANCE_LAPSED]
     assert _events(provider.id)[0].payload == {"provider": provider.reference, "on": today.isoformat()}
     policy = make_policy(provider, starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=364))
     insurance.verify_policy(policy, actor=make_staff("vetting_officer"), now=now)
-    insurance.sweep_policies(today=today, now=now + timedelta(hours=2))
+    insurance_sweep.sweep_policies(today=today, now=now + timedelta(hours=2))
     assert _types(provider.id) == [events.INSURANCE_LAPSED, events.INSURANCE_RESTORED]
+
+
+def test_a_successor_verified_ahead_restores_on_its_first_day_through_the_sweep(now):
+    provider, officer = make_provider(), make_staff("vetting_officer")
+    today = paris_today(now)
+    make_policy(provider, starts_on=today - timedelta(days=400), ends_on=today - timedelta(days=3),
+                verified_by=officer)  # fmt: skip
+    make_policy(
+        provider,
+        starts_on=today + timedelta(days=2),
+        ends_on=today + timedelta(days=366),
+        verified_by=officer,
+    )  # fmt: skip  (verified now, starts in two days)
+    lapsed = insurance_sweep.sweep_policies(today=today, now=now)
+    assert lapsed.counts["lapsed"] == 1 and _types(provider.id) == [events.INSURANCE_LAPSED]
+    insurance_sweep.sweep_policies(today=today + timedelta(days=1), now=now + timedelta(days=1))
+    assert _types(provider.id) == [events.INSURANCE_LAPSED]  # still not covered
+    restored = insurance_sweep.sweep_policies(today=today + timedelta(days=2), now=now + timedelta(days=2))
+    assert restored.counts["lapsed"] == 0 and restored.counts["proposals_closed"] == 1
+    assert _types(provider.id) == [events.INSURANCE_LAPSED, events.INSURANCE_RESTORED]
+    insurance_sweep.sweep_policies(today=today + timedelta(days=3), now=now + timedelta(days=3))
+    assert _types(provider.id) == [events.INSURANCE_LAPSED, events.INSURANCE_RESTORED]  # once
 
 
 def test_a_complaint_status_change_and_a_hidden_review_are_published(now):

@@ -18,6 +18,7 @@ from disputes.complaints import services as complaints
 from disputes.complaints.models import ComplaintEntry, EntryKind, Satisfaction
 from disputes.complaints.workflow import Status
 from insurance import services as insurance
+from insurance import sweep as insurance_sweep
 from insurance.models import InsurancePolicy
 from insurance.workflow import InsuranceStatus, Verification
 from portal import answers
@@ -63,7 +64,8 @@ def test_a_provider_sends_a_certificate_from_the_reminder_and_an_officer_verifie
         ends_on=today + timedelta(days=7),
         verified_by=make_staff("vetting_officer"),
     )
-    insurance.sweep_policies(today=today, now=utcnow())  # the 7-day reminder, with its link
+    insurance_sweep.sweep_policies(today=today, now=utcnow())  # the 7-day reminder
+    insurance_sweep.write_reminders(now=utcnow())  # its message, with its link
     db.session.commit()
     provider_id, email = provider.id, provider.email
     assert insurance.provider_status(provider_id, today) == InsuranceStatus.EXPIRING

@@ -13,6 +13,7 @@ from console.db import db, utcnow
 from console.formatting import format_date, format_datetime, format_money
 from console.notifications.models import Notification
 from insurance import services
+from insurance import sweep as insurance_sweep
 from tests.conftest import sign_in
 from tests.factories import make_booking, make_provider, make_staff
 from tests.insurance.test_services import PDF
@@ -98,7 +99,8 @@ def _reminder(language):
     policy = _policy(
         provider, starts=today - timedelta(days=300), ends=today + timedelta(days=7), verified_by=officer
     )
-    services.sweep_policies(today=today, now=utcnow())
+    insurance_sweep.sweep_policies(today=today, now=utcnow())
+    assert insurance_sweep.write_reminders(now=utcnow()) == 1
     note = db.session.scalar(
         sa.select(Notification).where(
             Notification.template == "insurance_reminder", Notification.related_id == str(policy.id)

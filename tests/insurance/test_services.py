@@ -18,6 +18,7 @@ from console.domain import DomainError
 from console.notifications.models import Notification
 from insurance import jobs as insurance_jobs
 from insurance import services
+from insurance import sweep as insurance_sweep
 from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.workflow import InsuranceStatus, Verification
 from restrictions import services as restrictions
@@ -176,7 +177,9 @@ def test_a_rejection_needs_a_reason(officer, now):
 
 
 def _sweep(day, now):
-    sweep = services.sweep_policies(today=day, now=now)
+    """One day's sweep, then its reminders written (the job the sweep enqueues)."""
+    sweep = insurance_sweep.sweep_policies(today=day, now=now)
+    insurance_sweep.write_reminders(now=now)
     db.session.flush()
     return sweep.counts
 
@@ -238,10 +241,19 @@ def test_a_verified_successor_stops_reminders_and_closes_the_proposal(officer, n
 
 
 def test_the_sweep_is_recorded(officer, now):
-    _policy(make_provider(), officer, now=now)
+    _policy(make_provider(), officer, now=now)  # ends in 65 days: nothing to do
+    _policy(make_provider(), officer, now=now, ends_on=TODAY + timedelta(days=20))
+    _policy(make_provider(), officer, now=now, ends_on=TODAY - timedelta(days=4))
     _sweep(TODAY, now)
     sweep = db.session.scalar(sa.select(InsuranceSweep))
-    assert sweep.day == TODAY and sweep.counts["covered"] == 1
+    assert sweep.day == TODAY
+    assert {k: sweep.counts[k] for k in ("ending", "lapsed", "reminders", "proposals", "events")} == {
+        "ending": 1,
+        "lapsed": 1,
+        "reminders": 2,
+        "proposals": 1,
+        "events": 1,
+    }
 
 
 def test_the_sweep_job_runs_on_a_real_worker(queue_redis, officer, now):
@@ -253,21 +265,15 @@ def test_the_sweep_job_runs_on_a_real_worker(queue_redis, officer, now):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PolicyReminder)) == 1
 
 
-@pytest.mark.committed
-def test_two_sweeps_at_once_send_each_reminder_once(app, now):
-    with app.app_context():
-        officer = make_staff("vetting_officer")
-        providers = [make_provider() for _ in range(3)]
-        for provider in providers:
-            _policy(provider, officer, now=now, ends_on=TODAY + timedelta(days=7))
-        db.session.commit()
+def _at_once(app, work) -> list[Exception]:
+    """Run `work` in two threads started together, each committing; the errors raised."""
     barrier, errors = threading.Barrier(2), []
 
-    def sweep():
+    def run():
         with app.app_context():
             try:
                 barrier.wait()
-                services.sweep_policies(today=TODAY, now=now)
+                work()
                 db.session.commit()
             except Exception as exc:  # noqa: BLE001 - SQLite may refuse the second writer
                 db.session.rollback()
@@ -275,23 +281,37 @@ def test_two_sweeps_at_once_send_each_reminder_once(app, now):
             finally:
                 db.session.remove()
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    threads = [threading.Thread(target=run) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    return errors
+
+
+@pytest.mark.committed
+def test_two_sweeps_and_two_writers_at_once_send_each_reminder_once(app, now):
+    from console.db import is_write_conflict
+
+    with app.app_context():
+        officer = make_staff("vetting_officer")
+        providers = [make_provider() for _ in range(3)]
+        for provider in providers:
+            _policy(provider, officer, now=now, ends_on=TODAY + timedelta(days=7))
+        db.session.commit()
+    errors = _at_once(app, lambda: insurance_sweep.sweep_policies(today=TODAY, now=now))
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PolicyReminder)) == 3
-        assert (
-            db.session.scalar(
-                sa.select(sa.func.count())
-                .select_from(Notification)
-                .where(Notification.template == "insurance_reminder")
-            )
-            == 3
-        )
-        from console.db import is_write_conflict
-
+    # two writers of two messages each: on PostgreSQL the second skips the rows the first holds
+    errors += _at_once(app, lambda: insurance_sweep.write_reminders(now=now, limit=2))
+    with app.app_context():
+        insurance_sweep.write_reminders(now=now)  # what is left, as the next periodic pass writes it
+        db.session.commit()
+        notes = db.session.scalars(
+            sa.select(Notification.id).where(Notification.template == "insurance_reminder")
+        ).all()
+        linked = db.session.scalars(sa.select(PolicyReminder.notification_id)).all()
+        assert len(notes) == 3 and sorted(linked) == sorted(notes)
         assert all(is_write_conflict(e) for e in errors), errors
 
 

@@ -1,7 +1,9 @@
 """The daily sweep is set-based: its SQL statements do not grow with the providers or reminders.
 
-New lapses too: their proposals and audit events are written in batches (on PostgreSQL; SQLite's
-driver makes the ORM insert rows whose ids it needs back one at a time).
+It reads the day's covers from `insurance_cover`, never every provider's policies. New lapses
+too: their proposals and audit events are written in batches (on PostgreSQL; SQLite's driver
+makes the ORM insert rows whose ids it needs back one at a time). The reminders' messages are
+written by `write_reminders`, also in a fixed number of statements per batch.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import sqlalchemy as sa
 from console.business_time import paris_today
 from console.db import db
 from insurance import services
-from insurance.models import InsurancePolicy
+from insurance import sweep as insurance_sweep
+from insurance.models import InsurancePolicy, PolicyReminder
 from insurance.workflow import Verification
+from marketplace.models import Provider
 from tests.factories import make_provider
 
 
@@ -43,18 +47,21 @@ def _insure(count: int, *, ends_in_days: int, now) -> None:
             )
         )
     db.session.flush()
+    services.refresh_cover()  # as verification writes them
 
 
 @contextmanager
 def _counting():
     counted = [0]
+    statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
         counted[0] += 1
+        statements.append(statement)
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:
-        yield counted
+        yield counted, statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
 
@@ -62,31 +69,46 @@ def _counting():
 def _sweep(now) -> tuple[int, dict]:
     """Statements and counts of one sweep, rolled back to a savepoint afterwards."""
     savepoint = db.session.begin_nested()
-    with _counting() as counted:
-        sweep = services.sweep_policies(today=paris_today(now), now=now)
+    with _counting() as (counted, statements):
+        sweep = insurance_sweep.sweep_policies(today=paris_today(now), now=now)
     counts = dict(sweep.counts)
     savepoint.rollback()
+    assert not [s for s in statements if "FROM insurance_policy" in s], "the sweep read the policies"
     return counted[0], counts
+
+
+def _write(now) -> tuple[int, int]:
+    """Statements and messages of one sweep's reminders written, rolled back afterwards."""
+    savepoint = db.session.begin_nested()
+    insurance_sweep.sweep_policies(today=paris_today(now), now=now)
+    with _counting() as (counted, _statements):
+        written = insurance_sweep.write_reminders(now=now)
+    savepoint.rollback()
+    return counted[0], written
 
 
 def test_reminders_and_covered_providers_cost_no_statements_per_provider(now):
     _insure(4, ends_in_days=10, now=now)  # a reminder due each
     _insure(3, ends_in_days=200, now=now)  # covered, nothing due
     few, few_counts = _sweep(now)
+    (few_writes, few_written) = _write(now)
     _insure(36, ends_in_days=10, now=now)
     _insure(27, ends_in_days=200, now=now)
     many, many_counts = _sweep(now)
+    (many_writes, many_written) = _write(now)
     assert (few_counts["reminders"], many_counts["reminders"]) == (4, 40)
-    assert (few_counts["covered"], many_counts["covered"]) == (7, 70)
+    assert (few_counts["ending"], many_counts["ending"]) == (4, 40)
+    assert (few_written, many_written) == (4, 40)
+    assert many == few
     if db.engine.dialect.name == "postgresql":
-        assert many == few
-    else:  # SQLite: the ORM inserts rows whose ids it needs back one at a time (the notifications)
-        assert many - few <= 36
+        assert many_writes == few_writes
+    else:  # SQLite: the ORM inserts rows whose ids it needs back one at a time (the messages)
+        assert many_writes - few_writes <= 36
 
 
 def test_one_lapse_or_fifty_cost_the_same_statements(now):
     _insure(20, ends_in_days=90, now=now)
-    _insure(1, ends_in_days=-3, now=now)
+    _insure(1, ends_in_days=-3, now=now)  # lapsed three days ago
     few, few_counts = _sweep(now)
     _insure(49, ends_in_days=-3, now=now)
     many, many_counts = _sweep(now)
@@ -102,9 +124,38 @@ def test_lapse_proposals_are_audited_in_one_unbroken_chain(now):
     from restrictions.models import RestrictionProposal
 
     _insure(30, ends_in_days=-3, now=now)
-    services.sweep_policies(today=paris_today(now), now=now)
+    insurance_sweep.sweep_policies(today=paris_today(now), now=now)
     proposals = db.session.scalars(sa.select(RestrictionProposal)).all()
     assert len(proposals) == 30 and all(
         p.statement and p.created_by == "system:insurance-sweep" for p in proposals
     )
     assert audit.verify().ok
+
+
+def test_a_day_with_more_reminders_than_a_batch_is_written_batch_by_batch(now):
+    _insure(7, ends_in_days=1, now=now)
+    insurance_sweep.sweep_policies(today=paris_today(now), now=now)
+    assert [insurance_sweep.write_reminders(now=now, limit=3) for _ in range(4)] == [3, 3, 1, 0]
+    assert not db.session.scalars(
+        sa.select(PolicyReminder).where(PolicyReminder.notification_id.is_(None))
+    ).all()
+
+
+def test_the_weekly_check_rewrites_only_the_cover_rows_that_differ_in_its_slice(now):
+    from insurance.models import InsuranceCover
+
+    _insure(3, ends_in_days=100, now=now)
+    today = paris_today(now)
+    assert sum(insurance_sweep.reconcile_cover(today + timedelta(days=d))["fixed"] for d in range(7)) == 0
+    one = db.session.scalar(sa.select(InsuranceCover).order_by(InsuranceCover.provider_id).limit(1))
+    one.ends_on -= timedelta(days=50)  # changed behind the console's back
+    db.session.flush()
+    runs = [insurance_sweep.reconcile_cover(today + timedelta(days=d)) for d in range(7)]
+    assert sum(run["fixed"] for run in runs) == 2  # the wrong row out, the right one in
+    for provider_id in db.session.scalars(sa.select(Provider.id)):  # a week's slices hold each once
+        assert len([r for r in runs if r["from"] <= provider_id <= r["to"]]) == 1
+    covering = [r for r in runs if r["from"] <= one.provider_id <= r["to"]]
+    assert covering[0]["fixed"] == 2
+    db.session.expire_all()
+    ends = db.session.scalars(sa.select(InsuranceCover.ends_on)).all()
+    assert ends == [today + timedelta(days=100)] * 3

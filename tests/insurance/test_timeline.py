@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from console.db import db
 from insurance import services
+from insurance import sweep as insurance_sweep
 from restrictions import services as restrictions
 from tests.factories import make_provider, make_staff
 from tests.insurance.test_services import TODAY, _certificate, _fields
@@ -21,7 +22,7 @@ def test_the_provider_page_lists_insurance_events_newest_first(client_as, now):
         now=now - timedelta(days=3),
     )
     services.verify_policy(policy, actor=officer, now=now - timedelta(days=2))
-    services.sweep_policies(today=TODAY, now=now - timedelta(hours=1))
+    insurance_sweep.sweep_policies(today=TODAY, now=now - timedelta(hours=1))
     proposal = db.session.scalars(restrictions.open_proposals_query()).first()
     restrictions.confirm_proposal(proposal, actor=manager, now=now)
     db.session.commit()

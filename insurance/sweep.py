@@ -1,0 +1,258 @@
+"""The daily insurance sweep: the day's reminders, lapse proposals, moot proposals closed and cover
+events, read from `insurance_cover`; the reminders' messages written in batches; the weekly check
+of the cover rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased, joinedload
+
+from console.audit import services as audit
+from console.db import after_commit, db
+from console.domain import _
+from console.formatting import supported_language
+from console.jobs import enqueue_after_commit
+from console.links import signed_links
+from console.notifications.models import Notification
+from console.notifications.services import render_message
+from insurance import board
+from insurance import workflow as wf
+from insurance.models import InsuranceCover, InsurancePolicy, InsuranceSweep, PolicyReminder
+from insurance.reporting import cover_includes
+from insurance.services import (
+    LAPSE_REASON,
+    SWEEP_ACTOR,
+    close_proposals_of_covered,
+    publish_cover_changes,
+    refresh_cover,
+)
+from marketplace.models import Provider, VettingStatus
+from restrictions import reporting as restriction_reporting
+from restrictions import services as restrictions
+from restrictions.workflow import Source
+
+_SWEEP_LOCK_ID = 7_415_290_002
+
+
+@dataclass(frozen=True)
+class DueCover:
+    """An approved provider's cover that may call for a reminder today."""
+
+    provider_id: int
+    policy_id: int  # the policy that ends the cover
+    ends_on: date
+    last_sent: int | None  # the last reminder step sent for that policy
+
+
+def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> InsuranceSweep:
+    """Reminders, lapse proposals, moot-proposal closing and cover events for the day, set-based.
+
+    It reads only the covers that call for something today (ending within the reminder window, or
+    lapsed) from `insurance_cover`, which verification keeps current (`reconcile_cover` checks it
+    in weekly slices), so its cost follows the day's events, not the number of providers.
+    Reminder steps are claimed with ON CONFLICT DO NOTHING, so two sweeps at once, or a re-run,
+    never claim a step twice; `write_reminders` then writes their messages in batches.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))
+    counts: Counter[str] = Counter()
+    ending, lapsed = _covers_due(today)
+    due = [
+        {"policy_id": cover.policy_id, "step": step, "sent_on": today}
+        for cover in ending + lapsed
+        if (step := wf.reminder_to_send(today, cover.ends_on, cover.last_sent)) is not None
+    ]
+    counts["reminders"] = _claim_reminders(due)
+    lapsed_ids = [cover.provider_id for cover in lapsed]
+    counts["proposals"] = _propose_for_lapses(lapsed_ids, actor=actor, now=now)
+    counts["proposals_closed"] = close_proposals_of_covered(None, today=today, actor=actor, now=now)
+    counts["events"] = publish_cover_changes(lapsed=lapsed_ids, covered=None, today=today, now=now)
+    counts["ending"], counts["lapsed"] = len(ending), len(lapsed)
+    sweep = InsuranceSweep(day=today, started_at=now, finished_at=now, counts=dict(counts))
+    db.session.add(sweep)
+    db.session.flush()
+    audit.record(actor, "insurance.sweep", sweep, changes=dict(counts), now=now)
+    if counts["reminders"]:
+        from insurance import jobs as insurance_jobs  # the jobs module calls this one
+
+        enqueue_after_commit(insurance_jobs.write_reminders)
+    return sweep
+
+
+def _covers_due(today: date) -> tuple[list[DueCover], list[DueCover]]:
+    """Approved providers' covers that include `today` and end within the reminder window, and
+    their lapsed covers (the last that ended before `today`, with none covering it): two indexed
+    queries on `insurance_cover`, each with the last reminder step sent for the cover's policy."""
+    cover, later = InsuranceCover, aliased(InsuranceCover)
+    last_sent = (
+        sa.select(sa.func.max(PolicyReminder.step))
+        .where(PolicyReminder.policy_id == cover.policy_id)
+        .scalar_subquery()
+    )
+    approved = sa.exists().where(
+        Provider.id == cover.provider_id, Provider.vetting_status == VettingStatus.APPROVED
+    )
+    query = sa.select(cover.provider_id, cover.policy_id, cover.ends_on, last_sent).where(approved)
+    window_end = today + timedelta(days=wf.REMINDER_WINDOW_DAYS)
+    ending = query.where(cover_includes(cover, today), cover.ends_on <= window_end)
+    lapsed = query.where(
+        cover.ends_on < today,
+        ~sa.exists().where(
+            later.provider_id == cover.provider_id, later.ends_on > cover.ends_on, later.starts_on <= today
+        ),
+    )
+    return (
+        [DueCover(*row) for row in db.session.execute(ending.order_by(cover.provider_id))],
+        [DueCover(*row) for row in db.session.execute(lapsed.order_by(cover.provider_id))],
+    )
+
+
+def _claim_reminders(due: list[dict]) -> int:
+    """Record the reminder steps due (one statement); a step already recorded is left alone."""
+    if not due:
+        return 0
+    insert = (postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite).insert
+    statement = (
+        insert(PolicyReminder)
+        .on_conflict_do_nothing(index_elements=["policy_id", "step"])
+        .returning(PolicyReminder.id)
+    )
+    if len(due) == 1:
+        return len(db.session.execute(statement.values(due[0])).all())
+    return len(db.session.execute(statement, due).all())
+
+
+REMINDER_BATCH = 500
+
+
+def write_reminders(*, now: datetime, limit: int = REMINDER_BATCH) -> int:
+    """Write the message of up to `limit` claimed reminders that have none yet, oldest first, in a
+    fixed number of statements; returns how many. Concurrent writers take different reminders
+    (rows locked with SKIP LOCKED on PostgreSQL; SQLite has one writer at a time)."""
+    reminders = db.session.scalars(
+        sa.select(PolicyReminder)
+        .where(PolicyReminder.notification_id.is_(None))
+        .order_by(PolicyReminder.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    if not reminders:
+        return 0
+    policies = {
+        p.id: p
+        for p in db.session.scalars(
+            sa.select(InsurancePolicy)
+            .where(InsurancePolicy.id.in_({r.policy_id for r in reminders}))
+            .options(joinedload(InsurancePolicy.provider))
+        )
+    }
+    # each reminder carries a fresh link to the portal's certificate page (made in one statement)
+    urls = signed_links(
+        "certificate", [(policies[r.policy_id].provider, None) for r in reminders], now=now, actor=SWEEP_ACTOR
+    )
+    notes = _reminder_notes(
+        [(policies[r.policy_id], r.step, url) for r, url in zip(reminders, urls, strict=True)], now
+    )
+    db.session.add_all(notes)
+    db.session.flush()
+    db.session.execute(
+        sa.update(PolicyReminder),
+        [{"id": r.id, "notification_id": n.id} for r, n in zip(reminders, notes, strict=True)],
+    )
+    from console.notifications import jobs as notification_jobs
+
+    enqueue_after_commit(notification_jobs.deliver_pending)
+    return len(notes)
+
+
+def _reminder_notes(items: list[tuple[InsurancePolicy, int, str]], now: datetime) -> list[Notification]:
+    """Each reminder's message in its provider's language (rendered language by language)."""
+    by_language: dict[str, list[int]] = {}
+    for n, (policy, _step, _link) in enumerate(items):
+        by_language.setdefault(supported_language(policy.provider.language), []).append(n)
+    notes: list[Notification | None] = [None] * len(items)
+    for language, positions in by_language.items():
+        with force_locale(language):
+            for n in positions:
+                policy, step, link = items[n]
+                notes[n] = _reminder_note(policy, step, now, link)
+    return notes  # type: ignore[return-value]
+
+
+def _reminder_note(policy: InsurancePolicy, step: int, now: datetime, link: str | None) -> Notification:
+    provider = policy.provider
+    subject, body = render_message(
+        "insurance_reminder",
+        {
+            "provider": provider.display_name,
+            "reference": provider.reference,
+            "policy": policy,
+            "step": step,
+            "link": link,
+        },
+    )
+    return Notification(
+        created_at=now,
+        recipient=provider.email,
+        template="insurance_reminder",
+        subject=subject,
+        body=body,
+        related_type="InsurancePolicy",
+        related_id=str(policy.id),
+        next_attempt_at=now,
+    )
+
+
+def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -> int:
+    """An insurance proposal for each lapsed provider without one open or an insurance restriction."""
+    if not provider_ids:
+        return 0
+    handled = restriction_reporting.providers_already_handled(
+        source=Source.INSURANCE, reason_code=LAPSE_REASON
+    )
+    todo = [pid for pid in provider_ids if pid not in handled]
+    providers = [
+        provider
+        for chunk in range(0, len(todo), 1000)  # bounded IN lists (SQLite and psycopg limits)
+        for provider in db.session.scalars(
+            sa.select(Provider).where(Provider.id.in_(todo[chunk : chunk + 1000]))
+        )
+    ]
+    restrictions.propose_restrictions(
+        providers,
+        reason_code=LAPSE_REASON,
+        actor=actor,
+        now=now,
+        evidence=[_("No verified RC Pro policy covers today (insurance sweep).")],
+    )
+    return len(providers)
+
+
+RECONCILE_SLICES = 7  # each provider's cover rows are checked once a week
+RECONCILE_BATCH = 10_000  # providers read at a time: memory stays flat
+
+
+def reconcile_cover(day: date) -> dict[str, int]:
+    """Check one slice of the providers' cover rows against their verified policies and rewrite
+    those that differ. Verification keeps the rows current; this is the safety net for a row
+    changed behind the console's back. The slice follows the day, so each provider is checked
+    once every RECONCILE_SLICES days and a run costs a fixed share of the providers."""
+    low, high = db.session.execute(sa.select(sa.func.min(Provider.id), sa.func.max(Provider.id))).one()
+    if low is None:
+        return {"from": 0, "to": 0, "fixed": 0}
+    size = (high - low) // RECONCILE_SLICES + 1
+    start = low + (day.toordinal() % RECONCILE_SLICES) * size
+    end = min(start + size - 1, high)
+    fixed = sum(
+        refresh_cover(between=(first, min(first + RECONCILE_BATCH - 1, end)))
+        for first in range(start, end + 1, RECONCILE_BATCH)
+    )
+    if fixed:
+        after_commit(board.forget_counts)
+    return {"from": start, "to": end, "fixed": fixed}
