@@ -68,6 +68,8 @@ PERIODIC_JOBS: list[Periodic] = [
         queue="reports",
     ),
     Periodic("audit.anchor_head", "console.audit.jobs.anchor_head", every=timedelta(minutes=5)),
+    # The home page's charts, measured before their cached figures expire (console.home).
+    Periodic("home.refresh_charts", "console.home.refresh_charts", every=timedelta(minutes=4)),
     Periodic(
         "insurance.refresh_expiry_board", "insurance.jobs.refresh_expiry_board", every=timedelta(minutes=5)
     ),

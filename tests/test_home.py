@@ -14,7 +14,7 @@ from console import counts
 from console.business_time import paris_today, week_starts
 from console.charts import iso_weeks
 from console.db import db, utcnow
-from console.home import CHART_CACHE_KEY
+from console.home import CHART_CACHE_KEY, CHART_CACHE_SECONDS
 from disputes.complaints.models import Complaint
 from tests.conftest import signed_in_client
 from tests.factories import make_applicant, make_complaint, make_policy, make_provider, make_staff
@@ -278,3 +278,27 @@ def test_notices_past_the_cap_read_as_a_floor(app, queue_redis, monkeypatch):
     assert counts.current_cap() == counts.COUNT_CAP  # outside the home page
     listed = signed_in_client(app, "vetting_officer").get("/certificates/").get_data(as_text=True)
     assert "(3)" in listed
+
+
+def test_the_worker_measures_the_charts_before_they_expire_so_the_page_reads_them(app, queue_redis):
+    from rq import Queue
+
+    from console import jobs
+    from console.home import refresh_charts
+    from console.schedule import PERIODIC_JOBS
+    from tests.conftest import InProcessWorker
+
+    periodic = next(p for p in PERIODIC_JOBS if p.func == "console.home.refresh_charts")
+    assert periodic.every.total_seconds() < CHART_CACHE_SECONDS  # refreshed before they expire
+    jobs.enqueue(refresh_charts)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    assert 0 < queue_redis.ttl(f"{CHART_CACHE_KEY}:complaint_backlog") <= CHART_CACHE_SECONDS
+    make_complaint(category="damage")
+    db.session.commit()
+    agent = signed_in_client(app, "support_agent")
+    cached = _chart_table(agent.get("/").get_data(as_text=True), "complaint-backlog")
+    assert cached["< 1 day"] == ["0", "0", "0", "0"]  # the worker's figures, not the tables
+    jobs.enqueue(refresh_charts)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    fresh = _chart_table(agent.get("/").get_data(as_text=True), "complaint-backlog")
+    assert fresh["< 1 day"] == ["0", "1", "0", "0"]

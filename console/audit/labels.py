@@ -95,6 +95,7 @@ ACTIONS = {
     "file.purge": N_("File purged"),
     "file.upload": N_("File uploaded"),
     "files.sweep_orphans": N_("Orphaned files sweep"),
+    "home.refresh_charts": N_("Home charts measured"),
     "insurance.reconcile_cover": N_("Insurance cover checked"),
     "insurance.register": N_("Policy registered"),
     "insurance.refresh_expiry_board": N_("Expiry board recomputed"),
