@@ -125,25 +125,25 @@ def last_decision_at(provider_id: int) -> datetime | None:
 OPEN_CHECK = (CheckStatus.PENDING.value, CheckStatus.IN_PROGRESS.value)
 
 
-def case_queue_condition(queue: str, *, now: datetime, user_id: int | None = None):
+def case_queue_condition(queue: str, *, now: datetime, user_id: int | None = None, per_case: bool = False):
     """The active cases of one queue ("mine": a check of `user_id` not completed, "unassigned",
-    "awaiting", "ready", "overdue"), as SQL."""
+    "awaiting", "ready", "overdue"), as SQL. `per_case`: the unassigned checks looked up case by
+    case (OFFSET 0 keeps PostgreSQL from hashing every unassigned check first), for a capped count
+    that stops after the cap whatever the number of unassigned checks."""
     active = VettingCase.status.in_([s.value for s in wf.ACTIVE])
     awaiting = VettingCase.status == CaseStatus.AWAITING_PROVIDER
+    unassigned = sa.select(VettingCheck.id).where(
+        VettingCheck.case_id == VettingCase.id,
+        VettingCheck.assignee_id.is_(None),
+        VettingCheck.status.in_(OPEN_CHECK),
+    )
     conditions = {
         "mine": lambda: sa.exists().where(
             VettingCheck.case_id == VettingCase.id,
             VettingCheck.assignee_id == user_id,
             VettingCheck.status.in_(OPEN_CHECK),
         ),
-        "unassigned": lambda: sa.and_(
-            ~awaiting,
-            sa.exists().where(
-                VettingCheck.case_id == VettingCase.id,
-                VettingCheck.assignee_id.is_(None),
-                VettingCheck.status.in_(OPEN_CHECK),
-            ),
-        ),
+        "unassigned": lambda: sa.and_(~awaiting, (unassigned.offset(0) if per_case else unassigned).exists()),
         "awaiting": lambda: awaiting,
         "ready": lambda: VettingCase.status == CaseStatus.READY,
         "overdue": lambda: sa.and_(~awaiting, VettingCase.due_at <= now),
@@ -153,7 +153,7 @@ def case_queue_condition(queue: str, *, now: datetime, user_id: int | None = Non
 
 def case_queue_card(queue: str, *, now: datetime, user_id: int | None = None) -> QueueFigures:
     """A case queue's size and when its oldest case was opened."""
-    condition = case_queue_condition(queue, now=now, user_id=user_id)
+    condition = case_queue_condition(queue, now=now, user_id=user_id, per_case=True)
     return queue_figures(VettingCase, condition, VettingCase.opened_at)
 
 
