@@ -83,13 +83,21 @@ def _providers(count: int) -> list[int]:
     from console.db import db, utcnow
     from marketplace.models import Provider, VettingStatus
 
-    rows = []
-    for n in range(count):
+    def siret(n: int) -> str:
         siren = f"99{n:06d}"
-        siren += luhn.calc_check_digit(siren)
-        body = siren + "0001"
+        body = siren + luhn.calc_check_digit(siren) + "0001"
+        return body + luhn.calc_check_digit(body)
+
+    candidates = [siret(n) for n in range(count * 2)]
+    taken = set()  # the demo's SIRETs cover the whole 8-digit range: skip those in use
+    for start in range(0, len(candidates), 1000):
+        chunk = candidates[start : start + 1000]
+        taken |= set(db.session.scalars(sa.select(Provider.siret).where(Provider.siret.in_(chunk))))
+    free = [value for value in candidates if value not in taken][:count]
+    rows = []
+    for n, value in enumerate(free):
         rows.append({
-            "legal_name": f"Bench {n}", "siret": body + luhn.calc_check_digit(body),
+            "legal_name": f"Bench {n}", "siret": value,
             "email": f"bench{n}@bench.invalid",
             "phone": "0612345678", "address_line": "1 rue du Banc", "postcode": "75001", "city": "Paris",
             "services": ["regular_cleaning"], "joined_on": date(2026, 1, 1),
