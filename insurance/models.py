@@ -54,8 +54,16 @@ class InsurancePolicy(db.Model):
             "(verification = 'rejected') = (rejection_reason IS NOT NULL)", name="rejection_has_reason"
         ),
         sa.Index("ix_insurance_policy_verified_end", "verification", "ends_on"),
-        # The certificates queue: pending, oldest first, ties by id (the id lets the page stop at 50 rows).
-        sa.Index("ix_insurance_policy_pending", "verification", "created_at", "id"),
+        # The certificates queue: pending, oldest first, ties by id (the page stops at its 25 rows).
+        # Partial: on a (verification, created_at) index PostgreSQL preferred walking all policies
+        # by date hoping to meet pending ones early, but they are the newest (0.3 s at 1.4 M).
+        sa.Index(
+            "ix_insurance_policy_pending",
+            "created_at",
+            "id",
+            postgresql_where=sa.text("verification = 'pending'"),
+            sqlite_where=sa.text("verification = 'pending'"),
+        ),
     )
 
     def __str__(self) -> str:
