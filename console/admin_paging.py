@@ -11,7 +11,12 @@ below bounds each of them, for every list of the console:
 - a substring search needs MIN_SEARCH characters (references such as PRV-000123 are exact
   lookups and work from the first character), and shows its rows with next/previous but no
   total: counting a common name visits every match (35,000 clients named Mathieu among five
-  million), while a page reads its rows in the list's order.
+  million), while a page reads its rows in the list's order;
+- on PostgreSQL, a substring search in the list's default order (newest first) looks among the
+  `recent_window` newest rows first: a common name fills its page there, and those are exactly the
+  newest matches; only a rarer term goes to the trigram index, whose matches are then few. (From
+  a trigram pattern PostgreSQL expects about a thousand matches, so it would read every one of
+  a common name's 32,000 and sort them, 170 ms on five million clients.)
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, has_request_context, request
+from flask import flash, g, has_request_context, request
 from sqlalchemy.orm import Query, selectinload
 
 from console import counts, formatting
@@ -43,6 +48,8 @@ class CappedCount(Query):
 class BoundedList:
     """Mixed into the console's model views (before Flask-Admin's ModelView)."""
 
+    recent_window = 10_000  # rows a substring search reads newest-first before the trigram index
+
     @property
     def simple_list_pager(self) -> bool:
         """Flask-Admin skips the count (and pages with next/previous) when this holds."""
@@ -51,6 +58,34 @@ class BoundedList:
     def substring_search(self, term: str) -> bool:
         """Whether `term` is a substring search (not an exact lookup, long enough to run)."""
         return self.lookup_condition(term) is None and len(term.strip()) >= MIN_SEARCH
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        floor = self._recent_floor(sort_column, search, execute)
+        if floor is None:
+            return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        g.search_floor = floor  # read by _apply_search, for this request only
+        try:
+            count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+        finally:
+            g.pop("search_floor", None)
+        if len(rows) == (page_size or self.page_size):  # a full page among the newest rows
+            return count, rows
+        return super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)
+
+    def _recent_floor(self, sort_column: Any, search: str | None, execute: bool) -> Any:
+        """The id of the `recent_window`-th newest row, when a substring search in the default
+        newest-first order on PostgreSQL may look among the newest rows first; else None."""
+        if not (execute and search and sort_column is None and self.substring_search(search)):
+            return None
+        if db.session.get_bind().dialect.name != "postgresql":
+            return None
+        key = sa.inspect(self.model).primary_key
+        default = self.column_default_sort
+        if len(key) != 1 or (default if isinstance(default, list) else [default]) != [(key[0].name, True)]:
+            return None
+        return db.session.scalar(
+            sa.select(key[0]).order_by(key[0].desc()).offset(self.recent_window - 1).limit(1)
+        )  # None: a table smaller than the window
 
     def get_count_query(self):
         return CappedCount([sa.func.count("*")], db.session()).select_from(self.model)
@@ -82,7 +117,13 @@ class BoundedList:
     def _apply_search(self, query, count_query, joins, count_joins, search):
         # Exact lookups (PRV-000123) were made before: see ConsoleModelView._apply_search.
         if len(search.strip()) >= MIN_SEARCH:
-            return super()._apply_search(query, count_query, joins, count_joins, search)
+            query, count_query, joins, count_joins = super()._apply_search(
+                query, count_query, joins, count_joins, search
+            )
+            floor = g.get("search_floor") if has_request_context() else None
+            if floor is not None:
+                query = query.filter(sa.inspect(self.model).primary_key[0] >= floor)
+            return query, count_query, joins, count_joins
         flash(
             _(
                 "Type at least %(count)s characters to search (a reference such as PRV-000123 is "

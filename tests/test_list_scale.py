@@ -119,3 +119,38 @@ def test_a_siret_or_an_e_mail_address_is_looked_up_exactly(lists):
             page = client.get(url, query_string={"search": term}).get_data(as_text=True)
         assert not [s for s in statements if "like" in s.lower()], term  # on the column's index
         assert "List (1)" in page and reference in page, term
+
+
+def test_a_substring_search_reads_the_newest_rows_first_and_still_finds_the_older_matches(app):
+    """A common term fills its page among the `recent_window` newest rows (PostgreSQL); a rarer
+    one, or a later page that the window cannot fill, goes to the trigram index: the rows shown
+    are the same either way, newest first."""
+    from marketplace.models import Client
+    from tests.factories import make_client
+
+    client = signed_in_client(app, "support_agent")
+    view = app.extensions["console_admin_views"]["clients"]
+    old = [make_client(full_name=f"Ancienne Quetzal {n}") for n in range(3)]  # a rare term, old
+    common = [make_client(full_name=f"Romane Zorbalt {n}") for n in range(8)]
+    newest = [make_client(full_name=f"Autre Personne {n}") for n in range(4)]
+    db.session.commit()
+    view.page_size, view.recent_window = 3, 10  # the window: the 4 newest and 6 of the common name
+
+    def shown(term: str, page: int = 0) -> tuple[list[int], list[str]]:
+        with count_queries() as statements:
+            body = client.get("/clients/", query_string={"search": term, "page": page}).get_data(as_text=True)
+        ids = [c.id for c in db.session.scalars(db.select(Client).order_by(Client.id.desc()))]
+        return [i for i in ids if f"CLI-{i:07d}" in body], statements
+
+    try:
+        rows, statements = shown("Zorbalt")  # 6 in the window: a full page from it
+        assert rows == [c.id for c in reversed(common)][:3]
+        if db.engine.dialect.name == "postgresql":
+            assert len([s for s in statements if "FROM client" in s]) == 2  # the floor, the page
+        rows, _ = shown("Zorbalt", page=2)  # rows 7 and 8: older than the window
+        assert rows == [c.id for c in reversed(common)][6:]
+        rows, statements = shown("Quetzal")  # none in the window: the trigram index finds them
+        assert rows == [c.id for c in reversed(old)]
+        assert not [c.id for c in newest if c.id in rows]
+    finally:
+        del view.page_size, view.recent_window  # back to the class's values
