@@ -109,6 +109,9 @@ def _providers(count: int) -> list[int]:
 
 
 def _clean(endpoint_id: int | None) -> None:
+    """Delete the bench's rows: its providers and their events, and its endpoint (with None, every
+    endpoint an earlier run left behind: a run that stopped half-way keeps its endpoint, which
+    would take a copy of every event and double the deliveries)."""
     import sqlalchemy as sa
 
     from api.eligibility.models import ProviderEligibility
@@ -118,9 +121,13 @@ def _clean(endpoint_id: int | None) -> None:
     from marketplace.models import Provider
 
     ids = sa.select(Provider.id).where(Provider.email.like("bench%@bench.invalid")).scalar_subquery()
-    if endpoint_id is not None:
-        db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id))
-        db.session.execute(sa.delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))
+    endpoints = (
+        sa.select(WebhookEndpoint.id).where(WebhookEndpoint.created_by == "system:bench")
+        if endpoint_id is None
+        else sa.select(sa.literal(endpoint_id))
+    ).scalar_subquery()
+    db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.endpoint_id.in_(endpoints)))
+    db.session.execute(sa.delete(WebhookEndpoint).where(WebhookEndpoint.id.in_(endpoints)))
     db.session.execute(sa.delete(ProviderEligibility).where(ProviderEligibility.provider_id.in_(ids)))
     db.session.execute(sa.delete(IntegrationEvent).where(IntegrationEvent.provider_id.in_(ids)))
     db.session.execute(sa.delete(IntegrationEventCounter).where(IntegrationEventCounter.provider_id.in_(ids)))
