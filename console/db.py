@@ -78,6 +78,11 @@ def enum_type(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     )
 
 
+def partial_index(name: str, *columns: Any, where: str, **options: Any) -> sa.Index:
+    """An index over the rows matching `where` (SQL), the same on PostgreSQL and SQLite."""
+    return sa.Index(name, *columns, postgresql_where=sa.text(where), sqlite_where=sa.text(where), **options)
+
+
 def configure_sqlite(engine: sa.Engine, *, immediate: bool = False) -> None:
     """Make SQLite behave: real transactions and savepoints, foreign keys, WAL, a busy timeout.
 

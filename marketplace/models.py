@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from console.db import UTCDateTime, db, enum_type, utcnow
+from console.db import UTCDateTime, db, enum_type, partial_index, utcnow
 from console.domain import _, translated_label
 from console.formatting import format_money
 from console.privacy import RedactedText
@@ -260,12 +260,11 @@ class Booking(db.Model):
         sa.Index("ix_booking_status_start", "status", "scheduled_start"),
         sa.Index("ix_booking_start", "scheduled_start"),
         # Upcoming work of a given provider (the uninsured-exposure list): a small partial index.
-        sa.Index(
+        partial_index(
             "ix_booking_scheduled_provider",
             "provider_id",
             "scheduled_start",
-            postgresql_where=sa.text("status = 'scheduled'"),
-            sqlite_where=sa.text("status = 'scheduled'"),
+            where="status = 'scheduled'",
         ),
     )
 
@@ -306,14 +305,13 @@ class ConsentRecord(db.Model):
     client: Mapped[Client] = relationship()
 
     __table_args__ = (
-        sa.Index(
+        partial_index(
             "uq_consent_record_open",
             "client_id",
             "recipient",
             "purpose",
             unique=True,
-            sqlite_where=sa.text("withdrawn_at IS NULL"),
-            postgresql_where=sa.text("withdrawn_at IS NULL"),
+            where="withdrawn_at IS NULL",
         ),
         sa.CheckConstraint("source IN ('app', 'support', 'import')", name="source_known"),
         sa.CheckConstraint("withdrawn_at IS NULL OR withdrawn_at >= given_at", name="withdrawn_after_given"),

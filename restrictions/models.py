@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
-from console.db import UTCDateTime, db, enum_type, utcnow
+from console.db import UTCDateTime, db, enum_type, partial_index, utcnow
 from console.domain import _
 from console.privacy import RedactedText
 from marketplace.models import Provider
@@ -48,13 +48,12 @@ class RestrictionProposal(db.Model):
     __table_args__ = (
         sa.Index("ix_restriction_proposal_status_due", "status", "due_at"),
         # A signal that fires again while its proposal is open must not open a second one.
-        sa.Index(
+        partial_index(
             "uq_restriction_proposal_open",
             "provider_id",
             "reason_code",
             unique=True,
-            postgresql_where=sa.text("status = 'open'"),
-            sqlite_where=sa.text("status = 'open'"),
+            where="status = 'open'",
         ),
         sa.CheckConstraint("(status = 'open') = (decided_at IS NULL)", name="decided_when_closed"),
     )

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
-from console.db import UTCDateTime, db, enum_type
+from console.db import UTCDateTime, db, enum_type, partial_index
 from console.privacy import RedactedText
 from marketplace.models import Booking, Client, Provider
 from reviews.workflow import FlagRule, ModerationStatus
@@ -47,19 +47,17 @@ class Review(db.Model):
         sa.Index("ix_review_submitted", "submitted_at"),
         sa.Index("ix_review_rating", "rating"),  # the lists sort by rating
         # The flag queue, in each of its sorts: a few thousand rows whatever the reviews.
-        sa.Index(
+        partial_index(
             "ix_review_flagged_submitted",
             "submitted_at",
             "id",
-            postgresql_where=sa.text("has_open_flag"),
-            sqlite_where=sa.text("has_open_flag"),
+            where="has_open_flag",
         ),
-        sa.Index(
+        partial_index(
             "ix_review_flagged_rating",
             "rating",
             "id",
-            postgresql_where=sa.text("has_open_flag"),
-            sqlite_where=sa.text("has_open_flag"),
+            where="has_open_flag",
         ),
     )
 
@@ -112,19 +110,17 @@ class ReviewFlag(db.Model):
     review: Mapped[Review] = relationship()
 
     __table_args__ = (
-        sa.Index(
+        partial_index(
             "uq_review_flag_open",
             "review_id",
             "rule",
             unique=True,
-            postgresql_where=sa.text("resolved_at IS NULL"),
-            sqlite_where=sa.text("resolved_at IS NULL"),
+            where="resolved_at IS NULL",
         ),
-        sa.Index(
+        partial_index(
             "ix_review_flag_open_created",
             "created_at",
-            postgresql_where=sa.text("resolved_at IS NULL"),
-            sqlite_where=sa.text("resolved_at IS NULL"),
+            where="resolved_at IS NULL",
         ),
     )
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
-from console.db import UTCDateTime, db, enum_type
+from console.db import UTCDateTime, db, enum_type, partial_index
 from console.domain import _, translated_label
 from console.files.models import StoredFile
 from console.privacy import RedactedText
@@ -90,32 +90,29 @@ class VettingCase(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
-        sa.Index(
+        partial_index(
             "uq_vetting_case_active_per_provider",
             "provider_id",
             unique=True,
-            sqlite_where=sa.text(_ACTIVE),
-            postgresql_where=sa.text(_ACTIVE),
+            where=_ACTIVE,
         ),
         sa.Index("ix_vetting_case_status_due", "status", "due_at"),
         # The queues in order of arrival (awaiting provider, unassigned), read from the index alone.
         sa.Index("ix_vetting_case_status_opened", "status", "opened_at", "id"),
         # The lists sort by deadline: all cases, and the active ones (every queue) apart.
         sa.Index("ix_vetting_case_due", "due_at", "id"),
-        sa.Index(
+        partial_index(
             "ix_vetting_case_active_due",
             "due_at",
             "id",
-            sqlite_where=sa.text(_ACTIVE),
-            postgresql_where=sa.text(_ACTIVE),
+            where=_ACTIVE,
         ),
         # The oldest active case of a queue past the count cap (home cards): walked in arrival order.
-        sa.Index(
+        partial_index(
             "ix_vetting_case_active_opened",
             "opened_at",
             "id",
-            sqlite_where=sa.text(_ACTIVE),
-            postgresql_where=sa.text(_ACTIVE),
+            where=_ACTIVE,
         ),
         sa.Index("ix_vetting_case_provider_decided", "provider_id", "decided_at"),
         sa.Index("ix_vetting_case_decided_at", "decided_at"),  # the home page's decisions per week
@@ -203,19 +200,17 @@ class VettingCheck(db.Model):
         sa.Index("ix_vetting_check_assignee_status", "assignee_id", "status"),
         sa.Index("ix_vetting_check_status_case", "status", "case_id"),
         # "My checks": the cases of an officer's open checks, read from this index alone.
-        sa.Index(
+        partial_index(
             "ix_vetting_check_open_assignee",
             "assignee_id",
             "case_id",
-            sqlite_where=sa.text("status IN ('pending', 'in_progress')"),
-            postgresql_where=sa.text("status IN ('pending', 'in_progress')"),
+            where="status IN ('pending', 'in_progress')",
         ),
         # The unassigned queue's test "a check nobody has taken", answered from this index alone.
-        sa.Index(
+        partial_index(
             "ix_vetting_check_unassigned",
             "case_id",
-            sqlite_where=sa.text("assignee_id IS NULL AND status IN ('pending', 'in_progress')"),
-            postgresql_where=sa.text("assignee_id IS NULL AND status IN ('pending', 'in_progress')"),
+            where="assignee_id IS NULL AND status IN ('pending', 'in_progress')",
         ),
         sa.CheckConstraint(
             "(status IN ('passed', 'failed')) = (completed_by_id IS NOT NULL AND completed_at IS NOT NULL)",

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from console.auth.models import StaffUser
-from console.db import UTCDateTime, db, enum_type
+from console.db import UTCDateTime, db, enum_type, partial_index
 from console.domain import _, translated_label
 from console.privacy import RedactedText
 from disputes.complaints.workflow import Category, Channel, Severity, Status, Then
@@ -111,21 +111,19 @@ class Complaint(db.Model):
         # The complaint page's suggested duplicates: the client's complaints around a date.
         sa.Index("ix_complaint_client_created", "client_id", "created_at"),
         # The SLA queues read open complaints only: small partial indexes over the deadlines.
-        sa.Index(
+        partial_index(
             "ix_complaint_open_resolution_due",
             "resolution_due_at",
-            postgresql_where=sa.text(OPEN_SQL),
-            sqlite_where=sa.text(OPEN_SQL),
+            where=OPEN_SQL,
         ),
-        sa.Index(
+        partial_index(
             "ix_complaint_open_first_response_due",
             "first_response_due_at",
-            postgresql_where=sa.text(OPEN_SQL + " AND first_response_met IS NULL"),
-            sqlite_where=sa.text(OPEN_SQL + " AND first_response_met IS NULL"),
+            where=OPEN_SQL + " AND first_response_met IS NULL",
         ),
         # The at-risk and breached queues: open complaints in breach order, with every SLA column the
         # queue conditions read, so a page and its count read this index and not the table.
-        sa.Index(
+        partial_index(
             "ix_complaint_open_sla",
             "next_breach_at",
             "id",
@@ -135,30 +133,26 @@ class Complaint(db.Model):
             "resolution_met",
             "resolution_at_risk_at",
             "resolution_due_at",
-            postgresql_where=sa.text(OPEN_SQL),
-            sqlite_where=sa.text(OPEN_SQL),
+            where=OPEN_SQL,
         ),
         # The unassigned queue and each agent's own, in breach order: a page reads 25 index entries.
-        sa.Index(
+        partial_index(
             "ix_complaint_unassigned_breach",
             "next_breach_at",
             "id",
-            postgresql_where=sa.text(OPEN_SQL + " AND assignee_id IS NULL"),
-            sqlite_where=sa.text(OPEN_SQL + " AND assignee_id IS NULL"),
+            where=OPEN_SQL + " AND assignee_id IS NULL",
         ),
-        sa.Index(
+        partial_index(
             "ix_complaint_assignee_breach",
             "assignee_id",
             "next_breach_at",
             "id",
-            postgresql_where=sa.text(OPEN_SQL),
-            sqlite_where=sa.text(OPEN_SQL),
+            where=OPEN_SQL,
         ),
-        sa.Index(
+        partial_index(
             "ix_complaint_open_created",
             "created_at",
-            postgresql_where=sa.text(OPEN_SQL),
-            sqlite_where=sa.text(OPEN_SQL),
+            where=OPEN_SQL,
         ),
     )
 
