@@ -152,18 +152,19 @@ def _hooks() -> Iterable[Callable[[IntegrationEvent], Any]]:
 
 
 def latest_of(types: Iterable[str], provider_ids: Iterable[int] | None = None) -> dict[int, str]:
-    """The type of each provider's latest event among `types` (providers without one left out)."""
+    """The type of each provider's latest event among `types` (providers without one left out),
+    for every provider or, read with the (provider, type) index, for those of `provider_ids`."""
     types = list(types)
-    latest = (
-        sa.select(sa.func.max(IntegrationEvent.id))
-        .where(IntegrationEvent.type.in_(types), IntegrationEvent.provider_id.is_not(None))
-        .group_by(IntegrationEvent.provider_id)
-    )
-    query = sa.select(IntegrationEvent.provider_id, IntegrationEvent.type).where(
-        IntegrationEvent.id.in_(latest)
-    )
-    found = {pid: kind for pid, kind in db.session.execute(query)}
-    if provider_ids is None:
-        return found
-    wanted = set(provider_ids)
-    return {pid: kind for pid, kind in found.items() if pid in wanted}
+    wanted = None if provider_ids is None else sorted(set(provider_ids))
+    found: dict[int, str] = {}
+    for chunk in [None] if wanted is None else [wanted[n : n + 1000] for n in range(0, len(wanted), 1000)]:
+        latest = sa.select(sa.func.max(IntegrationEvent.id)).where(
+            IntegrationEvent.type.in_(types), IntegrationEvent.provider_id.is_not(None)
+        )
+        if chunk is not None:  # bounded IN lists (SQLite and psycopg limits)
+            latest = latest.where(IntegrationEvent.provider_id.in_(chunk))
+        query = sa.select(IntegrationEvent.provider_id, IntegrationEvent.type).where(
+            IntegrationEvent.id.in_(latest.group_by(IntegrationEvent.provider_id))
+        )
+        found.update((pid, kind) for pid, kind in db.session.execute(query))
+    return found

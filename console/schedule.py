@@ -86,6 +86,7 @@ PERIODIC_JOBS: list[Periodic] = [
     ),
     Periodic("api.purge_idempotency_keys", "api.jobs.purge_idempotency_keys", daily_at=time(3, 20)),
     Periodic("insurance.sweep_policies", "insurance.jobs.sweep_policies", daily_at=time(6, 0)),
+    Periodic("insurance.resume_sweeps", "insurance.jobs.resume_sweeps", every=timedelta(minutes=10)),
     # Reminders claimed by a sweep whose follow-up job was lost are written on the next pass.
     Periodic("insurance.write_reminders", "insurance.jobs.write_reminders", every=timedelta(minutes=5)),
     Periodic(

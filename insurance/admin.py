@@ -38,6 +38,7 @@ from insurance.models import InsurancePolicy, InsuranceSweep
 from insurance.reporting import today
 from insurance.workflow import InsuranceStatus, Verification
 from marketplace.models import Provider, ServiceKind
+from marketplace.reporting import provider_reference
 
 VETTING, MANAGER = Role.VETTING_OFFICER, Role.MANAGER
 VERIFIERS = frozenset({VETTING, MANAGER})
@@ -439,6 +440,12 @@ def _counts(view, context, model, name) -> str:
     )
 
 
+def _progress(view, context, model, name) -> str:
+    if model.resume_after is None:
+        return str(_("Done"))
+    return str(_("In progress: swept up to %(reference)s", reference=provider_reference(model.resume_after)))
+
+
 SWEEP_COUNTS = {  # earlier sweeps also counted "cover_rows_fixed" and "covered"
     "cover_rows_fixed": _l("cover rows fixed"),
     "reminders": _l("reminders"),
@@ -457,14 +464,15 @@ class InsuranceSweepAdmin(ConsoleModelView):
     roles = frozenset({Role.VETTING_OFFICER, MANAGER})
     export_roles = frozenset()
     can_view_details = False
-    column_list = ["day", "started_at", "finished_at", "counts"]
+    column_list = ["day", "started_at", "finished_at", "resume_after", "counts"]
     column_labels = {
         "day": _l("Day"),
         "started_at": _l("Started"),
-        "finished_at": _l("Finished"),
+        "finished_at": _l("Last batch"),
+        "resume_after": _l("Progress"),
         "counts": _l("Counts"),
     }
-    column_formatters = {"counts": _counts}
+    column_formatters = {"counts": _counts, "resume_after": _progress}
     column_default_sort = ("id", True)
     column_filters = ["day"]
 

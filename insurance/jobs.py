@@ -2,20 +2,55 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from flask import current_app
 
 from console.business_time import paris_today
-from console.db import utcnow
+from console.db import db, utcnow
 from console.jobs import enqueue_after_commit, job
 from insurance import board
 from insurance import sweep as insurance_sweep
+from insurance.models import InsuranceSweep
 
 
 @job(timeout=600)
 def sweep_policies() -> dict:
-    """Run the daily insurance sweep for today (Europe/Paris); safe to run twice."""
+    """Open today's insurance sweep (Europe/Paris) and run its first batch; each next batch is its
+    own job, so a heavy day never holds one long transaction. Safe to run twice."""
     now = utcnow()
-    return insurance_sweep.sweep_policies(today=paris_today(now), now=now).counts
+    sweep = insurance_sweep.start_sweep(today=paris_today(now), now=now)
+    _next_batch(sweep, now)
+    return sweep.counts
+
+
+@job(timeout=600)
+def continue_sweep(sweep_id: int) -> dict:
+    """One more batch of a sweep (chained by the previous batch)."""
+    sweep = db.session.get(InsuranceSweep, sweep_id)
+    if sweep is None:
+        return {}
+    _next_batch(sweep, utcnow())
+    return sweep.counts
+
+
+@job(timeout=600)
+def resume_sweeps() -> int:
+    """Every 10 minutes: a batch of any sweep of today left unfinished (its chain broken, e.g. by
+    Redis going away); a batch run twice claims nothing twice."""
+    now = utcnow()
+    unfinished = insurance_sweep.unfinished_sweeps(paris_today(now), idle_since=now - RESUME_IDLE)
+    for sweep in unfinished:
+        _next_batch(sweep, now)
+    return len(unfinished)
+
+
+RESUME_IDLE = timedelta(minutes=5)
+
+
+def _next_batch(sweep: InsuranceSweep, now: datetime) -> None:
+    if insurance_sweep.sweep_batch(sweep, now=now) is not None:
+        enqueue_after_commit(continue_sweep, sweep.id)
 
 
 @job(timeout=600)

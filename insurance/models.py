@@ -102,6 +102,8 @@ class InsuranceSweep(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     counts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The provider id the next batch starts after; None once the day is swept.
+    resume_after: Mapped[int | None]
 
 
 class InsuranceCover(db.Model):
@@ -114,6 +116,7 @@ class InsuranceCover(db.Model):
     __tablename__ = "insurance_cover"
 
     provider_id: Mapped[int] = mapped_column(sa.ForeignKey("provider.id"), primary_key=True)
-    starts_on: Mapped[date] = mapped_column(primary_key=True)
+    # indexed for the covers started since the last sweep (insurance.sweep.start_sweep)
+    starts_on: Mapped[date] = mapped_column(primary_key=True, index=True)
     ends_on: Mapped[date] = mapped_column(index=True)
     policy_id: Mapped[int] = mapped_column(sa.ForeignKey("insurance_policy.id"))  # the one ending the cover

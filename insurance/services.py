@@ -22,7 +22,6 @@ from insurance import board
 from insurance import workflow as wf
 from insurance.models import InsuranceCover, InsurancePolicy
 from insurance.reporting import (  # one definition, used here too
-    cover_includes,
     covered_on,
     periods_by_provider,
     provider_status,
@@ -319,15 +318,10 @@ def close_proposals_of_covered(
     return restrictions.close_moot_proposals(proposals, note=note, actor=actor, now=now)
 
 
-def publish_cover_changes(*, lapsed: list[int], covered: list[int] | None, today: date, now: datetime) -> int:
+def publish_cover_changes(*, lapsed: list[int], covered: list[int], today: date, now: datetime) -> int:
     """Tell the marketplace once per change: `insurance.lapsed` for a lapsed provider whose last
-    insurance event was not a lapse, `insurance.restored` for a covered one whose last was (with
-    `covered` None: any provider whose last event was a lapse and who is covered on `today`)."""
-    latest = events.latest_of((events.INSURANCE_LAPSED, events.INSURANCE_RESTORED))
-    if covered is None:
-        gone = set(lapsed)
-        candidates = [p for p, kind in latest.items() if kind == events.INSURANCE_LAPSED and p not in gone]
-        covered = _covered_among(candidates, today)
+    insurance event was not a lapse, `insurance.restored` for a covered one whose last was."""
+    latest = events.latest_of((events.INSURANCE_LAPSED, events.INSURANCE_RESTORED), [*lapsed, *covered])
     changes = {
         events.INSURANCE_LAPSED: sorted(p for p in set(lapsed) if latest.get(p) != events.INSURANCE_LAPSED),
         events.INSURANCE_RESTORED: sorted(
@@ -340,20 +334,6 @@ def publish_cover_changes(*, lapsed: list[int], covered: list[int] | None, today
         if items:
             events.publish_many(kind, items, now=now)  # set-based, as the sweep is
     return sum(len(ids) for ids in changes.values())
-
-
-def _covered_among(provider_ids: list[int], today: date) -> list[int]:
-    """Those of these providers covered on `today` (a handful: those restored since yesterday)."""
-    return [
-        provider_id
-        for chunk in range(0, len(provider_ids), 1000)  # bounded IN lists (SQLite and psycopg limits)
-        for provider_id in db.session.scalars(
-            sa.select(InsuranceCover.provider_id).where(
-                InsuranceCover.provider_id.in_(provider_ids[chunk : chunk + 1000]),
-                cover_includes(InsuranceCover, today),
-            )
-        )
-    ]
 
 
 # --- retention -------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ of the cover rows."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -50,66 +49,153 @@ class DueCover:
     last_sent: int | None  # the last reminder step sent for that policy
 
 
-def sweep_policies(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> InsuranceSweep:
-    """Reminders, lapse proposals, moot-proposal closing and cover events for the day, set-based.
+SWEEP_BATCH = 1_000  # providers per run: a run costs the same whatever the day or the data hold
+RESTORE_LOOKBACK_DAYS = 7  # with no earlier sweep, covers started this far back are checked
 
-    It reads only the covers that call for something today (ending within the reminder window, or
-    lapsed) from `insurance_cover`, which verification keeps current (`reconcile_cover` checks it
-    in weekly slices), so its cost follows the day's events, not the number of providers.
-    Reminder steps are claimed with ON CONFLICT DO NOTHING, so two sweeps at once, or a re-run,
-    never claim a step twice; `write_reminders` then writes their messages in batches.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))
-    counts: Counter[str] = Counter()
-    ending, lapsed = _covers_due(today)
+
+def sweep_policies(
+    *, today: date, now: datetime, actor: str = SWEEP_ACTOR, batch: int | None = None
+) -> InsuranceSweep:
+    """The whole day's sweep in this transaction: `start_sweep`, then `sweep_batch` until done.
+    The demo seed and tests use it; the worker runs each batch as its own job (`insurance.jobs`)."""
+    sweep = start_sweep(today=today, now=now, actor=actor)
+    while sweep.resume_after is not None:
+        sweep_batch(sweep, now=now, actor=actor, batch=batch)
+    return sweep
+
+
+def start_sweep(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> InsuranceSweep:
+    """Open the day's sweep: close the insurance proposals a cover made moot, and tell the
+    marketplace of covers started since the last sweep for providers whose last insurance event
+    was a lapse (a successor verified ahead of time). Both follow the day's changes, not the data;
+    the providers whose cover calls for something today are then taken by `sweep_batch`."""
+    _lock()
+    since = db.session.scalar(sa.select(sa.func.max(InsuranceSweep.day)).where(InsuranceSweep.day < today))
+    started = _covers_started(since or today - timedelta(days=RESTORE_LOOKBACK_DAYS), today)
+    counts = {
+        "proposals_closed": close_proposals_of_covered(None, today=today, actor=actor, now=now),
+        "events": publish_cover_changes(lapsed=[], covered=started, today=today, now=now),
+    }
+    sweep = InsuranceSweep(day=today, started_at=now, finished_at=now, counts=counts, resume_after=0)
+    db.session.add(sweep)
+    db.session.flush()
+    audit.record(actor, "insurance.sweep", sweep, changes=counts, now=now)
+    return sweep
+
+
+def sweep_batch(
+    sweep: InsuranceSweep, *, now: datetime, actor: str = SWEEP_ACTOR, batch: int | None = None
+) -> int | None:
+    """Reminders, lapse proposals and lapse events for the next `batch` providers (by id, after
+    `sweep.resume_after`) whose cover calls for something on the sweep's day, in a fixed number of
+    statements. Returns where the next batch starts, None when the day is done (also kept in
+    `sweep.resume_after`). Two runs of a batch at once, or again, claim and propose once."""
+    _lock()
+    db.session.refresh(sweep, with_for_update=True)  # a concurrent run of this batch waits, then moves on
+    if sweep.resume_after is None:
+        return None
+    today = sweep.day
+    ending, lapsed, last = _covers_due(today, after=sweep.resume_after, limit=batch or SWEEP_BATCH)
     due = [
         {"policy_id": cover.policy_id, "step": step, "sent_on": today}
         for cover in ending + lapsed
         if (step := wf.reminder_to_send(today, cover.ends_on, cover.last_sent)) is not None
     ]
-    counts["reminders"] = _claim_reminders(due)
     lapsed_ids = [cover.provider_id for cover in lapsed]
-    counts["proposals"] = _propose_for_lapses(lapsed_ids, actor=actor, now=now)
-    counts["proposals_closed"] = close_proposals_of_covered(None, today=today, actor=actor, now=now)
-    counts["events"] = publish_cover_changes(lapsed=lapsed_ids, covered=None, today=today, now=now)
-    counts["ending"], counts["lapsed"] = len(ending), len(lapsed)
-    sweep = InsuranceSweep(day=today, started_at=now, finished_at=now, counts=dict(counts))
-    db.session.add(sweep)
-    db.session.flush()
-    audit.record(actor, "insurance.sweep", sweep, changes=dict(counts), now=now)
+    counts = {
+        "reminders": _claim_reminders(due),
+        "proposals": _propose_for_lapses(lapsed_ids, actor=actor, now=now),
+        "events": publish_cover_changes(lapsed=lapsed_ids, covered=[], today=today, now=now),
+        "ending": len(ending),
+        "lapsed": len(lapsed),
+    }
+    changes = {"after": sweep.resume_after, **counts}
+    sweep.counts = {key: sweep.counts.get(key, 0) + counts.get(key, 0) for key in {*sweep.counts, *counts}}
+    sweep.finished_at, sweep.resume_after = now, last
+    audit.record(actor, "insurance.sweep_batch", sweep, changes=changes, now=now)
     if counts["reminders"]:
         from insurance import jobs as insurance_jobs  # the jobs module calls this one
 
         enqueue_after_commit(insurance_jobs.write_reminders)
-    return sweep
+    return last
 
 
-def _covers_due(today: date) -> tuple[list[DueCover], list[DueCover]]:
+def unfinished_sweeps(day: date, *, idle_since: datetime) -> list[InsuranceSweep]:
+    """The sweeps of `day` still to finish whose last batch ran before `idle_since`."""
+    query = sa.select(InsuranceSweep).where(
+        InsuranceSweep.day == day,
+        InsuranceSweep.resume_after.is_not(None),
+        InsuranceSweep.finished_at < idle_since,
+    )
+    return list(db.session.scalars(query.order_by(InsuranceSweep.id)))
+
+
+def _lock() -> None:
+    """One sweep step at a time (PostgreSQL; SQLite has one writer at a time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))
+
+
+def _covers_started(since: date, today: date) -> list[int]:
+    """Providers whose cover started after `since` and includes `today` (index on starts_on)."""
+    cover = InsuranceCover
+    query = sa.select(cover.provider_id).where(cover.starts_on > since, cover_includes(cover, today))
+    return list(db.session.scalars(query.order_by(cover.provider_id)))
+
+
+def _covers_due(today: date, *, after: int, limit: int) -> tuple[list[DueCover], list[DueCover], int | None]:
     """Approved providers' covers that include `today` and end within the reminder window, and
-    their lapsed covers (the last that ended before `today`, with none covering it): two indexed
-    queries on `insurance_cover`, each with the last reminder step sent for the cover's policy."""
+    their lapsed covers (the last that ended before `today`, with none covering it), among the
+    next `limit` providers after `after` (by id) with a cover ending by the window's end. The
+    third value is the last of those providers, where the next batch starts (None at the end).
+
+    Two steps, so a batch costs the same at any size: the providers, read in id order from the
+    cover table's keys; then the covers in that key range, each row with the last reminder step
+    sent for its policy."""
     cover, later = InsuranceCover, aliased(InsuranceCover)
+    window_end = today + timedelta(days=wf.REMINDER_WINDOW_DAYS)
+    batch = list(
+        db.session.scalars(
+            sa.select(cover.provider_id)
+            .where(cover.provider_id > after, cover.ends_on <= window_end, cover.starts_on <= today)
+            .group_by(cover.provider_id)
+            .order_by(cover.provider_id)
+            .limit(limit)
+        )
+    )
+    if not batch:
+        return [], [], None
+    last = batch[-1] if len(batch) == limit else None
+    lo, hi = batch[0], batch[-1]  # a key range, given to each table so that each is read by key
     last_sent = (
         sa.select(sa.func.max(PolicyReminder.step))
         .where(PolicyReminder.policy_id == cover.policy_id)
         .scalar_subquery()
     )
     approved = sa.exists().where(
-        Provider.id == cover.provider_id, Provider.vetting_status == VettingStatus.APPROVED
+        Provider.id == cover.provider_id,
+        Provider.id.between(lo, hi),
+        Provider.vetting_status == VettingStatus.APPROVED,
     )
-    query = sa.select(cover.provider_id, cover.policy_id, cover.ends_on, last_sent).where(approved)
-    window_end = today + timedelta(days=wf.REMINDER_WINDOW_DAYS)
+    query = (
+        sa.select(cover.provider_id, cover.policy_id, cover.ends_on, last_sent)
+        .where(cover.provider_id.between(lo, hi), approved)
+        .order_by(cover.provider_id)
+    )
     ending = query.where(cover_includes(cover, today), cover.ends_on <= window_end)
     lapsed = query.where(
         cover.ends_on < today,
         ~sa.exists().where(
-            later.provider_id == cover.provider_id, later.ends_on > cover.ends_on, later.starts_on <= today
+            later.provider_id == cover.provider_id,
+            later.provider_id.between(lo, hi),
+            later.ends_on > cover.ends_on,
+            later.starts_on <= today,
         ),
     )
     return (
-        [DueCover(*row) for row in db.session.execute(ending.order_by(cover.provider_id))],
-        [DueCover(*row) for row in db.session.execute(lapsed.order_by(cover.provider_id))],
+        [DueCover(*row) for row in db.session.execute(ending)],
+        [DueCover(*row) for row in db.session.execute(lapsed)],
+        last,
     )
 
 
@@ -210,20 +296,15 @@ def _reminder_note(policy: InsurancePolicy, step: int, now: datetime, link: str 
 
 
 def _propose_for_lapses(provider_ids: list[int], *, actor: str, now: datetime) -> int:
-    """An insurance proposal for each lapsed provider without one open or an insurance restriction."""
+    """An insurance proposal for each lapsed provider (a batch: at most SWEEP_BATCH) without one
+    open or an insurance restriction."""
     if not provider_ids:
         return 0
     handled = restriction_reporting.providers_already_handled(
-        source=Source.INSURANCE, reason_code=LAPSE_REASON
+        source=Source.INSURANCE, reason_code=LAPSE_REASON, provider_ids=provider_ids
     )
     todo = [pid for pid in provider_ids if pid not in handled]
-    providers = [
-        provider
-        for chunk in range(0, len(todo), 1000)  # bounded IN lists (SQLite and psycopg limits)
-        for provider in db.session.scalars(
-            sa.select(Provider).where(Provider.id.in_(todo[chunk : chunk + 1000]))
-        )
-    ]
+    providers = list(db.session.scalars(sa.select(Provider).where(Provider.id.in_(todo)))) if todo else []
     restrictions.propose_restrictions(
         providers,
         reason_code=LAPSE_REASON,

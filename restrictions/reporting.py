@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,15 +16,22 @@ from restrictions.models import Restriction, RestrictionProposal, reason_label
 from restrictions.workflow import ProposalStatus, Source
 
 
-def providers_already_handled(*, source: Source, reason_code: str) -> set[int]:
-    """Providers with an open proposal from `source` or a restriction for `reason_code` in force
-    (a new signal of the same kind opens nothing more for them)."""
+def providers_already_handled(
+    *, source: Source, reason_code: str, provider_ids: Iterable[int] | None = None
+) -> set[int]:
+    """Providers (all, or those of `provider_ids`, at most 1,000) with an open proposal from
+    `source` or a restriction for `reason_code` in force (a new signal of the same kind opens
+    nothing more for them)."""
     proposed = sa.select(RestrictionProposal.provider_id).where(
         RestrictionProposal.source == source, RestrictionProposal.status == ProposalStatus.OPEN
     )
     restricted = sa.select(Restriction.provider_id).where(
         Restriction.reason_code == reason_code, Restriction.ended_at.is_(None)
     )
+    if provider_ids is not None:
+        ids = list(provider_ids)
+        proposed = proposed.where(RestrictionProposal.provider_id.in_(ids))
+        restricted = restricted.where(Restriction.provider_id.in_(ids))
     return set(db.session.scalars(sa.union(proposed, restricted)))
 
 

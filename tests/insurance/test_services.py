@@ -13,6 +13,7 @@ from rq.job import Job
 
 from console import jobs
 from console import validation as v
+from console.audit.models import AuditEvent
 from console.db import db
 from console.domain import DomainError
 from console.notifications.models import Notification
@@ -264,6 +265,44 @@ def test_the_sweep_job_and_the_reminders_job_it_enqueues_run_on_a_real_worker(qu
     assert Job.fetch(job.id, connection=queue_redis).get_status() == "finished"
     reminder = db.session.scalar(sa.select(PolicyReminder))
     assert reminder.notification_id is not None  # written by the job the sweep enqueued
+
+
+def test_the_sweep_job_chains_its_batches_on_a_real_worker(queue_redis, officer, now, monkeypatch):
+    monkeypatch.setattr(insurance_sweep, "SWEEP_BATCH", 2)
+    for _ in range(5):
+        _policy(make_provider(), officer, now=now, ends_on=date.today() + timedelta(days=7))
+    db.session.commit()
+    jobs.enqueue(insurance_jobs.sweep_policies)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    sweep = db.session.scalar(sa.select(InsuranceSweep))
+    assert sweep.resume_after is None and sweep.counts["reminders"] == 5
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(AuditEvent.action == "insurance.sweep_batch")) == 3
+    )  # 2 + 2 + 1: a batch short of full ends the day
+    written = db.session.scalars(sa.select(PolicyReminder.notification_id)).all()
+    assert len(written) == 5 and None not in written
+
+
+def test_a_sweep_whose_chain_broke_is_resumed_by_the_periodic_job(queue_redis, officer, now, monkeypatch):
+    from console.business_time import paris_today
+    from console.db import utcnow
+
+    monkeypatch.setattr(insurance_sweep, "SWEEP_BATCH", 2)
+    for _ in range(3):
+        _policy(make_provider(), officer, now=now, ends_on=date.today() + timedelta(days=7))
+    started = utcnow() - timedelta(minutes=20)
+    sweep = insurance_sweep.start_sweep(today=paris_today(utcnow()), now=started)
+    insurance_sweep.sweep_batch(sweep, now=started)  # its next job never enqueued (Redis was away)
+    db.session.commit()
+    assert sweep.resume_after is not None and sweep.counts["reminders"] == 2
+    fresh = insurance_sweep.unfinished_sweeps(sweep.day, idle_since=started - timedelta(minutes=1))
+    assert fresh == []  # a sweep still busy is left to its own chain
+    jobs.enqueue(insurance_jobs.resume_sweeps)
+    InProcessWorker([Queue("default", connection=queue_redis)], connection=queue_redis).work(burst=True)
+    db.session.expire_all()
+    sweep = db.session.get(InsuranceSweep, sweep.id)
+    assert sweep.resume_after is None and sweep.counts["reminders"] == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PolicyReminder)) == 3
 
 
 def _at_once(app, work) -> list[Exception]:

@@ -1,4 +1,5 @@
-"""The daily sweep is set-based: its SQL statements do not grow with the providers or reminders.
+"""The daily sweep is set-based: its SQL statements do not grow with the providers or reminders,
+and it runs in batches of providers, each costing the same whatever follows it.
 
 It reads the day's covers from `insurance_cover`, never every provider's policies. New lapses
 too: their proposals and audit events are written in batches (on PostgreSQL; SQLite's driver
@@ -13,11 +14,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from console.audit.models import AuditEvent
 from console.business_time import paris_today
 from console.db import db
 from insurance import services
 from insurance import sweep as insurance_sweep
-from insurance.models import InsurancePolicy, PolicyReminder
+from insurance.models import InsurancePolicy, InsuranceSweep, PolicyReminder
 from insurance.workflow import Verification
 from marketplace.models import Provider
 from tests.factories import make_provider
@@ -159,3 +161,51 @@ def test_the_weekly_check_rewrites_only_the_cover_rows_that_differ_in_its_slice(
     db.session.expire_all()
     ends = db.session.scalars(sa.select(InsuranceCover.ends_on)).all()
     assert ends == [today + timedelta(days=100)] * 3
+
+
+def _batches(now, batch: int) -> list[tuple[int, dict]]:
+    """The statements and counts of each batch of one sweep, run `batch` providers at a time."""
+    sweep = insurance_sweep.start_sweep(today=paris_today(now), now=now)
+    runs = []
+    while sweep.resume_after is not None:
+        before = dict(sweep.counts)
+        with _counting() as (counted, statements):
+            insurance_sweep.sweep_batch(sweep, now=now, batch=batch)
+        assert not [s for s in statements if "FROM insurance_policy" in s], "a batch read the policies"
+        runs.append((counted[0], {k: v - before.get(k, 0) for k, v in sweep.counts.items()}))
+    return runs
+
+
+def test_a_day_larger_than_a_batch_is_swept_batch_by_batch_each_at_the_same_cost(now):
+    _insure(6, ends_in_days=10, now=now)  # a reminder due each: the first providers by id
+    _insure(6, ends_in_days=-3, now=now)  # lapsed: the next ones
+    _insure(4, ends_in_days=200, now=now)  # covered, nothing due: never in a batch
+    runs = _batches(now, batch=3)
+    assert [(c["reminders"], c["proposals"], c["ending"], c["lapsed"]) for _, c in runs] == [
+        (3, 0, 3, 0),
+        (3, 0, 3, 0),
+        (3, 3, 0, 3),
+        (3, 3, 0, 3),
+        (0, 0, 0, 0),  # the last batch finds nobody after the last provider: the day is done
+    ]
+    statements = [n for n, _ in runs]
+    assert statements[0] == statements[1] and statements[2] == statements[3]
+    sweep = db.session.scalar(sa.select(InsuranceSweep))
+    assert sweep.resume_after is None
+    assert (sweep.counts["reminders"], sweep.counts["proposals"], sweep.counts["events"]) == (12, 6, 6)
+    sweep_events = sa.select(AuditEvent.action).where(AuditEvent.action.like("insurance.sweep%"))
+    logged = db.session.scalars(sweep_events)
+    assert sorted(logged) == ["insurance.sweep"] + ["insurance.sweep_batch"] * 5
+
+
+def test_a_batch_costs_the_same_however_many_providers_follow_it(now):
+    _insure(3, ends_in_days=10, now=now)
+    _insure(3, ends_in_days=-3, now=now)
+    savepoint = db.session.begin_nested()
+    few = _batches(now, batch=3)
+    savepoint.rollback()
+    _insure(30, ends_in_days=10, now=now)
+    _insure(30, ends_in_days=-3, now=now)
+    many = _batches(now, batch=3)
+    assert [n for n, _ in many[:2]] == [n for n, _ in few[:2]]  # the same first two batches
+    assert len(many) == 23  # 66 providers, 3 at a time, then the empty last batch
