@@ -303,19 +303,20 @@ def insurance_problems(provider_ids: list[int], today: date) -> dict[int, str | 
     return problems
 
 
-def close_proposals_of_covered(
-    provider_ids: list[int] | None, *, today: date, actor: Any, now: datetime
-) -> int:
-    """Close the open insurance proposals of providers covered on `today` (all of them when
-    `provider_ids` is None): not a restriction decision."""
-
-    def covered(provider_id_column: Any) -> Any:
-        condition = covered_on(today, provider_id_column)
-        return condition if provider_ids is None else condition & provider_id_column.in_(provider_ids)
-
-    proposals = restrictions.open_proposals_from(Source.INSURANCE, provider_where=covered)
+def close_proposals_of_covered(provider_ids: list[int], *, today: date, actor: Any, now: datetime) -> int:
+    """Close the open insurance proposals of those of these providers covered on `today`: not a
+    restriction decision."""
     note = _("Closed automatically: a verified policy covers today.")
-    return restrictions.close_moot_proposals(proposals, note=note, actor=actor, now=now)
+    closed = 0
+    for start in range(0, len(provider_ids), 1000):  # bounded IN lists (SQLite and psycopg limits)
+        chunk = provider_ids[start : start + 1000]
+
+        def covered(provider_id_column: Any, chunk: list[int] = chunk) -> Any:
+            return covered_on(today, provider_id_column) & provider_id_column.in_(chunk)
+
+        proposals = restrictions.open_proposals_from(Source.INSURANCE, provider_where=covered)
+        closed += restrictions.close_moot_proposals(proposals, note=note, actor=actor, now=now)
+    return closed
 
 
 def publish_cover_changes(*, lapsed: list[int], covered: list[int], today: date, now: datetime) -> int:

@@ -65,15 +65,16 @@ def sweep_policies(
 
 
 def start_sweep(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> InsuranceSweep:
-    """Open the day's sweep: close the insurance proposals a cover made moot, and tell the
-    marketplace of covers started since the last sweep for providers whose last insurance event
-    was a lapse (a successor verified ahead of time). Both follow the day's changes, not the data;
-    the providers whose cover calls for something today are then taken by `sweep_batch`."""
+    """Open the day's sweep with the covers started since the last sweep (a successor verified
+    ahead of time; verification itself handles a policy that covers the day it is verified): close
+    their providers' open insurance proposals, now moot, and tell the marketplace of those whose
+    last insurance event was a lapse. Both follow the day's changes, not the data; the providers
+    whose cover calls for something today are then taken by `sweep_batch`."""
     _lock()
     since = db.session.scalar(sa.select(sa.func.max(InsuranceSweep.day)).where(InsuranceSweep.day < today))
     started = _covers_started(since or today - timedelta(days=RESTORE_LOOKBACK_DAYS), today)
     counts = {
-        "proposals_closed": close_proposals_of_covered(None, today=today, actor=actor, now=now),
+        "proposals_closed": close_proposals_of_covered(started, today=today, actor=actor, now=now),
         "events": publish_cover_changes(lapsed=[], covered=started, today=today, now=now),
     }
     sweep = InsuranceSweep(day=today, started_at=now, finished_at=now, counts=counts, resume_after=0)
