@@ -25,32 +25,35 @@ def sweep_policies() -> dict:
 
 
 @job(timeout=600)
-def continue_sweep(sweep_id: int) -> dict:
-    """One more batch of a sweep (chained by the previous batch)."""
+def continue_sweep(sweep_id: int, after: int) -> dict:
+    """The batch of a sweep that starts after provider `after` (chained by the previous batch);
+    nothing if another run has already taken it."""
     sweep = db.session.get(InsuranceSweep, sweep_id)
     if sweep is None:
         return {}
-    _next_batch(sweep, utcnow())
+    _next_batch(sweep, utcnow(), after=after)
     return sweep.counts
 
 
 @job(timeout=600)
 def resume_sweeps() -> int:
     """Every 10 minutes: a batch of any sweep of today left unfinished (its chain broken, e.g. by
-    Redis going away); a batch run twice claims nothing twice."""
+    Redis going away). A chain's job that this overtakes finds its batch taken and stops."""
     now = utcnow()
     unfinished = insurance_sweep.unfinished_sweeps(paris_today(now), idle_since=now - RESUME_IDLE)
     for sweep in unfinished:
-        _next_batch(sweep, now)
+        _next_batch(sweep, now, after=sweep.resume_after)
     return len(unfinished)
 
 
 RESUME_IDLE = timedelta(minutes=5)
 
 
-def _next_batch(sweep: InsuranceSweep, now: datetime) -> None:
-    if insurance_sweep.sweep_batch(sweep, now=now) is not None:
-        enqueue_after_commit(continue_sweep, sweep.id)
+def _next_batch(sweep: InsuranceSweep, now: datetime, *, after: int | None = None) -> None:
+    """Run a batch, and chain the next one if the day is not done."""
+    resume = insurance_sweep.sweep_batch(sweep, now=now, after=after)
+    if resume is not None:
+        enqueue_after_commit(continue_sweep, sweep.id, resume)
 
 
 @job(timeout=600)
@@ -66,7 +69,8 @@ def write_reminders() -> int:
 @job(timeout=900)
 def reconcile_cover() -> dict:
     """Daily: a seventh of the providers' cover rows checked against their verified policies."""
-    return insurance_sweep.reconcile_cover(paris_today(utcnow()))
+    now = utcnow()
+    return insurance_sweep.reconcile_cover(paris_today(now), now=now)
 
 
 @job(timeout=600)

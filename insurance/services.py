@@ -165,6 +165,7 @@ def verify_policy(
         changes |= {"without_certificate": reason, "seen_elsewhere": detail}
     db.session.flush()
     audit.record(actor, "insurance.verify", policy, changes=changes, now=now)
+    lock_cover_changes()  # a sweep batch deciding a lapse from the old cover finishes first
     refresh_cover([policy.provider_id])
     after_commit(board.forget_counts)  # once committed: a board page in between would keep old counts
     if provider_status(policy.provider_id, paris_today(now)) in (
@@ -227,15 +228,26 @@ def _decide(policy: InsurancePolicy, event: str, actor: Any, expected_version: i
     policy.verification = wf.next_verification(policy.verification, event)
 
 
+_COVER_LOCK_ID = 7_415_290_002  # PostgreSQL advisory lock: cover changes and the sweep's steps
+
+
+def lock_cover_changes() -> None:
+    """Hold, until the transaction ends, the lock that verification and each step of the insurance
+    sweep take, so that a batch never decides a lapse from a cover a verification is changing
+    (PostgreSQL; SQLite has one writer at a time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_COVER_LOCK_ID)))
+
+
 def refresh_cover(
     provider_ids: list[int] | None = None,
     *,
     between: tuple[int, int] | None = None,
     by_provider: dict[int, list[tuple[int, Period]]] | None = None,
-) -> int:
+) -> set[int]:
     """Bring the merged cover chains of these providers (those with an id in `between`, or all
     when neither is given) up to date. Only chains that changed are written.
-    Returns the number of rows written.
+    Returns the providers whose rows changed.
     """
     if by_provider is None:
         by_provider = periods_by_provider(provider_ids, between=between)
@@ -277,7 +289,7 @@ def refresh_cover(
                 for pid, start in fresh
             ],
         )
-    return len(stale) + len(fresh)
+    return {pid for pid, _start in stale + fresh}
 
 
 def insurance_problem(provider: Provider, today: date) -> str | None:

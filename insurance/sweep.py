@@ -28,6 +28,7 @@ from insurance.services import (
     LAPSE_REASON,
     SWEEP_ACTOR,
     close_proposals_of_covered,
+    lock_cover_changes,
     publish_cover_changes,
     refresh_cover,
 )
@@ -35,8 +36,6 @@ from marketplace.models import Provider, VettingStatus
 from restrictions import reporting as restriction_reporting
 from restrictions import services as restrictions
 from restrictions.workflow import Source
-
-_SWEEP_LOCK_ID = 7_415_290_002
 
 
 @dataclass(frozen=True)
@@ -50,6 +49,7 @@ class DueCover:
 
 
 SWEEP_BATCH = 1_000  # providers per run: a run costs the same whatever the day or the data hold
+SWEEP_BATCH_MAX = 1_000  # the IN lists of a batch stay within SQLite's and psycopg's limits
 RESTORE_LOOKBACK_DAYS = 7  # with no earlier sweep, covers started this far back are checked
 
 
@@ -70,7 +70,7 @@ def start_sweep(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> Insu
     their providers' open insurance proposals, now moot, and tell the marketplace of those whose
     last insurance event was a lapse. Both follow the day's changes, not the data; the providers
     whose cover calls for something today are then taken by `sweep_batch`."""
-    _lock()
+    lock_cover_changes()  # one sweep step at a time, and never during a verification
     since = db.session.scalar(sa.select(sa.func.max(InsuranceSweep.day)).where(InsuranceSweep.day < today))
     started = _covers_started(since or today - timedelta(days=RESTORE_LOOKBACK_DAYS), today)
     counts = {
@@ -85,18 +85,27 @@ def start_sweep(*, today: date, now: datetime, actor: str = SWEEP_ACTOR) -> Insu
 
 
 def sweep_batch(
-    sweep: InsuranceSweep, *, now: datetime, actor: str = SWEEP_ACTOR, batch: int | None = None
+    sweep: InsuranceSweep,
+    *,
+    now: datetime,
+    actor: str = SWEEP_ACTOR,
+    batch: int | None = None,
+    after: int | None = None,
 ) -> int | None:
     """Reminders, lapse proposals and lapse events for the next `batch` providers (by id, after
     `sweep.resume_after`) whose cover calls for something on the sweep's day, in a fixed number of
     statements. Returns where the next batch starts, None when the day is done (also kept in
-    `sweep.resume_after`). Two runs of a batch at once, or again, claim and propose once."""
-    _lock()
-    db.session.refresh(sweep, with_for_update=True)  # a concurrent run of this batch waits, then moves on
-    if sweep.resume_after is None:
+    `sweep.resume_after`). With `after`, the batch is run only if the sweep still starts there: a
+    job of a chain that another run overtook stops, so chains never multiply. Two runs of a batch at
+    once claim and propose once (on PostgreSQL the second waits for the first and moves on; on
+    SQLite it fails at its first write and the periodic resume takes the sweep up again)."""
+    lock_cover_changes()  # one sweep step at a time, and never during a verification
+    db.session.refresh(sweep, with_for_update=True)  # what a run that held the lock left
+    if sweep.resume_after is None or (after is not None and sweep.resume_after != after):
         return None
     today = sweep.day
-    ending, lapsed, last = _covers_due(today, after=sweep.resume_after, limit=batch or SWEEP_BATCH)
+    limit = min(batch or SWEEP_BATCH, SWEEP_BATCH_MAX)
+    ending, lapsed, last = _covers_due(today, after=sweep.resume_after, limit=limit)
     due = [
         {"policy_id": cover.policy_id, "step": step, "sent_on": today}
         for cover in ending + lapsed
@@ -131,12 +140,6 @@ def unfinished_sweeps(day: date, *, idle_since: datetime) -> list[InsuranceSweep
     return list(db.session.scalars(query.order_by(InsuranceSweep.id)))
 
 
-def _lock() -> None:
-    """One sweep step at a time (PostgreSQL; SQLite has one writer at a time)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_SWEEP_LOCK_ID)))
-
-
 def _covers_started(since: date, today: date) -> list[int]:
     """Providers whose cover started after `since` and includes `today` (index on starts_on)."""
     cover = InsuranceCover
@@ -145,58 +148,42 @@ def _covers_started(since: date, today: date) -> list[int]:
 
 
 def _covers_due(today: date, *, after: int, limit: int) -> tuple[list[DueCover], list[DueCover], int | None]:
-    """Approved providers' covers that include `today` and end within the reminder window, and
-    their lapsed covers (the last that ended before `today`, with none covering it), among the
-    next `limit` providers after `after` (by id) with a cover ending by the window's end. The
-    third value is the last of those providers, where the next batch starts (None at the end).
-
-    Two steps, so a batch costs the same at any size: the providers, read in id order from the
-    cover table's keys; then the covers in that key range, each row with the last reminder step
-    sent for its policy."""
+    """The current cover of the next `limit` approved providers after `after` (by id) whose cover
+    calls for something today: it includes today and ends within the reminder window, or it has
+    lapsed (the last started, ended before today). Each row carries the last reminder step sent
+    for its policy. One keyset query on the cover table's key, so a batch costs the same at any
+    size; a cover that a later one followed is history and never read twice. Returns the ending
+    and the lapsed covers, and the last provider of the batch (None when the day is done)."""
     cover, later = InsuranceCover, aliased(InsuranceCover)
     window_end = today + timedelta(days=wf.REMINDER_WINDOW_DAYS)
-    batch = list(
-        db.session.scalars(
-            sa.select(cover.provider_id)
-            .where(cover.provider_id > after, cover.ends_on <= window_end, cover.starts_on <= today)
-            .group_by(cover.provider_id)
-            .order_by(cover.provider_id)
-            .limit(limit)
-        )
-    )
-    if not batch:
-        return [], [], None
-    last = batch[-1] if len(batch) == limit else None
-    lo, hi = batch[0], batch[-1]  # a key range, given to each table so that each is read by key
     last_sent = (
         sa.select(sa.func.max(PolicyReminder.step))
         .where(PolicyReminder.policy_id == cover.policy_id)
         .scalar_subquery()
     )
+    started_later = sa.exists().where(  # covers never overlap: a later start is a later cover
+        later.provider_id == cover.provider_id, later.starts_on > cover.starts_on, later.starts_on <= today
+    )
     approved = sa.exists().where(
-        Provider.id == cover.provider_id,
-        Provider.id.between(lo, hi),
-        Provider.vetting_status == VettingStatus.APPROVED,
+        Provider.id == cover.provider_id, Provider.vetting_status == VettingStatus.APPROVED
     )
     query = (
         sa.select(cover.provider_id, cover.policy_id, cover.ends_on, last_sent)
-        .where(cover.provider_id.between(lo, hi), approved)
+        .where(
+            cover.provider_id > after,
+            cover.starts_on <= today,
+            cover.ends_on <= window_end,
+            ~started_later,
+            approved,
+        )
         .order_by(cover.provider_id)
+        .limit(limit)
     )
-    ending = query.where(cover_includes(cover, today), cover.ends_on <= window_end)
-    lapsed = query.where(
-        cover.ends_on < today,
-        ~sa.exists().where(
-            later.provider_id == cover.provider_id,
-            later.provider_id.between(lo, hi),
-            later.ends_on > cover.ends_on,
-            later.starts_on <= today,
-        ),
-    )
+    due = [DueCover(*row) for row in db.session.execute(query)]
     return (
-        [DueCover(*row) for row in db.session.execute(ending)],
-        [DueCover(*row) for row in db.session.execute(lapsed)],
-        last,
+        [c for c in due if c.ends_on >= today],
+        [c for c in due if c.ends_on < today],
+        due[-1].provider_id if len(due) == limit else None,
     )
 
 
@@ -320,21 +307,41 @@ RECONCILE_SLICES = 7  # each provider's cover rows are checked once a week
 RECONCILE_BATCH = 10_000  # providers read at a time: memory stays flat
 
 
-def reconcile_cover(day: date) -> dict[str, int]:
+def reconcile_cover(day: date, *, now: datetime, actor: str = SWEEP_ACTOR) -> dict[str, int]:
     """Check one slice of the providers' cover rows against their verified policies and rewrite
     those that differ. Verification keeps the rows current; this is the safety net for a row
     changed behind the console's back. The slice follows the day, so each provider is checked
-    once every RECONCILE_SLICES days and a run costs a fixed share of the providers."""
+    once every RECONCILE_SLICES days and a run costs a fixed share of the providers. A provider
+    the fix shows covered on `day` has its insurance proposal closed and, if the marketplace was
+    told of a lapse, is told of the restore, as verification would have done (a lapse it shows is
+    the sweep's to handle)."""
     low, high = db.session.execute(sa.select(sa.func.min(Provider.id), sa.func.max(Provider.id))).one()
     if low is None:
         return {"from": 0, "to": 0, "fixed": 0}
     size = (high - low) // RECONCILE_SLICES + 1
     start = low + (day.toordinal() % RECONCILE_SLICES) * size
     end = min(start + size - 1, high)
-    fixed = sum(
-        refresh_cover(between=(first, min(first + RECONCILE_BATCH - 1, end)))
-        for first in range(start, end + 1, RECONCILE_BATCH)
-    )
+    lock_cover_changes()
+    fixed: set[int] = set()
+    for first in range(start, end + 1, RECONCILE_BATCH):
+        fixed |= refresh_cover(between=(first, min(first + RECONCILE_BATCH - 1, end)))
     if fixed:
+        covered = _covered_among(sorted(fixed), day)
+        close_proposals_of_covered(covered, today=day, actor=actor, now=now)
+        publish_cover_changes(lapsed=[], covered=covered, today=day, now=now)
         after_commit(board.forget_counts)
-    return {"from": start, "to": end, "fixed": fixed}
+    return {"from": start, "to": end, "fixed": len(fixed)}
+
+
+def _covered_among(provider_ids: list[int], day: date) -> list[int]:
+    """Those of these providers whose cover includes `day`."""
+    return [
+        provider_id
+        for chunk in range(0, len(provider_ids), 1000)  # bounded IN lists (SQLite and psycopg limits)
+        for provider_id in db.session.scalars(
+            sa.select(InsuranceCover.provider_id).where(
+                InsuranceCover.provider_id.in_(provider_ids[chunk : chunk + 1000]),
+                cover_includes(InsuranceCover, day),
+            )
+        )
+    ]

@@ -295,6 +295,7 @@ def test_a_sweep_whose_chain_broke_is_resumed_by_the_periodic_job(queue_redis, o
     insurance_sweep.sweep_batch(sweep, now=started)  # its next job never enqueued (Redis was away)
     db.session.commit()
     assert sweep.resume_after is not None and sweep.counts["reminders"] == 2
+    stale = sweep.resume_after  # where the lost job would have started
     fresh = insurance_sweep.unfinished_sweeps(sweep.day, idle_since=started - timedelta(minutes=1))
     assert fresh == []  # a sweep still busy is left to its own chain
     jobs.enqueue(insurance_jobs.resume_sweeps)
@@ -303,6 +304,10 @@ def test_a_sweep_whose_chain_broke_is_resumed_by_the_periodic_job(queue_redis, o
     sweep = db.session.get(InsuranceSweep, sweep.id)
     assert sweep.resume_after is None and sweep.counts["reminders"] == 3
     assert db.session.scalar(sa.select(sa.func.count()).select_from(PolicyReminder)) == 3
+    batches = sa.select(sa.func.count()).where(AuditEvent.action == "insurance.sweep_batch")
+    done = db.session.scalar(batches)
+    insurance_jobs.continue_sweep(sweep.id, stale)  # the lost job turning up late: its batch is taken
+    assert db.session.scalar(batches) == done
 
 
 def _at_once(app, work) -> list[Exception]:

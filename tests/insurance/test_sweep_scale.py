@@ -25,18 +25,19 @@ from marketplace.models import Provider
 from tests.factories import make_provider
 
 
-def _insure(count: int, *, ends_in_days: int, now) -> None:
-    """`count` approved providers, each with one verified policy ending `ends_in_days` from today."""
+def _insure(count: int, *, ends_in_days: int, now, approved: bool = True, provider=None) -> None:
+    """`count` providers (approved unless told otherwise), or `provider`, each with one verified
+    policy ending `ends_in_days` from today."""
     today = paris_today(now)
     for _ in range(count):
-        provider = make_provider()
+        insured = provider or make_provider(approved=approved)
         db.session.add(
             InsurancePolicy(
-                provider=provider,
+                provider=insured,
                 insurer="MAAF Assurances",
-                policy_number=f"RCP-2026-{provider.id:07d}",
-                insured_name=provider.legal_name,
-                insured_siret=provider.siret,
+                policy_number=f"RCP-{ends_in_days + 1000}-{insured.id:07d}",
+                insured_name=insured.legal_name,
+                insured_siret=insured.siret,
                 activities=["regular_cleaning"],
                 coverage_per_claim_cents=200_000_000,
                 deductible_cents=30_000,
@@ -148,16 +149,17 @@ def test_the_weekly_check_rewrites_only_the_cover_rows_that_differ_in_its_slice(
 
     _insure(3, ends_in_days=100, now=now)
     today = paris_today(now)
-    assert sum(insurance_sweep.reconcile_cover(today + timedelta(days=d))["fixed"] for d in range(7)) == 0
+    checks = [insurance_sweep.reconcile_cover(today + timedelta(days=d), now=now) for d in range(7)]
+    assert sum(run["fixed"] for run in checks) == 0
     one = db.session.scalar(sa.select(InsuranceCover).order_by(InsuranceCover.provider_id).limit(1))
     one.ends_on -= timedelta(days=50)  # changed behind the console's back
     db.session.flush()
-    runs = [insurance_sweep.reconcile_cover(today + timedelta(days=d)) for d in range(7)]
-    assert sum(run["fixed"] for run in runs) == 2  # the wrong row out, the right one in
+    runs = [insurance_sweep.reconcile_cover(today + timedelta(days=d), now=now) for d in range(7)]
+    assert sum(run["fixed"] for run in runs) == 1  # one provider: the wrong row out, the right one in
     for provider_id in db.session.scalars(sa.select(Provider.id)):  # a week's slices hold each once
         assert len([r for r in runs if r["from"] <= provider_id <= r["to"]]) == 1
     covering = [r for r in runs if r["from"] <= one.provider_id <= r["to"]]
-    assert covering[0]["fixed"] == 2
+    assert covering[0]["fixed"] == 1
     db.session.expire_all()
     ends = db.session.scalars(sa.select(InsuranceCover.ends_on)).all()
     assert ends == [today + timedelta(days=100)] * 3
@@ -209,3 +211,34 @@ def test_a_batch_costs_the_same_however_many_providers_follow_it(now):
     many = _batches(now, batch=3)
     assert [n for n, _ in many[:2]] == [n for n, _ in few[:2]]  # the same first two batches
     assert len(many) == 23  # 66 providers, 3 at a time, then the empty last batch
+
+
+def test_only_current_covers_of_approved_providers_enter_a_batch(now):
+    covered = make_provider()
+    _insure(1, ends_in_days=-400, now=now, provider=covered)  # an old cover, then a gap
+    _insure(1, ends_in_days=200, now=now, provider=covered)  # covered now, nothing due
+    _insure(2, ends_in_days=-3, now=now, approved=False)  # lapsed, but not approved
+    _insure(1, ends_in_days=-3, now=now)  # the one provider with something due
+    runs = _batches(now, batch=1)
+    assert [(c["ending"], c["lapsed"]) for _, c in runs] == [(0, 1), (0, 0)]
+
+
+def test_a_cover_fixed_by_the_weekly_check_closes_the_lapse_it_had_caused(now):
+    from console import events
+    from insurance.models import InsuranceCover
+    from restrictions.models import RestrictionProposal
+    from restrictions.workflow import ProposalStatus
+
+    _insure(1, ends_in_days=100, now=now)
+    row = db.session.scalar(sa.select(InsuranceCover))
+    row.ends_on = paris_today(now) - timedelta(days=3)  # wrong, behind the console's back
+    db.session.flush()
+    insurance_sweep.sweep_policies(today=paris_today(now), now=now)
+    proposal = db.session.scalar(sa.select(RestrictionProposal))
+    assert proposal.status == ProposalStatus.OPEN
+    kinds = (events.INSURANCE_LAPSED, events.INSURANCE_RESTORED)
+    assert events.latest_of(kinds) == {row.provider_id: events.INSURANCE_LAPSED}
+    fixed = [insurance_sweep.reconcile_cover(paris_today(now) + timedelta(days=d), now=now) for d in range(7)]
+    assert sum(run["fixed"] for run in fixed) == 1
+    assert proposal.status == ProposalStatus.DISMISSED  # closed as moot, nobody decided
+    assert events.latest_of(kinds) == {row.provider_id: events.INSURANCE_RESTORED}
