@@ -161,11 +161,17 @@ def _covers_due(today: date, *, after: int, limit: int) -> tuple[list[DueCover],
         .where(PolicyReminder.policy_id == cover.policy_id)
         .scalar_subquery()
     )
+    # each table gets the key bound, so that each is read from `after` on, never from its start
     started_later = sa.exists().where(  # covers never overlap: a later start is a later cover
-        later.provider_id == cover.provider_id, later.starts_on > cover.starts_on, later.starts_on <= today
+        later.provider_id == cover.provider_id,
+        later.provider_id > after,
+        later.starts_on > cover.starts_on,
+        later.starts_on <= today,
     )
     approved = sa.exists().where(
-        Provider.id == cover.provider_id, Provider.vetting_status == VettingStatus.APPROVED
+        Provider.id == cover.provider_id,
+        Provider.id > after,
+        Provider.vetting_status == VettingStatus.APPROVED,
     )
     query = (
         sa.select(cover.provider_id, cover.policy_id, cover.ends_on, last_sent)
