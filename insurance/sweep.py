@@ -50,6 +50,7 @@ class DueCover:
 
 SWEEP_BATCH = 1_000  # providers per run: a run costs the same whatever the day or the data hold
 SWEEP_BATCH_MAX = 1_000  # the IN lists of a batch stay within SQLite's and psycopg's limits
+SWEEP_SPAN = 10_000  # provider ids a batch looks through at most, whatever plan the database picks
 RESTORE_LOOKBACK_DAYS = 7  # with no earlier sweep, covers started this far back are checked
 
 
@@ -151,9 +152,10 @@ def _covers_due(today: date, *, after: int, limit: int) -> tuple[list[DueCover],
     """The current cover of the next `limit` approved providers after `after` (by id) whose cover
     calls for something today: it includes today and ends within the reminder window, or it has
     lapsed (the last started, ended before today). Each row carries the last reminder step sent
-    for its policy. One keyset query on the cover table's key, so a batch costs the same at any
-    size; a cover that a later one followed is history and never read twice. Returns the ending
-    and the lapsed covers, and the last provider of the batch (None when the day is done)."""
+    for its policy. One keyset query on the cover table's key, within SWEEP_SPAN ids after
+    `after`, so a batch reads a bounded slice at any size, whatever plan the database picks; a
+    cover that a later one followed is history and never read twice. Returns the ending and the
+    lapsed covers, and where the next batch starts (None when the day is done)."""
     cover, later = InsuranceCover, aliased(InsuranceCover)
     window_end = today + timedelta(days=wf.REMINDER_WINDOW_DAYS)
     last_sent = (
@@ -161,22 +163,26 @@ def _covers_due(today: date, *, after: int, limit: int) -> tuple[list[DueCover],
         .where(PolicyReminder.policy_id == cover.policy_id)
         .scalar_subquery()
     )
-    # each table gets the key bound, so that each is read from `after` on, never from its start
+    span = (after, after + SWEEP_SPAN)
+    # each table gets the key bounds, so that each is read from `after` on, never from its start
     started_later = sa.exists().where(  # covers never overlap: a later start is a later cover
         later.provider_id == cover.provider_id,
-        later.provider_id > after,
+        later.provider_id > span[0],
+        later.provider_id <= span[1],
         later.starts_on > cover.starts_on,
         later.starts_on <= today,
     )
     approved = sa.exists().where(
         Provider.id == cover.provider_id,
-        Provider.id > after,
+        Provider.id > span[0],
+        Provider.id <= span[1],
         Provider.vetting_status == VettingStatus.APPROVED,
     )
     query = (
         sa.select(cover.provider_id, cover.policy_id, cover.ends_on, last_sent)
         .where(
-            cover.provider_id > after,
+            cover.provider_id > span[0],
+            cover.provider_id <= span[1],
             cover.starts_on <= today,
             cover.ends_on <= window_end,
             ~started_later,
@@ -186,11 +192,12 @@ def _covers_due(today: date, *, after: int, limit: int) -> tuple[list[DueCover],
         .limit(limit)
     )
     due = [DueCover(*row) for row in db.session.execute(query)]
-    return (
-        [c for c in due if c.ends_on >= today],
-        [c for c in due if c.ends_on < today],
-        due[-1].provider_id if len(due) == limit else None,
-    )
+    if len(due) == limit:
+        resume: int | None = due[-1].provider_id
+    else:  # the span is done: the next one, unless no provider with a cover lies beyond it
+        beyond = sa.select(cover.provider_id).where(cover.provider_id > span[1]).limit(1)
+        resume = span[1] if db.session.scalar(beyond) is not None else None
+    return [c for c in due if c.ends_on >= today], [c for c in due if c.ends_on < today], resume
 
 
 def _claim_reminders(due: list[dict]) -> int:

@@ -242,3 +242,17 @@ def test_a_cover_fixed_by_the_weekly_check_closes_the_lapse_it_had_caused(now):
     assert sum(run["fixed"] for run in fixed) == 1
     assert proposal.status == ProposalStatus.DISMISSED  # closed as moot, nobody decided
     assert events.latest_of(kinds) == {row.provider_id: events.INSURANCE_RESTORED}
+
+
+def test_a_batch_looks_through_a_bounded_span_of_provider_ids(now, monkeypatch):
+    _insure(5, ends_in_days=10, now=now)
+    first = db.session.scalar(sa.select(sa.func.min(Provider.id)))
+    monkeypatch.setattr(insurance_sweep, "SWEEP_SPAN", 2)
+    sweep = insurance_sweep.start_sweep(today=paris_today(now), now=now)
+    sweep.resume_after = first - 1  # as if the providers before these had been swept
+    spans = []
+    while sweep.resume_after is not None:
+        before = sweep.counts.get("reminders", 0)
+        insurance_sweep.sweep_batch(sweep, now=now, batch=1000)
+        spans.append(sweep.counts["reminders"] - before)
+    assert spans == [2, 2, 1]  # two ids at a time, however large the batch may be
