@@ -22,12 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import figures  # noqa: E402 - bench/figures.py
+
 WARMUPS, RUNS, BATCH_RUNS = 3, 30, 3
 POST_P95_MS, GET_P95_MS, BATCH_S = 50.0, 20.0, 1.5
-
-
-def _p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20, method="inclusive")[-1]
 
 
 def _sample(app) -> tuple[str, str, str]:
@@ -113,7 +111,7 @@ def run_api(app) -> list[str]:
             if i >= WARMUPS:
                 times.append(elapsed)
         if times:
-            p95 = _p95(times)
+            p95 = figures.p95(times)
             rows.append((label, statistics.median(times), p95, budget))
             if p95 > budget:
                 failures.append(f"SLOW: {label} p95 {p95:.1f} ms (budget {budget:.0f} ms)")

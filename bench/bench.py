@@ -162,6 +162,7 @@ def named_filter_query(app, endpoint: str, label: str, value: str) -> str:
     raise SystemExit(f"no filter {label!r} on {endpoint}")
 
 
+import figures  # noqa: E402 - bench/figures.py
 from pages import PAGE_BUDGETS_MS, page_list, provider_page, sort_queries, vetting_page_list  # noqa: E402 - bench/pages.py
 from provider_bench import busy_provider_id  # noqa: E402 - bench/provider_bench.py
 
@@ -240,8 +241,7 @@ def time_pages(statements: list[int], jobs: list) -> list[tuple]:
         if error:
             rows.append((label, url, None, None, None, error))
             continue
-        p95 = statistics.quantiles(times, n=20, method="inclusive")[-1]
-        rows.append((label, url, statistics.median(times), p95, max(counts), None))
+        rows.append((label, url, statistics.median(times), figures.p95(times), max(counts), None))
     return rows
 
 

@@ -23,12 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import figures  # noqa: E402 - bench/figures.py
+
 WARMUPS, RUNS, INBOUND = 5, 60, 1000
 PAGE_P95_MS, INBOUND_MS, GROWTH = 150.0, 200.0, 1.5
-
-
-def _p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20, method="inclusive")[-1]
 
 
 def _setup(app):
@@ -69,7 +67,7 @@ def _time(label, call, expected, rows, failures, budget=PAGE_P95_MS):
             return
         if i >= WARMUPS:
             times.append(elapsed)
-    p95 = _p95(times)
+    p95 = figures.p95(times)
     rows.append((label, statistics.median(times), p95, budget))
     if p95 > budget:
         failures.append(f"SLOW: {label} p95 {p95:.1f} ms (budget {budget:.0f} ms)")
@@ -124,7 +122,7 @@ def run_portal(app) -> list[str]:
     if statuses != {"threaded"}:
         failures.append(f"inbound: answers {sorted(statuses)} (expected only 'threaded')")
     first, last = statistics.median(inbound_times[:100]), statistics.median(inbound_times[-100:])
-    inbound_p95, inbound_max = _p95(inbound_times), max(inbound_times)
+    inbound_p95, inbound_max = figures.p95(inbound_times), max(inbound_times)
     if inbound_p95 > INBOUND_MS:
         failures.append(f"SLOW: inbound p95 {inbound_p95:.1f} ms (budget {INBOUND_MS:.0f} ms)")
     if last > first * GROWTH:

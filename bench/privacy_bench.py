@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import statistics
 import sys
 import tempfile
 import time
@@ -26,15 +25,13 @@ from sqlalchemy import event
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import figures  # noqa: E402 - bench/figures.py
+
 WARMUPS, RUNS = 5, 200
 ADDED_P95_MS, EXPORT_S = 5.0, 10.0
 BOOKINGS, COMPLAINTS, MESSAGES = 200, 20, 3
 EMAIL, PASSWORD = "bench-privacy@bench.ekoklean.fr", "bench-privacy-password"  # noqa: S105 - local bench
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def _p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20, method="inclusive")[-1]
 
 
 def _seed(app) -> int:
@@ -129,7 +126,7 @@ def time_access_log(app, client_id: int) -> tuple[float, float, dict[str, int]]:
         k: per_page[True].get(k, 0) - per_page[False].get(k, 0)
         for k in set(per_page[True]) | set(per_page[False])
     }
-    return _p95(times[True]), _p95(times[False]), {k: v for k, v in added.items() if v}
+    return figures.p95(times[True]), figures.p95(times[False]), {k: v for k, v in added.items() if v}
 
 
 def time_export(app, client_id: int) -> tuple[float, float, int]:

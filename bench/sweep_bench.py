@@ -8,6 +8,8 @@ from __future__ import annotations
 import statistics
 import time
 
+import figures  # bench/figures.py
+
 SWEEP_RUNS = 3
 SWEEP_STEP_LIMIT_S = 2.0  # one job of the sweep: its opening or one batch
 SWEEP_LIMIT_S = 10.0
@@ -123,14 +125,14 @@ def print_sweep(result: dict) -> list[str]:
         if not found:
             continue
         times = sorted(s for s, _ in found)
-        p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
+        tail = figures.p95(times)
         print(
             f"{'opening' if kind == 'open' else f'batch of {SWEEP_BATCH:,} providers'}: "
-            f"{len(found)} runs, median {1000 * statistics.median(times):.0f} ms, p95 {1000 * p95:.0f} ms, "
+            f"{len(found)} runs, median {1000 * statistics.median(times):.0f} ms, p95 {1000 * tail:.0f} ms, "
             f"max {1000 * times[-1]:.0f} ms; SQL {min(n for _, n in found)}–{max(n for _, n in found)}"
         )
-        if p95 > SWEEP_STEP_LIMIT_S:
-            failures.append(f"SLOW: insurance sweep {kind} (p95 {p95:.1f} s > {SWEEP_STEP_LIMIT_S:.0f} s)")
+        if tail > SWEEP_STEP_LIMIT_S:
+            failures.append(f"SLOW: insurance sweep {kind} (p95 {tail:.1f} s > {SWEEP_STEP_LIMIT_S:.0f} s)")
     if result["writes"]:
         times = sorted(s for s, _ in result["writes"])
         written = sum(n for _, n in result["writes"]) // len(runs)
